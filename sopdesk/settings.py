@@ -1,0 +1,248 @@
+"""sopdesk settings: one module, every value from the environment.
+
+The README's configuration table lists each variable. Defaults are safe for a
+laptop: SQLite under SOPDESK_DATA_DIR, the django-q2 ORM broker, mail printed
+to the console, DEBUG off.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from sopdesk.env import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("SOPDESK_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """SOPDESK_SECRET_KEY, or a random key kept in the data directory."""
+    configured = env_str("SOPDESK_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("SOPDESK_DEBUG", False)
+ALLOWED_HOSTS = env_list("SOPDESK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("SOPDESK_CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SOPDESK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Behind TLS in production: secure cookies, HSTS and an HTTPS redirect.
+HTTPS = env_bool("SOPDESK_HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "django_htmx",
+    "django_q",
+    "simple_history",
+    "connectors",
+    "procedures",
+    "cases",
+    "reviews",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "sopdesk.urls"
+WSGI_APPLICATION = "sopdesk.wsgi.application"
+ASGI_APPLICATION = "sopdesk.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+# SQLite by default. WAL, IMMEDIATE transactions and a busy timeout keep
+# django-q2 from losing task results under concurrent writes (shared/STACK.md).
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+DATABASE_URL = env_str("DATABASE_URL")
+CONN_MAX_AGE = env_int("SOPDESK_CONN_MAX_AGE", 60)
+if DATABASE_URL:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
+else:
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "sopdesk.sqlite3")}
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {**SQLITE_OPTIONS, **_db.get("OPTIONS", {})}
+    _db["CONN_MAX_AGE"] = 0
+    # A file, not :memory:, so a django-q2 cluster in another process sees the test data.
+    _db["TEST"] = {"NAME": str(DATA_DIR / "test-sopdesk.sqlite3")}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Task queue (django-q2) ---------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+Q_CLUSTER = {
+    "name": "sopdesk",
+    "workers": env_int("SOPDESK_WORKERS", 2),
+    "timeout": env_int("SOPDESK_TASK_TIMEOUT", 120),
+    # retry must exceed timeout or a long task runs twice (shared/STACK.md).
+    "retry": env_int("SOPDESK_TASK_TIMEOUT", 120) + 60,
+    "max_attempts": 5,
+    "queue_limit": 50,
+    "save_limit": 500,
+    "catch_up": False,
+    "label": "Task queue",
+    "poll": env_float("SOPDESK_QUEUE_POLL", 0.2),
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- Auth, i18n, static -------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("SOPDESK_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+FORMS_URLFIELD_ASSUME_HTTPS = True
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SOPDESK_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
+
+# --- Mail -----------------------------------------------------------------------
+EMAIL_HOST = env_str("SOPDESK_EMAIL_HOST")
+EMAIL_PORT = env_int("SOPDESK_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("SOPDESK_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("SOPDESK_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("SOPDESK_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 20
+EMAIL_BACKEND = env_str(
+    "SOPDESK_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("SOPDESK_FROM_EMAIL", "sopdesk <sopdesk@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- REST API -------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "sopdesk API",
+    "DESCRIPTION": "Procedures, cases, runs and review items.",
+    "VERSION": "1.0.0",
+}
+
+# --- Language model (optional) ---------------------------------------------------
+# With no key, sopdesk compiles with its rules compiler and sends every
+# judgement to a person.
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
+SOPDESK_MODEL = env_str("SOPDESK_MODEL", "gpt-4o-mini")
+SOPDESK_MODEL_TIMEOUT = env_float("SOPDESK_MODEL_TIMEOUT", 60.0)
+
+# --- Outside systems ---------------------------------------------------------------
+# Credentials come from the environment only; they are never stored in the
+# database or returned by any API. SOPDESK_SANDBOX points every connector at
+# the bundled emulators instead (see `manage.py sandbox`).
+SANDBOX_URL = env_str("SOPDESK_SANDBOX_URL")
+CONNECTORS = {
+    "salesforce": {
+        "instance_url": env_str("SALESFORCE_INSTANCE_URL"),
+        "session_id": env_str("SALESFORCE_SESSION_ID"),
+        "username": env_str("SALESFORCE_USERNAME"),
+        "password": env_str("SALESFORCE_PASSWORD"),
+        "security_token": env_str("SALESFORCE_SECURITY_TOKEN"),
+        "domain": env_str("SALESFORCE_DOMAIN", "login"),
+    },
+    "jira": {
+        "url": env_str("JIRA_URL"),
+        "user": env_str("JIRA_USER"),
+        "token": env_str("JIRA_TOKEN"),
+    },
+    "zendesk": {
+        "subdomain": env_str("ZENDESK_SUBDOMAIN"),
+        "email": env_str("ZENDESK_EMAIL"),
+        "token": env_str("ZENDESK_TOKEN"),
+    },
+    "carrier": {
+        "url": env_str("CARRIER_URL"),
+        "token": env_str("CARRIER_TOKEN"),
+    },
+}
+WEBHOOK_SECRETS = {
+    "zendesk": env_str("ZENDESK_WEBHOOK_SECRET"),
+    "jira": env_str("JIRA_WEBHOOK_SECRET"),
+    "salesforce_org_id": env_str("SALESFORCE_ORG_ID"),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("SOPDESK_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
