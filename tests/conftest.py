@@ -9,6 +9,8 @@ from procedures.roles import OPS_MANAGERS, REVIEWERS
 from tests.factories import UserFactory
 from tests.support.processes import free_port, start_manage, stop, wait_for
 
+pytest_plugins = ["tests.support.sandbox"]
+
 
 @pytest.fixture
 def ops_manager(db):

@@ -1,0 +1,1 @@
+"""pytest plugin: the sandbox emulators on free ports (filled in with the connectors)."""
