@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "procedures",
     "cases",
     "reviews",
+    "sopdesk",
 ]
 
 MIDDLEWARE = [

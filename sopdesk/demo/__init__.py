@@ -1,0 +1,83 @@
+"""The demo's content: the three reference SOPs, loaded as published procedures.
+
+The SOP texts live beside this file (copied from the project's reference
+scenarios) so the app never reads outside its own tree at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+
+
+@dataclass(frozen=True)
+class DemoProcedure:
+    slug: str
+    name: str
+    file: str
+    trigger: dict
+
+    @property
+    def source(self) -> str:
+        return (SCENARIO_DIR / self.file).read_text()
+
+
+SCENARIOS = [
+    DemoProcedure(
+        slug="product-bug-escalation",
+        name="Product bug escalation",
+        file="escalation.md",
+        trigger={"source": "zendesk", "events": ["ticket.created", "ticket.updated"], "tags": ["product-bug"]},
+    ),
+    DemoProcedure(
+        slug="freight-claims",
+        name="Freight claims",
+        file="freight-claim.md",
+        trigger={
+            "source": "any",
+            "events": ["claim.submitted", "ticket.created"],
+            "group": "Claims",
+            "fields": ["tracking_number", "carrier", "claim_amount"],
+        },
+    ),
+    DemoProcedure(
+        slug="sla-routing",
+        name="Response times and escalation",
+        file="sla-routing.md",
+        trigger={"source": "any", "events": ["case.created"]},
+    ),
+]
+
+
+def demo_load(*, owner=None) -> list[str]:
+    """Create each demo procedure that does not exist yet: compiled and published.
+
+    Returns one line per procedure saying what happened. Existing procedures
+    are left exactly as they are, so a team's edits survive a restart.
+    """
+    from procedures.compiler import CompileError
+    from procedures.models import Procedure
+    from procedures.services import procedure_create, version_compile, version_publish
+
+    report = []
+    for scenario in SCENARIOS:
+        if Procedure.objects.filter(slug=scenario.slug).exists():
+            report.append(f"{scenario.name}: already loaded")
+            continue
+        procedure = procedure_create(
+            name=scenario.name, slug=scenario.slug, source=scenario.source, trigger=scenario.trigger, owner=owner
+        )
+        version = procedure.versions.get()
+        try:
+            version = version_compile(version=version)
+        except CompileError as exc:
+            report.append(f"{scenario.name}: loaded as a draft; it did not compile: {exc}")
+            continue
+        if version.status != version.Status.COMPILED:
+            report.append(f"{scenario.name}: loaded as a draft; it did not compile ({len(version.errors)} errors)")
+            continue
+        version_publish(version=version, user=owner)
+        report.append(f"{scenario.name}: published v{version.number} ({version.steps.count()} steps)")
+    return report
