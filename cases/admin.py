@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from cases.models import Case, InboundEvent, ReviewItem, Run, StepExecution, Timer
@@ -29,6 +30,7 @@ class CaseAdmin(SimpleHistoryAdmin):
     search_fields = ["subject", "description", "external_id", "requester_email", "account_name"]
     raw_id_fields = ["assignee"]
     date_hierarchy = "opened_at"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [RunInline]
 
 

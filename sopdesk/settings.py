@@ -166,7 +166,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-FORMS_URLFIELD_ASSUME_HTTPS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SOPDESK_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
 
 # --- Mail -----------------------------------------------------------------------
