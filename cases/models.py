@@ -137,6 +137,9 @@ class Run(models.Model):
     state = models.JSONField(default=dict, blank=True, help_text="Facts gathered and values produced so far.")
     outcome = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)
+    trigger_key = models.CharField(
+        max_length=100, blank=True, help_text="procedure:mode — one triggered run per procedure and mode per case."
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -144,6 +147,11 @@ class Run(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["status", "updated_at"], name="run_status_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "trigger_key"], condition=~models.Q(trigger_key=""), name="unique_run_per_trigger"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Run {self.pk} of {self.version} on case {self.case_id}"
@@ -267,3 +275,58 @@ class ReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} on case {self.case_id}"
+
+
+class Decision(models.Model):
+    """A decision on a hold, stored with the situation it answered: the precedents later edges look up.
+
+    One per decided ReviewItem, whoever decided it: a reviewer, the model (a
+    confident judgement) or a precedent (consistent earlier decisions, when the
+    procedure allows auto-apply). `signature` hashes procedure, step, reason
+    and the facts that mattered (`cases.precedents.facts_signature`).
+    """
+
+    class Source(models.TextChoices):
+        REVIEWER = "reviewer", "Reviewer"
+        MODEL = "model", "Model judgement"
+        PRECEDENT = "precedent", "Precedent"
+
+    item = models.OneToOneField(ReviewItem, on_delete=models.CASCADE, related_name="decision")
+    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.CASCADE, related_name="+")
+    step_key = models.CharField(max_length=100)
+    reason = models.CharField(max_length=30, choices=ReviewItem.Reason.choices)
+    signature = models.CharField(
+        max_length=64, help_text="Hash of procedure, step, reason and the facts that mattered."
+    )
+    facts = models.JSONField(default=dict, blank=True, help_text="The facts that mattered.")
+    case_text = models.TextField(blank=True, help_text="The case's subject and description, for text similarity.")
+    outcome = models.CharField(max_length=100)
+    params = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.REVIEWER)
+    proposed_outcome = models.CharField(
+        max_length=100, blank=True, help_text="What the agent proposed; empty: nothing."
+    )
+    proposal_source = models.CharField(max_length=20, blank=True, help_text="model, precedent or empty.")
+    followed = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followers",
+        help_text="The precedent an automatic decision followed.",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at"]
+        indexes = [
+            models.Index(fields=["signature", "decided_at"], name="decision_signature_idx"),
+            models.Index(fields=["procedure", "step_key", "decided_at"], name="decision_step_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} on {self.step_key} ({self.get_source_display()})"

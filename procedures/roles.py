@@ -2,7 +2,8 @@
 
 Ops managers write and publish SOPs; Reviewers work the inbox. The data
 migration `reviews/0001_roles` creates both groups with these permissions, and
-`role_sync` (run by the migration and by `manage.py demo`) keeps them current.
+`role_sync` (run by the migration and after every migrate/flush, see
+reviews/apps.py) keeps them current.
 """
 
 from __future__ import annotations
@@ -46,13 +47,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def role_sync(*, group_model, permission_model) -> None:
+def role_sync(*, group_model, permission_model, using: str = "default") -> None:
     """Create the role groups and give each exactly its permissions.
 
     Takes the models as arguments so a data migration can pass its historical ones.
     """
     for role, codenames in ROLE_PERMISSIONS.items():
-        group, _ = group_model.objects.get_or_create(name=role)
+        group, _ = group_model.objects.using(using).get_or_create(name=role)
         permissions = []
         for dotted in codenames:
             app_label, codename = dotted.split(".")

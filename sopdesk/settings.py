@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "connectors",
     "procedures",
     "cases",
+    "cases.sla",
     "reviews",
     "sopdesk",
 ]
@@ -153,7 +154,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/inbox/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("SOPDESK_TIME_ZONE", "UTC")
 USE_I18N = True
@@ -183,17 +186,59 @@ DEFAULT_FROM_EMAIL = env_str("SOPDESK_FROM_EMAIL", "sopdesk <sopdesk@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- REST API -------------------------------------------------------------------
+# Wiring in sopdesk/api.py; errors in sopdesk/api_errors.py; tokens in sopdesk/api_auth.py.
+# The bearer token comes first so an anonymous caller is told 401 with WWW-Authenticate.
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "sopdesk.api_schema.ApiAutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "sopdesk.api_auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["sopdesk.api_auth.RoleAccess"],
+    "DEFAULT_PARSER_CLASSES": ["sopdesk.api_base.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "sopdesk.api_base.Cursor",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["sopdesk.ratelimit.TokenRateThrottle", "sopdesk.ratelimit.SessionRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("SOPDESK_API_TOKEN_RATE", "600/min"),
+        "user": env_str("SOPDESK_API_USER_RATE", "1200/min"),
+    },
+    "EXCEPTION_HANDLER": "sopdesk.api_errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Plain Django views (the webhooks) use sopdesk.ratelimit.ratelimit with this rate.
+WEBHOOK_RATE = env_str("SOPDESK_WEBHOOK_RATE", "300/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "sopdesk API",
-    "DESCRIPTION": "Procedures, cases, runs and review items.",
+    "DESCRIPTION": (
+        "Procedures, cases, runs, review items, inbound events and the connector registry.\n\n"
+        "Authenticate with your browser session, or with an API token (admin → API tokens) sent as "
+        "`Authorization: Bearer sd_<prefix>_<secret>`. Every error answers "
+        '`{"error": {"code", "message", "fields"}}`. Lists are cursor-paginated: follow `next`.'
+    ),
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"CaseSourceEnum": "cases.models.Source"},
+    # Swagger UI's JavaScript and CSS from the drf-spectacular-sidecar package: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "displayOperationId": True},
 }
+# The sidecar's static files are found through its app (kept here, with the API settings it serves).
+INSTALLED_APPS.append("drf_spectacular_sidecar")
+
+# --- Cache ------------------------------------------------------------------------
+# Rate limits and API throttles count here. Redis when REDIS_URL is set (shared by
+# every process and host); otherwise LocMemCache, which is per process: with N
+# gunicorn workers a client effectively gets N times the limit.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sopdesk"}}
 
 # --- Language model (optional) ---------------------------------------------------
 # With no key, sopdesk compiles with its rules compiler and sends every
@@ -205,9 +250,18 @@ SOPDESK_MODEL_TIMEOUT = env_float("SOPDESK_MODEL_TIMEOUT", 60.0)
 
 # --- Outside systems ---------------------------------------------------------------
 # Credentials come from the environment only; they are never stored in the
-# database or returned by any API. SOPDESK_SANDBOX points every connector at
-# the bundled emulators instead (see `manage.py sandbox`).
+# database or returned by any API. SOPDESK_SANDBOX_URL=http://127.0.0.1:8100
+# points every connector at the bundled emulators instead, one port per system
+# from that base port (`manage.py sandbox`; details in connectors/config.py).
 SANDBOX_URL = env_str("SOPDESK_SANDBOX_URL")
+CONNECTOR_TIMEOUT = env_float("SOPDESK_CONNECTOR_TIMEOUT", 20.0)
+# One retry loop for every connector (connectors/retry.py): capped exponential
+# backoff with jitter. Tests set the base delay to 0 so retries cost no time.
+CONNECTOR_RETRY = {
+    "attempts": env_int("SOPDESK_RETRY_ATTEMPTS", 6),
+    "base_delay": env_float("SOPDESK_RETRY_BASE_DELAY", 0.5),
+    "max_delay": env_float("SOPDESK_RETRY_MAX_DELAY", 30.0),
+}
 CONNECTORS = {
     "salesforce": {
         "instance_url": env_str("SALESFORCE_INSTANCE_URL"),
@@ -230,6 +284,12 @@ CONNECTORS = {
     "carrier": {
         "url": env_str("CARRIER_URL"),
         "token": env_str("CARRIER_TOKEN"),
+    },
+    # Named endpoints for http.request: SOPDESK_HTTP_ENDPOINTS=status_page=https://...,paging=https://...
+    "http": {
+        "endpoints": dict(
+            item.split("=", 1) for item in env_list("SOPDESK_HTTP_ENDPOINTS", []) if "=" in item
+        ),
     },
 }
 WEBHOOK_SECRETS = {

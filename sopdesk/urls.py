@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+
+from sopdesk.ratelimit import ratelimited_urls
 
 admin.site.site_header = "sopdesk"
 admin.site.site_title = "sopdesk"
@@ -9,4 +11,11 @@ admin.site.index_title = "Procedures, cases and reviews"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include("sopdesk.api")),
+    path("sla/", include("cases.sla.urls")),
+    # The webhooks (signature-authenticated, open to the internet) are rate-limited per client address.
+    path("", include(ratelimited_urls("cases.urls", prefixes=("hooks/", "api/events/")))),
+    path("procedures/", include("procedures.urls")),
+    path("inbox/", include("reviews.urls")),
 ]

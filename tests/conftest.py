@@ -9,7 +9,7 @@ from procedures.roles import OPS_MANAGERS, REVIEWERS
 from tests.factories import UserFactory
 from tests.support.processes import free_port, start_manage, stop, wait_for
 
-pytest_plugins = ["tests.support.sandbox"]
+pytest_plugins = ["tests.support.sandbox", "tests.support.openai_stub"]
 
 
 @pytest.fixture
@@ -45,15 +45,18 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def child_env(transactional_db, tmp_path) -> dict[str, str]:
-    """Environment for a process that must share this test's database."""
+def child_env(transactional_db, tmp_path, request) -> dict[str, str]:
+    """Environment for a process that must share this test's database (and its sandbox, if the test uses one)."""
     from django.conf import settings
 
-    return {
+    env = {
         "DATABASE_URL": database_url(),
         "SOPDESK_DATA_DIR": str(tmp_path / "data"),
         "SOPDESK_SECRET_KEY": settings.SECRET_KEY,
     }
+    if "sandbox" in request.fixturenames:
+        env.update(request.getfixturevalue("sandbox").env())
+    return env
 
 
 @pytest.fixture

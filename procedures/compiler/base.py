@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,10 +59,69 @@ def default_compiler() -> CompilerName:
     return "llm" if settings.OPENAI_API_KEY else "rules"
 
 
+MAX_SOURCE_BYTES = 200_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
+def check_source(source: str | bytes) -> str:
+    """The SOP text, or CompileError saying why it cannot be an SOP (empty, too large, not text)."""
+    if isinstance(source, bytes):
+        try:
+            source = source.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CompileError(
+                "The SOP is not text (it is not valid UTF-8): paste the procedure as plain text.",
+                [CompileIssue("not valid UTF-8 text", code="source_not_text")],
+            ) from None
+    if not isinstance(source, str) or not source.strip():
+        raise CompileError("The SOP is empty: paste the procedure text", [CompileIssue("no text", code="source_empty")])
+    size = len(source.encode("utf-8"))
+    if size > MAX_SOURCE_BYTES:
+        raise CompileError(
+            f"The SOP is {size // 1000} KB; the limit is {MAX_SOURCE_BYTES // 1000} KB. "
+            "Split it into one procedure per process.",
+            [CompileIssue(f"{size} bytes, limit {MAX_SOURCE_BYTES}", code="source_too_large")],
+        )
+    controls = len(_CONTROL.findall(source))
+    if "\x00" in source or controls > max(3, len(source) // 100):
+        raise CompileError(
+            "The SOP contains binary data (control characters), not text: paste the procedure as plain text.",
+            [CompileIssue(f"{controls} control characters", code="source_not_text")],
+        )
+    return source
+
+
 def compile_source(source: str, *, compiler: CompilerName | None = None) -> CompileResult:
     """Compile SOP text with the named compiler (default: `default_compiler()`), validated.
 
     Raises CompileError for empty, oversized or binary input, and for any graph
     that does not pass `procedures.compiler.validate`.
+
+    Text in which the rules compiler recognises no step at all (or that is not
+    English) is an error, not a one-step "hand it to a person" graph: an ops
+    manager trying an SOP learns at once that it was not understood and what to
+    do about it, instead of publishing a procedure that quietly sends every case
+    to the inbox. Single sentences the rules do not understand, inside an SOP
+    that otherwise compiles, become judgement steps with a warning instead.
     """
-    raise NotImplementedError("filled in by the compiler implementation")
+    from procedures.compiler.validate import validate_graph
+
+    source = check_source(source)
+    name = compiler or default_compiler()
+    if name == "rules":
+        from procedures.compiler.rules import compile_rules
+
+        result = compile_rules(source)
+    elif name == "llm":
+        from procedures.compiler.llm import compile_with_model
+
+        result = compile_with_model(source)
+    else:
+        raise CompileError(f"Unknown compiler {name!r}: use 'rules' or 'llm'.")
+    errors = validate_graph(result.graph, source=source)
+    if errors:
+        listing = "; ".join(e.message for e in errors)
+        raise CompileError(
+            f"The compiled graph has {len(errors)} problem(s): {listing}", errors=errors, usage=result.usage
+        )
+    return result

@@ -21,7 +21,7 @@ PRODUCTION = {
 
 
 def _manage(*args: str, env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SOPDESK_") and k != "DATABASE_URL"}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SOPDESK_", "DJANGO_")) and k != "DATABASE_URL"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

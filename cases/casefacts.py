@@ -1,0 +1,154 @@
+"""Normalised events and the facts a case shows to the SOP as `case`.
+
+Every source (Zendesk, Jira, Salesforce, the API, replay files) is turned into
+a `NormalisedEvent`; `case_names(case)` is what expressions see as `case`:
+
+    subject, description, tags (list), requester_email, requester_name,
+    organization, ticket_id, url, amount (number), fields (map), attachments
+    (list of {kind, name, url}), group, priority, tier, source, status
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from cases.models import Case
+
+# Facts kept in Case.facts (the rest are columns).
+FACT_KEYS = ("tags", "fields", "amount", "attachments", "group", "tier", "ticket_id")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".heic", ".webp")
+# Custom fields whose names end like these hold money or quantities: "$8,400.00" is read as 8400.
+NUMERIC_FIELD_SUFFIXES = ("amount", "value", "price", "cost", "total", "weight", "quantity")
+
+
+@dataclass(frozen=True)
+class NormalisedEvent:
+    source: str
+    event_type: str
+    dedupe_key: str = ""
+    external_id: str = ""
+    url: str = ""
+    subject: str | None = None
+    description: str | None = None
+    requester_email: str | None = None
+    requester_name: str | None = None
+    organization: str | None = None
+    priority: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
+    # An event that ends waits, e.g. customer.replied or claim.settled (besides event_type itself).
+    signals: tuple[str, ...] = ()
+
+
+def number(value: Any) -> float | int | None:
+    """'$8,400.00' → 8400, '1200.5' → 1200.5; None when it is not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value).strip().replace(",", "").replace("$", "").replace("€", "").replace("£", "")
+    if not text:
+        return None
+    try:
+        parsed = Decimal(text)
+    except InvalidOperation:
+        return None
+    return int(parsed) if parsed == parsed.to_integral_value() else float(parsed)
+
+
+def tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [t for t in value.replace(",", " ").split() if t]
+    return [str(t) for t in value if t]
+
+
+def attachment(item: Any) -> dict:
+    """{kind, name, url}; kind 'photo' for images unless the source says otherwise."""
+    if isinstance(item, str):
+        item = {"url": item, "name": item.rsplit("/", 1)[-1]}
+    item = dict(item)
+    name = str(item.get("name") or item.get("file_name") or item.get("filename") or "")
+    content_type = str(item.get("content_type") or "")
+    kind = item.get("kind") or (
+        "photo" if content_type.startswith("image/") or name.lower().endswith(IMAGE_SUFFIXES) else "document"
+    )
+    out = {"kind": kind, "name": name, "url": str(item.get("url") or item.get("content_url") or "")}
+    if content_type:
+        out["content_type"] = content_type
+    return out
+
+
+def case_apply(*, case: Case, event: NormalisedEvent) -> Case:
+    """Merge an event's facts into a case (unsaved). Tags accumulate; fields merge; others overwrite."""
+    for column in ("subject", "description", "requester_email", "requester_name", "priority"):
+        value = getattr(event, column)
+        if value not in (None, ""):
+            if column == "priority" and value not in Case.Priority.values:
+                case.facts = {**case.facts, "source_priority": value}
+                continue
+            setattr(case, column, value if column != "subject" else str(value)[:500])
+    if event.organization:
+        case.account_name = event.organization
+    if event.url:
+        case.external_url = event.url
+    facts = dict(case.facts or {})
+    for key, value in event.facts.items():
+        if value is None:
+            continue
+        if key == "tags":
+            facts["tags"] = sorted(set(facts.get("tags", [])) | set(tags(value)))
+        elif key == "fields":
+            facts["fields"] = {**facts.get("fields", {}), **value}
+        elif key == "attachments":
+            known = {a.get("url") or a.get("name") for a in facts.get("attachments", [])}
+            facts["attachments"] = facts.get("attachments", []) + [
+                a for a in (attachment(x) for x in value) if (a.get("url") or a.get("name")) not in known
+            ]
+        else:
+            facts[key] = value
+    if event.external_id and "ticket_id" not in facts:
+        facts["ticket_id"] = event.external_id
+    case.facts = facts
+    return case
+
+
+def case_names(case: Case) -> dict[str, Any]:
+    """The `case` an SOP's expressions read."""
+    facts = case.facts or {}
+    fields = dict(facts.get("fields") or {})
+    for key, value in fields.items():
+        if isinstance(value, str) and key.lower().endswith(NUMERIC_FIELD_SUFFIXES) and number(value) is not None:
+            fields[key] = number(value)
+    amount = facts.get("amount")
+    if amount is None:
+        for key in ("claim_amount", "amount"):
+            if fields.get(key) is not None:
+                amount = number(fields[key])
+                break
+    names = {
+        "id": case.id,
+        "source": case.source,
+        "status": case.status,
+        "subject": case.subject,
+        "description": case.description,
+        "requester_email": case.requester_email,
+        "requester_name": case.requester_name,
+        "organization": case.account_name,
+        "ticket_id": str(facts.get("ticket_id") or case.external_id or ""),
+        "url": case.external_url,
+        "priority": case.priority,
+        "tags": list(facts.get("tags") or []),
+        "fields": fields,
+        "attachments": list(facts.get("attachments") or []),
+        "group": facts.get("group") or "",
+        "tier": facts.get("tier") or "",
+    }
+    if amount is not None:
+        names["amount"] = amount
+    for key, value in facts.items():
+        names.setdefault(key, value)
+    return names

@@ -1,0 +1,338 @@
+"""REST API for procedures, their versions and steps. Thin: every write is a call to procedures.services.
+
+GET  /api/v1/procedures/                      list (filters: status, slug, name)
+POST /api/v1/procedures/                      create (v1, a draft; "compile": true compiles it too)
+GET  /api/v1/procedures/{id}/                 one procedure
+POST /api/v1/procedures/{id}/source/          edit the source: a new draft version
+POST /api/v1/procedures/{id}/rollback/        publish an earlier version again, as a new version
+GET  /api/v1/procedures/{id}/diff/?old=&new=  what changed between two version numbers
+GET  /api/v1/versions/  /versions/{id}/       versions (filters: procedure, status, number)
+POST /api/v1/versions/{id}/compile/           compile a draft
+POST /api/v1/versions/{id}/publish/           publish a compiled version
+GET  /api/v1/steps/  /steps/{id}/             compiled steps (filters: version, procedure, kind)
+POST /api/v1/steps/{id}/correct/              correct one step by hand
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import OuterRef, Subquery
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from pydantic import ValidationError as PydanticValidationError
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from procedures import selectors, services
+from procedures.models import Procedure, ProcedureVersion, Step
+from procedures.steps import Trigger
+from sopdesk.api_auth import Rule
+from sopdesk.api_filters import IdFilter
+
+COMPILERS = ("rules", "llm")
+READ = "procedures:read"
+WRITE = "procedures:write"
+
+# --- Serializers ---------------------------------------------------------------------------
+
+
+class ProcedureSerializer(serializers.ModelSerializer):
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    latest_version = serializers.SerializerMethodField(help_text="Id of the newest version.")
+
+    class Meta:
+        model = Procedure
+        fields = [
+            "id", "name", "slug", "description", "status", "trigger", "owner",
+            "published_version", "latest_version", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_latest_version(self, obj: Procedure) -> int | None:
+        if hasattr(obj, "latest_version_id"):  # annotated by ProcedureViewSet's queryset: no query per row
+            return obj.latest_version_id
+        return obj.versions.order_by("-number").values_list("id", flat=True).first()
+
+
+def _trigger(value):
+    if value is None:
+        return {}
+    try:
+        Trigger.model_validate(value)
+    except PydanticValidationError as exc:
+        raise serializers.ValidationError(
+            {".".join(str(p) for p in e["loc"]) or "trigger": [e["msg"]] for e in exc.errors(include_url=False)}
+        ) from None
+    return value
+
+
+class ProcedureCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, help_text="e.g. 'Product bug escalation'.")
+    source = serializers.CharField(
+        trim_whitespace=False, help_text="The SOP as written: numbered steps, bullets, 'if … then …'."
+    )
+    trigger = serializers.JSONField(
+        required=False,
+        validators=[_trigger],
+        help_text='What starts a run, e.g. {"source": "api", "events": ["case.created"], "tags": ["refund"]}.',
+    )
+    slug = serializers.SlugField(max_length=100, required=False, help_text="Default: from the name.")
+    compile = serializers.BooleanField(default=False, help_text="Compile v1 now; if it fails nothing is stored.")
+    compiler = serializers.ChoiceField(choices=COMPILERS, required=False, help_text="Default: 'llm' when configured.")
+
+
+class SourceSerializer(serializers.Serializer):
+    source = serializers.CharField(trim_whitespace=False, help_text="The whole new SOP text.")
+    compile = serializers.BooleanField(
+        default=False, help_text="Compile the new version now; nothing stored if it fails."
+    )
+    compiler = serializers.ChoiceField(choices=COMPILERS, required=False)
+
+
+class RollbackSerializer(serializers.Serializer):
+    to_version = serializers.IntegerField(min_value=1, help_text="The version number to publish again.")
+
+
+class CompileSerializer(serializers.Serializer):
+    compiler = serializers.ChoiceField(choices=COMPILERS, required=False)
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ProcedureVersion
+        fields = [
+            "id", "procedure", "number", "status", "source", "source_hash", "graph", "compiler",
+            "compiler_version", "warnings", "errors", "based_on", "created_by", "created_at",
+            "compiled_at", "published_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class StepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Step
+        fields = [
+            "id", "version", "key", "position", "kind", "title", "instruction",
+            "span_start", "span_end", "spec", "hand_edited",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class StepCorrectSerializer(serializers.Serializer):
+    changes = serializers.DictField(
+        help_text='Step fields to change, as in the graph JSON, e.g. {"title": "…", "params": {…}}. '
+        "Key, kind and span cannot change."
+    )
+
+
+class DiffLineSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["header", "hunk", "add", "remove", "context"])
+    text = serializers.CharField()
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class StepChangeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    fields = FieldChangeSerializer(many=True)
+
+
+class DiffSerializer(serializers.Serializer):
+    old = serializers.IntegerField(source="old.number", help_text="Version number.")
+    new = serializers.IntegerField(source="new.number", help_text="Version number.")
+    unified = serializers.CharField(help_text="Unified diff of the two sources.")
+    lines = DiffLineSerializer(many=True)
+    added = serializers.ListField(child=serializers.DictField(), help_text="Steps only in the new version.")
+    removed = serializers.ListField(child=serializers.DictField(), help_text="Steps only in the old version.")
+    changed = StepChangeSerializer(many=True)
+    moved = serializers.ListField(child=serializers.CharField(), help_text="Keys of steps whose position changed.")
+
+
+# --- Filters ---------------------------------------------------------------------------------
+
+
+class ProcedureFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains", help_text="Part of the name.")
+
+    class Meta:
+        model = Procedure
+        fields = ["status", "slug", "name"]
+
+
+class VersionFilter(django_filters.FilterSet):
+    class Meta:
+        model = ProcedureVersion
+        fields = ["procedure", "status", "number"]
+
+
+class StepFilter(django_filters.FilterSet):
+    procedure = IdFilter(field_name="version__procedure", help_text="Procedure id.")
+
+    class Meta:
+        model = Step
+        fields = ["version", "procedure", "kind", "key"]
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """SOPs: create one, edit its source (each edit is a new version), roll back, diff versions."""
+
+    queryset = Procedure.objects.select_related("owner").annotate(
+        latest_version_id=Subquery(
+            ProcedureVersion.objects.filter(procedure=OuterRef("pk")).order_by("-number").values("id")[:1]
+        )
+    )
+    serializer_class = ProcedureSerializer
+    filterset_class = ProcedureFilter
+    access = {
+        "list": Rule(READ, "procedures.view_procedure"),
+        "retrieve": Rule(READ, "procedures.view_procedure"),
+        "diff": Rule(READ, "procedures.view_procedureversion"),
+        "create": Rule(WRITE, "procedures.add_procedure"),
+        "source": Rule(WRITE, "procedures.add_procedureversion"),
+        "rollback": Rule(WRITE, "procedures.change_procedure"),
+    }
+
+    @extend_schema(request=ProcedureCreateSerializer, responses={201: ProcedureSerializer})
+    def create(self, request):
+        data = _valid(ProcedureCreateSerializer, request)
+        create = services.procedure_create_and_compile if data["compile"] else services.procedure_create
+        kwargs = {"compiler": data.get("compiler")} if data["compile"] else {}
+        procedure = create(
+            name=data["name"],
+            source=data["source"],
+            trigger=data.get("trigger"),
+            owner=request.user,
+            slug=data.get("slug"),
+            **kwargs,
+        )
+        return Response(ProcedureSerializer(procedure).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SourceSerializer, responses={201: VersionSerializer, 200: VersionSerializer})
+    @action(detail=True, methods=["post"])
+    def source(self, request, pk=None):
+        """Edit the SOP text: makes a new draft version (or returns the latest if the text is unchanged)."""
+        procedure = self.get_object()
+        data = _valid(SourceSerializer, request)
+        latest = procedure.versions.order_by("-number").values_list("id", flat=True).first()
+        if data["compile"]:
+            version = services.version_create_and_compile(
+                procedure=procedure, source=data["source"], created_by=request.user, compiler=data.get("compiler")
+            )
+        else:
+            version = services.version_create(procedure=procedure, source=data["source"], created_by=request.user)
+        created = version.id != latest  # the same text again returns the latest version
+        return Response(VersionSerializer(version).data, status=201 if created else 200)
+
+    @extend_schema(request=RollbackSerializer, responses={201: VersionSerializer})
+    @action(detail=True, methods=["post"])
+    def rollback(self, request, pk=None):
+        """Publish an earlier version again, as a new version (history stays linear)."""
+        procedure = self.get_object()
+        data = _valid(RollbackSerializer, request)
+        target = procedure.versions.filter(number=data["to_version"]).first()
+        if target is None:
+            raise serializers.ValidationError({"to_version": [f"This procedure has no version {data['to_version']}."]})
+        version = services.version_rollback(procedure=procedure, to_version=target, user=request.user)
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("old", int, description="Old version number (default: the one before `new`)."),
+            OpenApiParameter("new", int, description="New version number (default: the latest)."),
+        ],
+        responses={200: DiffSerializer},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def diff(self, request, pk=None):
+        """Source and step changes between two versions of this procedure."""
+        procedure = self.get_object()
+        new = _version_param(procedure, request, "new") or procedure.versions.order_by("-number").first()
+        old = _version_param(procedure, request, "old") or (new and selectors.version_previous(version=new))
+        if new is None or old is None:
+            raise serializers.ValidationError({"old": ["There is only one version: nothing to compare it with."]})
+        return Response(DiffSerializer(selectors.version_diff(old=old, new=new)).data)
+
+
+def _version_param(procedure: Procedure, request, name: str) -> ProcedureVersion | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise serializers.ValidationError({name: ["Give a version number, e.g. 2."]})
+    version = procedure.versions.filter(number=int(raw)).first()
+    if version is None:
+        raise serializers.ValidationError({name: [f"This procedure has no version {raw}."]})
+    return version
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class VersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Versions of procedures: compile a draft, publish a compiled one. Published versions never change."""
+
+    queryset = ProcedureVersion.objects.select_related("created_by")
+    serializer_class = VersionSerializer
+    filterset_class = VersionFilter
+    access = {
+        "list": Rule(READ, "procedures.view_procedureversion"),
+        "retrieve": Rule(READ, "procedures.view_procedureversion"),
+        "compile": Rule(WRITE, "procedures.change_procedureversion"),
+        "publish": Rule(WRITE, "procedures.change_procedureversion"),
+    }
+
+    @extend_schema(request=CompileSerializer, responses={200: VersionSerializer})
+    @action(detail=True, methods=["post"], url_path="compile")
+    def compile(self, request, pk=None):
+        """Compile the version's source into steps. A failed compile answers 200 with status 'failed' and `errors`."""
+        version = self.get_object()
+        data = _valid(CompileSerializer, request)
+        version = services.version_compile(version=version, compiler=data.get("compiler"))
+        return Response(VersionSerializer(version).data)
+
+    @extend_schema(request=None, responses={200: VersionSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Make this compiled version the one new cases run; the previous published version is retired."""
+        version = services.version_publish(version=self.get_object(), user=request.user)
+        return Response(VersionSerializer(version).data)
+
+
+class StepViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Compiled steps, each with the SOP sentence it came from and its source span."""
+
+    queryset = Step.objects.all()
+    serializer_class = StepSerializer
+    filterset_class = StepFilter
+    access = {
+        "list": Rule(READ, "procedures.view_step"),
+        "retrieve": Rule(READ, "procedures.view_step"),
+        "correct": Rule(WRITE, "procedures.change_step"),
+    }
+
+    @extend_schema(request=StepCorrectSerializer, responses={200: StepSerializer})
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        """Correct one step by hand. On a published version the correction goes into a new draft copy."""
+        data = _valid(StepCorrectSerializer, request)
+        step = services.step_edit(step=self.get_object(), changes=data["changes"], user=request.user)
+        return Response(StepSerializer(step).data)
+
+
+def register(router) -> None:
+    router.register("procedures", ProcedureViewSet, basename="procedure")
+    router.register("versions", VersionViewSet, basename="version")
+    router.register("steps", StepViewSet, basename="step")

@@ -1,0 +1,272 @@
+"""Recognise what one clause asks for: a connector operation, a wait, an approval or an end.
+
+`recognise(text, context)` returns a spec (or None when the clause is not
+understood; the caller turns that into a judgement step). Operation names come
+from the connector registry; which one a clause means is decided by the verb,
+the system named (Salesforce, Jira, Zendesk, email, carrier, a webhook / status
+page / portal → http.request) and the registry's `keywords`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from connectors import registry
+from procedures.compiler.rules import operations, quantities, vocabulary
+from procedures.compiler.rules.specs import TICKET, Act, Approve, End, Spec, Wait, cel_list, lit
+from procedures.compiler.rules.vocabulary import Known
+
+__all__ = ["TICKET", "Act", "Approve", "End", "Spec", "Wait", "cel_list", "lit", "recognise"]
+
+
+def _end(text: str) -> End | None:
+    lowered = text.lower().strip(" .")
+    handoff = re.search(
+        r"\b(?:hand|pass|give|escalate|route|send|goes)\b.*?\b(?:to|over to)\s+(?:a|an|the|their|its)?\s*(.+)$", lowered
+    )
+    if handoff and re.search(r"^(?:hand|pass)", lowered) and vocabulary.role_for(handoff.group(1)):
+        role = vocabulary.role_for(handoff.group(1))
+        return End(f"Hand off to {role.lower()}", "handed_off", handoff_role=role)
+    if re.fullmatch(r"(?:and\s+|then\s+)?(?:close|close it|resolve it|solve it)", lowered):
+        return End("Close", "closed", "closed")
+    if re.fullmatch(
+        r"(?:and\s+)?(?:stop|end|nothing(?: else)?|done|no further action)\b.*", lowered
+    ) or lowered.startswith("nothing"):
+        return End("Stop", "stopped")
+    if re.fullmatch(
+        r"(?:and\s+)?(?:close|solve|resolve)\s+(?:the\s+)?(?:ticket|claim|request|case)(?:\s+as\s+(\w+))?.*", lowered
+    ):
+        abandoned = "abandon" in lowered
+        return End(
+            "Close the " + re.search(r"ticket|claim|request|case", lowered).group(0),
+            "abandoned" if abandoned else "closed",
+            "closed",
+        )
+    return None
+
+
+def _wait(text: str) -> Wait | None:
+    lowered = text.lower()
+    if not re.match(r"(?:and\s+)?wait\b", lowered):
+        return None
+    delay = quantities.duration(text)
+    someone_else = re.search(r"\b(?!their\b)\w+'s (?:answer|reply|response|decision)", lowered)
+    event = None if someone_else else vocabulary.event_for(lowered)
+    if event is None and not someone_else and re.search(r"answer|reply|yes/no|their", lowered):
+        event = "customer.replied"
+    if delay is None and event is None:
+        return None
+    return Wait(text.strip(" ."), delay, event)
+
+
+def _approve(text: str) -> Approve | None:
+    lowered = text.lower()
+    if not re.search(r"\bapprov(?:al|e|es|ing)\b", lowered) or re.search(
+        r"\b(?:is|are|was|were|been|be) approved\b", lowered
+    ):
+        return None
+    if re.match(r"(?:reply|respond|tell|e-?mail|notify|confirm|send|let|inform)\b", lowered):
+        return None
+    roles = []
+    for part in re.split(r"\band\b|,", lowered):
+        role = vocabulary.role_for(part)
+        if role and role not in roles:
+            roles.append(role)
+    evidence = []
+    photo = re.search(r"(?:at least\s+)?(\w+)\s+photos?(?:\s+of\s+(?:the\s+)?([a-z ]+?))?(?=\s+and\b|$|,)", lowered)
+    if photo:
+        count = int(quantities.number(photo.group(1))) if re.fullmatch(quantities.NUMBER, photo.group(1)) else 1
+        evidence.append(("photo", max(count, 1), f"photo of the {photo.group(2)}" if photo.group(2) else "photo"))
+    qualified = re.search(r"\b([a-z]+ (?:manager|lead|director|officer))s?(?:'s)?\b", lowered)
+    if (
+        roles == ["Managers"]
+        and qualified
+        and not re.match(r"(?:requester|employee|their|his|her|the)\b", qualified.group(1))
+    ):
+        roles = [qualified.group(1).capitalize() + "s"]
+    named = re.search(
+        r"\b(?:approval|approve|sign-off)\s+(?:from|by)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z -]+?)(?:'s)?(?:\s+and\b|,|$|\.)",
+        lowered,
+    )
+    if not roles and named:
+        roles = [named.group(1).strip().capitalize()]
+    owner = re.search(r"\b(?:an?|the)\s+([a-z][a-z ]+?)'s\s+approval", lowered)
+    if not roles and owner:
+        roles = [owner.group(1).strip().capitalize()]
+    return Approve(text.strip(" ."), roles or ["Managers"], evidence)
+
+
+def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
+    """The spec for one clause. `context` is the whole sentence (for systems named elsewhere in it)."""
+    text = _active(text.strip(" .;,"))
+    spec = _recognise(text, known, context)
+    limit = re.search(rf"\bwithin\s+({quantities.NUMBER}\s*(?:business\s+)?(?:min(?:ute)?s?|hours?|days?))", text, re.I)
+    if isinstance(spec, Act) and not spec.gather and limit:
+        spec.deadline = quantities.duration(limit.group(1))
+    return spec
+
+
+def _active(text: str) -> str:
+    """ "is cancelled at the end of …" → "cancel at the end of …"; "gets a retention offer …" → "offer …"."""
+    from procedures.compiler.rules.clauses import VERBS
+
+    offer = re.match(r"^(?:gets?|receives?|is offered|are offered)\s+(.+)$", text, re.I)
+    if offer and re.search(r"%|\$|\boffer|\bdiscount|\bcredit|\brefund", offer.group(1), re.I):
+        return f"reply offering {offer.group(1)}"
+    passive = re.match(r"^(?:is|are|gets?|will be)\s+(?:then\s+)?([a-z]+?)(led|ed|d)\b(.*)$", text, re.I)
+    if passive:
+        stem = passive.group(1).lower()
+        for verb in (stem, stem + "l", stem + "e", stem[:-1] if stem.endswith(stem[-1] * 2) else stem):
+            if verb in VERBS:
+                return verb + passive.group(3)
+    return text
+
+
+def _recognise(text: str, known: Known, context: str) -> Spec | None:
+    text = re.sub(r"^(?:also|then|finally|and)\s+", "", text, flags=re.I)
+    lowered = text.lower()
+    whole = f"{lowered} {context.lower()}"
+    for recogniser in (_end, _wait, _approve):
+        spec = recogniser(text)
+        if spec:
+            return spec
+    if bumped := operations.bump(text):
+        return bumped
+    verb = (re.match(r"([a-z]+)", lowered) or re.match("", "")).group(0)
+    if verb in ("record", "note", "log", "capture") and (recorded := operations.record(text, known)):
+        return recorded
+    if re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull)\b", lowered) and not re.search(
+        r"\b(?:reply|email)\b", lowered
+    ):
+        return operations.gather(text, whole, known)
+    if "internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered):
+        body = (
+            "{{ jira.key }}"
+            if "jira key" in lowered and known.has("jira")
+            else operations.quoted_or_after(text, "saying|that") or text
+        )
+        if body == "{{ jira.key }}":
+            body = "Jira issue {{ jira.key }}: {{ jira.url }}"
+        return Act("zendesk.add_note", {"ticket_id": TICKET, "body": body}, "Add an internal note")
+    if re.search(r"\bnote\b", lowered) and re.search(r"\baccount|salesforce\b", lowered):
+        return Act(
+            "salesforce.add_note",
+            {"account_id": "{{ account.id }}", "subject": text[:80], "body": text + "\n\n{{ case.description }}"},
+            "Note on the Salesforce account",
+        )
+    if re.match(r"tag\b|add (?:the )?tags?\b", lowered):
+        tags = operations.tags(text)
+        if tags:
+            return Act(
+                "zendesk.add_tags",
+                {"ticket_id": TICKET, "tags": cel_list([lit(t) for t in tags])},
+                f"Tag the ticket {', '.join(tags)}",
+            )
+    if re.match(
+        r"(?:goes|go|is escalated|escalate|route it|send it)\s+(?:\w+\s+)?to\b", lowered
+    ) and vocabulary.role_for(lowered):
+        to, roles = operations.recipients(lowered, known)
+        body = "Escalated to you: {{ case.subject }} ({{ case.url }})"
+        notes = [f"email recipient {r.lower()!r} is a role, not an address: set the address in the step" for r in roles]
+        params = {"to": cel_list(to), "subject": "Escalated: {{ case.subject }}", "body": body}
+        return Act("email.send", params, f"Escalate: {text[:100]}", notes=notes)
+    if verb in ("go", "goes", "put", "log", "file") and re.search(
+        r"\b(?:into|in)\s+(?:the\s+)?(?:jira\s+)?(?:project\s+)?[A-Z]{2,10}\b", text
+    ):
+        return operations.jira(text, known)
+    if re.search(r"\b(?:jira|bug)\b", lowered) and verb in ("open", "create", "raise", "file", "log", "put"):
+        return operations.jira(text, known)
+    if re.search(r"\b(?:file|submit)\b.*\bclaim\b", lowered) and re.search(r"carrier|portal", whole):
+        return operations.file_claim(text, known)
+    if re.search(r"follow[- ]?up|chase", lowered) and (known.has("claim") or "carrier" in whole):
+        return Act(
+            "carrier.send_follow_up",
+            {
+                "carrier": operations.carrier(known),
+                "claim_id": "{{ claim.claim_id }}" if known.has("claim") else "{{ case.fields.claim_id }}",
+            },
+            "Send the carrier a follow-up",
+        )
+    if re.match(r"(?:assign|forward|route|transfer|reassign|move)\b", lowered) and re.search(
+        r"group|queue|team", lowered
+    ):
+        group = re.search(r"\bto\s+(?:the\s+)?([\w -]+?)(?:'s)?\s+(?:group|queue)\b", text, re.I) or re.search(
+            r"\bto\s+(?:the\s+)?([\w -]+?\s+team)\b", text, re.I
+        )
+        return Act(
+            "zendesk.update_ticket",
+            {"ticket_id": TICKET, "group": group.group(1).strip() if group else text},
+            "Reassign the ticket",
+        )
+    if (
+        verb in ("set", "mark", "change", "raise", "make")
+        and "ticket" in lowered
+        and (updated := operations.ticket_update(text))
+    ):
+        return updated
+    salesforce_object = re.search(r"\b(?:salesforce|account|opportunit)", lowered) or (
+        (known.has("account") or "salesforce" in whole)
+        and re.search(rf"\b(?:{'|'.join(operations.SALESFORCE_OBJECTS)}|auto-renewal|renewal|discount)", lowered)
+    )
+    if salesforce_object and verb in ("mark", "flag", "set", "update", "apply", "suspend", "change"):
+        return operations.salesforce_update(text, known)
+    endpoint = vocabulary.endpoint_for(lowered)
+    if endpoint and verb in (
+        "unlock",
+        "lock",
+        "reset",
+        "disable",
+        "enable",
+        "deactivate",
+        "delete",
+        "erase",
+        "grant",
+        "revoke",
+        "provision",
+        "cancel",
+        "charge",
+        "suspend",
+        "page",
+        "post",
+        "call",
+        "submit",
+        "send",
+        "update",
+        "issue",
+        "file",
+        "notify",
+        "give",
+        "apply",
+        "credit",
+        "refund",
+        "quote",
+        "create",
+        "trigger",
+    ):
+        return Act("http.request", {"endpoint": endpoint, "method": "POST"}, text[:120])
+    if re.match(
+        r"(?:post|send)\s+(?:a\s+)?(?:public\s+|private\s+)?(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter)|confirm|thank|acknowledge|let the (?:customer|requester)",
+        lowered,
+    ):
+        return operations.reply(text)
+    if re.match(r"(?:e-?mail|mail|notify|remind|warn|tell|inform|alert|send)\b", lowered):
+        return operations.email(text, known)
+    return _by_keywords(lowered, known)
+
+
+def _by_keywords(lowered: str, known: Known) -> Act | None:
+    """Last resort: a clause naming a system ("… in Jira") and another keyword of one of its registry operations."""
+    best, best_hits = None, 0
+    for op in registry.OPERATIONS.values():
+        if not re.search(rf"\b{op.system}\b", lowered):
+            continue
+        words = [k for k in op.keywords if k != op.system]
+        hits = sum(bool(re.search(rf"\b{re.escape(k)}\b", lowered)) for k in words)
+        hits += sum(lowered.startswith(k) for k in words)  # the verb counts double
+        if hits > best_hits or (hits == best_hits and best is not None and op.writes and not best.writes):
+            best, best_hits = op, hits
+    if best is None:
+        return None
+    params = {name: operations.default_param(name, known) for name, p in best.params.items() if p.required}
+    note = f"matched to {best.name} by its keywords: check the parameters"
+    return Act(best.name, params, best.summary[:120], save_as=vocabulary.SAVE_AS.get(best.name), notes=[note])

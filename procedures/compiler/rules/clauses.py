@@ -1,0 +1,151 @@
+"""Split a sentence into clauses at the verbs that start a new action."""
+
+from __future__ import annotations
+
+import re
+
+from procedures.compiler.rules.segment import Segment, sub
+
+VERBS = frozenset(
+    [
+        "post",
+        "reply",
+        "respond",
+        "tag",
+        "add",
+        "stop",
+        "close",
+        "open",
+        "create",
+        "email",
+        "mail",
+        "send",
+        "notify",
+        "remind",
+        "warn",
+        "put",
+        "raise",
+        "increase",
+        "lower",
+        "decrease",
+        "set",
+        "mark",
+        "update",
+        "file",
+        "look",
+        "find",
+        "read",
+        "ask",
+        "wait",
+        "record",
+        "hand",
+        "assign",
+        "forward",
+        "page",
+        "submit",
+        "leave",
+        "issue",
+        "quote",
+        "apply",
+        "thank",
+        "cancel",
+        "confirm",
+        "tell",
+        "check",
+        "move",
+        "link",
+        "comment",
+        "gather",
+        "escalate",
+        "suspend",
+        "flag",
+        "give",
+        "acknowledge",
+        "call",
+        "book",
+        "schedule",
+        "request",
+        "approve",
+        "reject",
+        "refund",
+        "credit",
+        "get",
+        "collect",
+        "verify",
+        "route",
+        "transfer",
+        "delete",
+        "remove",
+        "lock",
+        "disable",
+        "reset",
+        "unlock",
+        "grant",
+        "revoke",
+        "log",
+        "attach",
+        "include",
+        "share",
+        "offer",
+        "invite",
+        "archive",
+        "resolve",
+        "solve",
+        "reassign",
+        "downgrade",
+        "upgrade",
+        "process",
+        "contact",
+        "have",
+        "let",
+        "inform",
+        "alert",
+        "return",
+        "replace",
+        "write",
+        "note",
+        "pause",
+        "resume",
+        "enable",
+        "erase",
+        "anonymize",
+        "export",
+        "deactivate",
+        "provision",
+        "void",
+        "accept",
+        "decline",
+        "deny",
+    ]
+)
+
+# Verbs that usually add to the previous action ("…, link the status page") rather than start a new one.
+_ATTACHED = frozenset({"link", "include", "attach", "share", "cc", "mention"})
+_BOUNDARY = re.compile(r",\s*(?:and\s+|then\s+)?|;\s*(?:then\s+)?|\s+and\s+(?:then\s+)?|\s+then\s+|\s*\+\s*|\s*->\s*")
+
+
+def _depth_at(text: str, pos: int) -> int:
+    return text.count("(", 0, pos) - text.count(")", 0, pos)
+
+
+def split(segment: Segment) -> list[Segment]:
+    """Clauses of a sentence; a boundary counts only where the next word is an action verb (or 'also'/'then')."""
+    text = segment.text
+    cuts: list[tuple[int, int]] = []
+    for match in _BOUNDARY.finditer(text):
+        if _depth_at(text, match.start()) > 0:
+            continue
+        rest = text[match.end() :]
+        word = re.match(r"(?:also\s+|then\s+|finally\s+)?([a-z]+)", rest, re.IGNORECASE)
+        if word and word.group(1).lower() in VERBS and word.group(1).lower() not in _ATTACHED:
+            cuts.append((match.start(), match.end()))
+    parts, pos = [], 0
+    for start, end in cuts:
+        parts.append(sub(segment, pos, start))
+        pos = end
+    parts.append(sub(segment, pos, len(text)))
+    return [p for p in parts if p.text.strip(" .;,")]
+
+
+def clean(text: str) -> str:
+    return re.sub(r"^(?:also|then|finally)\s+", "", text.strip(" .;,"), flags=re.IGNORECASE)

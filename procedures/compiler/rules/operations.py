@@ -1,0 +1,311 @@
+"""Builders of connector calls for the rules compiler: parameters for each registry operation.
+
+Operation names and their parameters come from `connectors.registry`; these
+functions fill the parameters from the clause's words and the facts gathered
+so far (`Known`), always as `{{ CEL }}` templates over the documented facts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from connectors import registry
+from procedures.compiler.rules import vocabulary
+from procedures.compiler.rules.specs import TICKET, Act, cel_list, lit
+from procedures.compiler.rules.vocabulary import Known
+
+
+def quoted_or_after(text: str, words: str) -> str | None:
+    quoted = re.search(r"[\"“']([^\"”']{3,})[\"”']", text)
+    if quoted:
+        return quoted.group(1)
+    match = re.search(rf"\b(?:{words})\s+(.+)$", text, re.IGNORECASE)
+    if match:
+        body = match.group(1).strip(" .")
+        return body[0].upper() + body[1:] + "."
+    return None
+
+
+def tags(text: str) -> list[str]:
+    match = re.search(
+        r"\btag(?:s|ged)?\b(?:\s+(?:all\s+)?(?:the\s+)?(?:linked\s+)?tickets?)?\s+(?:with\s+)?(?:the\s+)?(?:tags?\s+)?(.+)",
+        text,
+        re.I,
+    )
+    words = match.group(1) if match else text
+    found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+|[a-z]{3,})`?", words.split(" on ")[0])
+    return [t for t in found if t not in ("and", "the", "ticket", "tickets", "as", "with", "too", "also")][:4]
+
+
+def recipients(text: str, known: Known) -> tuple[list[str], list[str]]:
+    """(CEL items for `to`, names of roles that need an address configured)."""
+    lowered = text.lower()
+    to, roles = [], []
+    if re.search(r"account (?:manager|owner)", lowered):
+        to.append("account.owner_email")
+    if re.search(r"\bassignee\b", lowered):
+        to.append("case.assignee_email")
+    if (
+        re.search(r"(?<!of )\b(?:customer|requester|claimant|reporter|them|employee|contact|user|him|her)\b", lowered)
+        and not to
+    ):
+        to.append("case.requester_email")
+    for pattern, role in vocabulary.ROLES:
+        if re.search(pattern, lowered) and role != "Account managers" and not (to and role == "Managers"):
+            roles.append(role)
+    for role in re.findall(r"\b(?:the\s+)?(vp of [a-z]+(?: [a-z]+)?|it queue|legal|billing team|dpo)\b", lowered):
+        roles.append(role.strip().title())
+    to += [lit(r.lower()) for r in roles]
+    return to or ["case.requester_email"], roles
+
+
+def project(text: str) -> str | None:
+    match = re.search(r"\bproject\s+([A-Z][A-Z0-9]{1,9})\b", text) or re.search(
+        r"\b([A-Z][A-Z0-9]{1,9})\s+project\b", text
+    )
+    if match:
+        return match.group(1)
+    match = re.search(r"\binto\s+([A-Z]{2,10})\b|\bin\s+([A-Z]{2,10})\b", text)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def jira(text: str, known: Known) -> Act:
+    issue_type = "Bug" if re.search(r"\bbug\b", text, re.I) else "Task"
+    summary = "{{ case.subject }}"
+    if re.search(r"named after the account|account name", text, re.I) and known.has("account"):
+        summary = "{{ account.name }}"
+    params = {"project": project(text) or "OPS", "issue_type": issue_type, "summary": summary}
+    params["description"] = "{{ case.description }}\n\nTicket: {{ case.url }}"
+    per_case = re.findall(r"\b(Highest|High|Medium|Low|Lowest)\s+for\s+(\w+)", text, re.I)
+    priority = re.search(r"\bpriority\s+(Highest|High|Medium|Low|Lowest)\b", text, re.I)
+    if len(per_case) > 1 and (condition := priority_condition(per_case[0][1], known)):
+        first, rest = per_case[0][0].capitalize(), per_case[-1][0].capitalize()
+        params["priority"] = f'{{{{ {condition} ? "{first}" : "{rest}" }}}}'
+    elif priority:
+        params["priority"] = priority.group(1).capitalize()
+    return Act("jira.create_issue", params, f"Open a Jira {issue_type.lower()}", save_as="jira")
+
+
+def priority_condition(word: str, known: Known) -> str | None:
+    from procedures.compiler.rules.conditions import condition
+
+    found = condition(f"{word} severity" if word.lower() in ("critical", "high", "medium", "low") else word, known)
+    return found.cel if found else None
+
+
+SALESFORCE_OBJECTS = ("opportunity", "contact", "invoice", "contract", "subscription", "lead", "order", "account")
+
+
+def salesforce_update(text: str, known: Known) -> Act:
+    """ "mark the invoice as disputed-accepted", "flag the account for finance review", "suspend auto-renewal"."""
+    lowered = text.lower()
+    obj = next((o for o in SALESFORCE_OBJECTS if re.search(rf"\b{o}", lowered)), "account")
+    record = {"opportunity": "{{ opportunity.id }}", "account": "{{ account.id }}"}.get(
+        obj, f"{{{{ case.fields.{obj}_id }}}}"
+    )
+    name, value = _field_and_value(lowered, obj)
+    label = "_".join(w.capitalize() for w in name.split("_")) + "__c"
+    return Act(
+        "salesforce.update_record",
+        {"object": obj.capitalize(), "record_id": record, "fields": "{{ {" + lit(label) + ": " + value + "} }}"},
+        f"Update the {obj} in Salesforce",
+    )
+
+
+def _field_and_value(lowered: str, obj: str) -> tuple[str, str]:
+    where = r"(?:\s+(?:on|in|of|for)\s+(?:the\s+)?(?:customer'?s?\s+)?(?:salesforce\s+)?(?:account|opportunity|record|salesforce)\b.*)?"
+    to = re.search(rf"\b(?:set|update|change)\s+(?:the\s+)?(.+?){where}\s+to\s+(?:the\s+)?(.+)$", lowered)
+    if to:
+        target = to.group(2).strip(" .")
+        value = (
+            f"case.fields.{vocabulary.snake(target)}"
+            if re.match(r"(?:requested|new|chosen)\b", target)
+            else lit(target)
+        )
+        return vocabulary.snake(to.group(1))[:40], value
+    state = re.search(r"\bas\s+([\w-]+(?:\s+(?!in\b|on\b)[\w-]+)*)", lowered)
+    if state:
+        return "status", lit(state.group(1).strip())
+    reason = re.search(r"\bflag\s+(?:the\s+)?\w+\s+for\s+(.+)$", lowered)
+    if reason:
+        return vocabulary.snake(reason.group(1).strip(" ."))[:40], "true"
+    off = re.search(r"\b(?:suspend|disable|stop|turn off)\s+(?:the\s+)?(.+?)(?:\s+on\s+.*)?$", lowered)
+    if off:
+        return vocabulary.snake(off.group(1).strip(" ."))[:40], "false"
+    named = re.search(rf"\b(?:set|mark|flag|apply|update)\s+(?:the\s+)?(.+?){where}$", lowered)
+    field = vocabulary.snake(named.group(1)) if named else "status"
+    field = re.sub(rf"^{obj}_", "", field) or "status"
+    return field[:40], "true"
+
+
+def bump(text: str) -> Act | None:
+    match = re.search(
+        r"\b(raise|increase|lower|decrease)\s+(?:the\s+)?(.+?)\s+of\s+(?:the\s+)?(.+?)\s+by\s+(\d+)(?:.*?\b(?:above|below|over|under)\s+(\d+))?",
+        text,
+        re.I,
+    )
+    if not match:
+        return None
+    verb, what, of, by, cap = match.groups()
+    obj = "opportunity" if "opportunit" in of.lower() else "account"
+    attr = vocabulary.snake(what)
+    current = f"int({obj}.{attr})"
+    up = verb.lower() in ("raise", "increase")
+    value = f"{current} {'+' if up else '-'} {by}"
+    if cap:
+        value = f"{value} {'>' if up else '<'} {cap} ? {cap} : {value}"
+    label = "_".join(w.capitalize() for w in attr.split("_")) + "__c"
+    return Act(
+        "salesforce.update_record",
+        {
+            "object": obj.capitalize(),
+            "record_id": f"{{{{ {obj}.id }}}}",
+            "fields": "{{ {" + lit(label) + ": " + value + "} }}",
+        },
+        f"{verb.capitalize()} the {what} by {by}" + (f" (at most {cap})" if cap else ""),
+    )
+
+
+def carrier(known: Known) -> str:
+    return "{{ shipment.carrier }}" if known.has("shipment") else "{{ case.fields.carrier }}"
+
+
+def file_claim(text: str, known: Known) -> Act:
+    tracking = "{{ shipment.tracking_number }}" if known.has("shipment") else "{{ case.fields.tracking_number }}"
+    params = {
+        "carrier": carrier(known),
+        "tracking_number": tracking,
+        "amount": "{{ case.amount }}",
+        "description": "{{ case.description }}",
+    }
+    if "photo" in text.lower():
+        params["photos"] = "{{ " + vocabulary.CASE_PHRASES["photos"] + " }}"
+    return Act("carrier.file_claim", params, "File the claim with the carrier", save_as="claim")
+
+
+def ticket_update(text: str) -> Act | None:
+    """ "set the ticket priority to urgent", "mark the ticket as pending"."""
+    lowered = text.lower()
+    params = {"ticket_id": TICKET}
+    priority = re.search(r"\bpriority\b.*?\b(low|normal|high|urgent)\b", lowered)
+    status = re.search(r"\b(?:status|as|to)\s+(new|open|pending|hold|solved)\b", lowered)
+    if priority:
+        params["priority"] = priority.group(1)
+    elif status and "ticket" in lowered:
+        params["status"] = status.group(1)
+    else:
+        return None
+    return Act("zendesk.update_ticket", params, text[:120])
+
+
+def reply(text: str) -> Act:
+    offering = re.match(r"reply offering\s+(.+)$", text, re.I)
+    if offering:
+        return Act(
+            "zendesk.reply",
+            {"ticket_id": TICKET, "body": f"We would like to offer you {offering.group(1).strip(' .')}."},
+            "Make the offer",
+        )
+    ask = re.match(
+        r"ask\s+(?:the\s+)?(?:customer|claimant|requester|reporter|them|user)\s+(?:to|for)\s+(.+)$", text, re.I
+    )
+    if ask:
+        body = (
+            "Please " + ask.group(1).strip(" .") + "."
+            if " to " in text[: ask.start(1)]
+            else f"Please send us {ask.group(1).strip(' .')}."
+        )
+    else:
+        body = quoted_or_after(text, "saying|that|asking|with") or text[0].upper() + text[1:] + "."
+    params = {"ticket_id": TICKET, "body": body}
+    if re.search(r"\b(?:private|internal)\b", text, re.I):
+        params["public"] = "{{ false }}"
+    return Act("zendesk.reply", params, "Reply to the requester")
+
+
+def email(text: str, known: Known) -> Act:
+    to, roles = recipients(text, known)
+    body = text[0].upper() + text[1:] + "."
+    if "jira" in text.lower() and known.has("jira"):
+        body += "\n\nJira issue: {{ jira.url }}"
+    params = {"to": cel_list(to), "subject": "{{ case.subject }}", "body": body}
+    notes = [f"email recipient {r.lower()!r} is a role, not an address: set the address in the step" for r in roles]
+    return Act("email.send", params, text[:120], notes=notes)
+
+
+def gather(text: str, whole: str, known: Known) -> Act | None:
+    lowered = text.lower()
+    if re.search(r"opportunit", lowered):
+        return Act(
+            "salesforce.query_open_opportunity",
+            {"account_id": "{{ account.id }}"},
+            "Find the open opportunity",
+            save_as="opportunity",
+            gather=True,
+        )
+    if re.search(r"salesforce|account|organi[sz]ation|customer", whole) and not re.search(
+        r"shipment|tracking|serial|registry", lowered
+    ):
+        op = registry.get("salesforce.query_account")
+        required = [r for r in op.returns if re.search(rf"\b{r.replace('_', ' ')}\b", lowered)]
+        return Act(
+            op.name,
+            {"email": "{{ case.requester_email }}", "organization": "{{ case.organization }}"},
+            "Find the customer's Salesforce account",
+            save_as="account",
+            gather=True,
+            required=required,
+        )
+    if re.search(r"shipment|tracking|carrier|parcel|package", whole):
+        return Act(
+            "carrier.lookup_shipment",
+            {"carrier": "{{ case.fields.carrier }}", "tracking_number": "{{ case.fields.tracking_number }}"},
+            "Look the shipment up with the carrier",
+            save_as="shipment",
+            gather=True,
+        )
+    if re.search(r"jira|task|issue", lowered) and known.has("jira"):
+        return Act(
+            "jira.get_issue", {"issue_key": "{{ jira.key }}"}, "Read the Jira issue", save_as="issue", gather=True
+        )
+    endpoint = vocabulary.endpoint_for(whole)
+    if endpoint:
+        save = endpoint.replace("-", "_").split("_")[-1]
+        return Act("http.request", {"endpoint": endpoint, "method": "GET"}, text[:120], save_as=save, gather=True)
+    return None
+
+
+def record(text: str, known: Known | None = None) -> Act | None:
+    """ "record the settled amount" → read it from the operation that returns it (kept under its save_as)."""
+    wanted = vocabulary.snake(re.sub(r"^(?:record|note|log|capture)\s+", "", text, flags=re.I))
+    for op in registry.OPERATIONS.values():
+        if not op.writes and wanted in op.returns:
+            params = {name: default_param(name, known) for name, p in op.params.items() if p.required}
+            save_as = vocabulary.SAVE_AS.get(op.name, op.name.split(".")[1])
+            return Act(
+                op.name,
+                params,
+                f"Record the {wanted.replace('_', ' ')}",
+                save_as=save_as,
+                gather=True,
+                required=[wanted],
+            )
+    return None
+
+
+def default_param(name: str, known: Known | None = None) -> str:
+    """The usual value of a parameter: from an earlier result when there is one, else from the case."""
+    from_results = {
+        "carrier": ("shipment", "carrier"),
+        "claim_id": ("claim", "claim_id"),
+        "issue_key": ("jira", "key"),
+        "account_id": ("account", "id"),
+        "tracking_number": ("shipment", "tracking_number"),
+    }
+    if name == "ticket_id":
+        return TICKET
+    if name in from_results:
+        save_as, attr = from_results[name]
+        if known is None or known.has(save_as) or save_as == "account":
+            return f"{{{{ {save_as}.{attr} }}}}"
+    return "{{ case.fields." + name + " }}"

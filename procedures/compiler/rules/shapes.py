@@ -1,0 +1,324 @@
+"""Sentence shapes about decisions, checks, constraints and parameters (timing lives in `timing`).
+
+Each shape is a function `(walker, sentence) -> bool`: it recognises its
+shape and emits steps through the walker, or returns False to let the next
+shape try.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from procedures.compiler.rules import clauses, conditions, quantities, vocabulary
+from procedures.compiler.rules.segment import Segment, sub
+from procedures.compiler.rules.state import Check, Pending
+
+if TYPE_CHECKING:
+    from procedures.compiler.rules.walker import Walker
+
+_NO_THOUSANDS = r",(?!\d{3})"
+OTHERWISE = re.compile(
+    r"^(?:otherwise|else|if not|in all other cases|in any other case|everyone else|any other [a-z]+|all other [a-z]+"
+    r"|if (?:they|the customer|he|she|the requester)\s+(?:declines?|refuses?|don't|do not|doesn't|does not|never)[^,]*)"
+    r"\b[,:]?\s*",
+    re.I,
+)
+CHECK = re.compile(
+    r"^(?:check that\s+)?(?:the\s+)?(.+?)\s+(?:must|should)\s+(match|be present|be filled in|name|include|contain|have|be given|come from)\b\s*(.*)$",
+    re.I,
+)
+CHECK_THAT = re.compile(r"^(?:check|verify|confirm|make sure)\s+(?:that\s+)?(.+)$", re.I)
+CHECK_FAIL = re.compile(
+    r"^if\s+(?:anything|something|either|any of (?:them|these)|one of (?:them|these)|it|they|that|this)\b[^,]*"
+    r"\b(?:not|missing|wrong|differ|incorrect|mismatch)[^,]*[,:]\s*(.+)$",
+    re.I,
+)
+CONDITIONAL = re.compile(rf"^(?:if|when|for|once|in case|where)\s+(.+?)(?:{_NO_THOUSANDS}|:|\s+then\s+)\s*(.+)$", re.I)
+ARROW = re.compile(r"^(.+?)\s*(?:->|→|=>)\s*(.*)$")
+COLON = re.compile(r"^([^:()]{2,60}):\s*(.+)$")
+SUBJECT = re.compile(r"^(.+?)\s+(needs?|requires?|gets?|are|is|go(?:es)?)\s+(.+)$", re.I)
+
+
+def otherwise(w: Walker, seg: Segment, *, offset: int = 0, more: list[Segment] | None = None) -> bool:
+    """ "Otherwise …": the else branch of the last decision. `offset`: a synthetic "otherwise " prefix to skip."""
+    m = OTHERWISE.match(seg.text)
+    if not m:
+        return False
+    rest = (
+        Segment(seg.text[m.end() :], seg.start + m.end() - offset, seg.end)
+        if offset
+        else sub(seg, m.end(), len(seg.text))
+    )
+    pending, w.pending = w.pending, None
+    if pending is None:
+        _run_body(w, [rest] if rest.text else [seg], more)
+        return True
+    main = [e for e in w.b.exits if e not in pending.else_exits]
+    w.b.exits = list(pending.else_exits)
+    then_known = dict(w.b.known.results)
+    w.b.known.results = dict(pending.known_before)
+    _run_body(w, [rest] if rest.text else [seg], more)
+    if main:  # both paths continue: only what both know is known
+        w.b.known.results = {k: v for k, v in then_known.items() if k in w.b.known.results}
+    w.b.exits = main + w.b.exits
+    return True
+
+
+ALWAYS = re.compile(r"^(?:in every case|in all cases|in any case|always|regardless|either way)[,:]?\s*", re.I)
+INTRO = re.compile(r"^(?:when|if|whenever|once)\b[^.]*:$", re.I)
+
+
+def always(w: Walker, seg: Segment) -> bool:
+    """ "In every case tag the ticket …" → steps every path goes through; "When a customer asks to cancel:" → trigger."""
+    if INTRO.match(seg.text.strip()):
+        w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
+        w.understood += 1
+        return True
+    m = ALWAYS.match(seg.text)
+    if not m:
+        return False
+    w.pending = None
+    w.body([sub(seg, m.end(), len(seg.text))])
+    return True
+
+
+def check(w: Walker, seg: Segment) -> bool:
+    """ "The carrier, ship date and declared value … must match." → a decide whose failure path comes next."""
+    text = seg.text.strip(" .")
+    m = CHECK.match(text)
+    that = CHECK_THAT.match(text)
+    w.recheck_hint = None
+    if m:
+        cel = _requirement(w, m)
+        label = text
+    elif that:
+        found = conditions.condition(that.group(1), w.b.known)
+        cel, label = (found.cel if found else None), that.group(1)
+    else:
+        return False
+    w.pending = None
+    if cel:
+        key = w.b.decide(cel, label, seg)
+        else_exit = (key, ("otherwise",))
+    else:
+        key = w.b.judgement(f"Is it true that {label}?", seg, [("yes", "Yes"), ("no", "No")], base="check")
+        w.b.exits = [(key, ("judgement", "outcomes", 0, "next"))]
+        else_exit = (key, ("judgement", "outcomes", 1, "next"))
+        w.b.warn(
+            f"Check not understood by the rules compiler: a person answers {label!r} at run time",
+            seg,
+            code="condition_not_understood",
+            step_key=key,
+        )
+    w.check = Check(key, w.recheck_hint or key, else_exit)
+    w.understood += 1
+    return True
+
+
+def _requirement(w: Walker, m: re.Match) -> str | None:
+    verb = m.group(2).lower()
+    if verb == "come from":
+        return None
+    source = m.group(3) if verb in ("name", "include", "contain", "have", "be given") and m.group(3) else m.group(1)
+    nouns = [n for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", source.strip(" .")) if n.strip()]
+    parts = []
+    for noun in nouns:
+        attr = vocabulary.snake(re.sub(r"\s+on\s+.*$", "", noun))
+        owner = next((s for s in reversed(w.b.known.results) if attr in w.b.known.returns(s)), None)
+        if owner and verb == "match":
+            parts.append(f"{owner}.{attr} == case.fields.{attr}")
+            w.recheck_hint = next(k for k, s in w.b.steps.items() if s.get("save_as") == owner)
+        else:
+            parts.append(f"has(case.fields.{attr})")
+    return " && ".join(parts) or None
+
+
+def check_failed(w: Walker, seg: Segment) -> bool:
+    m = CHECK_FAIL.match(seg.text.strip())
+    if not m or w.check is None:
+        return False
+    chk, w.check = w.check, None
+    main = w.b.exits
+    w.b.exits = [chk.else_exit]
+    w.loop_target = chk.recheck
+    w.body([sub(seg, m.start(1), len(seg.text))])
+    w.loop_target = None
+    w.b.exits = main + w.b.exits
+    return True
+
+
+def unless(w: Walker, seg: Segment) -> bool:
+    """ "X, unless the customer is Enterprise" → if not (customer is Enterprise): X."""
+    m = re.match(r"^(.+?),?\s+unless\s+(.+?)[.]?$", seg.text.strip())
+    if not m:
+        return False
+    found = conditions.condition(m.group(2), w.b.known)
+    if found is None:
+        return False
+    negated = conditions.Condition(f"!({found.cel})", f"not {m.group(2)}", found.needs)
+    conditional_text(w, seg, m.group(2), [sub(seg, 0, m.end(1))], condition=negated)
+    return True
+
+
+def conditional(w: Walker, seg: Segment, more: list[Segment] | None = None) -> bool:
+    """A decision; `more` are the item's further sentences, which belong to the branch ("In transit: … . …")."""
+    more = more or []
+    text = seg.text
+    if more and not _scopes_item(w, text):
+        return False
+    for pattern in (CONDITIONAL, ARROW, COLON):
+        m = pattern.match(text)
+        if m and m.group(2).strip():
+            head = m.group(1)
+            if re.fullmatch(r"(?:once |if |when |after )?(?:it is |it's )?approved\??", head.strip(), re.I):
+                w.pending = None  # the approval step already gates what follows
+                _run_body(w, [sub(seg, m.start(2), len(text))], more)
+                return True
+            if pattern is COLON and head.split()[0].lower() in clauses.VERBS:
+                continue
+            body = [sub(seg, m.start(2), len(text))]
+            conditional_text(w, seg, head, body, headed=pattern is not CONDITIONAL, more=more)
+            return True
+    m = SUBJECT.match(text)
+    if m and conditions.condition(m.group(1), w.b.known):
+        rest = m.group(3)
+        colon = rest.find(":")
+        start = m.start(3) + colon + 1 if colon >= 0 else m.start(2)
+        conditional_text(w, seg, m.group(1), [sub(seg, start, len(text))], more=more)
+        return True
+    return _subject_then_verb(w, seg, more)
+
+
+def _scopes_item(w: Walker, text: str) -> bool:
+    """Whether a step's first sentence is a decision that covers the whole step: "In transit: …", "For Pro customers, …"."""
+    if timing_like(text):
+        return False
+    for pattern in (COLON, ARROW):
+        if (m := pattern.match(text)) and m.group(1).split()[0].lower() not in clauses.VERBS:
+            return True
+    m = CONDITIONAL.match(text) or SUBJECT.match(text)
+    return bool(m and conditions.condition(m.group(1), w.b.known))
+
+
+def timing_like(text: str) -> bool:
+    return bool(quantities.durations(text)) and bool(re.search(r"\b(?:after|later|within|again|at \d)", text, re.I))
+
+
+def _subject_then_verb(w: Walker, seg: Segment, more: list[Segment]) -> bool:
+    """ "Critical and high severity reports page the on-call …": a condition as the subject of an action."""
+    words = list(re.finditer(r"[A-Za-z][\w'-]*", seg.text))
+    for i, word in enumerate(words[1:9], start=1):
+        if word.group(0).lower() in clauses.VERBS:
+            head = seg.text[: word.start()].strip(" ,")
+            if conditions.condition(head, w.b.known) is None:
+                return False
+            conditional_text(w, seg, head, [sub(seg, word.start(), len(seg.text))], more=more)
+            return True
+        if i > 8:
+            break
+    return False
+
+
+def conditional_text(
+    w: Walker,
+    seg: Segment,
+    head: str,
+    body: list[Segment],
+    *,
+    headed: bool = False,
+    condition: conditions.Condition | None = None,
+    more: list[Segment] | None = None,
+) -> None:
+    if w.pending and _opposite(head, w.b.steps[w.pending.decide]):
+        otherwise(
+            w, Segment("otherwise " + body[0].text, body[0].start, body[0].end), offset=len("otherwise "), more=more
+        )
+        return
+    cond = condition or conditions.condition(head, w.b.known)
+    for need in cond.needs if cond else ():
+        w.ensure(need, seg)
+    pending = w.pending
+    root = _root(cond.cel) if cond else ""
+    if pending and cond and not pending.judgement and pending.root == root and _untouched(w, pending):
+        w.b.exits = [w.b.add_branch(pending.decide, cond.cel, head.strip())]
+        _branch_body(w, pending, body, more)
+        return
+    earlier = w.decides.get(root) if cond and headed else None
+    if earlier and earlier != (pending.decide if pending else None):
+        keep = w.b.exits
+        w.b.exits = [w.b.add_branch(earlier, cond.cel, head.strip())]
+        _run_body(w, body, more)
+        w.b.exits = keep + w.b.exits
+        w.understood += 1
+        return
+    if pending and not cond and pending.judgement and headed and _untouched(w, pending):
+        w.b.add_outcome(pending.decide, outcome_key(head), head.strip())
+        outcomes = w.b.steps[pending.decide]["judgement"]["outcomes"]
+        outcomes.append(outcomes.pop(-2))  # keep "none of these" last: the else exits point at index -1
+        w.b.exits = [(pending.decide, ("judgement", "outcomes", len(outcomes) - 2, "next"))]
+        _branch_body(w, pending, body, more)
+        return
+    if cond:
+        key = w.b.decide(cond.cel, head.strip(), seg)
+        else_exits = [(key, ("otherwise",))]
+        w.decides.setdefault(root, key)
+    else:
+        question = f"Does this apply: {head.strip()}?"
+        outcomes = [(outcome_key(head), head.strip()), ("none", "No / none of these")]
+        key = w.b.judgement(question, seg, outcomes, base="judge")
+        else_exits = [(key, ("judgement", "outcomes", -1, "next"))]
+        w.b.exits = [(key, ("judgement", "outcomes", 0, "next"))]
+        w.b.warn(
+            f"Condition not understood by the rules compiler: a person answers {head.strip()!r} at run time",
+            seg,
+            code="condition_not_understood",
+            step_key=key,
+        )
+    snapshot = dict(w.b.known.results)
+    _run_body(w, body, more)
+    w.b.known.results = snapshot
+    then_exits = w.b.exits
+    w.b.exits = then_exits + else_exits
+    w.pending = Pending(key, then_exits, else_exits, root, judgement=cond is None, known_before=snapshot)
+    w.understood += 1
+
+
+def _opposite(head: str, decide: dict) -> bool:
+    """ "out of warranty" after "in warranty (…)", "not X" after "X": the other branch of the same decision."""
+    labels = [b.get("label", "") for b in decide.get("branches", [])[:1]]
+    if not labels:
+        return False
+    plain = lambda text: re.sub(r"\s*\(.*?\)", "", text).strip().lower()  # noqa: E731
+    mine, theirs = plain(head), plain(labels[0])
+    return mine in (re.sub(r"^in ", "out of ", theirs), "not " + theirs, "no " + theirs) or theirs == "not " + mine
+
+
+def _run_body(w: Walker, body: list[Segment], more: list[Segment] | None) -> None:
+    w.pending = None
+    w.body(body)
+    for sentence in more or []:
+        w.sentence(sentence)
+
+
+def _branch_body(w: Walker, pending: Pending, body: list[Segment], more: list[Segment] | None = None) -> None:
+    snapshot = dict(w.b.known.results)
+    _run_body(w, body, more)
+    w.b.known.results = snapshot
+    pending.then_exits += w.b.exits
+    w.b.exits = pending.then_exits + pending.else_exits
+    w.understood += 1
+
+
+def _untouched(w: Walker, pending: Pending) -> bool:
+    return w.b.exits == pending.then_exits + pending.else_exits
+
+
+def _root(cel: str) -> str:
+    match = re.search(r"[a-z_]+(?:\.[a-z_]+)+", cel)
+    return match.group(0) if match else ""
+
+
+def outcome_key(head: str) -> str:
+    key = vocabulary.snake(head)[:40].strip("_")
+    return key if key and key[0].isalpha() else "yes"

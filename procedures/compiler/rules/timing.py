@@ -1,0 +1,208 @@
+"""Sentence shapes about time: follow-up schedules, "if not … within", and what happens when an event arrives."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from procedures.compiler.rules import conditions, quantities, vocabulary
+from procedures.compiler.rules.actions import Wait
+from procedures.compiler.rules.segment import Segment, sub
+from procedures.compiler.rules.state import Pending, Schedule
+from procedures.steps import Duration
+
+if TYPE_CHECKING:
+    from procedures.compiler.rules.walker import Walker
+
+_UNITS = r"(?:business\s+|working\s+)?(?:minutes?|hours?|days?|weeks?|months?)"
+TIME_LEAD = re.compile(rf"^(?:at|after|on)\s+(?:day\s+)?{quantities.NUMBER}\b[^,]*,\s*(.+)$", re.I)
+AFTER = re.compile(rf"\b{quantities.NUMBER}\s+{_UNITS}\s+(after|later|from|since)\b\s*(.*?)(?:,|$)", re.I)
+NOT_WITHIN = re.compile(
+    r"^if\b.*\b(?:not|no|isn't|hasn't|haven't|still|cannot|can't)\b.*\b(?:within|after|in)\s+" + quantities.NUMBER, re.I
+)
+WITHIN = re.compile(rf"^if\s+(.+?)\s+within\s+({quantities.NUMBER}\s+{_UNITS})\s*,\s*(.+)$", re.I)
+LOOP = re.compile(rf"\bevery\s+{quantities.NUMBER}?\s*(?:minutes?|hours?|days?)\b", re.I)
+DURATION_CONDITION = re.compile(rf"\b(?:more|less|fewer|longer|shorter) than\s+{quantities.NUMBER}\s+{_UNITS}", re.I)
+WHEN_EVENT = re.compile(r"^(?:when|once|as soon as|after)\s+(.+?),(?!\d{3})\s*(.+)$", re.I)
+_NEGATIVE = re.compile(r"\b(?:not|no|still|cannot|can't|hasn't|haven't|isn't)\b", re.I)
+
+
+def timed(w: Walker, seg: Segment) -> bool:
+    """Waits stated as times: "7 days after filing", "At 14 days", "again at 14 and 30 days", "if not … within"."""
+    text = seg.text
+    durs = quantities.durations(text)
+    if not durs or DURATION_CONDITION.search(text) or (LOOP.search(text) and not re.search(r"\bagain\b", text, re.I)):
+        return _loop(w, seg) if durs and LOOP.search(text) else False
+    again = re.search(r"\bagain\b", text, re.I) and w.schedule
+    after = AFTER.search(text)
+    lead = TIME_LEAD.match(text)
+    not_within = NOT_WITHIN.match(text)
+    still = re.match(r"^if\s+there\s+is\s+still\s+no\b", text, re.I) and w.schedule
+    if not (again or after or lead or not_within or still):
+        return False
+    first = quantities.DURATION.search(text) or quantities.SCHEDULE.search(text)
+    comma = text.find(",", first.start() if first else 0)
+    body = [sub(seg, comma + 1, len(text))] if comma >= 0 and not again else []
+    guard = None
+    if comma < 0 and after:
+        verb = re.search(r"\b(?:goes|go|is escalated|gets?|must|should|needs?)\b", text[after.start(2) :])
+        if verb:
+            body = [sub(seg, after.start(2) + verb.start(), len(text))]
+        guard = conditions.condition(text[: after.start()], w.b.known)
+    head = text[: comma if comma >= 0 else len(text)]
+    before_time = text[: first.start()] if first else head
+    event = vocabulary.event_for(before_time) if _NEGATIVE.search(before_time) else None
+    schedule = w.schedule
+    anchor = schedule.anchor if schedule else None
+    if after and after.group(1).lower() in ("after", "from", "since"):
+        anchor = _anchor(w, after.group(2)) or anchor
+    elif after and after.group(1).lower() == "later":
+        anchor = _last_act(w)
+    if schedule and event is None and not not_within:
+        event = schedule.event
+    if again and schedule:
+        for d in durs:
+            _schedule_wait(w, d, seg, schedule.anchor, schedule.event)
+            w.body(schedule.body)
+        return True
+    if not (still and schedule and durs[0].total_seconds() <= schedule.last):
+        _schedule_wait(w, durs[0], seg, anchor, event)
+    w.schedule = Schedule(anchor, event, durs[0].total_seconds(), body)
+    if not_within and event is None and not still:
+        guard = guard or conditions.condition(re.sub(r"^if\s+", "", head, flags=re.I), w.b.known)
+        if guard is None:
+            return _ask_then(
+                w, seg, re.sub(r"^if\s+", "", head.split(" within ")[0].split(" after ")[0], flags=re.I), body
+            )
+    if guard:
+        decide = w.b.decide(guard.cel, guard.label.strip(), seg)
+        w.body(body)
+        w.b.exits.append((decide, ("otherwise",)))
+        return True
+    w.body(body)
+    return True
+
+
+def _ask_then(w: Walker, seg: Segment, question: str, body: list[Segment]) -> bool:
+    """After the wait, a person confirms the condition the rules cannot check ("the user still cannot log in")."""
+    key = w.b.judgement(
+        f"Is it still true that {question.strip()}?", seg, [("yes", "Yes"), ("no", "No")], base="confirm"
+    )
+    w.b.exits = [(key, ("judgement", "outcomes", 0, "next"))]
+    w.body(body)
+    w.b.exits.append((key, ("judgement", "outcomes", 1, "next")))
+    return True
+
+
+def _loop(w: Walker, seg: Segment) -> bool:
+    """ "While a SEV1 is open, send an update every 30 minutes" → wait ↔ action, until the event that ends it."""
+    text = seg.text
+    every = LOOP.search(text)
+    delay = quantities.duration(text[every.start() :]) or quantities.duration(text)
+    event = vocabulary.event_for(text) or "incident.resolved"
+    wait = w.b.wait(Wait(f"Every {delay.describe()}", delay, event), seg)
+    w.b.watching.setdefault(event, []).append(wait)
+    body = re.sub(r"^(?:while|as long as|until)\s+[^,]+,\s*", "", text, flags=re.I)
+    start = text.find(body)
+    w.b.exits = [(wait, ("next",))]
+    w.body([sub(seg, start, len(text))])
+    for exit_ in w.b.exits:
+        w.b.set_target(exit_, wait)
+    w.b.exits = []
+    w.understood += 1
+    return True
+
+
+def awaited(w: Walker, seg: Segment) -> bool:
+    """ "If they accept within 7 days, apply the discount" → wait for the reply, a person reads it, then act."""
+    m = WITHIN.match(seg.text.strip())
+    if not m or _NEGATIVE.search(m.group(1)) or quantities.money(m.group(1)) is not None:
+        return False
+    event = vocabulary.event_for(m.group(1))
+    if event is None:
+        return False
+    delay = quantities.duration(m.group(2))
+    wait = w.b.wait(Wait(f"Wait up to {delay.describe()}: {m.group(1)}", delay, event), seg)
+    w.b.exits = [(wait, ("on_event",))]
+    outcome = vocabulary.snake(m.group(1).split()[-1])
+    question = f"Did this happen: {m.group(1)}?"
+    judge = w.b.judgement(
+        question, seg, [(outcome if outcome[0].isalpha() else "yes", "Yes"), ("no", "No")], base="judge"
+    )
+    w.b.exits = [(judge, ("judgement", "outcomes", 0, "next"))]
+    known_before = dict(w.b.known.results)
+    w.body([sub(seg, m.start(3), len(seg.text))])
+    then_exits = w.b.exits
+    else_exits = [(wait, ("next",)), (judge, ("judgement", "outcomes", 1, "next"))]
+    w.b.exits = then_exits + else_exits
+    w.pending = Pending(judge, then_exits, else_exits, "", judgement=True, known_before=known_before)
+    w.understood += 1
+    return True
+
+
+def event_handler(w: Walker, seg: Segment) -> bool:
+    """ "When the carrier settles, …": the steps for an event earlier waits watch, or a wait for it now."""
+    m = WHEN_EVENT.match(seg.text) or _when_then_verb(seg.text)
+    if not m:
+        return False
+    event = vocabulary.event_for(m.group(1))
+    if event is None:
+        return False
+    rest = sub(seg, m.start(2), len(seg.text))
+    if w.b.start is None or event == "approval.decided":
+        if w.b.start is None:
+            w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
+        w.body([rest])
+        return True
+    watchers = w.b.watching.pop(event, [])
+    main = w.b.exits
+    w.b.exits = []
+    if main:
+        w.b.exits = main
+        wait = w.b.wait(Wait(f"Wait until {m.group(1)}", None, event), seg)
+        w.b.exits = [(wait, ("on_event",))]
+    w.b.exits += [(k, ("on_event",)) for k in watchers]
+    w.understood += 1
+    w.schedule = None
+    w.pending = None
+    w.body([rest])
+    return True
+
+
+def _when_then_verb(text: str) -> re.Match | None:
+    """ "when it's resolved send the all-clear …" (no comma): the event ends where the first action verb starts."""
+    from procedures.compiler.rules.clauses import VERBS
+
+    if not re.match(r"(?:when|once|as soon as)\s", text, re.I):
+        return None
+    for word in list(re.finditer(r"[A-Za-z][\w'-]*", text))[2:10]:
+        if word.group(0).lower() in VERBS:
+            return re.match(
+                rf"^(?:when|once|as soon as)\s+(.+?)\s+({re.escape(text[word.start() :])})$", text, re.I | re.S
+            )
+    return None
+
+
+def _schedule_wait(w: Walker, d: Duration, seg: Segment, anchor: str | None, event: str | None) -> None:
+    title = f"Wait until {d.describe()}" + (f" after {anchor}" if anchor else "")
+    key = w.b.wait(Wait(title, d, event), seg, anchor=anchor)
+    w.understood += 1
+    if event:
+        w.b.watching.setdefault(event, []).append(key)
+    if w.schedule:
+        w.schedule.last = d.total_seconds()
+
+
+def _anchor(w: Walker, phrase: str) -> str | None:
+    verb = re.match(r"([a-z]+?)(?:ing|ed)?\b", phrase.strip().lower())
+    if not verb:
+        return None
+    stem = verb.group(1)[:4]
+    for key, step in reversed(w.b.steps.items()):
+        if step["kind"] in ("act", "gather") and stem in step["operation"]:
+            return key
+    return None
+
+
+def _last_act(w: Walker) -> str | None:
+    return next((k for k, s in reversed(w.b.steps.items()) if s["kind"] == "act"), None)

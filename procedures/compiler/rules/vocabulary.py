@@ -1,0 +1,209 @@
+"""The words SOPs use for facts, events, people and systems, mapped to sopdesk names.
+
+Everything here is a flat table or a small lookup function, so a new synonym
+is one line. `Known` is what the compiler has gathered so far (save_as name →
+operation), which decides whether "the plan" means `account.plan`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from connectors import registry
+
+PLANS = ("Free", "Pro", "Enterprise", "Business", "Basic", "Premium", "Starter", "Team", "Standard")
+
+# save_as names for the results of read operations (and writes whose result is used later).
+SAVE_AS = {
+    "salesforce.query_account": "account",
+    "salesforce.query_open_opportunity": "opportunity",
+    "carrier.lookup_shipment": "shipment",
+    "carrier.claim_status": "settlement",
+    "carrier.file_claim": "claim",
+    "jira.create_issue": "jira",
+    "jira.get_issue": "issue",
+    "zendesk.get_ticket": "ticket",
+}
+
+# Phrases naming a fact of the case itself (longest first wins).
+CASE_PHRASES = {
+    "ticket subject": "case.subject",
+    "subject": "case.subject",
+    "ticket description": "case.description",
+    "description": "case.description",
+    "link back to the zendesk ticket": "case.url",
+    "link to the ticket": "case.url",
+    "ticket url": "case.url",
+    "ticket link": "case.url",
+    "requester email": "case.requester_email",
+    "requester": "case.requester_name",
+    "claimant": "case.requester_name",
+    "organization": "case.organization",
+    "amount": "case.amount",
+    "claim amount": "case.amount",
+    "order value": "case.amount",
+    "tracking number": "case.fields.tracking_number",
+    "ship date": "case.fields.ship_date",
+    "declared value": "case.fields.declared_value",
+    "serial": "case.fields.serial_number",
+    "serial number": "case.fields.serial_number",
+    "reason": "case.fields.reason",
+    "system": "case.fields.system",
+    "severity": "case.fields.severity",
+    "photos": 'case.attachments.filter(a, a.kind == "photo").map(a, a.url)',
+    "priority": "case.priority",
+    "tags": "case.tags",
+    "group": "case.group",
+}
+
+# Phrases naming a result of an earlier step: (save_as, attribute).
+RESULT_PHRASES = {
+    "account name": ("account", "name"),
+    "account manager": ("account", "owner_email"),
+    "account owner": ("account", "owner_email"),
+    "plan": ("account", "plan"),
+    "jira key": ("jira", "key"),
+    "issue key": ("jira", "key"),
+    "jira link": ("jira", "url"),
+    "jira url": ("jira", "url"),
+    "issue link": ("jira", "url"),
+    "shipment details": ("shipment", "tracking_number"),
+    "settled amount": ("settlement", "settled_amount"),
+    "claim id": ("claim", "claim_id"),
+    "risk score": ("opportunity", "risk_score"),
+}
+
+# Verbs/nouns → the event that a wait listens for.
+EVENTS = (
+    (r"before (?:it is|it's|the response is|they are) due|due (?:soon|in \d+)", "sla.first_response_due"),
+    (r"not resolved (?:inside|within) its sla|sla window|\bbreach", "sla.breached"),
+    (r"\bsettle", "claim.settled"),
+    (r"\b(?:repl|answer|respond|accept|decline|confirm|yes/no|hear back)", "customer.replied"),
+    (r"\bapprov", "approval.decided"),
+    (r"\bscann?ed\b|\barrives? at the warehouse|\breturned\b", "warehouse.scanned"),
+    (r"\b(?:kickoff|meeting|call)\b.*\bbook|\bbook.*\b(?:kickoff|meeting|call)", "meeting.booked"),
+    (r"\b(?:task|issue|ticket)\b.*\b(?:done|complete|closed|resolved)", "issue.done"),
+    (r"\bresolved\b|\ball-clear\b", "incident.resolved"),
+    (r"\bpaid\b|\bpayment\b", "payment.received"),
+)
+
+EVENTS_DOC = {
+    "customer.replied": "the requester answered on the ticket",
+    "claim.settled": "the carrier settled a filed claim",
+    "approval.decided": "an approver decided an approval step",
+    "warehouse.scanned": "a returned item was scanned at the warehouse",
+    "meeting.booked": "a kickoff or call was booked",
+    "issue.done": "a linked Jira issue was done",
+    "incident.resolved": "the incident was resolved",
+    "payment.received": "a payment arrived",
+    "sla.first_response_due": "the SLA clock's first-response warning time was reached",
+    "sla.breached": "the SLA clock's resolution window passed",
+}
+
+ROLES = (
+    (r"claims? manager", "Claims managers"),
+    (r"support lead", "Support leads"),
+    (r"team lead", "Team leads"),
+    (r"security team", "Security team"),
+    (r"(?:requester's |their )?manager", "Managers"),
+    (r"finance", "Finance"),
+    (r"account manager", "Account managers"),
+    (r"solutions engineer", "Solutions engineers"),
+    (r"on-?call", "On-call"),
+)
+
+# Systems reached through http.request: phrase → endpoint name.
+ENDPOINTS = (
+    (r"paging webhook|\bpage\b", "paging-webhook"),
+    (r"status page", "status-page"),
+    (r"order system", "order-system"),
+    (r"device registry|\bregistry\b", "device-registry"),
+    (r"\bprocessor\b", "payment-processor"),
+    (r"price list", "price-list"),
+    (r"webhook", "webhook"),
+    (r"identity portal|\bokta\b|\bsso\b portal", "identity-portal"),
+    (r"portal", "portal"),
+    (r"\bbilling\b|\bcredit\b", "billing"),
+    (r"warehouse", "warehouse"),
+)
+
+
+@dataclass
+class Known:
+    """Results saved so far on the main path: save_as → operation name."""
+
+    results: dict[str, str] = field(default_factory=dict)
+
+    def has(self, save_as: str) -> bool:
+        return save_as in self.results
+
+    def returns(self, save_as: str) -> tuple[str, ...]:
+        op = registry.OPERATIONS.get(self.results.get(save_as, ""))
+        return op.returns if op else ()
+
+
+def normalise(phrase: str) -> str:
+    phrase = phrase.lower().replace("’", "'")
+    phrase = re.sub(r"'s\b", "", phrase)
+    phrase = re.sub(r"\b(?:the|a|an|its|their|his|her|our|this|that|on the claim|from the request)\b", " ", phrase)
+    return re.sub(r"[^a-z0-9_/ -]+", " ", re.sub(r"\s+", " ", phrase)).strip()
+
+
+def snake(phrase: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", normalise(phrase)).strip("_") or "value"
+
+
+def result_fact(phrase: str, known: Known) -> tuple[str, str] | None:
+    """(save_as, attribute) for a phrase naming an earlier result, e.g. "the Jira key" → (jira, key)."""
+    text = normalise(phrase)
+    for words, (save_as, attr) in sorted(RESULT_PHRASES.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{re.escape(normalise(words))}\b", text) and known.has(save_as):
+            return save_as, attr
+    for save_as in reversed(list(known.results)):
+        for attr in known.returns(save_as):
+            if re.search(rf"\b{re.escape(attr.replace('_', ' '))}\b", text) and attr not in ("id", "name", "status"):
+                return save_as, attr
+    return None
+
+
+def fact(phrase: str, known: Known) -> str | None:
+    """A CEL expression for the fact a noun phrase names, or None when it names none we know."""
+    found = result_fact(phrase, known)
+    if found:
+        return f"{found[0]}.{found[1]}"
+    text = normalise(phrase)
+    for words, expr in sorted(CASE_PHRASES.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{re.escape(normalise(words))}\b", text):
+            return expr
+    return None
+
+
+def event_for(text: str) -> str | None:
+    for pattern, event in EVENTS:
+        if re.search(pattern, text, re.IGNORECASE):
+            return event
+    return None
+
+
+def role_for(text: str) -> str | None:
+    for pattern, role in ROLES:
+        if re.search(pattern, text, re.IGNORECASE):
+            return role
+    return None
+
+
+def endpoint_for(text: str) -> str | None:
+    """The configured HTTP endpoint a phrase names: a known one, or "<word> system/portal/api" as "<word>-<kind>"."""
+    for pattern, name in ENDPOINTS:
+        if re.search(pattern, text, re.IGNORECASE):
+            return name
+    named = re.search(r"\b([a-z]+)\s+(system|portal|api|service|platform|tool)\b", text, re.IGNORECASE)
+    if named and named.group(1).lower() not in ("the", "a", "an", "our", "their", "this", "that"):
+        return f"{named.group(1).lower()}-{named.group(2).lower()}"
+    return None
+
+
+def plan_in(text: str) -> str | None:
+    match = re.search(rf"\b({'|'.join(PLANS)})\b", text)
+    return match.group(1) if match else None

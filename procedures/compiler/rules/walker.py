@@ -1,0 +1,285 @@
+"""Walk the SOP's items and sentences and turn each statement shape into steps.
+
+Shapes, tried in this order for every sentence (see `shapes` and `timing`):
+  "Otherwise …" / "Everyone else …"      → the else branch of the last decision
+  "The summary is …", "Priority … follows the plan: A is X, B is Y"
+                                         → parameters of the previous action
+  "All replies are private", "… must be acknowledged within 1 hour"
+                                         → constraints and deadlines on actions
+  "The A, B and C … must match"          → a check whose failure path comes next
+  "If anything does not match, …"        → that check's failure path (a reply+wait loops back)
+  "… 7 days after filing, …", "At 14 days, …", "Do it again at 14 and 30 days",
+  "If they accept within 7 days, …"      → waits anchored to a step, watching an event
+  "When the carrier settles, …"          → what happens when a watched event arrives
+  "If …, …", "For Enterprise accounts, …", "X -> …", "X: …", "Claims over $5,000 need …",
+  "… unless the customer is Enterprise"  → a decision (CEL, or a judgement question)
+  anything else                          → actions, one per clause
+A clause nothing recognises becomes a judgement step (proceed / stop) plus a
+warning quoting it: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+
+from procedures.compiler.rules import actions, amendments, clauses, shapes, timing
+from procedures.compiler.rules.actions import Act, Approve, End, Wait
+from procedures.compiler.rules.builder import Builder, Exit
+from procedures.compiler.rules.segment import Item, Segment, sentences, sub
+from procedures.compiler.rules.state import Check, Pending, Schedule
+
+_SLA_TARGET = re.compile(r"\bfirst response\b.*\bwithin\b|\bwithin\b.*\bfirst response\b|\bresolution time\b", re.I)
+
+
+class Walker:
+    def __init__(self, builder: Builder):
+        self.b = builder
+        self.pending: Pending | None = None
+        self.check: Check | None = None
+        self.schedule: Schedule | None = None
+        self.loop_target: str | None = None
+        self.private_replies = False
+        self.recheck_hint: str | None = None
+        self.decides: dict[str, str] = {}  # fact → the first decide on it, for later "X: …" cases
+        self.understood = 0
+
+    # -- items ----------------------------------------------------------------------------
+    def item(self, item: Item) -> None:
+        sents = sentences(item.segment)
+        if sents and _SLA_TARGET.search(sents[0].text):
+            for sentence in sents:
+                self.b.warn(
+                    "SLA target: response and resolution times are SLA policies, configured on the queue and "
+                    "kept by sopdesk's SLA clocks; this procedure reacts to their warnings and breaches",
+                    sentence,
+                    code="sla_policy",
+                )
+            self.understood += 1
+            return
+        head = shapes.ARROW.match(sents[0].text) if sents else None
+        if head and item.children:
+            body = [sub(sents[0], head.start(2), len(sents[0].text))] + sents[1:]
+            shapes.conditional_text(self, sents[0], head.group(1), body, headed=True)
+            self._children(item)
+            return
+        if item.marked and len(sents) > 1 and shapes.conditional(self, sents[0], more=sents[1:]):
+            self._children(item)
+            return
+        for sentence in sents:
+            self.sentence(sentence)
+        self._children(item)
+
+    def _children(self, item: Item) -> None:
+        if item.children and self._answers(item.children):
+            return
+        for child in item.children:
+            self.item(child)
+
+    def _answers(self, children: list[Item]) -> bool:
+        """Indented "yes -> …" / "no / no answer -> …" under a step that waits for a reply: the possible answers."""
+        waits = [k for k, path in self.b.exits if path == ("on_event",) and self.b.steps[k]["kind"] == "wait"]
+        heads = [shapes.ARROW.match(c.segment.text) or shapes.COLON.match(c.segment.text) for c in children]
+        if len(waits) != 1 or not all(heads):
+            return False
+        wait = waits[0]
+        keep = [e for e in self.b.exits if e[0] != wait]
+        timeout = next(
+            (
+                i
+                for i, h in enumerate(heads)
+                if re.search(r"no (?:answer|reply|response)|timeout|silence", h.group(1), re.I)
+            ),
+            None,
+        )
+        outcomes = [(shapes.outcome_key(h.group(1)), h.group(1).strip()) for h in heads]
+        self.b.exits = [(wait, ("on_event",))]
+        key = self.b.judgement("Which answer did the customer give?", children[0].segment, outcomes, base="answer")
+        ends: list[Exit] = []
+        for i, (child, head) in enumerate(zip(children, heads, strict=True)):
+            self.b.exits = [(key, ("judgement", "outcomes", i, "next"))]
+            if i == timeout and self.b.steps[wait].get("delay"):
+                self.b.exits.append((wait, ("next",)))
+            self.pending = None
+            self.body([sub(child.segment, head.start(2), len(child.segment.text))])
+            ends += self.b.exits
+        self.b.exits = (
+            keep + ends + ([(wait, ("next",))] if timeout is None and self.b.steps[wait].get("delay") else [])
+        )
+        self.understood += 1
+        return True
+
+    # -- sentences ------------------------------------------------------------------------
+    def sentence(self, seg: Segment) -> None:
+        for shape in (
+            shapes.always,
+            shapes.otherwise,
+            amendments.modifier,
+            amendments.constraint,
+            amendments.deadline,
+            shapes.check_failed,
+            shapes.check,
+            timing.timed,
+            timing.awaited,
+            timing.event_handler,
+            shapes.unless,
+            shapes.conditional,
+        ):
+            if shape(self, seg):
+                return
+        self.pending = None
+        self.body([seg])
+
+    # -- bodies: clauses → steps ----------------------------------------------------------
+    def body(self, segments: list[Segment]) -> None:
+        parts = [c for s in segments for c in clauses.split(s)]
+        context = " ".join(s.text for s in segments)
+        for i, clause in enumerate(parts):
+            spec = actions.recognise(clauses.clean(clause.text), self.b.known, context=context)
+            if spec is None and not self.b.exits and self.b.start is not None:
+                continue
+            if isinstance(spec, Wait):
+                if spec.for_event is None and self._just_asked():
+                    spec.for_event = "customer.replied"  # "ask … and wait up to 3 days": wait for the answer
+                self.wait_clause(spec, clause, parts[i + 1 :])
+                self.understood += 1
+                return
+            if self._merge_reply(spec, clause):
+                continue
+            self.emit(spec, clause)
+            if isinstance(spec, End):
+                return
+
+    def _merge_reply(self, spec, clause: Segment) -> bool:
+        """ "Reply that … and ask them to …" is one reply, not two."""
+        last = next(reversed(self.b.steps.values()), None)
+        if not (isinstance(spec, Act) and spec.operation == "zendesk.reply" and last):
+            return False
+        if last.get("operation") != "zendesk.reply" or (last["key"], ("next",)) not in self.b.exits:
+            return False
+        if not last["span"]["start"] <= clause.start < last["span"]["end"]:  # only within one sentence
+            return False
+        last["params"]["body"] = last["params"]["body"].rstrip(".") + ". " + spec.params["body"]
+        self.understood += 1
+        return True
+
+    def _just_asked(self) -> bool:
+        last = next(reversed(self.b.steps.values()), None)
+        return bool(last and last.get("operation") == "zendesk.reply" and (last["key"], ("next",)) in self.b.exits)
+
+    def emit(self, spec, clause: Segment) -> None:
+        if spec is None:
+            self._not_understood(clause)
+            return
+        self.understood += 1
+        if isinstance(spec, End):
+            self.b.end(spec, clause)
+        elif isinstance(spec, Approve):
+            self._approve(spec, clause)
+        elif isinstance(spec, Act):
+            if spec.gather and spec.save_as and self.b.known.has(spec.save_as):
+                self._extend_gather(spec, clause)
+                return
+            self._ensure_for(spec.params.values(), clause)
+            key = self.b.act(spec, clause)
+            for note in spec.notes:
+                self.b.warn(note, clause, code="check_step", step_key=key)
+
+    def _extend_gather(self, spec: Act, clause: Segment) -> None:
+        """A second clause about facts already gathered ("… and read the account's plan") adds to that step."""
+        step = next(s for s in reversed(self.b.steps.values()) if s.get("save_as") == spec.save_as)
+        required = step.setdefault("required", [])
+        required += [r for r in spec.required if r not in required]
+        if step["span"]["end"] <= clause.start:
+            step["span"]["end"] = clause.end
+            step["instruction"] = self.b.source[step["span"]["start"] : clause.end]
+
+    def _not_understood(self, clause: Segment) -> None:
+        key = self.b.judgement(
+            clause.text.strip(), clause, [("proceed", "Done, carry on"), ("stop", "Stop here")], base="judge"
+        )
+        self.b.exits = [(key, ("judgement", "outcomes", 1, "next"))]
+        self.b.end(End("Stop", "stopped"), clause)
+        self.b.exits = [(key, ("judgement", "outcomes", 0, "next"))]
+        self.b.warn(
+            "Not understood by the rules compiler: a person decides this step at run time "
+            "(rewrite it as an action, or correct the step)",
+            clause,
+            code="not_understood",
+            step_key=key,
+        )
+
+    def _ensure_for(self, templates, clause: Segment) -> None:
+        text = " ".join(templates)
+        for name in ("account", "opportunity", "shipment"):
+            if re.search(rf"(?<![\w.]){name}\.", text):
+                self.ensure(name, clause)
+
+    def ensure(self, name: str, clause: Segment) -> None:
+        """Gather `name` (account, opportunity, shipment) first when nothing has yet."""
+        if self.b.known.has(name):
+            return
+        if name == "opportunity":
+            self.ensure("account", clause)
+            spec = actions.recognise("find the open opportunity", self.b.known)
+        elif name == "account":
+            spec = actions.recognise("look up the customer's account in Salesforce", self.b.known)
+        else:
+            spec = actions.recognise("look the shipment up with the carrier", self.b.known)
+        self.b.act(spec, clause)
+
+    def wait_clause(self, spec: Wait, clause: Segment, rest: list[Segment]) -> None:
+        """A wait, then what follows in the sentence: on timeout only ("up to 5 days, then close"), or on both."""
+        key = self.b.wait(spec, clause)
+        then = re.search(r"\bthen\s+(.+?)\)?\s*\.?$", clause.text)
+        timeout = [sub(clause, then.start(1), then.end(1))] if then else []
+        timeout += [r for r in rest if clauses.clean(r.text).lower() not in ("after that", "after which")]
+        whole = clause.text + " ".join(r.text for r in rest)
+        timeout_only = re.search(r"\bup to\b|\bat most\b|\bmax\b|\bno longer than\b|\bafter that\b", whole, re.I)
+        if spec.delay and timeout and not timeout_only and not self.loop_target:
+            self.b.exits = [(key, ("next",))] + ([(key, ("on_event",))] if spec.for_event else [])
+            self._emit_all(timeout)
+            return
+        if spec.delay and timeout:
+            self.b.exits = [(key, ("next",))]
+            self._emit_all(timeout)
+        if spec.for_event and self.loop_target:
+            self.b.steps[key]["on_event"] = self.loop_target
+        elif spec.for_event:
+            self.b.exits.append((key, ("on_event",)))
+
+    def _emit_all(self, parts: list[Segment]) -> None:
+        for part in parts:
+            text = re.sub(
+                r"^(?:after that|after which|if not|otherwise)[,\s]*", "", clauses.clean(part.text), flags=re.I
+            )
+            found = actions.recognise(text, self.b.known)
+            self.emit(found, part)
+            if isinstance(found, End):
+                break
+
+    def _approve(self, spec: Approve, clause: Segment) -> None:
+        rejected: list[Exit] = []
+        for role in spec.roles:
+            key = self.b.approve(spec, clause, role)
+            rejected.append((key, ("on_rejected",)))
+            if spec.evidence:
+                keep = self.b.exits
+                kinds = " and ".join(d for _, _, d in spec.evidence)
+                self.b.exits = [(key, ("on_missing_evidence",))]
+                ask = {"ticket_id": actions.TICKET, "body": f"Please send us a {kinds}."}
+                self.b.act(Act("zendesk.reply", ask, f"Ask for the {kinds}"), clause)
+                wait = self.b.wait(Wait(f"Wait for the {kinds}", None, "customer.replied"), clause)
+                self.b.steps[wait]["on_event"] = key
+                self.b.exits = keep
+                spec = Approve(spec.title, spec.roles, [])
+        keep = self.b.exits
+        self.b.exits = rejected
+        self.b.end(End("Rejected: stop", "stopped"), clause)
+        self.b.exits = keep
+
+    def finish_constraints(self) -> None:
+        """Constraints stated anywhere ("all replies are private") apply to every step they name."""
+        if self.private_replies:
+            for step in self.b.steps.values():
+                if step.get("operation") == "zendesk.reply":
+                    step["params"]["public"] = "{{ false }}"

@@ -1,0 +1,70 @@
+// The SOP editor: hovering or clicking a step card highlights its sentence in the source, and the
+// other way round. Marks are <mark data-step="key"> (nested when spans overlap); cards are
+// <article class="sop-card" data-step="key">.
+(function () {
+  "use strict";
+  const ACTIVE = "is-highlighted";
+
+  function marksOf(key) { return document.querySelectorAll('.sop-source mark[data-step="' + CSS.escape(key) + '"]'); }
+  function cardOf(key) { return document.querySelector('.sop-card[data-step="' + CSS.escape(key) + '"]'); }
+
+  function clear() { document.querySelectorAll("." + ACTIVE).forEach((el) => el.classList.remove(ACTIVE)); }
+
+  function highlight(key) {
+    clear();
+    if (!key) return;
+    marksOf(key).forEach((m) => m.classList.add(ACTIVE));
+    const card = cardOf(key);
+    if (card) card.classList.add(ACTIVE);
+  }
+
+  function reveal(el) {
+    if (el) el.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }
+
+  let pinned = null;
+
+  function init() {
+    const editor = document.querySelector(".sop-editor");
+    if (!editor) return;
+    editor.querySelectorAll(".sop-card[data-step]").forEach((card) => {
+      const key = card.dataset.step;
+      card.addEventListener("mouseenter", () => { highlight(key); reveal(marksOf(key)[0]); });
+      card.addEventListener("mouseleave", () => highlight(pinned));
+      card.addEventListener("focus", () => highlight(key));
+      card.addEventListener("click", (event) => {
+        if (event.target.closest("details, a, form")) return;
+        pinned = key;
+        highlight(key);
+        reveal(marksOf(key)[0]);
+      });
+    });
+    const source = editor.querySelector(".sop-source");
+    if (source) {
+      source.addEventListener("mouseover", (event) => {
+        const mark = event.target.closest("mark[data-step]");
+        if (mark) { highlight(mark.dataset.step); reveal(cardOf(mark.dataset.step)); }
+      });
+      source.addEventListener("mouseleave", () => highlight(pinned));
+      source.addEventListener("click", (event) => {
+        const mark = event.target.closest("mark[data-step]");
+        if (!mark) return;
+        pinned = mark.dataset.step;
+        highlight(pinned);
+        reveal(cardOf(pinned));
+      });
+    }
+    editor.querySelectorAll("a[data-goto]").forEach((link) => {
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        pinned = link.dataset.goto;
+        highlight(pinned);
+        reveal(cardOf(pinned));
+        reveal(marksOf(pinned)[0]);
+      });
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

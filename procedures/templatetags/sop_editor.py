@@ -1,0 +1,77 @@
+"""Rendering the SOP source with each step's sentence marked, for the side-by-side editor."""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from procedures.selectors import EditorPage
+
+register = template.Library()
+
+# Words and quantities that carry an SOP's logic, coloured lightly in the source pane.
+_KEYWORDS = re.compile(
+    r"\b(?P<kw>[Ii]f|[Oo]therwise|[Uu]nless|[Ww]hen|[Tt]hen|[Ee]lse|[Ss]top|[Nn]ever|[Aa]bove|[Bb]elow|[Oo]ver|[Uu]nder)\b"
+    r"|(?P<num>[$€£]?\d+(?:[.,]\d+)*%?(?:\s+(?:business\s+)?(?:days?|hours?|minutes?|weeks?))?)"
+)
+
+
+def _colour(text: str) -> str:
+    out, last = [], 0
+    for match in _KEYWORDS.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        css = "sop-kw" if match.group("kw") else "sop-num"
+        out.append(f'<span class="{css}">{escape(match.group(0))}</span>')
+        last = match.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+@register.simple_tag
+def sop_source(page: EditorPage) -> SafeString:
+    """The source text, escaped, with `<mark data-step="key">` around each step's span (nested when spans overlap)."""
+    issues = page.span_issues
+    errors = {number for number, _ in page.errors.by_span}
+    warned_steps = {key for key, items in page.warnings.by_step.items() if items}
+    parts = []
+    for segment in page.segments:
+        html = _colour(segment.text)
+        if segment.warnings:
+            numbers = " ".join(str(i) for i in segment.warnings)
+            html = f'<span class="sop-warned" data-warnings="{numbers}">{html}</span>'
+        for key in reversed(segment.step_keys):  # innermost first, so the widest span ends up outside
+            css = "sop-mark has-warning" if key in warned_steps else "sop-mark"
+            html = f'<mark class="{css}" data-step="{escape(key)}">{html}</mark>'
+        parts.append(html)
+        for number in segment.warnings_ending:
+            issue = issues.get(number, {})
+            kind = "error" if number in errors else "warning"
+            parts.append(
+                format_html(
+                    '<span class="sop-note sop-note-{}" id="issue-{}" role="note">{} {}</span>',
+                    kind,
+                    number,
+                    "✖" if kind == "error" else "⚠",
+                    issue.get("message", ""),
+                )
+            )
+    return mark_safe("".join(parts))  # every piece of text above is escaped
+
+
+@register.filter
+def pretty(value) -> str:
+    """A template or value as a person reads it: strings as they are, the rest as compact JSON."""
+    import json
+
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+@register.filter
+def get(mapping, key):
+    """`mapping|get:key` — a dict lookup with a variable key."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

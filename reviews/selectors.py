@@ -1,0 +1,419 @@
+"""Reads for the inbox: the queue, its counts, one item in full, and agreement figures.
+
+The queue costs a constant number of queries whatever its size: one for the
+page of rows (case, assignee and procedure name joined in), one COUNT for the
+filtered total, and one grouped aggregate for every count in the sidebar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+
+from cases.models import Decision, ReviewItem
+from cases.precedents import item_situation, precedent_find
+from cases.selectors import TimelineEntry, case_timeline
+from reviews.access import can_decide
+
+PAGE_SIZE = 50
+APPROVAL_REASONS = (ReviewItem.Reason.APPROVAL, ReviewItem.Reason.EVIDENCE)
+
+AGE_CHOICES = [
+    ("", "Any age"),
+    ("lt1h", "Under 1 hour"),
+    ("lt1d", "Under 1 day"),
+    ("gt1d", "Over 1 day"),
+    ("gt3d", "Over 3 days"),
+]
+DUE_CHOICES = [
+    ("", "Any SLA"),
+    ("overdue", "Overdue"),
+    ("4h", "Due within 4 hours"),
+    ("24h", "Due within 24 hours"),
+    ("none", "No SLA"),
+]
+ASSIGNEE_CHOICES = [("", "Anyone"), ("me", "Mine"), ("unassigned", "Unassigned"), ("others", "Others'")]
+STATUS_CHOICES = [("open", "Open"), ("decided", "Decided"), ("all", "All")]
+KIND_CHOICES = [("", "Reviews and approvals"), ("reviews", "Reviews"), ("approvals", "Approvals")]
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    procedure: int | None = None
+    reason: str = ""
+    age: str = ""
+    assignee: str = ""
+    due: str = ""
+    status: str = "open"
+    kind: str = ""
+    page: int = 1
+
+    def active(self) -> bool:
+        return bool(
+            self.procedure or self.reason or self.age or self.assignee or self.due or self.kind or self.status != "open"
+        )
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    item: ReviewItem
+    procedure_name: str
+    procedure_id: int
+    age: dt.timedelta
+    due_in: dt.timedelta | None
+    proposal: dict
+    is_approval: bool
+    can_decide: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_in is not None and self.due_in.total_seconds() < 0
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    page: int
+    has_next: bool
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + len(self.rows)
+
+
+@dataclass
+class InboxCounts:
+    open: int = 0
+    mine: int = 0
+    unassigned: int = 0
+    overdue: int = 0
+    approvals: int = 0
+    by_reason: list[tuple[str, str, int]] = field(default_factory=list)
+    by_procedure: list[tuple[int, str, int]] = field(default_factory=list)
+
+
+def inbox_queryset(*, user: Any, filters: InboxFilters, now: dt.datetime) -> QuerySet[ReviewItem]:
+    items = ReviewItem.objects.all()
+    if filters.status == "open":
+        items = items.filter(status=ReviewItem.Status.OPEN)
+    elif filters.status == "decided":
+        items = items.filter(status=ReviewItem.Status.DECIDED)
+    if filters.procedure:
+        items = items.filter(run__version__procedure_id=filters.procedure)
+    if filters.reason:
+        items = items.filter(reason=filters.reason)
+    if filters.kind == "approvals":
+        items = items.filter(reason__in=APPROVAL_REASONS)
+    elif filters.kind == "reviews":
+        items = items.exclude(reason__in=APPROVAL_REASONS)
+    ages = {"lt1h": ("gt", 1), "lt1d": ("gt", 24), "gt1d": ("lte", 24), "gt3d": ("lte", 72)}
+    if filters.age in ages:
+        op, hours = ages[filters.age]
+        items = items.filter(**{f"created_at__{op}": now - dt.timedelta(hours=hours)})
+    if filters.assignee == "me":
+        items = items.filter(assignee=user)
+    elif filters.assignee == "unassigned":
+        items = items.filter(assignee__isnull=True)
+    elif filters.assignee == "others":
+        items = items.filter(assignee__isnull=False).exclude(assignee=user)
+    if filters.due == "overdue":
+        items = items.filter(due_at__lt=now)
+    elif filters.due in ("4h", "24h"):
+        items = items.filter(due_at__lte=now + dt.timedelta(hours=int(filters.due[:-1])))
+    elif filters.due == "none":
+        items = items.filter(due_at__isnull=True)
+    return items
+
+
+def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPage:
+    """One page of the queue: soonest SLA first, then oldest. Two queries (rows, total)."""
+    items = inbox_queryset(user=user, filters=filters, now=now)
+    offset = (max(filters.page, 1) - 1) * PAGE_SIZE
+    page_items = list(
+        items.select_related("case", "assignee", "decided_by")
+        .defer("case__description", "case__facts")
+        .annotate(procedure_name=F("run__version__procedure__name"), procedure_pk=F("run__version__procedure_id"))
+        .order_by(F("due_at").asc(nulls_last=True), "created_at", "id")[offset : offset + PAGE_SIZE + 1]
+    )
+    has_next = len(page_items) > PAGE_SIZE
+    page_items = page_items[:PAGE_SIZE]
+    total = items.count()
+    rows = [
+        InboxRow(
+            item=item,
+            procedure_name=item.procedure_name,
+            procedure_id=item.procedure_pk,
+            age=now - item.created_at,
+            due_in=(item.due_at - now) if item.due_at else None,
+            proposal=(item.proposal or {}).get("agent") or {},
+            is_approval=item.reason in APPROVAL_REASONS or bool(item.required_role),
+            can_decide=can_decide(user, item),
+        )
+        for item in page_items
+    ]
+    return InboxPage(rows=rows, total=total, page=max(filters.page, 1), has_next=has_next)
+
+
+def inbox_counts(*, user: Any, now: dt.datetime) -> InboxCounts:
+    """Every sidebar count over the open queue, from one grouped aggregate query."""
+    grouped = (
+        ReviewItem.objects.filter(status=ReviewItem.Status.OPEN)
+        .values("reason", "run__version__procedure_id", "run__version__procedure__name")
+        .annotate(
+            n=Count("id"),
+            mine=Count("id", filter=Q(assignee=user)),
+            unassigned=Count("id", filter=Q(assignee__isnull=True)),
+            overdue=Count("id", filter=Q(due_at__lt=now)),
+        )
+        .order_by()
+    )
+    counts = InboxCounts()
+    reasons: dict[str, int] = {}
+    procedures: dict[int, list] = {}
+    labels = dict(ReviewItem.Reason.choices)
+    for row in grouped:
+        counts.open += row["n"]
+        counts.mine += row["mine"]
+        counts.unassigned += row["unassigned"]
+        counts.overdue += row["overdue"]
+        if row["reason"] in APPROVAL_REASONS:
+            counts.approvals += row["n"]
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + row["n"]
+        entry = procedures.setdefault(row["run__version__procedure_id"], [row["run__version__procedure__name"], 0])
+        entry[1] += row["n"]
+    counts.by_reason = [(key, labels.get(key, key), n) for key, n in sorted(reasons.items(), key=lambda kv: -kv[1])]
+    counts.by_procedure = [(pk, name, n) for pk, (name, n) in sorted(procedures.items(), key=lambda kv: kv[1][0])]
+    return counts
+
+
+def inbox_neighbours(*, user: Any, item: ReviewItem, now: dt.datetime) -> tuple[int | None, int | None]:
+    """The previous and next open items in queue order (for j/k on the detail page)."""
+    ids = list(
+        inbox_queryset(user=user, filters=InboxFilters(), now=now)
+        .order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
+        .values_list("id", flat=True)[:500]
+    )
+    if item.id not in ids:
+        return None, (ids[0] if ids else None)
+    index = ids.index(item.id)
+    return (ids[index - 1] if index else None), (ids[index + 1] if index + 1 < len(ids) else None)
+
+
+# --- Agreement ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    procedure_id: int
+    procedure_name: str
+    step_key: str
+    decided: int  # by reviewers
+    proposed: int  # of those, how many had a proposal from the agent
+    accepted: int
+    automatic: int  # applied without a person (model or precedent)
+    model_proposed: int
+    model_accepted: int
+
+    @property
+    def overridden(self) -> int:
+        return self.proposed - self.accepted
+
+    def _pct(self, part: int, whole: int) -> float | None:
+        return round(100.0 * part / whole, 1) if whole else None
+
+    @property
+    def accepted_pct(self) -> float | None:
+        return self._pct(self.accepted, self.proposed)
+
+    @property
+    def overridden_pct(self) -> float | None:
+        return self._pct(self.overridden, self.proposed)
+
+    @property
+    def model_accepted_pct(self) -> float | None:
+        return self._pct(self.model_accepted, self.model_proposed)
+
+    @property
+    def no_proposal(self) -> int:
+        return self.decided - self.proposed
+
+
+def agreement_figures(*, procedure_id: int | None = None, since: dt.datetime | None = None) -> list[AgreementRow]:
+    """Per procedure and step: how often reviewers accepted the agent's proposal. One query."""
+    decisions = Decision.objects.all()
+    if procedure_id:
+        decisions = decisions.filter(procedure_id=procedure_id)
+    if since:
+        decisions = decisions.filter(decided_at__gte=since)
+    reviewer = Q(source=Decision.Source.REVIEWER)
+    proposed = reviewer & ~Q(proposed_outcome="")
+    model = proposed & Q(proposal_source="model")
+    rows = (
+        decisions.values("procedure_id", "procedure__name", "step_key")
+        .annotate(
+            decided=Count("id", filter=reviewer),
+            proposed=Count("id", filter=proposed),
+            accepted=Count("id", filter=proposed & Q(outcome=F("proposed_outcome"))),
+            automatic=Count("id", filter=~reviewer),
+            model_proposed=Count("id", filter=model),
+            model_accepted=Count("id", filter=model & Q(outcome=F("proposed_outcome"))),
+        )
+        .order_by("procedure__name", "step_key")
+    )
+    return [
+        AgreementRow(
+            procedure_id=r["procedure_id"],
+            procedure_name=r["procedure__name"],
+            step_key=r["step_key"],
+            decided=r["decided"],
+            proposed=r["proposed"],
+            accepted=r["accepted"],
+            automatic=r["automatic"],
+            model_proposed=r["model_proposed"],
+            model_accepted=r["model_accepted"],
+        )
+        for r in rows
+    ]
+
+
+def outcome_choices(item: ReviewItem) -> list[dict]:
+    """The item's allowed outcomes as {key, label, params (open parameter names), next}."""
+    choices = []
+    for outcome in item.allowed_outcomes or []:
+        if isinstance(outcome, dict) and outcome.get("key"):
+            choices.append(
+                {
+                    "key": str(outcome["key"]),
+                    "label": outcome.get("label") or outcome["key"],
+                    "params": [str(p) for p in outcome.get("params") or []],
+                    "next": outcome.get("next"),
+                }
+            )
+        elif isinstance(outcome, str):
+            choices.append({"key": outcome, "label": outcome, "params": [], "next": None})
+    return choices
+
+
+# --- One item --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SopExcerpt:
+    """The SOP source around the step's sentence, split so the template can highlight it."""
+
+    before: str
+    sentence: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ReviewDetail:
+    item: ReviewItem
+    procedure: Any
+    version: Any
+    step: Any
+    sop: SopExcerpt | None
+    outcomes: list[dict]
+    agent: dict
+    situation_facts: dict
+    hold_details: dict
+    precedents: list
+    timeline: list
+    decision: Decision | None
+    can_decide: bool
+    previous_id: int | None
+    next_id: int | None
+
+
+_INTERNAL_KEYS = {"agent", "situation", "precedents", "visit"}
+
+
+def _sop_excerpt(source: str, step: Any) -> SopExcerpt | None:
+    span = getattr(step, "span", None)
+    if span is not None and 0 <= span.start < span.end <= len(source):
+        return SopExcerpt(source[: span.start], source[span.start : span.end], source[span.end :])
+    instruction = getattr(step, "instruction", "") or ""
+    if instruction and instruction in source:
+        start = source.index(instruction)
+        return SopExcerpt(source[:start], instruction, source[start + len(instruction) :])
+    return None
+
+
+def _with_decisions(entries: list, *, case_id: int) -> list:
+    """The engine's timeline plus one entry per decision on the case: who decided what, and why."""
+    decided = (
+        ReviewItem.objects.filter(case_id=case_id, status=ReviewItem.Status.DECIDED)
+        .select_related("decided_by", "decision__followed")
+        .order_by("decided_at")
+    )
+    extra = []
+    for item in decided:
+        decision = getattr(item, "decision", None)
+        who = item.decided_by.get_username() if item.decided_by else "The agent"
+        how = ""
+        if decision is not None and decision.followed_id:
+            how = f" (following precedent #{decision.followed_id})"
+        elif decision is not None and decision.source == Decision.Source.MODEL:
+            how = " (model judgement)"
+        extra.append(
+            TimelineEntry(
+                at=item.decided_at or item.created_at,
+                kind="decision",
+                title=f"{who} decided {item.outcome!r}{how}",
+                status="decided",
+                run_id=item.run_id,
+                step_key=item.step_key,
+                decision={"outcome": item.outcome, "params": item.decision_params, "note": item.note, "by": who},
+            )
+        )
+    return sorted([*entries, *extra], key=lambda e: (e.at, e.run_id or 0))
+
+
+def review_detail(*, user: Any, item_id: int, now: dt.datetime) -> ReviewDetail | None:
+    """Everything the detail page shows: the SOP sentence, the case timeline, the proposal, precedents."""
+    item = (
+        ReviewItem.objects.select_related("case", "assignee", "decided_by", "run__version__procedure")
+        .filter(id=item_id)
+        .first()
+    )
+    if item is None:
+        return None
+    version = item.run.version
+    situation = item_situation(item=item)
+    step = situation["_step"]
+    matches = precedent_find(
+        procedure=version.procedure,
+        step_key=item.step_key,
+        reason=item.reason,
+        facts=situation["facts"],
+        text=situation["text"],
+        exclude_item_id=item.id,
+    )
+    decision = Decision.objects.select_related("followed__decided_by").filter(item_id=item.id).first()
+    previous_id, next_id = inbox_neighbours(user=user, item=item, now=now)
+    proposal = item.proposal or {}
+    return ReviewDetail(
+        item=item,
+        procedure=version.procedure,
+        version=version,
+        step=step,
+        sop=_sop_excerpt(version.source or "", step) if step is not None else None,
+        outcomes=outcome_choices(item),
+        agent=proposal.get("agent") or {},
+        situation_facts=situation["facts"],
+        hold_details={k: v for k, v in proposal.items() if k not in _INTERNAL_KEYS and v not in ("", None, [], {})},
+        precedents=matches,
+        timeline=_with_decisions(case_timeline(case=item.case), case_id=item.case_id),
+        decision=decision,
+        can_decide=can_decide(user, item),
+        previous_id=previous_id,
+        next_id=next_id,
+    )

@@ -1,0 +1,53 @@
+"""The quick start: `manage.py demo` sets everything up and runs it until stopped."""
+
+from __future__ import annotations
+
+import re
+import signal
+import urllib.request
+
+import pytest
+
+from procedures.models import Procedure
+from sopdesk.demo import SCENARIOS, demo_load
+from tests.support.processes import free_port, start_manage, stop, wait_for
+
+
+@pytest.mark.django_db
+def test_demo_load_publishes_the_three_reference_sops_once():
+    first = demo_load()
+    assert len(first) == 3
+    published = Procedure.objects.filter(published_version__isnull=False)
+    assert sorted(published.values_list("slug", flat=True)) == sorted(s.slug for s in SCENARIOS)
+    assert all(p.published_version.steps.exists() for p in published)
+    again = demo_load()
+    assert again == [f"{s.name}: already loaded" for s in SCENARIOS]
+    assert Procedure.objects.count() == 3
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status
+    except OSError:
+        return 0
+
+
+@pytest.mark.e2e
+def test_demo_serves_the_admin_and_stops_everything_on_ctrl_c(tmp_path):
+    port, sandbox_port = free_port(), free_port()
+    env = {"SOPDESK_DATA_DIR": str(tmp_path / "data")}
+    demo = start_manage(
+        ["demo", "--port", str(port), "--sandbox-port", str(sandbox_port)], env=env, log_path=tmp_path / "demo.log"
+    )
+    try:
+        wait_for(lambda: _get(f"http://127.0.0.1:{port}/admin/login/") == 200, timeout=90, what="the admin login page")
+        log = (tmp_path / "demo.log").read_text()
+        assert re.search(r"Login:\s+admin / \S+", log), log
+        assert "Traceback" not in log
+        demo.send_signal(signal.SIGINT)
+        demo.wait(timeout=30)
+        assert "Stopped." in (tmp_path / "demo.log").read_text()
+        assert _get(f"http://127.0.0.1:{port}/admin/login/") == 0
+    finally:
+        stop(demo)
