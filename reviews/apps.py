@@ -20,4 +20,8 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews"
 
     def ready(self) -> None:
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="sopdesk-sync-roles")
+        from django.apps import apps
+
+        # post_migrate is sent only for apps with models; the roles need the
+        # procedures and cases permissions, which exist once cases' signal runs.
+        post_migrate.connect(_sync_roles, sender=apps.get_app_config("cases"), dispatch_uid="sopdesk-sync-roles")

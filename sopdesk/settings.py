@@ -240,6 +240,20 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sopdesk"}}
 
+# --- Case engine -------------------------------------------------------------------
+ENGINE = {
+    # How long a started step belongs to the worker performing it; after that
+    # another worker may re-perform it with the same idempotency key.
+    "step_lease_seconds": env_int("SOPDESK_STEP_LEASE_SECONDS", 300),
+    # Retryable connector failures per step visit before the run is held for review.
+    "retry_limit": env_int("SOPDESK_RETRY_LIMIT", 5),
+    # Bearer secret for POST /api/events/ (integration tokens from the admin work too).
+    "api_events_token": env_str("SOPDESK_API_EVENTS_TOKEN"),
+    # TEST HOOK, inert unless set: the worker exits right after this step's
+    # connector call returns, before its trace row is completed.
+    "crash_after_write": env_str("SOPDESK_TEST_CRASH_AFTER_WRITE"),
+}
+
 # --- Language model (optional) ---------------------------------------------------
 # With no key, sopdesk compiles with its rules compiler and sends every
 # judgement to a person.

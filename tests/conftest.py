@@ -9,7 +9,7 @@ from procedures.roles import OPS_MANAGERS, REVIEWERS
 from tests.factories import UserFactory
 from tests.support.processes import free_port, start_manage, stop, wait_for
 
-pytest_plugins = ["tests.support.sandbox", "tests.support.openai_stub"]
+pytest_plugins = ["tests.support.sandbox", "tests.support.openai_stub", "tests.support.browser"]
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def qcluster(child_env, tmp_path):
         wait_for(lambda: result(task_id) == 2, timeout=60, what="the django-q2 cluster to run a task")
         yield process
     finally:
-        stop(process)
+        stop(process, timeout=5)
 
 
 @pytest.fixture

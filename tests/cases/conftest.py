@@ -1,21 +1,8 @@
-"""Fixtures for the case tests: role groups that survive transactional (cluster) tests flushing the database."""
+"""Fixtures for the case tests."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, Permission
-
-from procedures.roles import role_sync
-
-
-@pytest.fixture(autouse=True)
-def roles(request):
-    """Recreate the role groups the data migration made; a transactional test's flush removes them."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction"))
-    if marker or "db" in request.fixturenames or transactional:
-        request.getfixturevalue("transactional_db" if transactional else "db")
-        role_sync(group_model=Group, permission_model=Permission)
 
 
 @pytest.fixture

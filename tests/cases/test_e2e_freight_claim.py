@@ -45,9 +45,9 @@ CASE = {"source": "zendesk", "external_id": "5"}
 
 
 @pytest.fixture
-def claims(transactional_db, sandbox, settings, monkeypatch):
+def claims(transactional_db, sandbox, settings):
     settings.WEBHOOK_SECRETS = {**settings.WEBHOOK_SECRETS, "zendesk": ZENDESK_SECRET}
-    monkeypatch.setenv("SOPDESK_API_EVENTS_TOKEN", API_TOKEN)
+    settings.ENGINE = {**settings.ENGINE, "api_events_token": API_TOKEN}
     return publish("freight_claim.md", name="Freight claims", trigger=CLAIM_TRIGGER)
 
 

@@ -24,9 +24,9 @@ WAIT_GRAPH = {
 
 
 @pytest.fixture(autouse=True)
-def secrets(settings, monkeypatch):
+def secrets(settings):
     settings.WEBHOOK_SECRETS = {"zendesk": SECRET, "jira": "jira-secret", "salesforce_org_id": "00D000000000001AAA"}
-    monkeypatch.setenv("SOPDESK_API_EVENTS_TOKEN", "api-token")
+    settings.ENGINE = {**settings.ENGINE, "api_events_token": "api-token"}
 
 
 @pytest.fixture

@@ -2,58 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 
 from procedures.models import Procedure, ProcedureVersion
-from procedures.roles import role_sync
+from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ESCALATION = (Path(__file__).parent / "fixtures" / "escalation.txt").read_text()
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
-
-
-@pytest.fixture(autouse=True)
-def roles(db):
-    """The role groups come from a data migration; a transactional test run earlier may have flushed them."""
-    role_sync(group_model=Group, permission_model=Permission)
 
 
 @pytest.fixture
-def page():
-    if not shutil.which(CHROMIUM) and not os.environ.get("CI"):
-        pytest.skip(f"{CHROMIUM} is not installed")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # live_server + sync playwright share the thread
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+def browser_viewport():
+    return {"width": 1440, "height": 900}
 
 
-def test_ops_manager_pastes_an_sop_sees_it_side_by_side_and_publishes(live_server, page, ops_manager, tmp_path):
-    ops_manager.is_staff = True
+def test_ops_manager_pastes_an_sop_sees_it_side_by_side_and_publishes(live_server, browser_page, ops_manager, tmp_path):
+    page = browser_page
+    ops_manager.is_staff = True  # ops managers work in the admin
     ops_manager.save()
-
-    page.goto(f"{live_server.url}/admin/login/?next=/procedures/new/")
-    page.fill("#id_username", ops_manager.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/procedures/new/")
+    log_in(page, live_server.url, ops_manager, next_url="/procedures/new/")
 
     page.fill("#id_name", "Product bug escalation")
     page.fill("#id_source", ESCALATION)

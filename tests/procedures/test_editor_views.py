@@ -7,23 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from procedures import services
 from procedures.models import Procedure, ProcedureVersion
-from procedures.roles import role_sync
 
 pytestmark = pytest.mark.django_db
 
 ESCALATION = (Path(__file__).parent / "fixtures" / "escalation.txt").read_text()
 Status = ProcedureVersion.Status
-
-
-@pytest.fixture(autouse=True)
-def roles(db):
-    """The role groups come from a data migration; a transactional test run earlier may have flushed them."""
-    role_sync(group_model=Group, permission_model=Permission)
 
 
 @pytest.fixture

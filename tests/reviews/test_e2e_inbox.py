@@ -11,7 +11,7 @@ import pytest
 
 from cases.models import Decision, ReviewItem, Run
 from tests.cases.e2e import ESCALATION_TRIGGER, ZENDESK_SECRET, post_zendesk, publish, run_settled, ticket_payload
-from tests.reviews.conftest import log_in
+from tests.support.browser import log_in
 from tests.support.processes import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.django_db(transaction=True)]

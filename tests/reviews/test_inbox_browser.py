@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Decision, ReviewItem, Run
-from tests.reviews.conftest import log_in
 from tests.reviews.holds import held_item, judgement_item, make_version
+from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -122,3 +122,12 @@ def test_qcluster_fixture_runs_real_tasks(qcluster):
 
     task_id = async_task("math.sqrt", 16)
     assert wait_for(lambda: result(task_id), timeout=30, what="sqrt task") == 4.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_role_groups_come_back_after_the_database_is_flushed():
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert set(Group.objects.values_list("name", flat=True)) == {OPS_MANAGERS, REVIEWERS}
+    assert Group.objects.get(name=REVIEWERS).permissions.filter(codename="change_reviewitem").exists()

@@ -44,7 +44,12 @@ class Command(BaseCommand):
         if no_serve:
             self._print_login(host, port, password)
             return
-        env = {**os.environ, "SOPDESK_SANDBOX_URL": f"http://{host}:{sandbox_port}"}
+        env = {
+            **os.environ,
+            "SOPDESK_SANDBOX_URL": f"http://{host}:{sandbox_port}",
+            "SOPDESK_SITE_URL": f"http://{host}:{port}",
+            "ZENDESK_WEBHOOK_SECRET": settings.WEBHOOK_SECRETS["zendesk"] or self._demo_secret("demo-zendesk-secret"),
+        }
         manage = [sys.executable, str(ROOT / "manage.py")]
         commands = {
             "sandbox": [*manage, "sandbox", "--host", host, "--port", str(sandbox_port)],
@@ -55,16 +60,19 @@ class Command(BaseCommand):
             commands.pop("sandbox")
         children = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
         self._print_login(host, port, password)
-        self.stdout.write("Press Ctrl-C to stop.\n")
+        demo_env = " ".join(
+            f"{k}={env[k]}" for k in ("SOPDESK_SANDBOX_URL", "SOPDESK_SITE_URL", "ZENDESK_WEBHOOK_SECRET")
+        )
+        self.stdout.write(
+            "Push a Zendesk bug ticket through the escalation SOP (another terminal):\n"
+            f"  {demo_env} .venv/bin/python manage.py demo_ticket --plan enterprise\n"
+            "Press Ctrl-C to stop.\n"
+        )
         self._supervise(children)
 
     def _demo_admin(self):
         """The `admin` superuser; its password is kept in the data directory so it stays the same."""
-        password_file = Path(settings.DATA_DIR) / "demo-admin-password"
-        if not password_file.exists():
-            password_file.write_text(secrets.token_urlsafe(12))
-            password_file.chmod(0o600)
-        password = password_file.read_text().strip()
+        password = self._demo_secret("demo-admin-password")
         user, created = get_user_model().objects.get_or_create(
             username="admin", defaults={"email": "admin@example.com", "is_staff": True, "is_superuser": True}
         )
@@ -73,10 +81,21 @@ class Command(BaseCommand):
             user.save()
         return user, password
 
+    def _demo_secret(self, name: str) -> str:
+        """A random secret kept in the data directory, so restarts and other terminals agree."""
+        path = Path(settings.DATA_DIR) / name
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(18))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
     def _print_login(self, host, port, password):
         base = f"http://{host}:{port}"
         self.stdout.write(
-            self.style.SUCCESS(f"\nsopdesk is ready.\n  Admin:     {base}/admin/\n  Login:     admin / {password}\n")
+            self.style.SUCCESS(
+                f"\nsopdesk is ready.\n  Admin:     {base}/admin/\n  Inbox:     {base}/inbox/\n"
+                f"  API docs:  {base}/api/docs/\n  Login:     admin / {password}\n"
+            )
         )
 
     def _supervise(self, children: dict[str, subprocess.Popen]) -> None:
