@@ -247,7 +247,7 @@ ENGINE = {
     "step_lease_seconds": env_int("SOPDESK_STEP_LEASE_SECONDS", 300),
     # Retryable connector failures per step visit before the run is held for review.
     "retry_limit": env_int("SOPDESK_RETRY_LIMIT", 5),
-    # Bearer secret for POST /api/events/ (integration tokens from the admin work too).
+    # Bearer secret for the generic event endpoint POST /api/events/.
     "api_events_token": env_str("SOPDESK_API_EVENTS_TOKEN"),
     # TEST HOOK, inert unless set: the worker exits right after this step's
     # connector call returns, before its trace row is completed.
