@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from cases import clock
 from cases.models import Case
 
 # Facts kept in Case.facts (the rest are columns).
@@ -40,6 +41,11 @@ class NormalisedEvent:
     payload: dict[str, Any] = field(default_factory=dict)
     # An event that ends waits, e.g. customer.replied or claim.settled (besides event_type itself).
     signals: tuple[str, ...] = ()
+    # Lifecycle facts the SLA clocks stop on: the source's status, who the case is
+    # assigned to, and whether an agent just replied publicly (the first response).
+    status: str | None = None
+    assignee_email: str | None = None
+    agent_replied: bool = False
 
 
 def number(value: Any) -> float | int | None:
@@ -113,6 +119,7 @@ def case_apply(*, case: Case, event: NormalisedEvent) -> Case:
     if event.external_id and "ticket_id" not in facts:
         facts["ticket_id"] = event.external_id
     case.facts = facts
+    _apply_lifecycle(case=case, event=event)
     return case
 
 
@@ -152,3 +159,37 @@ def case_names(case: Case) -> dict[str, Any]:
     for key, value in facts.items():
         names.setdefault(key, value)
     return names
+
+
+# Zendesk's ticket statuses (and the plain words other sources use) → the case's status.
+SOURCE_STATUS = {
+    "new": Case.Status.OPEN,
+    "open": Case.Status.OPEN,
+    "pending": Case.Status.WAITING,
+    "hold": Case.Status.WAITING,
+    "on-hold": Case.Status.WAITING,
+    "waiting": Case.Status.WAITING,
+    "solved": Case.Status.RESOLVED,
+    "resolved": Case.Status.RESOLVED,
+    "closed": Case.Status.CLOSED,
+}
+
+
+def _apply_lifecycle(*, case: Case, event: NormalisedEvent) -> None:
+    """Status, assignee and first response from the event: what the SLA clocks stop and pause on."""
+    from django.contrib.auth import get_user_model
+
+    now = clock.now()
+    status = SOURCE_STATUS.get((event.status or "").strip().lower())
+    if status and not (status == Case.Status.OPEN and case.status == Case.Status.HELD):
+        case.status = status
+    if case.status in (Case.Status.RESOLVED, Case.Status.CLOSED) and not case.resolved_at:
+        case.resolved_at = now
+    if event.assignee_email:
+        email = event.assignee_email.strip().lower()
+        case.facts = {**case.facts, "assignee_email": email}
+        user = get_user_model().objects.filter(email__iexact=email).order_by("id").first()
+        if user:
+            case.assignee = user
+    if event.agent_replied and not case.first_response_at:
+        case.first_response_at = now

@@ -15,6 +15,7 @@ from cases import clock
 from cases.casefacts import NormalisedEvent, case_apply, case_names
 from cases.models import Case, InboundEvent
 from cases.services import case_event_deliver, run_start
+from cases.sla.clocks import sla_on_case_event
 from cases.triggers import procedures_matching
 
 STORED_HEADERS = ("content-type", "user-agent")
@@ -99,6 +100,7 @@ def _ingest_one(row: InboundEvent, item: NormalisedEvent, *, verified: bool) -> 
                 row.save()
                 return _One(case=earlier.case, duplicate=True)
         case, created = _case_upsert(item)
+        sla_on_case_event(case=case, event_kind="created" if created else "updated")
         row.case = case
         names = case_names(case)
         outcome = _One(case=case)

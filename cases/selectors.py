@@ -146,6 +146,9 @@ def case_timeline(*, case: Case) -> list[TimelineEntry]:
                     links=_links(case, execution),
                 )
             )
+    from cases.sla.selectors import sla_timeline_entries
+
+    entries += sla_timeline_entries(case=case)
     entries.sort(key=lambda e: (e.at, e.run_id or 0))
     return entries
 

@@ -90,7 +90,7 @@ def _stop_time(case: Case, kind: str, now: dt.datetime) -> dt.datetime | None:
         return case.resolved_at or now
     if kind == ClockKind.FIRST_RESPONSE and case.first_response_at:
         return case.first_response_at
-    if kind == ClockKind.ASSIGNMENT and case.assignee_id:
+    if kind == ClockKind.ASSIGNMENT and (case.assignee_id or (case.facts or {}).get("assignee_email")):
         return now
     return None
 

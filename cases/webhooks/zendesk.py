@@ -10,6 +10,7 @@ Two body shapes are understood:
        "ticket": {"id": "{{ticket.id}}", "subject": "{{ticket.title}}", "description": "{{ticket.description}}",
                   "tags": "{{ticket.tags}}", "url": "{{ticket.link}}", "priority": "{{ticket.priority}}",
                   "group": "{{ticket.group.name}}", "organization": "{{ticket.organization.name}}",
+                  "status": "{{ticket.status}}", "assignee": {"email": "{{ticket.assignee.email}}"},
                   "requester": {"email": "{{ticket.requester.email}}", "name": "{{ticket.requester.name}}"},
                   "latest_comment": {"author_email": "{{ticket.latest_comment.author.email}}",
                                      "public": "{{ticket.latest_comment.is_public}}"},
@@ -17,7 +18,9 @@ Two body shapes are understood:
                   "attachments": [{"name": ..., "url": ..., "content_type": ...}]}}
 
 A ticket update whose latest public comment is by the requester also signals
-`customer.replied` (which ends "wait for the customer's reply" steps).
+`customer.replied` (which ends "wait for the customer's reply" steps); one by
+anyone else is the agent's reply, which stops the first-response SLA clock.
+`status` and `assignee` drive the case's status and the other SLA clocks.
 """
 
 from __future__ import annotations
@@ -75,13 +78,11 @@ def parse(headers: dict[str, str], body: bytes) -> list[NormalisedEvent]:
     signals = []
     comment = ticket.get("latest_comment") if isinstance(ticket.get("latest_comment"), dict) else {}
     author = (text(comment.get("author_email")) or "").lower()
-    if (
-        event_type == "ticket.updated"
-        and author
-        and author == (text(requester.get("email")) or "").lower()
-        and str(comment.get("public", "true")).lower() != "false"
-    ):
+    public = str(comment.get("public", "true")).lower() != "false"
+    by_requester = bool(author) and author == (text(requester.get("email")) or "").lower()
+    if event_type == "ticket.updated" and by_requester and public:
         signals.append("customer.replied")
+    assignee = ticket.get("assignee") if isinstance(ticket.get("assignee"), dict) else {}
     fields = ticket.get("fields") if isinstance(ticket.get("fields"), dict) else {}
     facts = {
         "tags": ticket.get("tags"),
@@ -108,6 +109,9 @@ def parse(headers: dict[str, str], body: bytes) -> list[NormalisedEvent]:
             facts={k: v for k, v in facts.items() if v is not None},
             payload=data,
             signals=tuple(signals),
+            status=text(ticket.get("status")),
+            assignee_email=text(assignee.get("email")),
+            agent_replied=bool(author) and not by_requester and public,
         )
     ]
 
@@ -130,6 +134,12 @@ def _event_subscribed(data: dict, dedupe: str) -> NormalisedEvent:
         author = comment.get("author") or {}
         if str(author.get("id")) == str(detail.get("requester_id")) and comment.get("is_public", True):
             signals = ("customer.replied",)
+    agent_replied = (
+        event_type == "ticket.comment_added"
+        and isinstance(comment, dict)
+        and comment.get("is_public", True)
+        and str((comment.get("author") or {}).get("id")) != str(detail.get("requester_id"))
+    )
     facts = {"tags": detail.get("tags"), "ticket_id": ticket_id}
     return NormalisedEvent(
         source="zendesk",
@@ -142,4 +152,6 @@ def _event_subscribed(data: dict, dedupe: str) -> NormalisedEvent:
         facts={k: v for k, v in facts.items() if v is not None},
         payload=data,
         signals=signals,
+        status=(text(detail.get("status")) or "").lower() or None,
+        agent_replied=bool(agent_replied),
     )

@@ -18,6 +18,8 @@ class DemoProcedure:
     name: str
     file: str
     trigger: dict
+    # SLA SOPs become SLA policies watched by the SLA sweep, not a step graph run per case.
+    sla_policies: bool = False
 
     @property
     def source(self) -> str:
@@ -47,6 +49,7 @@ SCENARIOS = [
         name="Response times and escalation",
         file="sla-routing.md",
         trigger={"source": "any", "events": ["case.created"]},
+        sla_policies=True,
     ),
 ]
 
@@ -54,9 +57,12 @@ SCENARIOS = [
 def demo_load(*, owner=None) -> list[str]:
     """Create each demo procedure that does not exist yet: compiled and published.
 
-    Returns one line per procedure saying what happened. Existing procedures
-    are left exactly as they are, so a team's edits survive a restart.
+    The SLA SOP is compiled for the editor but not published; its targets and
+    escalations become SLA policies instead. Returns one line per procedure
+    saying what happened. Existing procedures are left exactly as they are, so
+    a team's edits survive a restart.
     """
+    from cases.sla.compile import sla_policies_from_sop
     from procedures.compiler import CompileError
     from procedures.models import Procedure
     from procedures.services import procedure_create, version_compile, version_publish
@@ -77,6 +83,11 @@ def demo_load(*, owner=None) -> list[str]:
             continue
         if version.status != version.Status.COMPILED:
             report.append(f"{scenario.name}: loaded as a draft; it did not compile ({len(version.errors)} errors)")
+            continue
+        if scenario.sla_policies:
+            result = sla_policies_from_sop(text=scenario.source)
+            names = ", ".join(policy.name for policy in result.policies)
+            report.append(f"{scenario.name}: compiled v{version.number}; SLA policies: {names}")
             continue
         version_publish(version=version, user=owner)
         report.append(f"{scenario.name}: published v{version.number} ({version.steps.count()} steps)")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import signal
 import urllib.request
 
 import pytest
 
+from cases.sla.models import SlaPolicy
 from procedures.models import Procedure
 from sopdesk.demo import SCENARIOS, demo_load
 from tests.support.processes import free_port, start_manage, stop, wait_for
@@ -17,9 +19,19 @@ from tests.support.processes import free_port, start_manage, stop, wait_for
 def test_demo_load_publishes_the_three_reference_sops_once():
     first = demo_load()
     assert len(first) == 3
+    assert sorted(Procedure.objects.values_list("slug", flat=True)) == sorted(s.slug for s in SCENARIOS)
     published = Procedure.objects.filter(published_version__isnull=False)
-    assert sorted(published.values_list("slug", flat=True)) == sorted(s.slug for s in SCENARIOS)
+    assert sorted(published.values_list("slug", flat=True)) == ["freight-claims", "product-bug-escalation"]
     assert all(p.published_version.steps.exists() for p in published)
+    # The SLA SOP becomes SLA policies (watched by the sweep), compiled for the editor but not run per case.
+    sla = Procedure.objects.get(slug="sla-routing")
+    assert sla.versions.get().steps.exists()
+    targets = {p.name: (p.match_tiers, p.first_response_target) for p in SlaPolicy.objects.all()}
+    assert targets == {
+        "Enterprise customers": (["enterprise"], dt.timedelta(hours=2)),
+        "Pro customers": (["pro"], dt.timedelta(hours=8)),
+        "Everyone else": ([], dt.timedelta(hours=24)),
+    }
     again = demo_load()
     assert again == [f"{s.name}: already loaded" for s in SCENARIOS]
     assert Procedure.objects.count() == 3

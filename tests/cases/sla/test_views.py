@@ -92,3 +92,13 @@ def test_sla_entries_render_in_the_case_and_inbox_timelines(sla_sop, lead):
         html = render_to_string(template, {"entries": entries})
         assert "SLA: reassigned to lead@sopdesk.example" in html
         assert "SLA breached: assignment" in html
+
+
+def test_the_case_timeline_includes_the_sla_actions(sla_sop, lead):
+    from cases.selectors import case_timeline
+
+    case = open_case(at(18, 10))
+    sweep_at(at(18, 10, 30))
+    titles = [(e.kind, e.title) for e in case_timeline(case=case)]
+    assert ("sla", "SLA: reassigned to lead@sopdesk.example") in titles
+    assert ("sla", "SLA breached: assignment was due 2026-11-18 10:30") in titles
