@@ -8,6 +8,8 @@ reviews/apps.py) keeps them current.
 
 from __future__ import annotations
 
+ROLE_APPS = ("procedures", "cases", "sla")  # apps whose permissions the roles use
+
 OPS_MANAGERS = "Ops managers"
 REVIEWERS = "Reviewers"
 
@@ -21,6 +23,14 @@ _READ_ALL = [
     "cases.view_timer",
     "cases.view_inboundevent",
     "cases.view_reviewitem",
+    "sla.view_slaclock",
+    "sla.view_slapolicy",
+]
+
+_SLA_EDIT = [
+    f"sla.{verb}_{model}"
+    for model in ("slapolicy", "escalationrule", "businesscalendar", "slaqueue", "slacontact")
+    for verb in ("add", "change", "delete", "view")
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -38,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.change_case",
         "cases.change_run",
         "cases.change_reviewitem",
+        *_SLA_EDIT,
     ],
     REVIEWERS: _READ_ALL
     + [

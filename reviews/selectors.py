@@ -16,6 +16,7 @@ from django.db.models import Count, F, Q, QuerySet
 from cases.models import Decision, ReviewItem
 from cases.precedents import item_situation, precedent_find
 from cases.selectors import TimelineEntry, case_timeline
+from cases.sla.selectors import Countdown, sla_countdowns
 from reviews.access import can_decide
 
 PAGE_SIZE = 50
@@ -67,6 +68,7 @@ class InboxRow:
     proposal: dict
     is_approval: bool
     can_decide: bool
+    case_sla: Countdown | None = None  # the case's most urgent SLA clock
 
     @property
     def overdue(self) -> bool:
@@ -134,7 +136,7 @@ def inbox_queryset(*, user: Any, filters: InboxFilters, now: dt.datetime) -> Que
 
 
 def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPage:
-    """One page of the queue: soonest SLA first, then oldest. Two queries (rows, total)."""
+    """One page of the queue: soonest due first, then oldest. Three queries (rows, total, the cases' SLA clocks)."""
     items = inbox_queryset(user=user, filters=filters, now=now)
     offset = (max(filters.page, 1) - 1) * PAGE_SIZE
     page_items = list(
@@ -146,6 +148,7 @@ def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPa
     has_next = len(page_items) > PAGE_SIZE
     page_items = page_items[:PAGE_SIZE]
     total = items.count()
+    countdowns = sla_countdowns(case_ids={item.case_id for item in page_items}, now=now)
     rows = [
         InboxRow(
             item=item,
@@ -156,6 +159,7 @@ def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPa
             proposal=(item.proposal or {}).get("agent") or {},
             is_approval=item.reason in APPROVAL_REASONS or bool(item.required_role),
             can_decide=can_decide(user, item),
+            case_sla=countdowns.get(item.case_id),
         )
         for item in page_items
     ]

@@ -2,12 +2,12 @@ from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from procedures.roles import role_sync
+from procedures.roles import ROLE_APPS, role_sync
 
 
 def create_roles(apps, schema_editor):
     # Permissions are normally created after all migrations; the groups need them now.
-    for label in ("procedures", "cases"):
+    for label in ROLE_APPS:
         create_permissions(global_apps.get_app_config(label), verbosity=0)
     role_sync(group_model=apps.get_model("auth", "Group"), permission_model=apps.get_model("auth", "Permission"))
 

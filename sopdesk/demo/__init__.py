@@ -63,6 +63,7 @@ def demo_load(*, owner=None) -> list[str]:
     a team's edits survive a restart.
     """
     from cases.sla.compile import sla_policies_from_sop
+    from cases.sla.models import SlaContact
     from procedures.compiler import CompileError
     from procedures.models import Procedure
     from procedures.services import procedure_create, version_compile, version_publish
@@ -86,6 +87,10 @@ def demo_load(*, owner=None) -> list[str]:
             continue
         if scenario.sla_policies:
             result = sla_policies_from_sop(text=scenario.source)
+            for role, name in (("team_lead", "Tara Teamlead"), ("vp_customer_success", "Victor VP")):
+                SlaContact.objects.get_or_create(
+                    role=role, queue="", defaults={"name": name, "email": f"{role.replace('_', '.')}@sopdesk.example"}
+                )
             names = ", ".join(policy.name for policy in result.policies)
             report.append(f"{scenario.name}: compiled v{version.number}; SLA policies: {names}")
             continue

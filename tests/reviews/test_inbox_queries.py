@@ -71,7 +71,11 @@ def test_inbox_query_count_does_not_grow_with_the_queue(client, reviewer, capsys
     fill(10_000 - 10, claimed_by=claimant)
     assert ReviewItem.objects.count() == 10_000
     large = {url: queries_for(client, url) for url in URLS}
-    assert small == large
+    # Page 2 is empty with 10 items, so it skips the (empty) SLA-clock lookup: one query fewer.
+    assert {u: n for u, n in small.items() if u != "/inbox/?page=2"} == {
+        u: n for u, n in large.items() if u != "/inbox/?page=2"
+    }
+    assert large["/inbox/?page=2"] == small["/inbox/?page=2"] + 1 == large["/inbox/"]
     assert large["/inbox/"] <= 8
     with capsys.disabled():
         print(f"\ninbox queries, 10 items vs 10,000 items: {small} / {large}")

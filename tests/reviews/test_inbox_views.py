@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from cases.models import Decision, ReviewItem, Run
+from cases.sla.clocks import sla_on_case_event
+from cases.sla.compile import sla_policies_from_sop
+from tests.cases.sla.conftest import SOP_PATH
 from tests.factories import UserFactory
 from tests.reviews.holds import SENTENCE_1, held_item
 
@@ -173,3 +177,17 @@ def test_ops_manager_can_release_anyones_claim(client, reviewer, ops_manager, ve
     review_unclaim(item_id=item.id, user=ops_manager)
     item.refresh_from_db()
     assert item.assignee is None and item.claimed_at is None
+
+
+def test_inbox_rows_show_the_cases_sla_countdown(client, reviewer, version):
+    sla_policies_from_sop(text=SOP_PATH.read_text())
+    with time_machine.travel(dt.datetime(2026, 11, 24, 10, 20, tzinfo=dt.UTC), tick=False):
+        item = held_item(version, subject="Data export broken")
+        case = item.case
+        case.facts = {**case.facts, "tier": "enterprise"}
+        case.opened_at = timezone.now() - dt.timedelta(minutes=20)
+        case.save()
+        sla_on_case_event(case=case, event_kind="created", now=case.opened_at)
+        client.force_login(reviewer)
+        page = client.get("/inbox/").content.decode()
+    assert "Assignment: 10m left" in page
