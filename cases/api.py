@@ -26,7 +26,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases import intake, selectors, services, tryout
+from cases import cancellation, intake, selectors, services, tryout
 from cases.models import Case, InboundEvent, Run, Source
 from cases.webhooks import generic
 from cases.webhooks.base import WebhookRejected
@@ -303,6 +303,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response({"case": case.id, "entries": TimelineEntrySerializer(entries, many=True).data})
 
 
+class RunCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Runs: one procedure version executing on one case."""
 
@@ -314,6 +318,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         "retrieve": Rule("cases:read", "cases.view_run"),
         "create": Rule("runs:write", "cases.change_run"),
         "dry_run": Rule("runs:write", "cases.change_run"),
+        "cancel": Rule("runs:write", "cases.change_run"),
     }
 
     @extend_schema(request=RunStartSerializer, responses={201: RunSerializer})
@@ -326,6 +331,19 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         if run is None:
             raise Conflict("This procedure has already run on this case in this mode.", code="run_exists")
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RunCancelSerializer, responses={200: RunSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def cancel(self, request, pk=None):
+        """Cancel a run that has not finished: no further step runs, its timers and open review items are withdrawn."""
+        run = self.get_object()
+        serializer = RunCancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            run = cancellation.run_cancel(run_id=run.id, reason=serializer.validated_data.get("reason", ""))
+        except cancellation.RunNotCancellable as exc:
+            raise Conflict(str(exc), code=exc.code) from exc
+        return Response(RunSerializer(run).data)
 
     @extend_schema(request=DryRunSerializer, responses={200: DryRunResultSerializer})
     @action(detail=False, methods=["post"], url_path="dry-run", filter_backends=[], pagination_class=None)
