@@ -1,4 +1,4 @@
-"""REST API for cases, runs and inbound events. Thin: writes go through cases.intake / services / tryout.
+"""REST API for cases, runs and inbound events. Thin: writes go through cases.intake / services / cancellation / tryout.
 
 GET  /api/v1/cases/                 list (filters: status, priority, source, queue, external_id,
                                     assignee, opened_after, opened_before; search: q)

@@ -120,3 +120,16 @@ def test_list_queries_do_not_grow_with_rows(url, world, admin_token, django_asse
     client = bearer(admin_token)
     with django_assert_max_num_queries(8):
         assert client.get(f"{url}?page_size=50").status_code == 200
+
+
+def test_cancelling_a_run_withdraws_its_review_items_and_twice_is_a_conflict(world, ops_manager):
+    from tests.api.conftest import signed_in
+
+    client = signed_in(ops_manager)
+    response = client.post(f"/api/v1/runs/{world.run.id}/cancel/", {"reason": "opened twice"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "cancelled"
+    item = client.get(f"/api/v1/review-items/{world.item.id}/").json()
+    assert item["status"] == "cancelled"
+    again = client.post(f"/api/v1/runs/{world.run.id}/cancel/", {}, format="json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "run_finished"
