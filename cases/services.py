@@ -32,6 +32,7 @@ from django.db import transaction
 from cases import clock, conf, engine
 from cases.casefacts import case_names
 from cases.models import Case, ReviewItem, Run, StepExecution, Timer
+from cases.sla.clocks import sla_on_case_event
 from connectors import registry
 from connectors.base import ConnectorError, RetryableError
 from procedures.models import ProcedureVersion
@@ -363,6 +364,7 @@ def _complete(run_id: int, execution_id: int, result: dict | None, error: Except
             execution.status = StepExecution.Status.SUCCEEDED
             execution.result = result
             execution.save(update_fields=["status", "result", "finished_at"])
+            _learn_tier(run.case, result or {}, now)
             effect = engine.on_result(graph, state, case_names(run.case), execution.step_key, result or {})
             _apply(run, graph, state, effect, now, recorded=True)
             return True
@@ -380,6 +382,15 @@ def _complete(run_id: int, execution_id: int, result: dict | None, error: Except
                 return False
         _hold(run, state, engine.on_error(graph, execution.step_key, error), now)
         return False
+
+
+def _learn_tier(case: Case, result: dict, now: dt.datetime) -> None:
+    """A plan read from the CRM (e.g. Salesforce `plan`) is the case's tier, which picks its SLA policy."""
+    plan = str(result.get("plan") or "").strip().lower()
+    if plan and not (case.facts or {}).get("tier"):
+        case.facts = {**(case.facts or {}), "tier": plan}
+        case.save(update_fields=["facts", "updated_at"])
+        sla_on_case_event(case=case, event_kind="updated", now=now)
 
 
 def _schedule_retry(run_id: int, when: dt.datetime) -> None:

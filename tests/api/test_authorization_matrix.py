@@ -44,7 +44,6 @@ MATRIX = [
     ("read run",                              "get",  lambda w: f"/api/v1/runs/{w.run.id}/",                         None,                                                  READ_ALL),
     ("start run",                             "post", lambda w: "/api/v1/runs/",                                     lambda w: {"case": w.case.id, "procedure": w.procedure.id, "mode": "dry_run"}, CREATED_BY_OPS),
     ("cancel run",                            "post", lambda w: f"/api/v1/runs/{w.run.id}/cancel/",                  lambda w: {"reason": "duplicate case"},                OPS_ONLY),
-    ("cancel run",                            "post", lambda w: f"/api/v1/runs/{w.run.id}/cancel/",                  lambda w: {"reason": "duplicate"},                     OPS_ONLY),
     ("dry-run a version",                     "post", lambda w: "/api/v1/runs/dry-run/",                             lambda w: {"version": w.v3.id, "case": {"subject": "Refund"}}, OPS_ONLY),
     ("list review items",                     "get",  lambda w: "/api/v1/review-items/?status=open",                 None,                                                  READ_ALL),
     ("read review item",                      "get",  lambda w: f"/api/v1/review-items/{w.item.id}/",                None,                                                  READ_ALL),

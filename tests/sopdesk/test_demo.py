@@ -48,12 +48,16 @@ def _get(url: str) -> int:
 @pytest.mark.e2e
 def test_demo_serves_the_admin_and_stops_everything_on_ctrl_c(tmp_path):
     port, sandbox_port = free_port(), free_port()
-    env = {"SOPDESK_DATA_DIR": str(tmp_path / "data")}
+    # The quick start's own database: SQLite in a fresh data directory, whatever this test session uses.
+    env = {"SOPDESK_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": ""}
     demo = start_manage(
         ["demo", "--port", str(port), "--sandbox-port", str(sandbox_port)], env=env, log_path=tmp_path / "demo.log"
     )
     try:
-        wait_for(lambda: _get(f"http://127.0.0.1:{port}/admin/login/") == 200, timeout=90, what="the admin login page")
+        try:
+            wait_for(lambda: _get(f"http://127.0.0.1:{port}/admin/login/") == 200, timeout=90, what="the admin")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; demo log:\n{(tmp_path / 'demo.log').read_text()[-3000:]}") from None
         log = (tmp_path / "demo.log").read_text()
         assert re.search(r"Login:\s+admin / \S+", log), log
         assert "Traceback" not in log

@@ -79,3 +79,28 @@ def test_pending_on_the_customer_pauses_the_clocks_and_open_resumes_them(client,
     assert clocks()[ClockKind.FIRST_RESPONSE].due_at is None  # paused
     deliver(client, OPENED + dt.timedelta(minutes=35), "inv-3", status="open")
     assert clocks()[ClockKind.FIRST_RESPONSE].due_at == OPENED + dt.timedelta(hours=2, minutes=30)
+
+
+def test_the_plan_read_from_salesforce_moves_the_clocks_to_the_enterprise_policy(client, sla_sop, sandbox):
+    from cases.models import Run
+    from cases.services import run_advance
+    from tests.cases.e2e import ESCALATION_TRIGGER, publish
+
+    publish("escalation.md", name="Product bug escalation", trigger=ESCALATION_TRIGGER)
+    with time_machine.travel(OPENED, tick=False):
+        body = {
+            "event": "ticket.created",
+            "ticket": {
+                "id": "77",
+                "subject": "Export fails",
+                "tags": ["product-bug"],
+                "requester": REQUESTER,
+                "organization": "Acme Corp",
+            },
+        }
+        response = post_zendesk(client, json.dumps(body).encode(), invocation="inv-tier")
+        assert response.status_code == 202
+        assert clocks()[ClockKind.FIRST_RESPONSE].due_at == OPENED + dt.timedelta(hours=24)  # tier not known yet
+        run_advance(run_id=Run.objects.get(case__external_id="77").id)
+    assert Case.objects.get(external_id="77").facts["tier"] == "enterprise"
+    assert clocks()[ClockKind.FIRST_RESPONSE].due_at == OPENED + dt.timedelta(hours=2)
