@@ -2,7 +2,7 @@
 
 A compiled SOP is a `Graph` of steps of six kinds (gather, decide, act, wait,
 approve, end). The JSON form of these models is the documented schema
-(`graph_json_schema()`, also written to `docs/graph-schema.json`) and the
+(`graph_json_schema()`, also in `docs/graph-schema.json`, kept in sync by a test) and the
 model's structured-output schema. JSON goes into the database; `parse()` is
 the only way back to typed objects.
 
