@@ -60,6 +60,13 @@ def test_bullets_with_if_then_otherwise_branch_on_a_money_threshold():
     assert small.ops() == ["zendesk.reply"]
 
 
+def test_a_bare_number_compared_with_the_amount_is_a_money_threshold():
+    result = _compile("1. If the amount is over 500, hand the case to Finance.\n2. Otherwise close the ticket.\n")
+    assert _conditions(result) == ["case.amount > 500.0"]
+    assert walk(result.graph, {"amount": 800.0}).outcome == "handed_off"
+    assert walk(result.graph, {"amount": 80.0}).outcome == "closed"
+
+
 def test_for_plan_customers_gathers_the_account_first():
     result = _compile("For Enterprise customers, tag the ticket priority-support.\n")
     first = result.graph.step(result.graph.start)

@@ -41,8 +41,21 @@ def _is_negated(text: str) -> bool:
     return bool(re.search(r"\b(?:not|isn't|isn’t|no longer|never)\b|n't\b", text, re.I))
 
 
+_AMOUNT_WORDS = r"\b(?:amount|value|total|price|cost|sum|refund|invoice|claim|order)\b"
+
+
+def _bare_amount(text: str) -> float | None:
+    """ "the amount is over 500" → 500.0: a number compared with an amount word, no currency sign, no time unit."""
+    if not re.search(_AMOUNT_WORDS, text, re.I) or quantities.duration(text) is not None:
+        return None
+    match = re.search(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?![\w.%])", text)
+    return float(match.group(1).replace(",", "")) if match and _operator(text) else None
+
+
 def _money(text: str) -> Condition | None:
     amount = quantities.money(text)
+    if amount is None:
+        amount = _bare_amount(text)
     if amount is None:
         return None
     op = _operator(text) or ">="
