@@ -1,6 +1,6 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from sopdesk.ratelimit import ratelimited_urls
 
@@ -8,8 +8,14 @@ admin.site.site_header = "sopdesk"
 admin.site.site_title = "sopdesk"
 admin.site.index_title = "Procedures, cases and reviews"
 
+
+def home(request: HttpRequest) -> HttpResponseRedirect:
+    """Staff land in the admin (SOPs, cases); everyone else in the reviewer inbox (which asks them to sign in)."""
+    return HttpResponseRedirect("/admin/" if request.user.is_staff else "/inbox/")
+
+
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("sopdesk.api")),

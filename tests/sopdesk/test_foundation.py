@@ -131,3 +131,11 @@ def test_role_groups_come_back_after_the_database_is_flushed():
     call_command("flush", interactive=False, verbosity=0)
     assert set(Group.objects.values_list("name", flat=True)) == {OPS_MANAGERS, REVIEWERS}
     assert Group.objects.get(name=REVIEWERS).permissions.filter(codename="change_reviewitem").exists()
+
+
+def test_home_sends_staff_to_the_admin_and_reviewers_to_the_inbox(client, reviewer):
+    assert client.get("/")["Location"] == "/inbox/"
+    client.force_login(reviewer)
+    assert client.get("/")["Location"] == "/inbox/"
+    client.force_login(UserFactory(username="staffer", is_staff=True))
+    assert client.get("/")["Location"] == "/admin/"
