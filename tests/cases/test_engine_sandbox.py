@@ -71,7 +71,7 @@ def test_dry_run_reads_but_never_writes(sandbox):
     assert skipped.status == "skipped" and skipped.request["params"]["priority"] == "Highest"
 
 
-def test_a_step_left_started_by_a_dead_worker_is_redone_with_the_same_key(sandbox, monkeypatch):
+def test_a_step_left_started_by_a_dead_worker_is_redone_with_the_same_key(sandbox):
     """What a worker killed after the remote write leaves behind: the write happened, the trace row did not finish."""
     run = start("alice@acme.example")
     pending = None
