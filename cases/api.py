@@ -278,13 +278,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         body = json.dumps(serializer.validated_data, default=str).encode()
         key = request.headers.get("Idempotency-Key", "")[:255]
         headers = {"Idempotency-Key": key, "Content-Type": "application/json"}
-        event = intake.event_record(source="api", headers=headers, body=body)
         try:
-            items = generic.parse(headers, body)
+            result = intake.event_receive(source="api", headers=headers, body=body, parse=generic.parse, verified=False)
         except WebhookRejected as exc:
-            intake.event_reject(event=event, code=exc.code, message=exc.message)
             raise Invalid(exc.message, code=exc.code) from None
-        result = intake.event_ingest(event=event, items=items, verified=False)
         data = {
             "event": result.event.id,
             "duplicate": result.duplicate,

@@ -7,6 +7,7 @@ refused request is kept (status REJECTED) with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from cases.models import Case, InboundEvent
 from cases.services import case_event_deliver, run_start
 from cases.sla.clocks import sla_on_case_event
 from cases.triggers import procedures_matching
+from cases.webhooks.base import WebhookRejected
 
 STORED_HEADERS = ("content-type", "user-agent")
 
@@ -48,6 +50,31 @@ def event_reject(*, event: InboundEvent, code: str, message: str) -> InboundEven
     event.error = f"{code}: {message}"
     event.save(update_fields=["status", "verification", "error"])
     return event
+
+
+def event_receive(
+    *,
+    source: str,
+    headers: dict[str, str],
+    body: bytes,
+    parse: Callable[[dict[str, str], bytes], list[NormalisedEvent]],
+    verify: Callable[[dict[str, str], bytes], None] | None = None,
+    verified: bool = True,
+) -> IngestResult:
+    """Everything that arrives: store it as received, verify, parse, ingest.
+
+    A request that fails verification or parsing is kept, marked rejected, and
+    the WebhookRejected is raised again for the caller to answer with.
+    """
+    event = event_record(source=source, headers=headers, body=body)
+    try:
+        if verify is not None:
+            verify(headers, body)
+        items = parse(headers, body)
+    except WebhookRejected as exc:
+        event_reject(event=event, code=exc.code, message=exc.message)
+        raise
+    return event_ingest(event=event, items=items, verified=verified)
 
 
 def event_ingest(*, event: InboundEvent, items: list[NormalisedEvent], verified: bool = True) -> IngestResult:

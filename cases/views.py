@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from cases import clock, conf
-from cases.intake import event_ingest, event_record, event_reject
+from cases.intake import event_receive, event_record, event_reject
 from cases.models import Case
 from cases.selectors import case_timeline
 from cases.webhooks import generic, jira, salesforce, zendesk
@@ -44,20 +44,15 @@ def _receive(request: HttpRequest, source: str, verify, parse, *, ack=None) -> H
             {"error": "too_large", "message": f"Send at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."},
             status=413,
         )
-    body = request.body
-    event = event_record(source=source, headers=headers, body=body)
     try:
-        verify(headers, body)
-        items = parse(headers, body)
+        result = event_receive(source=source, headers=headers, body=request.body, verify=verify, parse=parse)
     except WebhookRejected as exc:
-        event_reject(event=event, code=exc.code, message=exc.message)
         return JsonResponse({"error": exc.code, "message": exc.message}, status=exc.status)
-    result = event_ingest(event=event, items=items)
     if ack:
         return ack(result)
     return JsonResponse(
         {
-            "event": event.id,
+            "event": result.event.id,
             "duplicate": result.duplicate,
             "cases": [c.id for c in result.cases],
             "runs_started": result.runs_started,
