@@ -99,6 +99,16 @@ def run(
                 sleep(delay)
 
 
+def once(call: Callable[[], T], *, classify: Callable[[Exception], ConnectorError]) -> T:
+    """Call `call` one time; a failure comes out classified like `run`'s, without retrying."""
+    try:
+        return call()
+    except ConnectorError:
+        raise
+    except Exception as exc:
+        raise classify(exc) from exc
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header (delta-seconds form); None when absent or an HTTP date we ignore."""
     if not value:

@@ -67,11 +67,4 @@ def _message(exc: JIRAError) -> str:
 def call(fn: Callable[[JIRA], T], *, retried: bool = True) -> T:
     """Run `fn(jira)`; with `retried`, through the retry loop. Errors come out classified."""
     jira = connect()
-    if not retried:
-        try:
-            return fn(jira)
-        except ConnectorError:
-            raise
-        except Exception as exc:
-            raise classify(exc) from exc
-    return retry.run(lambda: fn(jira), classify=classify)
+    return (retry.run if retried else retry.once)(lambda: fn(jira), classify=classify)

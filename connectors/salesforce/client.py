@@ -77,11 +77,4 @@ def classify(exc: Exception) -> ConnectorError:
 def call(fn: Callable[[Salesforce], T], *, retried: bool = True) -> T:
     """Run `fn(sf)`; with `retried`, through the retry loop. Errors come out classified."""
     sf = connect()
-    if not retried:
-        try:
-            return fn(sf)
-        except ConnectorError:
-            raise
-        except Exception as exc:
-            raise classify(exc) from exc
-    return retry.run(lambda: fn(sf), classify=classify)
+    return (retry.run if retried else retry.once)(lambda: fn(sf), classify=classify)

@@ -79,11 +79,4 @@ def classify(exc: Exception) -> ConnectorError:
 def call(fn: Callable[[Zenpy], T], *, retried: bool = True) -> T:
     """Run `fn(zenpy)`; with `retried`, through the retry loop. Errors come out classified."""
     zenpy = connect()
-    if not retried:
-        try:
-            return fn(zenpy)
-        except ConnectorError:
-            raise
-        except Exception as exc:
-            raise classify(exc) from exc
-    return retry.run(lambda: fn(zenpy), classify=classify)
+    return (retry.run if retried else retry.once)(lambda: fn(zenpy), classify=classify)
