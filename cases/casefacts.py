@@ -193,3 +193,13 @@ def _apply_lifecycle(*, case: Case, event: NormalisedEvent) -> None:
             case.assignee = user
     if event.agent_replied and not case.first_response_at:
         case.first_response_at = now
+
+
+def fact_at(path: str, names: dict) -> Any:
+    """The value at a dotted path ("account.plan") in the names a step sees, or None when any part is missing."""
+    value: Any = names
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value

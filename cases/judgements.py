@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cases import precedents as precedent_store
+from cases.casefacts import fact_at
 from cases.models import Decision, ReviewItem
 from cases.precedents import (
     SUGGEST_AFTER,
@@ -282,7 +283,7 @@ def _prompt_facts(*, step: Any, situation: dict, proposal: dict) -> dict:
     judgement = getattr(step, "judgement", None)
     if judgement is not None:
         for path in judgement.facts:
-            facts.setdefault(path, precedent_store._resolve(path, situation["_names"]))
+            facts.setdefault(path, fact_at(path, situation["_names"]))
     for key in ("found", "candidates", "conditions", "error", "missing"):
         if key in proposal:
             facts.setdefault(key, proposal[key])

@@ -33,7 +33,7 @@ from typing import Any
 from django.db import transaction
 
 from cases import clock
-from cases.casefacts import case_names
+from cases.casefacts import case_names, fact_at
 from cases.models import Decision, ReviewItem
 
 SUGGEST_AFTER = 2  # consistent reviewer decisions on one signature before the agent suggests the same
@@ -77,15 +77,6 @@ class PrecedentMatch:
 # --- The situation ------------------------------------------------------------------
 
 
-def _resolve(path: str, names: dict) -> Any:
-    value: Any = names
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
 def _scalar(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool)) and not isinstance(value, dict)
 
@@ -115,7 +106,7 @@ def situation_facts(*, step: Any, reason: str, proposal: dict, names: dict) -> d
     for path in sorted(set(paths)):
         if path.startswith(("case.description", "case.subject", "case.id", "case.ticket_id", "case.url")):
             continue
-        value = _resolve(path, names)
+        value = fact_at(path, names)
         if _scalar(value):
             facts[path] = value
     return facts

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from cases.casefacts import case_names
+from cases.casefacts import case_names, fact_at
 from cases.models import Case, InboundEvent, Run, StepExecution
 from procedures.steps import Graph, GraphError, parse
 
@@ -48,15 +48,6 @@ def _expressions(step) -> list[str]:
     texts = [b["when"] for b in data.get("branches", [])]
     texts += list((data.get("params") or {}).values()) + list((data.get("compute") or {}).values())
     return [t for t in texts if isinstance(t, str)]
-
-
-def _resolve(path: str, names: dict) -> Any:
-    value: Any = names
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
 
 
 def _links(case: Case, execution: StepExecution) -> list[tuple[str, str]]:
@@ -121,7 +112,7 @@ def case_timeline(*, case: Case) -> list[TimelineEntry]:
             if step is not None:
                 for text in _expressions(step):
                     for path in _PATH.findall(text):
-                        value = _resolve(path, visible)
+                        value = fact_at(path, visible)
                         if value is not None and not isinstance(value, (dict, list)):
                             facts[path] = value
             kind = {"held": "hold", "waiting": "wait"}.get(execution.status, "step")
