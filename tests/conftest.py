@@ -61,7 +61,12 @@ def child_env(transactional_db, tmp_path, request) -> dict[str, str]:
 
 @pytest.fixture
 def qcluster(child_env, tmp_path):
-    """A real django-q2 cluster (`manage.py qcluster`) on the test database, stopped after the test."""
+    """A real django-q2 cluster (`manage.py qcluster`) on the test database, stopped after the test.
+
+    After SIGTERM the workers exit at once, yet a cluster that ran connector
+    tasks can leave its main process blocked until SIGKILL; nothing is left to
+    lose by then, so a 3 s grace period is enough.
+    """
     from django_q.tasks import async_task, result
 
     process = start_manage(["qcluster"], env=child_env, log_path=tmp_path / "qcluster.log")
@@ -70,7 +75,7 @@ def qcluster(child_env, tmp_path):
         wait_for(lambda: result(task_id) == 2, timeout=60, what="the django-q2 cluster to run a task")
         yield process
     finally:
-        stop(process, timeout=5)
+        stop(process, timeout=3)
 
 
 @pytest.fixture

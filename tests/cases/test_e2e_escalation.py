@@ -71,7 +71,7 @@ def deliver(client, row: str, *, invocation: str = "inv-1"):
     return run_settled({"source": "zendesk", "external_id": str(TICKETS[row]["ticket_id"])})
 
 
-def test_enterprise_account_gets_a_highest_bug_a_note_risk_45_and_one_mail(escalation, sandbox, cluster, client):
+def test_enterprise_account_gets_a_highest_bug_a_note_risk_45_and_one_mail(escalation, sandbox, qcluster, client):
     run = deliver(client, "enterprise")
     assert run.status == Run.Status.COMPLETED, list(run.executions.values("step_key", "status", "error"))
     (issue,) = sandbox.inspect("jira")["issues"].values()
@@ -89,7 +89,7 @@ def test_enterprise_account_gets_a_highest_bug_a_note_risk_45_and_one_mail(escal
     assert issue["key"] in mail["body"]
 
 
-def test_pro_account_gets_a_high_bug_and_risk_capped_at_100(escalation, sandbox, cluster, client):
+def test_pro_account_gets_a_high_bug_and_risk_capped_at_100(escalation, sandbox, qcluster, client):
     run = deliver(client, "pro")
     assert run.status == Run.Status.COMPLETED, list(run.executions.values("step_key", "status", "error"))
     (issue,) = sandbox.inspect("jira")["issues"].values()
@@ -100,7 +100,7 @@ def test_pro_account_gets_a_high_bug_and_risk_capped_at_100(escalation, sandbox,
     assert sandbox.mail() == []
 
 
-def test_free_account_gets_a_public_reply_and_the_community_tag_only(escalation, sandbox, cluster, client):
+def test_free_account_gets_a_public_reply_and_the_community_tag_only(escalation, sandbox, qcluster, client):
     run = deliver(client, "free")
     assert run.status == Run.Status.COMPLETED, list(run.executions.values("step_key", "status", "error"))
     (reply,) = added_comments(sandbox, 3)
@@ -111,7 +111,7 @@ def test_free_account_gets_a_public_reply_and_the_community_tag_only(escalation,
     assert sandbox.mail() == []
 
 
-def test_same_webhook_three_times_acts_once(escalation, sandbox, cluster, client):
+def test_same_webhook_three_times_acts_once(escalation, sandbox, qcluster, client):
     for _ in range(3):
         post_zendesk(client, ticket_payload(**TICKETS["enterprise"]), invocation="same-delivery")
     run = run_settled({"source": "zendesk", "external_id": "1"})
@@ -124,7 +124,7 @@ def test_same_webhook_three_times_acts_once(escalation, sandbox, cluster, client
     assert len(sandbox.mail()) <= 1
 
 
-def test_requester_without_organization_waits_for_a_reviewer(escalation, sandbox, cluster, client):
+def test_requester_without_organization_waits_for_a_reviewer(escalation, sandbox, qcluster, client):
     run = deliver(client, "no_org")
     assert run.status == Run.Status.HELD
     item = ReviewItem.objects.get(run=run)

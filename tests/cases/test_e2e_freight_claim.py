@@ -107,7 +107,7 @@ def last_sequence(run: Run) -> int:
     return run.executions.order_by("-sequence").first().sequence
 
 
-def test_small_claim_that_matches_is_filed_at_once(claims, sandbox, cluster, client):
+def test_small_claim_that_matches_is_filed_at_once(claims, sandbox, qcluster, client):
     run = submit(client, SMALL)
     (claim,) = claims_filed(sandbox)
     assert (claim["tracking_number"], claim["amount"]) == (SMALL["tracking_number"], 1200.0)
@@ -116,7 +116,7 @@ def test_small_claim_that_matches_is_filed_at_once(claims, sandbox, cluster, cli
 
 
 def test_large_claim_with_two_photos_waits_for_a_claims_manager_then_is_filed_with_both(
-    claims, sandbox, cluster, client, reviewer
+    claims, sandbox, qcluster, client, reviewer
 ):
     run = submit(client, LARGE, PHOTOS)
     assert run.status == Run.Status.HELD
@@ -131,7 +131,7 @@ def test_large_claim_with_two_photos_waits_for_a_claims_manager_then_is_filed_wi
     assert sorted(claim["photos"]) == [p["url"] for p in PHOTOS]
 
 
-def test_large_claim_without_a_photo_asks_for_one_and_files_nothing(claims, sandbox, cluster, client):
+def test_large_claim_without_a_photo_asks_for_one_and_files_nothing(claims, sandbox, qcluster, client):
     run = submit(client, LARGE)
     assert run.status == Run.Status.WAITING
     (reply,) = replies(sandbox)
@@ -140,7 +140,7 @@ def test_large_claim_without_a_photo_asks_for_one_and_files_nothing(claims, sand
     assert not ReviewItem.objects.filter(reason="approval").exists()
 
 
-def test_declared_value_that_differs_asks_the_claimant_to_correct_it(claims, sandbox, cluster, client):
+def test_declared_value_that_differs_asks_the_claimant_to_correct_it(claims, sandbox, qcluster, client):
     run = submit(client, {**SMALL, "declared_value": "1500.00", "claim_amount": "1500.00"})
     assert run.status == Run.Status.WAITING
     (reply,) = replies(sandbox)
@@ -148,7 +148,7 @@ def test_declared_value_that_differs_asks_the_claimant_to_correct_it(claims, san
     assert claims_filed(sandbox) == []
 
 
-def test_silent_carrier_gets_follow_ups_at_7_14_and_30_days_then_a_hand_off(claims, sandbox, cluster, client):
+def test_silent_carrier_gets_follow_ups_at_7_14_and_30_days_then_a_hand_off(claims, sandbox, qcluster, client):
     run = submit(client, SMALL)
     assert follow_ups(sandbox) == 0
     for day, expected in ((7, 1), (14, 2), (30, 3)):
@@ -165,7 +165,7 @@ def test_silent_carrier_gets_follow_ups_at_7_14_and_30_days_then_a_hand_off(clai
     assert follow_ups(sandbox) == 3
 
 
-def test_carrier_settling_on_day_10_stops_the_follow_ups_and_closes_the_claim(claims, sandbox, cluster, client):
+def test_carrier_settling_on_day_10_stops_the_follow_ups_and_closes_the_claim(claims, sandbox, qcluster, client):
     run = submit(client, SMALL)
     before = last_sequence(run)
     timers_sweep(now=moved(run, 7))
