@@ -3,7 +3,7 @@
     GET /api/v1/operations/          list (filters: system, writes; cursor-paginated)
     GET /api/v1/operations/{name}/   one operation
 
-Read from `connectors.registry.OPERATIONS`: name, summary, typed parameters,
+Read from `connectors.registry.operations()`: name, summary, typed parameters,
 returned facts, whether it writes and how it is made idempotent. Credentials
 and handler paths are never part of it.
 """
@@ -130,7 +130,7 @@ class OperationViewSet(viewsets.ViewSet):
         responses={200: OperationSerializer(many=True)},
     )
     def list(self, request):
-        operations = sorted(registry.OPERATIONS.values(), key=lambda op: op.name)
+        operations = sorted(registry.operations().values(), key=lambda op: op.name)
         system = request.query_params.get("system")
         if system:
             operations = [op for op in operations if op.system == system]
@@ -146,7 +146,7 @@ class OperationViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={200: OperationSerializer})
     def retrieve(self, request, name=None):
-        operation = registry.OPERATIONS.get(name or "")
+        operation = registry.operations().get(name or "")
         if operation is None:
             raise exceptions.NotFound(f"No operation {name!r}. List them at /api/v1/operations/.")
         return Response(operation_json(operation))

@@ -290,11 +290,21 @@ class UnknownOperation(KeyError):
     code = "unknown_operation"
 
 
+def operations() -> dict[str, Operation]:
+    """Every operation an SOP may use: the built-in ones above, plus (later) the team's declared ones.
+
+    Read the registry through this function (or `get`), never through OPERATIONS directly,
+    so declared operations are seen everywhere the built-in ones are.
+    """
+    return OPERATIONS
+
+
 def get(name: str) -> Operation:
+    known = operations()
     try:
-        return OPERATIONS[name]
+        return known[name]
     except KeyError:
-        raise UnknownOperation(f"no operation {name!r}; known: {', '.join(sorted(OPERATIONS))}") from None
+        raise UnknownOperation(f"no operation {name!r}; known: {', '.join(sorted(known))}") from None
 
 
 def check_params(operation: Operation, params: dict[str, Any]) -> list[str]:

@@ -278,7 +278,7 @@ _NOT_CORRECTABLE = ("key", "kind", "span", "title")
 
 def version_editor(*, version: ProcedureVersion) -> EditorPage:
     """Everything the side-by-side editor shows for one version."""
-    from connectors.registry import OPERATIONS
+    from connectors.registry import operations
     from procedures import steps as graph_schema
 
     procedure = version.procedure
@@ -296,7 +296,7 @@ def version_editor(*, version: ProcedureVersion) -> EditorPage:
     )
     cards = []
     for position, step in enumerate(graph.steps if graph else []):
-        operation = OPERATIONS.get(getattr(step, "operation", None) or "")
+        operation = operations().get(getattr(step, "operation", None) or "")
         params = dict(getattr(step, "params", {}) or {})
         dumped = step.model_dump(mode="json", exclude_none=True)
         spec = {k: v for k, v in dumped.items() if k not in _NOT_CORRECTABLE}

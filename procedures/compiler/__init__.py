@@ -11,8 +11,10 @@ from procedures.compiler.base import (
     CompileError,
     CompileIssue,
     CompileResult,
+    SentenceCoverage,
     check_source,
     compile_source,
+    coverage_summary,
     default_compiler,
 )
 
@@ -21,7 +23,9 @@ __all__ = [
     "CompileError",
     "CompileIssue",
     "CompileResult",
+    "SentenceCoverage",
     "check_source",
     "compile_source",
+    "coverage_summary",
     "default_compiler",
 ]

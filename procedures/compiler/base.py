@@ -32,6 +32,47 @@ class CompileIssue:
         return data
 
 
+CoverageStatus = Literal["automated", "person", "not_understood", "non_procedural"]
+COVERAGE_STATUSES: tuple[CoverageStatus, ...] = ("automated", "person", "not_understood", "non_procedural")
+
+
+@dataclass(frozen=True)
+class SentenceCoverage:
+    """What became of one sentence (or clause, or table row) of the source.
+
+    automated       it became automated steps (gather/decide/act/wait/approve/end) listed in step_keys
+    person          it became a judgement step or approval for a person (step_keys), on purpose
+    not_understood  the compiler could not map it; it is a judgement step plus a question/warning
+    non_procedural  heading, title, purpose, definition, example, note, input/output list, code:
+                    `kind` says which; no step
+    """
+
+    span: Span
+    text: str
+    status: CoverageStatus
+    kind: str = ""
+    step_keys: tuple[str, ...] = ()
+    reason: str = ""
+
+    def to_json(self) -> dict:
+        data = {"span": {"start": self.span.start, "end": self.span.end}, "text": self.text, "status": self.status}
+        if self.kind:
+            data["kind"] = self.kind
+        if self.step_keys:
+            data["step_keys"] = list(self.step_keys)
+        if self.reason:
+            data["reason"] = self.reason
+        return data
+
+
+def coverage_summary(coverage: list[SentenceCoverage]) -> dict[str, int]:
+    """Counts by status, every status present (0 when none): the figures shown above the editor."""
+    counts = dict.fromkeys(COVERAGE_STATUSES, 0)
+    for entry in coverage:
+        counts[entry.status] += 1
+    return counts
+
+
 @dataclass(frozen=True)
 class CompileResult:
     graph: Graph
@@ -39,6 +80,7 @@ class CompileResult:
     compiler_version: str
     warnings: list[CompileIssue] = field(default_factory=list)
     usage: dict = field(default_factory=dict)  # tokens, latency_ms, cached
+    coverage: list[SentenceCoverage] = field(default_factory=list)  # every sentence of the source, in order
 
 
 class CompileError(Exception):

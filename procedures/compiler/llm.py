@@ -231,11 +231,11 @@ Give every required parameter and no parameter that is not listed.
 
 def operations_text() -> str:
     """One entry per registry operation: name, reads/writes, summary, parameters and returned fields."""
-    from connectors.registry import OPERATIONS
+    from connectors.registry import operations
 
     entries = []
-    for name in sorted(OPERATIONS):
-        op = OPERATIONS[name]
+    for name in sorted(operations()):
+        op = operations()[name]
         use = "writes: use in act steps" if op.writes else "reads: use in gather steps"
         lines = [f"- {name} ({use}): {op.summary}"]
         params = []

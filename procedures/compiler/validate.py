@@ -199,7 +199,7 @@ def _check_operations(graph: Graph, report: _Report) -> None:
             if isinstance(step, GatherStep) and not step.compute:
                 report.add(step, "empty_gather", "a gather step needs an operation or computed facts")
             continue
-        operation = registry.OPERATIONS.get(step.operation)
+        operation = registry.operations().get(step.operation)
         if operation is None:
             report.add(step, "unknown_operation", f"operation {step.operation!r} is not in the connector registry")
             continue
@@ -216,11 +216,11 @@ def _produced(step: Step) -> tuple[str, frozenset[str] | None] | None:
     if isinstance(step, GatherStep):
         attrs: set[str] | None = set(step.compute)
         if step.operation:
-            op = registry.OPERATIONS.get(step.operation)
+            op = registry.operations().get(step.operation)
             attrs = None if op is None or not op.returns else attrs | set(op.returns)
         return step.save_as, None if attrs is None else frozenset(attrs)
     if isinstance(step, ActStep) and step.save_as:
-        op = registry.OPERATIONS.get(step.operation)
+        op = registry.operations().get(step.operation)
         return step.save_as, frozenset(op.returns) if op and op.returns else None
     return None
 

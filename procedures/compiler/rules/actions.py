@@ -257,7 +257,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
 def _by_keywords(lowered: str, known: Known) -> Act | None:
     """Last resort: a clause naming a system ("… in Jira") and another keyword of one of its registry operations."""
     best, best_hits = None, 0
-    for op in registry.OPERATIONS.values():
+    for op in registry.operations().values():
         if not re.search(rf"\b{op.system}\b", lowered):
             continue
         words = [k for k in op.keywords if k != op.system]

@@ -278,7 +278,7 @@ def gather(text: str, whole: str, known: Known) -> Act | None:
 def record(text: str, known: Known | None = None) -> Act | None:
     """ "record the settled amount" → read it from the operation that returns it (kept under its save_as)."""
     wanted = vocabulary.snake(re.sub(r"^(?:record|note|log|capture)\s+", "", text, flags=re.I))
-    for op in registry.OPERATIONS.values():
+    for op in registry.operations().values():
         if not op.writes and wanted in op.returns:
             params = {name: default_param(name, known) for name, p in op.params.items() if p.required}
             save_as = vocabulary.SAVE_AS.get(op.name, op.name.split(".")[1])

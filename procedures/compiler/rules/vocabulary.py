@@ -139,7 +139,7 @@ class Known:
         return save_as in self.results
 
     def returns(self, save_as: str) -> tuple[str, ...]:
-        op = registry.OPERATIONS.get(self.results.get(save_as, ""))
+        op = registry.operations().get(self.results.get(save_as, ""))
         return op.returns if op else ()
 
 
