@@ -13,6 +13,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 FORMAT = HERE / "FORMAT.md"
+ROOT = HERE.parents[2]
 
 KINDS = {"gather", "condition", "action", "wait", "approval", "end", "person"}
 OPS = {"==", "!=", "<", "<=", ">", ">=", "in", "contains", "exists"}
@@ -35,6 +36,34 @@ def vocabulary() -> tuple[set[str], set[str]]:
     events_part = text.split("Wait events:", 1)[1].split("\n\n", 1)[0]
     events = set(re.findall(r"\b([a-z]+\.[a-z_]+)\b", events_part))
     return operations, events
+
+
+def registry_params() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Parameter names (and their closed choices) per operation, from connectors/registry.py.
+
+    The registry module is plain Python; when it cannot be imported the parameter check is skipped.
+    """
+    sys.path.insert(0, str(ROOT))
+    try:
+        from connectors.registry import operations
+    except Exception:  # the check is a bonus; the vocabulary check above still runs
+        return {}
+    finally:
+        sys.path.remove(str(ROOT))
+    return {name: {p: spec.choices for p, spec in op.params.items()} for name, op in operations().items()}
+
+
+def _param_problems(label: str, item: dict, params_by_op: dict[str, dict[str, tuple[str, ...]]]) -> list[str]:
+    known = params_by_op.get(item.get("operation", ""))
+    if not known or not isinstance(item.get("params"), dict):
+        return []
+    problems = []
+    for name, value in item["params"].items():
+        if name not in known:
+            problems.append(f"{label}: {item['operation']} has no parameter {name!r}")
+        elif known[name] and str(value).lower() not in {c.lower() for c in known[name]}:
+            problems.append(f"{label}: {name}={value!r} is not one of {', '.join(known[name])}")
+    return problems
 
 
 def _quote_problems(label: str, quote: object, source: str, *, bounded: bool) -> list[str]:
@@ -83,7 +112,12 @@ def _item_problems(item: dict, operations: set[str], events: set[str]) -> list[s
 
 
 def check(
-    expected_path: Path, operations: set[str], events: set[str], *, strict: bool = False
+    expected_path: Path,
+    operations: set[str],
+    events: set[str],
+    *,
+    params_by_op: dict[str, dict[str, tuple[str, ...]]] | None = None,
+    strict: bool = False,
 ) -> tuple[list[str], str]:
     sop_path = expected_path.with_name(expected_path.name.replace(".expected.json", ".md"))
     if not sop_path.exists():
@@ -111,6 +145,7 @@ def check(
         problems.append(f"duplicate ids: {duplicates}")
     for item in items:
         problems += _item_problems(item, operations, events)
+        problems += _param_problems(f"item {item.get('id')!r}", item, params_by_op or {})
         problems += _quote_problems(f"item {item.get('id')!r}", item.get("text"), source, bounded=True)
     for entry in data.get("allowed", []):
         if entry.get("operation") and entry["operation"] not in operations:
@@ -118,6 +153,9 @@ def check(
     for entry in data.get("forbidden", []):
         if entry.get("operation") not in operations:
             problems.append(f"forbidden: operation {entry.get('operation')!r} is not in the vocabulary")
+        if not entry.get("why"):
+            problems.append(f"forbidden: {entry.get('operation')!r} without a why")
+        problems += _param_problems("forbidden", entry, params_by_op or {})
     known = set(ids)
     for n, path in enumerate(data.get("paths", []), 1):
         if not isinstance(path.get("given"), dict):
@@ -138,6 +176,9 @@ def check(
 def main() -> int:
     strict = "--strict" in sys.argv[1:]
     operations, events = vocabulary()
+    params_by_op = registry_params()
+    if not params_by_op:
+        print("note: connectors/registry.py could not be imported; parameter names not checked")
     if not operations or not events:
         print("could not read the vocabulary from FORMAT.md")
         return 1
@@ -150,7 +191,7 @@ def main() -> int:
         if not sop.with_name(sop.name[:-3] + ".expected.json").exists()
     ]
     for expected in files:
-        problems, summary = check(expected, operations, events, strict=strict)
+        problems, summary = check(expected, operations, events, params_by_op=params_by_op, strict=strict)
         name = expected.relative_to(HERE).as_posix().replace(".expected.json", "")
         status = "FAIL" if problems else "skip" if summary.startswith("legacy") else "ok  "
         print(f"{status} {name}: {summary}")
