@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -93,10 +94,15 @@ def score_failed(name: str, error: str, expectation: Expectation, *, group: str 
     )
 
 
-def _line_range(source: str, found: tuple[int, int]) -> Range:
-    start = source.rfind("\n", 0, found[0]) + 1
-    end = source.find("\n", found[1])
-    return start, len(source) if end < 0 else end
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+
+
+def _sentence_range(source: str, found: tuple[int, int]) -> Range:
+    """A non-procedural quote widened to the sentence (or line) it is part of."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(source, 0, found[0])]
+    start = ends[-1] if ends else 0
+    after = _SENTENCE_END.search(source, max(found[1] - 1, found[0]))
+    return start, after.end() if after else len(source)
 
 
 def _covered(span: Range, ranges: list[Range]) -> int:
@@ -114,7 +120,7 @@ class _Scorer:
         self.exp = expectation
         self.where: dict[str, Range | None] = {i.id: quote_locate(source, i.text) for i in expectation.items}
         found = [quote_locate(source, q) for q in expectation.non_procedural]
-        self.non_procedural = [_line_range(source, f) for f in found if f]
+        self.non_procedural = [_sentence_range(source, f) for f in found if f]
         self.units = units_of(self.graph)
         self.wrong: dict[str, str] = {}
         self.matched: dict[str, list[str]] = defaultdict(list)  # item id → step keys (or unit keys)
@@ -188,7 +194,8 @@ class _Scorer:
             if problems:
                 self.wrong[unit.key] = "; ".join(problems)
             found = atoms(unit.tree) if unit.tree is not None else []
-            by_step[unit.step.key] += [(unit, atom) for atom in found]
+            target = unit.step.branches[unit.branch].next  # rungs to the same step may split an `in` list
+            by_step[f"{unit.step.key}>{target}"] += [(unit, atom) for atom in found]
             for item in items:
                 if item.op != "in" and any(atom_matches(item, atom) for atom in found):
                     self.matched[item.id].append(unit.key)
