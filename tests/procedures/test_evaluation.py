@@ -146,7 +146,9 @@ def test_a_step_from_non_procedural_text_is_wrong_even_when_its_operation_is_exp
         non_procedural=["Purpose: this page explains"],
     )
     score = score_result("np", result(from_purpose, from_step, end()), expectation_parse(data), source)
-    assert [(w.step, w.why) for w in score.wrong] == [("tag_purpose", "comes from non-procedural text")]
+    assert [(w.step, w.why) for w in score.wrong] == [
+        ("tag_purpose", "comes from non-procedural text ('Purpose: this page explains')")
+    ]
     assert (score.precision, score.recall) == (0.5, 1.0)
 
 

@@ -53,9 +53,12 @@ class Item:
                 params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
                 return f"{self.operation}({params})"
             case "wait":
-                return f"wait {self.delay or ''} {self.event}".strip()
+                d = self.delay or {}
+                business = "business " if d.get("business") else ""
+                spans = [f"{d[u]} {business}{u}" for u in ("days", "hours", "minutes") if d.get(u)]
+                return " ".join(["wait", *spans, *([f"for {self.event}"] if self.event else [])])
             case "approval":
-                return f"approval by {self.role}"
+                return f"approval by {self.role}" + (f" with {self.evidence}" if self.evidence else "")
             case "end":
                 return f"end {self.outcome}"
         return "a person decides"

@@ -119,8 +119,8 @@ class _Scorer:
         self.result = result
         self.exp = expectation
         self.where: dict[str, Range | None] = {i.id: quote_locate(source, i.text) for i in expectation.items}
-        found = [quote_locate(source, q) for q in expectation.non_procedural]
-        self.non_procedural = [_sentence_range(source, f) for f in found if f]
+        found = [(quote_locate(source, q), q) for q in expectation.non_procedural]
+        self.non_procedural = [(_sentence_range(source, f), q) for f, q in found if f]
         self.units = units_of(self.graph)
         self.wrong: dict[str, str] = {}
         self.matched: dict[str, list[str]] = defaultdict(list)  # item id → step keys (or unit keys)
@@ -135,18 +135,21 @@ class _Scorer:
     def _near(self, unit_span: Range | None, item: Item) -> bool:
         return overlaps(unit_span, self.where.get(item.id))
 
-    def _inside_non_procedural(self, span: Range | None) -> bool:
-        if span is None or span[1] <= span[0]:
-            return False
-        return 2 * _covered(span, self.non_procedural) >= span[1] - span[0]
+    def _inside_non_procedural(self, span: Range | None) -> str:
+        """The non-procedural quote a span mostly lies in ("" when it does not)."""
+        if span is None or span[1] <= span[0] or not self.non_procedural:
+            return ""
+        if 2 * _covered(span, [r for r, _ in self.non_procedural]) < span[1] - span[0]:
+            return ""
+        return max(self.non_procedural, key=lambda rq: _covered(span, [rq[0]]))[1]
 
     def run(self, group: str) -> SopScore:
         for unit in self.units:
             rule = forbidden_hit(unit, self.exp.forbidden)
             if rule:
                 self.wrong[unit.key] = f"forbidden operation {rule.operation}" + (f": {rule.why}" if rule.why else "")
-            elif self._inside_non_procedural(unit.span):
-                self.wrong[unit.key] = "comes from non-procedural text"
+            elif quote := self._inside_non_procedural(unit.span):
+                self.wrong[unit.key] = f"comes from non-procedural text ({quote[:60]!r})"
         live = [u for u in self.units if u.key not in self.wrong]
         self._conditions([u for u in live if u.kind == "condition"])
         self._steps([u for u in live if u.kind != "condition"])
@@ -223,6 +226,14 @@ class _Scorer:
         }
         op_near = {i.id: [k for k in op_edges[i.id] if self._near(self._unit(k).span, i)] for i in left_items}
         paired = {key: item_id for item_id, key in assign([i.id for i in left_items], op_edges, op_near).items()}
+        # A wait or an approval over the item's sentence that differs from it (delay, event, role, evidence).
+        kin = {"wait": "wait", "approval": "approve"}
+        left_gates = [i for i in items if i.id not in done and i.kind in kin]
+        gate_edges = {
+            i.id: [u.key for u in rest if u.kind == kin[i.kind] and u.key not in paired and self._near(u.span, i)]
+            for i in left_gates
+        }
+        paired |= {key: item_id for item_id, key in assign([i.id for i in left_gates], gate_edges, {}).items()}
         actions = self._items("action")
         self.params_checked = sum(1 for i in actions if i.id in done) + sum(
             1 for i in actions if i.id in paired.values()
@@ -238,7 +249,9 @@ class _Scorer:
                 continue  # an approval over a sentence a person must decide: that is what the text asks
             item = by_id.get(paired.get(unit.key, ""))
             if item and (self._near(unit.span, item) or person is None):
-                if (unit.kind == "gather") != (item.kind == "gather"):
+                if item.kind in ("wait", "approval"):
+                    self.wrong[unit.key] = f"not what {item.id} asks ({item.describe()}): it is {unit.label}"
+                elif (unit.kind == "gather") != (item.kind == "gather"):
                     why = "an act step where the text asks for a read"
                     if item.kind != "gather":
                         why = "a read where the text asks for an action"
