@@ -112,7 +112,14 @@ def report_text(scores: list[SopScore]) -> str:
 
 def report_json(scores: list[SopScore]) -> dict:
     def figures(p: Pooled) -> dict:
-        return {"precision": p.precision, "recall": p.recall, "automated": p.automated, "items": p.items}
+        return {
+            "precision": p.precision,
+            "recall": p.recall,
+            "right": p.right,
+            "automated": p.automated,
+            "matched": p.matched,
+            "items": p.items,
+        }
 
     return {
         "sops": [
