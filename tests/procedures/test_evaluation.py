@@ -209,6 +209,33 @@ def test_a_condition_on_a_fact_the_text_does_not_name_is_wrong():
     assert wrong.step == "amount[2]" and "case.status" in wrong.why
 
 
+def test_an_approval_by_the_default_role_instead_of_the_named_one_is_wrong_and_says_so():
+    wrong_role = ladder(("case.amount > 500.0", "manager"), ("case.amount >= 100.0", "lead"))
+    data = json.loads(json.dumps(LADDER_EXPECTED))
+    data["items"][2]["role"] = "support lead"
+    score = score_result("role", wrong_role, expectation_parse(data), LADDER)
+    [wrong] = score.wrong
+    assert wrong.step == "lead" and "p1 asks (approval by support lead)" in wrong.why and "Team leads" in wrong.why
+
+
+def test_an_in_list_split_over_rungs_to_one_step_is_found():
+    source = "Critical and high severity reports page the on-call engineer."
+    decide = DecideStep(
+        key="severity",
+        title="Severity",
+        branches=[
+            Branch(when='case.fields.severity == "critical"', next="done"),
+            Branch(when='case.fields.severity == "high"', next="done"),
+        ],
+        otherwise="done",
+        span=span(source, source),
+    )
+    item = {"id": "c1", "kind": "condition", "fact": ["severity"], "op": "in", "value": ["critical", "high"]}
+    data = expectation([{**item, "text": "Critical and high severity reports"}])
+    score = score_result("in", result(decide, end()), expectation_parse(data), source)
+    assert (score.precision, score.recall) == (1.0, 1.0)
+
+
 RULE = "Check the order. Never refund the same account more than twice in 90 days."
 RULE_EXPECTED = expectation(
     [
