@@ -15,10 +15,13 @@ from procedures.steps import Graph, GraphError, parse
 _PATH = re.compile(r"\b([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+)")
 
 
+TIMELINE_KINDS = ("event", "step", "hold", "wait", "sla")  # "sla": clocks started, met, breached, fired
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: dt.datetime
-    kind: str  # event | step | hold | wait
+    kind: str  # one of TIMELINE_KINDS
     title: str
     status: str = ""
     run_id: int | None = None
