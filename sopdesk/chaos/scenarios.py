@@ -141,7 +141,7 @@ def kills(stack: Stack, *, count: int, kills: int, timeout: float, seed: int) ->
     rng = random.Random(seed)
     row = Row(f"{kills} SIGKILLs (workers, main)")
     tickets = [ticket_create(stack, n, tag="kill") for n in range(count)]
-    faults(stack, "jira", latency=0.4)  # so a killed worker is usually in the middle of a step
+    faults(stack, "jira", latency=1.0)  # so a killed worker is usually in the middle of a step
     recoveries: list[float] = []
     try:
         per_kill = max(1, count // max(1, kills))
@@ -151,7 +151,7 @@ def kills(stack: Stack, *, count: int, kills: int, timeout: float, seed: int) ->
             row.answered_5xx += int(status == 0 or status >= 500)
             if index % per_kill != per_kill - 1 or len(recoveries) >= kills:
                 continue
-            time.sleep(0.6)
+            _wait_for_a_step_in_flight(timeout=10)
             main = stack.cluster_pid()
             if main is None:
                 continue
@@ -176,8 +176,22 @@ def kills(stack: Stack, *, count: int, kills: int, timeout: float, seed: int) ->
     finally:
         faults(stack, "jira")
     row.recovery = max(recoveries, default=0.0)
-    row.notes.append(f"{len(recoveries)} kills, recovery per kill: " + ", ".join(f"{r:.1f}s" for r in recoveries))
+    row.notes.append(
+        f"{len(recoveries)} kills ({sum(1 for r in recoveries if r)} with a step in flight), time until those steps "
+        "were done again: " + ", ".join(f"{r:.1f}s" for r in recoveries)
+    )
     return row
+
+
+def _wait_for_a_step_in_flight(*, timeout: float) -> None:
+    """Kill mid-step when possible: wait (briefly) until some step has started and not finished."""
+    from cases.models import StepExecution
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if StepExecution.objects.filter(status=StepExecution.Status.STARTED).exists():
+            return
+        time.sleep(0.05)
 
 
 def hostile(stack: Stack) -> Row:
