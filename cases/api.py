@@ -381,6 +381,14 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         )
 
 
+class EventHealthSerializer(serializers.Serializer):
+    window_hours = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField(), help_text="Last 24 hours, by final state.")
+    failed = serializers.IntegerField(help_text="Failed on our side and not yet retried (`manage.py events retry`).")
+    stuck = serializers.IntegerField(help_text="Stored over 5 minutes ago and still 'received'.")
+    oldest_failed_at = serializers.DateTimeField(allow_null=True)
+
+
 class InboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Every webhook and API event as received, with what became of it. Read-only."""
 
@@ -390,7 +398,14 @@ class InboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     access = {
         "list": Rule("cases:read", "cases.view_inboundevent"),
         "retrieve": Rule("cases:read", "cases.view_inboundevent"),
+        "health": Rule("cases:read", "cases.view_inboundevent"),
     }
+
+    @extend_schema(responses={200: EventHealthSerializer})
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def health(self, request):
+        """Intake health: events by final state over the last 24 hours, and those that need attention now."""
+        return Response(EventHealthSerializer(selectors.event_health()).data)
 
 
 def register(router) -> None:
