@@ -142,3 +142,18 @@ def request_view(request: Any) -> RequestView | None:
         else:
             rows.append((name, value_text(value)))
     return RequestView(operation=operation, system=operation.split(".", 1)[0], rows=rows, body=body)
+
+
+def entry_links(entry: Any) -> list[tuple[str, str]]:
+    """A timeline entry's links with labels a person reads ("Jira ENG-12", not "open_bug: url")."""
+    result = entry.result if isinstance(getattr(entry, "result", None), dict) else {}
+    request = entry.request if isinstance(getattr(entry, "request", None), dict) else {}
+    system = str(request.get("operation", "")).split(".", 1)[0]
+    links = []
+    for label, url in entry.links:
+        if label.endswith(": url") and result.get("key"):
+            label = f"{system.capitalize()} {result['key']}".strip()
+        elif label.startswith("zendesk ticket "):
+            label = f"Zendesk ticket #{label.removeprefix('zendesk ticket ')}"
+        links.append((label, url))
+    return links

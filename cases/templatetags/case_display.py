@@ -18,6 +18,7 @@ register = template.Library()
 register.filter("decision_text", display.decision_text)
 register.filter("value_text", display.value_text)
 register.filter("outcomes_text", display.outcomes_text)
+register.filter("entry_links", display.entry_links)
 
 
 @register.inclusion_tag("cases/_facts.html")

@@ -79,6 +79,7 @@ def test_reviewer_sees_timeline_facts_runs_and_links_on_the_case_page(escalated,
     assert re.search(rf'href="{re.escape(sandbox.urls["jira"])}/browse/ENG-\d+"', links)
     assert sandbox.urls["salesforce"] in links
     assert "sandbox.zendesk.com" not in html
+    assert re.search(r'target="_blank">Jira ENG-\d+</a>', html) and "open_bug: url" not in html
 
 
 def test_case_page_lists_the_review_items_with_links_to_the_inbox(held, client, ops_manager):

@@ -77,3 +77,19 @@ def test_template_tags_render_tables_not_reprs():
     assert '<th scope="row"><code>account.plan</code></th><td>Pro</td>' in html
     assert '<th scope="row">priority</th><td>High</td>' in html and "key-1" in html
     assert "{&#x27;" not in html and "&#x27;step_key&#x27;" not in html
+
+
+def test_timeline_links_are_labelled_by_what_they_open():
+    from types import SimpleNamespace
+
+    from cases.display import entry_links
+
+    entry = SimpleNamespace(
+        links=[("open_bug: url", "http://127.0.0.1:8101/browse/ENG-7"), ("zendesk ticket 12", "http://z/agent/tickets/12")],
+        result={"key": "ENG-7", "url": "http://127.0.0.1:8101/browse/ENG-7"},
+        request={"operation": "jira.create_issue", "params": {}},
+    )
+    assert entry_links(entry) == [
+        ("Jira ENG-7", "http://127.0.0.1:8101/browse/ENG-7"),
+        ("Zendesk ticket #12", "http://z/agent/tickets/12"),
+    ]
