@@ -88,8 +88,8 @@ def _by_requester(export: dict) -> dict[int, int]:
     return counts
 
 
-def test_a_1000_ticket_export_with_sideloads_gets_the_coverage_the_sop_implies(sandbox, version, tmp_path):
-    export = tickets_generate(count=1000)
+def test_a_200_ticket_export_with_sideloads_gets_the_coverage_the_sop_implies(sandbox, version, tmp_path):
+    export = tickets_generate(count=200)  # the 1,000-ticket figure comes from `manage.py replay --generate 1000`
     assert "requester" not in export["tickets"][0] and "organization" not in export["tickets"][0]
     assert {"users", "organizations", "groups"} <= set(export)
     path = tmp_path / "export.json"
@@ -100,7 +100,7 @@ def test_a_1000_ticket_export_with_sideloads_gets_the_coverage_the_sop_implies(s
 
     coverage = replay_run(version=version, tickets=loaded.tickets)
 
-    assert coverage.total == 1000 and coverage.errors == 0
+    assert coverage.total == 200 and coverage.errors == 0
     # Enterprise, Pro and Free requesters (alice, bob, carol) run to the end with nobody involved.
     assert coverage.unattended == by[100] + by[101] + by[102]
     # Umbrella has two Salesforce accounts; pat's domain has none: those are the SOP's edges.

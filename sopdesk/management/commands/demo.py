@@ -51,7 +51,7 @@ class Command(BaseCommand):
         commands = {
             "sandbox": [*manage, "sandbox", "--host", host, "--port", str(sandbox_port)],
             "web": [*manage, "runserver", f"{host}:{port}", "--noreload"],
-            "tasks": [*manage, "qcluster"],
+            "tasks": [*manage, "worker"],
         }
         if not (ROOT / "connectors" / "management" / "commands" / "sandbox.py").exists():
             commands.pop("sandbox")
