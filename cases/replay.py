@@ -16,8 +16,6 @@ a failed action. `tickets_generate` writes such an export for the sandbox.
 
 from __future__ import annotations
 
-import csv
-import json
 import random
 import re
 from collections import Counter
@@ -28,18 +26,15 @@ from typing import Any
 
 from django.db import transaction
 
-from cases import clock
+from cases import clock, replay_input
 from cases.casefacts import NormalisedEvent, case_apply, case_names, fact_at, number, tags
 from cases.expressions import PLACEHOLDER
 from cases.models import Case, Run, StepExecution
+from cases.replay_input import ReplayError
 from cases.services import run_advance, run_start
 from cases.zendesk_directory import Directory
 from procedures.models import ProcedureVersion
 from procedures.steps import GraphError, parse
-
-
-class ReplayError(Exception):
-    code = "replay_failed"
 
 
 @dataclass
@@ -95,29 +90,30 @@ def tickets_read(path: Path, *, lookup: bool = True) -> TicketFile:
     `lookup`: ask Zendesk (read-only) for ids the export's sideloads do not carry.
     """
     directory = Directory(lookup=lookup)
-    text = path.read_text(encoding="utf-8-sig")
+    text = replay_input.read_text(path)
     if path.suffix.lower() == ".csv":
-        return TicketFile([_csv_ticket(row) for row in csv.DictReader(text.splitlines())], directory)
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError:
-        try:  # NDJSON: one ticket, or one export page with its sideloads, per line
-            data = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except json.JSONDecodeError as exc:
-            raise ReplayError(f"{path} is neither JSON, NDJSON nor CSV: {exc}") from exc
+        rows = replay_input.read_csv(path, text)
+        for number, row in enumerate(rows, 2):
+            replay_input.check_ticket({**row, "id": row.get("id") or "csv"}, f"{path}: row {number}")
+        return TicketFile([_csv_ticket(row) for row in rows], directory)
+    data = replay_input.read_json(path, text)  # JSON, or NDJSON: a ticket or an export page per line
     pages = data if isinstance(data, list) else [data]
     raw: list[dict] = []
-    for page in pages:
+    for number, page in enumerate(pages, 1):
+        where = f"{path}: item {number}" if isinstance(data, list) else str(path)
         if isinstance(page, dict) and isinstance(page.get("tickets"), list):  # an export page with sideloads
             directory.add_sideloads(page)
-            raw += [t for t in page["tickets"] if isinstance(t, dict)]
+            raw += [
+                replay_input.check_ticket(t, f"{where}, ticket {i}") for i, t in enumerate(page["tickets"], 1)
+            ]
         elif isinstance(page, dict) and isinstance(page.get("ticket"), dict):  # GET /tickets/{id}.json?include=
             directory.add_sideloads(page)
-            raw.append(page["ticket"])
+            raw.append(replay_input.check_ticket(page["ticket"], where))
         elif isinstance(page, dict) and "id" in page:
-            raw.append(page)
-    if not raw and not (isinstance(data, dict) and "tickets" in data):
-        raise ReplayError(f"{path}: expected a list of tickets or an object with 'tickets'.")
+            raw.append(replay_input.check_ticket(page, where))
+        else:
+            kind = type(page).__name__ if not isinstance(page, dict) else "object without 'id' or 'tickets'"
+            raise ReplayError(f"{where}: expected a ticket, or an export page with 'tickets', got a {kind}.")
     return TicketFile([_json_ticket(t, directory) for t in raw], directory)
 
 
