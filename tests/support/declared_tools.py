@@ -32,7 +32,8 @@ BILLING_STATUS = {
         {"match": {"email": "late@acme.example"},
          "result": {"account_status": "suspended", "suspension_reason": "non-payment", "region": "us-east",
                     "payment_link": "https://pay.example/mock"}},
-        {"match": {}, "result": {"account_status": "active", "region": "eu-west"}},
+        {"match": {"email": "alice@acme.example"}, "result": {"account_status": "active", "region": "eu-west"}},
+        {"match": {}, "result": {"account_status": "active", "region": "us-east"}},
     ],
 }  # fmt: skip
 BILLING_CREDIT = {
@@ -49,7 +50,7 @@ BILLING_CREDIT = {
             "amount": {"type": "number", "description": "Credit in the account's currency."},
             "reason": {"type": "string"},
         },
-        "required": ["email", "amount"],
+        "required": ["email"],
     },
     "body": {"amount": "{amount}", "reason": "{reason}"},
     "outputs": [{"name": "credit_id", "path": "/credit_id"}, {"name": "amount", "path": "/amount", "type": "number"}],

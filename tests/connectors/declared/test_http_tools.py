@@ -91,7 +91,7 @@ def test_mocks_answer_per_input_most_specific_first(declared):
     assert mock({"email": "someone@else.example"}) == {
         "account_status": "active",
         "suspension_reason": None,
-        "region": "eu-west",
+        "region": "us-east",
         "payment_link": None,
     }
     assert not declared.requests  # a mock never calls the system
