@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -121,32 +122,33 @@ class DeclaredOperationViewSet(viewsets.ViewSet):
             raise exceptions.NotFound(f"No declared operation {name!r}.")
         return op
 
-    @extend_schema(responses={200: serializers.JSONField()})
+    @extend_schema(operation_id="declared_operations_list", responses={200: OpenApiTypes.OBJECT})
     def list(self, request):
         rows = DeclaredOperation.objects.select_related("endpoint", "mcp_server").prefetch_related("mocks")
         return Response({"results": [operation_json(op) for op in rows]})
 
-    @extend_schema(responses={200: serializers.JSONField()})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def retrieve(self, request, name=None):
         return Response(operation_json(self._get(name)))
 
-    @extend_schema(request=serializers.JSONField(), responses={201: serializers.JSONField()})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def create(self, request):
         with _refusals():
             op = services.operation_save(data=_body(request))
         return Response(operation_json(op), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=serializers.JSONField(), responses={200: serializers.JSONField()})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def partial_update(self, request, name=None):
         with _refusals():
             op = services.operation_save(data=_body(request), instance=self._get(name))
         return Response(operation_json(op))
 
+    @extend_schema(responses={204: None})
     def destroy(self, request, name=None):
         services.operation_delete(operation=self._get(name))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=serializers.JSONField(), responses={201: serializers.JSONField()})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"], url_path="import-openapi")
     def import_openapi(self, request):
         body = _body(request)
@@ -164,7 +166,7 @@ class DeclaredOperationViewSet(viewsets.ViewSet):
             )
         return Response({"results": [operation_json(op) for op in ops]}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=serializers.JSONField(), responses={201: serializers.JSONField()})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"], url_path="import-mcp")
     def import_mcp(self, request):
         body = _body(request)
@@ -182,7 +184,7 @@ class DeclaredOperationViewSet(viewsets.ViewSet):
             )
         return Response({"results": [operation_json(op) for op in ops]}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=serializers.JSONField(), responses={201: serializers.JSONField()})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="record-mock")
     def record_mock(self, request, name=None):
         params = _body(request).get("params")
@@ -198,11 +200,11 @@ class EndpointViewSet(viewsets.ViewSet):
 
     access = {"list": READ, "create": WRITE}
 
-    @extend_schema(responses={200: serializers.JSONField()})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def list(self, request):
         return Response({"results": [endpoint_json(e) for e in Endpoint.objects.all()]})
 
-    @extend_schema(request=serializers.JSONField(), responses={201: serializers.JSONField()})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def create(self, request):
         body = _body(request)
         allowed = {"name", "base_url", "auth", "auth_header", "secret_env", "secret"}
@@ -214,13 +216,15 @@ class EndpointViewSet(viewsets.ViewSet):
 
 
 class McpServerViewSet(viewsets.ViewSet):
+    """MCP servers (a stdio command or a streamable HTTP URL) whose tools SOPs may use. `secret` is write-only."""
+
     access = {"list": READ, "create": WRITE}
 
-    @extend_schema(responses={200: serializers.JSONField()})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def list(self, request):
         return Response({"results": [server_json(s) for s in McpServer.objects.all()]})
 
-    @extend_schema(request=serializers.JSONField(), responses={201: serializers.JSONField()})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def create(self, request):
         body = _body(request)
         allowed = {"transport", "command", "env_names", "url", "auth", "auth_header", "secret_env", "timeout"}
@@ -234,9 +238,11 @@ class McpServerViewSet(viewsets.ViewSet):
 
 
 class CustomFieldViewSet(viewsets.ViewSet):
+    """Zendesk ticket fields and Salesforce object fields selected as named, typed facts."""
+
     access = {"list": READ, "select": WRITE}
 
-    @extend_schema(responses={200: serializers.JSONField()})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def list(self, request):
         rows = CustomField.objects.all()
         return Response(
@@ -249,7 +255,7 @@ class CustomFieldViewSet(viewsets.ViewSet):
             }
         )  # fmt: skip
 
-    @extend_schema(request=serializers.JSONField(), responses={201: serializers.JSONField()})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"])
     def select(self, request):
         body = _body(request)

@@ -176,9 +176,12 @@ def openapi_import(
     writes: dict[str, bool] | None = None, synonyms: dict[str, str] | None = None,
 ) -> list:  # fmt: skip
     """Declare the picked operations (by operationId; all when `pick` is None) as `<system>.<operation_id>`."""
-    from connectors.declared.services import operation_save
+    from connectors.declared.services import _endpoint, operation_save
 
+    _endpoint(endpoint)  # an unknown endpoint is refused before anything else
     found = candidates(document)
+    if not found:
+        raise ImportFailed("The document has no operations under 'paths'.", fields={"document": ["No operations."]})
     by_id = {c["operation_id"]: c for c in found}
     unknown = [p for p in pick or [] if p not in by_id]
     if unknown:
