@@ -158,8 +158,9 @@ def execute(spec: OperationSpec, params: dict[str, Any], *, idempotency_key: str
     def once() -> dict[str, Any]:
         result = _run(_session_call(server, action), timeout=server.timeout, system=spec.system)
         if getattr(result, "is_error", False):
-            detail = _document(result)
-            raise ToolError(f"{spec.name}: the tool reported an error: {detail}", system=spec.system)
+            texts = [c.text for c in getattr(result, "content", None) or () if getattr(c, "type", "") == "text"]
+            detail = "; ".join(texts) or "no detail"
+            raise ToolError(f"{spec.name}: the tool reported an error: {detail}", system=spec.system, remote_message=detail)
         return extract.facts(_document(result), spec.outputs, system=spec.system)
 
     if spec.writes:
@@ -237,9 +238,6 @@ def mcp_import(*, server, system: str, writes: dict[str, bool], synonyms: dict[s
 
 
 def _output_type(prop: dict) -> str:
-    from connectors.declared.spec import SCHEMA_TYPES
+    from connectors.declared.spec import SCHEMA_TYPES, schema_type
 
-    kind = prop.get("type", "string")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "string")
-    return SCHEMA_TYPES.get(kind, "string")
+    return SCHEMA_TYPES.get(schema_type(prop), "string")

@@ -88,6 +88,18 @@ class OperationSpec:
         return self.name.split(".", 1)[0]
 
 
+def schema_type(prop: dict[str, Any]) -> str:
+    """The JSON Schema type of a property, seeing through `["x", "null"]` and `anyOf`/`oneOf` with null."""
+    kind = prop.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if not kind:
+        for option in prop.get("anyOf") or prop.get("oneOf") or ():
+            if isinstance(option, dict) and option.get("type") not in (None, "null"):
+                return schema_type(option)
+    return kind or ("object" if "properties" in prop else "string")
+
+
 def params_from_schema(schema: dict[str, Any]) -> dict[str, Param]:
     """Registry parameters from a JSON Schema object: types, required, enum choices, descriptions."""
     properties = (schema or {}).get("properties") or {}
@@ -95,10 +107,7 @@ def params_from_schema(schema: dict[str, Any]) -> dict[str, Param]:
     params = {}
     for name, prop in properties.items():
         prop = prop if isinstance(prop, dict) else {}
-        kind = prop.get("type")
-        if isinstance(kind, list):
-            kind = next((k for k in kind if k != "null"), "string")
-        ptype = SCHEMA_TYPES.get(kind or "string", "string")
+        ptype = SCHEMA_TYPES.get(schema_type(prop), "string")
         if ptype == "string" and prop.get("format") == "email":
             ptype = "email"
         choices = tuple(str(c) for c in prop.get("enum") or () if c is not None)
