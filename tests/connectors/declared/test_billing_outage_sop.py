@@ -13,16 +13,10 @@ from cases.models import Run
 from cases.services import run_advance, run_start
 from procedures.steps import parse
 from tests.factories import CaseFactory, ProcedureVersionFactory
+from tests.support.declared_tools import BILLING_OUTAGE_SOP as SOP
 
 pytestmark = pytest.mark.django_db
 
-SOP = (
-    "Look up the customer's account status in the billing system. "
-    "If the account is suspended because of fraud, tag the ticket fraud-hold and stop. "
-    "If it is suspended for non-payment, reply with the payment link. "
-    "Otherwise check the outage detector for the customer's region; "
-    "if there was an outage in the last 24 hours, apply a service credit in the billing system."
-)
 TICKET = "{{ case.ticket_id }}"
 
 
