@@ -7,7 +7,7 @@ import pytest
 from connectors import registry
 from connectors.base import NotFound, PermanentError, RetryableError
 from connectors.declared import services
-from connectors.declared.models import DeclaredOperation, Endpoint
+from connectors.declared.models import DeclaredOperation, Endpoint, RegistryState
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +95,33 @@ def test_mocks_answer_per_input_most_specific_first(declared):
         "payment_link": None,
     }
     assert not declared.requests  # a mock never calls the system
+
+
+def test_a_change_made_by_another_process_is_picked_up_by_the_token(declared):
+    assert registry.get("outage.check_region").summary.startswith("Check the outage detector")
+    # What another worker's save leaves behind: the row changed and a new token, nothing in this process's memory.
+    DeclaredOperation.objects.filter(name="outage.check_region").update(summary="Changed elsewhere.")
+    RegistryState.objects.filter(pk=1).update(token="changed-by-another-worker")
+    assert registry.get("outage.check_region").summary == "Changed elsewhere."
+
+
+def test_validation_checks_declared_inputs_and_outputs_like_built_in_ones(declared):
+    from procedures.compiler.validate import validate_graph
+    from procedures.steps import parse
+
+    graph = parse(
+        {
+            "title": "t",
+            "start": "lookup",
+            "steps": [
+                {"kind": "gather", "key": "lookup", "title": "Billing", "operation": "billing.get_account_status",
+                 "params": {"mail": "{{ case.requester_email }}"}, "save_as": "billing", "next": "check"},
+                {"kind": "decide", "key": "check", "title": "Plan?",
+                 "branches": [{"when": "billing.plan == 'gold'", "next": "done"}], "otherwise": "done"},
+                {"kind": "end", "key": "done", "title": "Done"},
+            ],
+        }
+    )  # fmt: skip
+    problems = " ".join(issue.message for issue in validate_graph(graph))
+    assert "unknown parameter 'mail'" in problems and "missing required parameter 'email'" in problems
+    assert "reads billing.plan, which nothing provides" in problems  # plan is not one of its output facts
