@@ -152,3 +152,21 @@ def test_the_sop_in_plain_words_compiles_to_gather_decide_act_on_the_declared_to
     conditions = " ".join(b.when for s in graph.steps if s.kind == "decide" for b in s.branches)
     assert "account_status" in conditions and "suspension_reason" in conditions and "outage" in conditions
     assert not result.errors
+
+
+def test_try_on_a_sample_case_and_the_editor_use_the_declared_tools(declared):
+    import json
+
+    from cases.tryout import version_try
+    from procedures.selectors import version_editor
+
+    version = ProcedureVersionFactory(graph=billing_outage_graph().to_json(), status="compiled")
+    sample = {"subject": "Down again", "requester": {"email": "alice@acme.example"}, "ticket_id": "3"}
+    outcome = version_try(version=version, sample=json.dumps(sample))
+    assert (outcome.run.status, outcome.run.outcome) == ("completed", "resolved"), outcome.error
+    credit = next(e for e in outcome.entries if e.step_key == "credit")
+    assert credit.request["mock"] is True and credit.result["credit_id"] == "CR-MOCK"
+    assert not declared.requests
+    card = version_editor(version=version).cards[0]
+    assert card.operation.name == "billing.get_account_status" and card.operation.origin == "declared http"
+    assert [(row.name, row.declared.type) for row in card.params] == [("email", "email")]
