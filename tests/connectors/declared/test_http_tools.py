@@ -125,3 +125,26 @@ def test_validation_checks_declared_inputs_and_outputs_like_built_in_ones(declar
     problems = " ".join(issue.message for issue in validate_graph(graph))
     assert "unknown parameter 'mail'" in problems and "missing required parameter 'email'" in problems
     assert "reads billing.plan, which nothing provides" in problems  # plan is not one of its output facts
+
+
+def test_a_mock_is_recorded_from_one_real_read_and_writes_are_never_recorded(declared, ops_manager):
+    from tests.api.conftest import signed_in
+
+    client = signed_in(ops_manager)
+    response = client.post(
+        "/api/v1/declared-operations/billing.get_account_status/record-mock/",
+        {"params": {"email": "bob@acme.example"}},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["match"] == {"email": "bob@acme.example"}
+    assert len(declared.requests) == 1
+    answer = registry.get("billing.get_account_status").load_mock()({"email": "bob@acme.example"})
+    assert answer["payment_link"] == "https://pay.example/bob@acme.example"  # what the real system said
+    refused = client.post(
+        "/api/v1/declared-operations/billing.apply_service_credit/record-mock/",
+        {"params": {"email": "bob@acme.example"}},
+        format="json",
+    )
+    assert refused.status_code == 400 and "Only reads" in refused.json()["error"]["message"]
+    assert len(declared.requests) == 1 and not declared.credits
