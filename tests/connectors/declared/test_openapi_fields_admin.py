@@ -211,3 +211,5 @@ def test_the_admin_declares_an_operation_with_its_mock_table(admin_client, billi
     page = admin_client.get(f"/admin/connectors/endpoint/{endpoint.pk}/change/").content.decode()
     assert "billing-secret" not in page and endpoint.secret_sealed not in page
     assert admin_client.get("/admin/connectors/declaredoperation/import-openapi/").status_code == 200
+    assert admin_client.get("/admin/connectors/declaredoperation/import-mcp/").status_code == 200
+    assert b"Import from OpenAPI" in admin_client.get("/admin/connectors/declaredoperation/").content
