@@ -23,6 +23,26 @@ from connectors.sandbox.server import Emulator, Request, Response
 P = r"/api/v2"
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = (None, "low", "normal", "high", "urgent")
+# Ticket fields as GET /api/v2/ticket_fields.json lists them: system fields, then custom ones.
+TICKET_FIELDS = [
+    {"id": 1, "type": "subject", "title": "Subject", "active": True, "removable": False},
+    {"id": 2, "type": "description", "title": "Description", "active": True, "removable": False},
+    {"id": 3, "type": "priority", "title": "Priority", "active": True, "removable": False},
+    {"id": 360001, "type": "text", "title": "Order number", "active": True, "removable": True},
+    {
+        "id": 360002,
+        "type": "tagger",
+        "title": "Customer region",
+        "active": True,
+        "removable": True,
+        "custom_field_options": [
+            {"id": 1, "name": "EU West", "value": "eu-west"},
+            {"id": 2, "name": "US East", "value": "us-east"},
+        ],
+    },
+    {"id": 360003, "type": "decimal", "title": "Order value", "active": True, "removable": True},
+    {"id": 360004, "type": "checkbox", "title": "VIP customer", "active": True, "removable": True},
+]
 
 
 def _now() -> str:
@@ -71,7 +91,12 @@ class ZendeskEmulator(Emulator):
             ("GET", P + r"/groups\.json", self.list_groups),
             ("GET", P + r"/groups/(?P<id>\d+)\.json", self.get_group),
             ("GET", P + r"/search\.json", self.search),
+            ("GET", P + r"/ticket_fields\.json", self.list_ticket_fields),
         ]
+
+    def list_ticket_fields(self, request: Request) -> Response:
+        fields = [{**f, "url": f"{self.base_url}/api/v2/ticket_fields/{f['id']}.json"} for f in TICKET_FIELDS]
+        return Response(200, {"ticket_fields": fields, "count": len(fields), "next_page": None, "previous_page": None})
 
     def authorized(self, request: Request) -> bool:
         if request.path.startswith("/agent/"):

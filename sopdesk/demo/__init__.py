@@ -72,10 +72,12 @@ def demo_load(*, owner=None) -> list[str]:
     """
     from cases.sla.compile import sla_policies_from_sop
     from cases.sla.models import SlaContact
+    from connectors.declared.demo import declared_demo_load
     from procedures.compiler import CompileError
     from procedures.models import Procedure
     from procedures.services import procedure_create, version_compile, version_publish
 
+    declared_demo_load()  # the team's own tools (billing, outage) first, so the compiler knows them
     report = []
     for scenario in SCENARIOS:
         if Procedure.objects.filter(slug=scenario.slug).exists():
