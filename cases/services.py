@@ -142,8 +142,9 @@ def _advance_once(run_id: int) -> StepExecution | str | None:
         case = case_names(run.case)
         effect = engine.plan(graph, state, case, now)
         if isinstance(effect, engine.CallOperation):
-            # Outside live runs a declared operation with a mock answers from it (reads and writes alike).
-            mocked = run.mode != Run.Mode.LIVE and registry.get(effect.operation).mock is not None
+            # In a dry run a declared operation with a mock answers from it (reads and writes alike); shadow
+            # runs read the real systems, because they are compared with what people did on real cases.
+            mocked = run.mode == Run.Mode.DRY_RUN and registry.get(effect.operation).mock is not None
             if effect.writes and run.mode != Run.Mode.LIVE and not mocked:
                 _record(run, effect.step_key, StepExecution.Status.SKIPPED, now, request=_request(effect))
                 result = engine.dry_run_result(effect.operation)
