@@ -38,14 +38,14 @@ _END_WORDS = {
 
 
 @dataclass
-class _Index:
+class ReadbackIndex:
     """Who leads to each step: (decide step, branch condition or None for `otherwise`)."""
 
     steps: dict[str, Step]
     incoming: dict[str, list[tuple[str, str | None, int]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, graph: Graph) -> _Index:
+    def of(cls, graph: Graph) -> ReadbackIndex:
         index = cls(steps={s.key: s for s in graph.steps})
         for step in graph.steps:
             for target, when, branches in _edges(step):
@@ -80,16 +80,17 @@ def _edges(step: Step):
 
 def step_readback(step: Step, graph: Graph) -> str:
     """One sentence saying what `step` does, in words (see the module docstring)."""
-    return _readback(step, _Index.of(graph))
+    return readback_with(step, ReadbackIndex.of(graph))
 
 
 def graph_readbacks(graph: Graph) -> dict[str, str]:
     """The read-back of every step of `graph`, by key."""
-    index = _Index.of(graph)
-    return {step.key: _readback(step, index) for step in graph.steps}
+    index = ReadbackIndex.of(graph)
+    return {step.key: readback_with(step, index) for step in graph.steps}
 
 
-def _readback(step: Step, index: _Index) -> str:
+def readback_with(step: Step, index: ReadbackIndex) -> str:
+    """`step_readback` with the graph's index built once by the caller (for many steps of one graph)."""
     match step:
         case DecideStep():
             return _decide(step, index)
@@ -109,7 +110,7 @@ def _readback(step: Step, index: _Index) -> str:
     return f"If {guard} → {_lower_first(body)}" if guard else body
 
 
-def _guard(key: str, index: _Index) -> str:
+def _guard(key: str, index: ReadbackIndex) -> str:
     """The condition under which the only way into this step is taken, when it is a decide branch."""
     incoming = index.incoming.get(key, [])
     if len(incoming) != 1:
@@ -123,14 +124,14 @@ def _guard(key: str, index: _Index) -> str:
     return ""
 
 
-def _target(key: str | None, index: _Index) -> str:
+def _target(key: str | None, index: ReadbackIndex) -> str:
     if not key:
         return "nowhere"
     step = index.steps.get(key)
     return f"“{step.title}”" if step else key
 
 
-def _decide(step: DecideStep, index: _Index) -> str:
+def _decide(step: DecideStep, index: ReadbackIndex) -> str:
     if step.judgement:
         outcomes = "; ".join(f"{o.label} → {_target(o.next, index)}" for o in step.judgement.outcomes)
         return f"Ask a person: {step.judgement.question.rstrip()} ({outcomes})"
@@ -279,7 +280,7 @@ def _gather(step: GatherStep) -> str:
     return head
 
 
-def _wait(step: WaitStep, index: _Index) -> str:
+def _wait(step: WaitStep, index: ReadbackIndex) -> str:
     delay = step.delay.describe() if step.delay else ""
     after = f" after “{index.steps[step.anchor].title}”" if step.anchor and step.anchor in index.steps else ""
     if step.for_event:
@@ -292,7 +293,7 @@ def _wait(step: WaitStep, index: _Index) -> str:
     return f"Wait {delay}{after}, then → {_target(step.next, index)}"
 
 
-def _approve(step: ApproveStep, index: _Index) -> str:
+def _approve(step: ApproveStep, index: ReadbackIndex) -> str:
     text = f"Ask {step.role} to approve"
     if step.evidence:
         text += " (needs " + _join([f"at least {e.min_count} {e.kind}" for e in step.evidence]) + ")"

@@ -8,7 +8,7 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from procedures.selectors import EditorPage
+from procedures.editor import EditorPage
 
 register = template.Library()
 
@@ -30,15 +30,34 @@ def _colour(text: str) -> str:
     return "".join(out)
 
 
+# Above this size the source is shown without keyword colouring: one element per step, not per word.
+COLOUR_LIMIT = 20_000
+_COVERAGE_CSS = {"not_understood": "sop-cov sop-cov-not-understood", "non_procedural": "sop-cov sop-cov-non-procedural"}
+
+
 @register.simple_tag
 def sop_source(page: EditorPage) -> SafeString:
-    """The source text, escaped, with `<mark data-step="key">` around each step's span (nested when spans overlap)."""
+    """The source text, escaped, with `<mark data-step="key">` around each step's span (nested when spans overlap).
+
+    Sentences the compiler did not understand are highlighted and non-procedural ones greyed
+    (from the version's coverage); the first piece of a not-understood sentence carries id="cov-N".
+    """
     issues = page.span_issues
     errors = {number for number, _ in page.errors.by_span}
     warned_steps = {key for key, items in page.warnings.by_step.items() if items}
+    entries = page.coverage.entries
+    colour = _colour if len(page.version.source) <= COLOUR_LIMIT else escape
     parts = []
     for segment in page.segments:
-        html = _colour(segment.text)
+        html = colour(segment.text)
+        if segment.coverage is not None:
+            entry = entries[segment.coverage]
+            css = _COVERAGE_CSS.get(entry.get("status", ""))
+            if css:
+                anchor = f' id="cov-{segment.coverage}"' if segment.coverage_starts else ""
+                label = escape(entry.get("kind") or entry.get("reason") or "")
+                title = f' title="{label}"' if label and segment.coverage_starts else ""
+                html = f'<span class="{css}"{anchor}{title}>{html}</span>'
         if segment.warnings:
             numbers = " ".join(str(i) for i in segment.warnings)
             html = f'<span class="sop-warned" data-warnings="{numbers}">{html}</span>'

@@ -1,6 +1,7 @@
 // The SOP editor: hovering or clicking a step card highlights its sentence in the source, and the
 // other way round. Marks are <mark data-step="key"> (nested when spans overlap); cards are
-// <article class="sop-card" data-step="key">.
+// <article class="sop-card" data-step="key">. Cards are paged: a step whose card is on another page
+// is opened through /procedures/versions/<id>/steps/<key>/, which redirects to that page.
 (function () {
   "use strict";
   const ACTIVE = "is-highlighted";
@@ -23,6 +24,11 @@
   }
 
   let pinned = null;
+
+  function openElsewhere(key) {
+    const editor = document.querySelector(".sop-editor");
+    if (editor && editor.dataset.stepUrl) window.location.href = editor.dataset.stepUrl + encodeURIComponent(key) + "/";
+  }
 
   function init() {
     const editor = document.querySelector(".sop-editor");
@@ -49,6 +55,7 @@
       source.addEventListener("click", (event) => {
         const mark = event.target.closest("mark[data-step]");
         if (!mark) return;
+        if (!cardOf(mark.dataset.step)) { openElsewhere(mark.dataset.step); return; }
         pinned = mark.dataset.step;
         highlight(pinned);
         reveal(cardOf(pinned));
@@ -57,6 +64,7 @@
     editor.querySelectorAll("a[data-goto]").forEach((link) => {
       link.addEventListener("click", (event) => {
         event.preventDefault();
+        if (!cardOf(link.dataset.goto)) { openElsewhere(link.dataset.goto); return; }
         pinned = link.dataset.goto;
         highlight(pinned);
         reveal(cardOf(pinned));
