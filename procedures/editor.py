@@ -12,6 +12,8 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, replace
+from functools import cache
+from typing import NamedTuple
 
 from procedures.models import Procedure, ProcedureVersion
 from procedures.publishing import OpenQuestions, coverage_counts, coverage_line, version_open_questions
@@ -20,8 +22,7 @@ from procedures.selectors import version_list
 STEPS_PER_PAGE = 50
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):  # a tuple: an SOP of thousands of steps makes tens of thousands of them
     """A run of source text covered by the same steps, warnings and coverage entry (outermost step first)."""
 
     text: str
@@ -88,20 +89,26 @@ def source_segments(
     cov_spans = {i: v for i, v in cov_spans.items() if v[1] > v[0]}
 
     starts: dict[int, list] = {}
+    ends: dict[int, list] = {}
     for kind, table in (("step", step_spans), ("warn", warn_spans), ("cov", cov_spans)):
         for ident, (start, end) in table.items():
-            starts.setdefault(start, []).append((kind, ident, end))
-    cuts = sorted({0, n, *starts, *(e for t in (step_spans, warn_spans, cov_spans) for _s, e in t.values())})
-    active: dict[str, dict] = {"step": {}, "warn": {}, "cov": {}}
+            starts.setdefault(start, []).append((kind, ident))
+            ends.setdefault(end, []).append((kind, ident))
+    cuts = sorted({0, n, *starts, *ends})
+    active: dict[str, set] = {"step": set(), "warn": set(), "cov": set()}
     segments = []
     for start, end in itertools.pairwise(cuts):
-        for kind, ident, stop in starts.get(start, []):
-            active[kind][ident] = stop
-        for table in active.values():
-            for ident in [i for i, stop in table.items() if stop <= start]:
-                del table[ident]
-        covering = sorted(active["step"], key=lambda k: (-(step_spans[k][1] - step_spans[k][0]), step_spans[k][0]))
-        warned = tuple(sorted(active["warn"]))
+        for kind, ident in ends.get(start, ()):
+            active[kind].discard(ident)
+        for kind, ident in starts.get(start, ()):
+            active[kind].add(ident)
+        steps = active["step"]
+        covering = (
+            sorted(steps, key=lambda k: (step_spans[k][0] - step_spans[k][1], step_spans[k][0]))
+            if len(steps) > 1
+            else tuple(steps)
+        )
+        warned = tuple(sorted(active["warn"])) if active["warn"] else ()
         ending = tuple(i for i in warned if warn_spans[i][1] == end)
         cov = min(active["cov"]) if active["cov"] else None
         segments.append(
@@ -228,15 +235,37 @@ def _param_rows(params: dict, operation) -> list[ParamRow]:
 _NOT_CORRECTABLE = ("key", "kind", "span", "title")
 
 
-def _graph(version: ProcedureVersion):
+# Up to this many steps the whole graph is parsed (and a stored graph that does not parse is
+# reported); above it only the page shown is, which keeps a 4,000-step SOP's editor fast.
+FULL_PARSE_LIMIT = 500
+
+
+def _typed_steps(version: ProcedureVersion, raw: list[dict]) -> tuple[list, str]:
+    """Typed steps for `raw` (a slice of the graph's JSON steps), or [] and why they do not parse."""
+    from pydantic import ValidationError
+
     from procedures import steps as graph_schema
 
-    if not version.graph:
-        return None, ""
+    if len(version.graph.get("steps", [])) <= FULL_PARSE_LIMIT:
+        try:
+            graph = graph_schema.parse(version.graph)
+        except graph_schema.GraphError as exc:
+            return [], str(exc)
+        wanted = {s.get("key") for s in raw}
+        return [s for s in graph.steps if s.key in wanted], ""
     try:
-        return graph_schema.parse(version.graph), ""
-    except graph_schema.GraphError as exc:
-        return None, str(exc)
+        return [_step_adapter().validate_python(s) for s in raw], ""
+    except ValidationError as exc:
+        return [], str(exc)
+
+
+@cache
+def _step_adapter():
+    from pydantic import TypeAdapter
+
+    from procedures import steps as graph_schema
+
+    return TypeAdapter(graph_schema.Step)
 
 
 def step_card(*, step, position: int, warnings: EditorWarnings, index) -> StepCard:
@@ -272,19 +301,18 @@ def version_editor(*, version: ProcedureVersion, page: int = 1) -> EditorPage:
     from procedures.readback import ReadbackIndex
 
     procedure = version.procedure
-    graph, graph_error = _graph(version)
-    all_steps = list(graph.steps) if graph else []
-    keys = {s.key for s in all_steps}
+    raw_steps = list((version.graph or {}).get("steps", [])) if isinstance(version.graph, dict) else []
+    keys = {s.get("key") for s in raw_steps}
     warnings = editor_warnings(issues=list(version.warnings or []), step_keys=keys)
     errors = editor_warnings(
         issues=list(version.errors or []), step_keys=keys, first_index=len(version.warnings or []) + 1
     )
-    pages = max(1, -(-len(all_steps) // STEPS_PER_PAGE))
+    pages = max(1, -(-len(raw_steps) // STEPS_PER_PAGE))
     page = min(max(1, page), pages)
     first = (page - 1) * STEPS_PER_PAGE
-    shown = all_steps[first : first + STEPS_PER_PAGE]
+    shown, graph_error = _typed_steps(version, raw_steps[first : first + STEPS_PER_PAGE]) if raw_steps else ([], "")
     edited = set(version.steps.filter(key__in=[s.key for s in shown], hand_edited=True).values_list("key", flat=True))
-    index = ReadbackIndex.of(graph) if graph else None
+    index = ReadbackIndex.of_steps(raw_steps)
     cards = [
         replace(
             step_card(step=step, position=first + n + 1, warnings=warnings, index=index),
@@ -293,14 +321,18 @@ def version_editor(*, version: ProcedureVersion, page: int = 1) -> EditorPage:
         for n, step in enumerate(shown)
     ]
     entries = list(version.coverage or [])
-    spans = {s.key: (s.span.start, s.span.end) for s in all_steps if s.span}
+    spans = {
+        s["key"]: (s["span"].get("start", 0), s["span"].get("end", 0))
+        for s in raw_steps
+        if isinstance(s.get("span"), dict) and "key" in s
+    }
     segments = source_segments(
         source=version.source,
         spans=spans,
         warnings=warnings.by_span + errors.by_span,
         coverage=[(e.get("span", {}).get("start", 0), e.get("span", {}).get("end", 0)) for e in entries],
     )
-    versions = list(version_list(procedure=procedure))
+    versions = list(version_list(procedure=procedure).only(*_VERSION_NAV_FIELDS))
     return EditorPage(
         version=version,
         procedure=procedure,
@@ -310,7 +342,7 @@ def version_editor(*, version: ProcedureVersion, page: int = 1) -> EditorPage:
         errors=errors,
         versions=versions,
         previous=next((v for v in versions if v.number < version.number), None),
-        published=procedure.published_version,
+        published=next((v for v in versions if v.pk == procedure.published_version_id), None),
         coverage=CoverageView(
             entries=entries,
             counts=coverage_counts(entries),
@@ -320,22 +352,28 @@ def version_editor(*, version: ProcedureVersion, page: int = 1) -> EditorPage:
         open_questions=version_open_questions(version=version)
         if version.status == ProcedureVersion.Status.COMPILED
         else OpenQuestions(),
-        step_count=len(all_steps),
+        step_count=len(raw_steps),
         step_page=page,
         step_pages=pages,
         graph_error=graph_error,
     )
 
 
+# The version chips and diff links need only these (a big version's graph is megabytes of JSON).
+_VERSION_NAV_FIELDS = ("id", "procedure_id", "number", "status", "created_by", "based_on")
+
+
 def version_step_card(*, version: ProcedureVersion, key: str) -> StepCard | None:
     """One step's card, for a part of the editor loaded on demand."""
     from procedures.readback import ReadbackIndex
 
-    graph, _ = _graph(version)
-    if graph is None or key not in {s.key for s in graph.steps}:
+    raw_steps = list((version.graph or {}).get("steps", []))
+    position = next((n for n, s in enumerate(raw_steps) if s.get("key") == key), None)
+    if position is None:
         return None
-    steps = list(graph.steps)
-    step = graph.step(key)
-    warnings = editor_warnings(issues=list(version.warnings or []), step_keys={s.key for s in steps})
-    card = step_card(step=step, position=steps.index(step) + 1, warnings=warnings, index=ReadbackIndex.of(graph))
+    typed, _ = _typed_steps(version, [raw_steps[position]])
+    if not typed:
+        return None
+    warnings = editor_warnings(issues=list(version.warnings or []), step_keys={s.get("key") for s in raw_steps})
+    card = step_card(step=typed[0], position=position + 1, warnings=warnings, index=ReadbackIndex.of_steps(raw_steps))
     return replace(card, hand_edited=version.steps.filter(key=key, hand_edited=True).exists())

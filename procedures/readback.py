@@ -37,45 +37,98 @@ _END_WORDS = {
 }
 
 
+def _get(item, name: str, default=None):
+    """A field of a step (or branch/outcome) given typed or as its JSON dict."""
+    try:
+        return item.get(name, default)  # the JSON form
+    except AttributeError:
+        return getattr(item, name, default)
+
+
 @dataclass
 class ReadbackIndex:
-    """Who leads to each step: (decide step, branch condition or None for `otherwise`)."""
+    """Titles of the steps, and who leads to each: (source step, condition, number of branches).
 
-    steps: dict[str, Step]
+    The condition is a branch's CEL, None for a decide step's `otherwise`, "" for a plain edge.
+    Built from a typed graph or from the graph's JSON steps (no parsing: the editor of an SOP
+    with thousands of steps reads back only the page it shows).
+    """
+
+    titles: dict[str, str]
+    first_branch: dict[str, str] = field(default_factory=dict)
     incoming: dict[str, list[tuple[str, str | None, int]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, graph: Graph) -> ReadbackIndex:
-        index = cls(steps={s.key: s for s in graph.steps})
-        for step in graph.steps:
-            for target, when, branches in _edges(step):
-                index.incoming.setdefault(target, []).append((step.key, when, branches))
+        return cls.of_steps(graph.steps)
+
+    @classmethod
+    def of_steps(cls, steps) -> ReadbackIndex:
+        index = cls(titles={})
+        if all(isinstance(step, dict) for step in steps):
+            return _of_json(index, steps)
+        for step in steps:
+            key = _get(step, "key")
+            index.titles[key] = _get(step, "title", key)
+            branches = _get(step, "branches") or []
+            if branches:
+                index.first_branch[key] = _get(branches[0], "when")
+            for target, when, count in _edges(step):
+                index.incoming.setdefault(target, []).append((key, when, count))
         return index
 
 
-def _edges(step: Step):
-    """(target, condition, number of branches) for a decide step; (target, None, 0) for plain edges."""
-    match step:
-        case DecideStep():
-            for branch in step.branches:
-                yield branch.next, branch.when, len(step.branches)
-            if step.otherwise:
-                yield step.otherwise, None, len(step.branches)
-            if step.judgement:
-                for outcome in step.judgement.outcomes:
-                    if outcome.next:
-                        yield outcome.next, "", 0
-        case GatherStep() | ActStep():
-            if step.next:
-                yield step.next, "", 0
-        case WaitStep():
-            for target in (step.next, step.on_event):
-                if target:
-                    yield target, "", 0
-        case ApproveStep():
-            for target in (step.on_approved, step.on_rejected, step.on_missing_evidence):
-                if target:
-                    yield target, "", 0
+def _of_json(index: ReadbackIndex, steps: list[dict]) -> ReadbackIndex:
+    """`of_steps` for JSON steps, written out flat: it runs over every step of a big graph per page view."""
+    incoming = index.incoming
+    for step in steps:
+        key = step["key"]
+        index.titles[key] = step.get("title", key)
+        kind = step.get("kind")
+        if kind == "decide":
+            branches = step.get("branches") or []
+            if branches:
+                index.first_branch[key] = branches[0]["when"]
+            for branch in branches:
+                incoming.setdefault(branch["next"], []).append((key, branch["when"], len(branches)))
+            if step.get("otherwise"):
+                incoming.setdefault(step["otherwise"], []).append((key, None, len(branches)))
+            for outcome in (step.get("judgement") or {}).get("outcomes", []):
+                if outcome.get("next"):
+                    incoming.setdefault(outcome["next"], []).append((key, "", 0))
+            continue
+        for name in _EXITS.get(kind, ()):
+            target = step.get(name)
+            if target:
+                incoming.setdefault(target, []).append((key, "", 0))
+    return index
+
+
+_EXITS = {
+    "gather": ("next",),
+    "act": ("next",),
+    "wait": ("next", "on_event"),
+    "approve": ("on_approved", "on_rejected", "on_missing_evidence"),
+}
+
+
+def _edges(step):
+    """(target, condition, number of branches) for each way out of a step (typed or JSON)."""
+    kind = _get(step, "kind")
+    if kind == "decide":
+        branches = _get(step, "branches") or []
+        for branch in branches:
+            yield _get(branch, "next"), _get(branch, "when"), len(branches)
+        if _get(step, "otherwise"):
+            yield _get(step, "otherwise"), None, len(branches)
+        judgement = _get(step, "judgement")
+        for outcome in (_get(judgement, "outcomes") or []) if judgement else []:
+            if _get(outcome, "next"):
+                yield _get(outcome, "next"), "", 0
+        return
+    for name in _EXITS.get(kind, ()):
+        if _get(step, name):
+            yield _get(step, name), "", 0
 
 
 def step_readback(step: Step, graph: Graph) -> str:
@@ -118,17 +171,16 @@ def _guard(key: str, index: ReadbackIndex) -> str:
     source, when, branches = incoming[0]
     if when:
         return condition_words(when)
-    decide = index.steps.get(source)
-    if when is None and branches == 1 and isinstance(decide, DecideStep):
-        return condition_words(decide.branches[0].when, negated=True)
+    if when is None and branches == 1 and source in index.first_branch:
+        return condition_words(index.first_branch[source], negated=True)
     return ""
 
 
 def _target(key: str | None, index: ReadbackIndex) -> str:
     if not key:
         return "nowhere"
-    step = index.steps.get(key)
-    return f"“{step.title}”" if step else key
+    title = index.titles.get(key)
+    return f"“{title}”" if title else key
 
 
 def _decide(step: DecideStep, index: ReadbackIndex) -> str:
@@ -282,7 +334,7 @@ def _gather(step: GatherStep) -> str:
 
 def _wait(step: WaitStep, index: ReadbackIndex) -> str:
     delay = step.delay.describe() if step.delay else ""
-    after = f" after “{index.steps[step.anchor].title}”" if step.anchor and step.anchor in index.steps else ""
+    after = f" after “{index.titles[step.anchor]}”" if step.anchor and step.anchor in index.titles else ""
     if step.for_event:
         event = _EVENT_WORDS.get(step.for_event, f"the event {step.for_event}")
         text = f"Wait until {event}" + (f", at most {delay}{after}" if delay else "")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from html import escape as _escape
 
 from django import template
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from procedures.editor import EditorPage
@@ -22,16 +23,18 @@ _KEYWORDS = re.compile(
 def _colour(text: str) -> str:
     out, last = [], 0
     for match in _KEYWORDS.finditer(text):
-        out.append(escape(text[last : match.start()]))
+        out.append(_escape(text[last : match.start()]))
         css = "sop-kw" if match.group("kw") else "sop-num"
-        out.append(f'<span class="{css}">{escape(match.group(0))}</span>')
+        out.append(f'<span class="{css}">{_escape(match.group(0))}</span>')
         last = match.end()
-    out.append(escape(text[last:]))
+    out.append(_escape(text[last:]))
     return "".join(out)
 
 
-# Above this size the source is shown without keyword colouring: one element per step, not per word.
+# Above this size the source is shown without keyword colouring (one element per step, not per
+# word) and in chunks of lines the browser lays out only when scrolled to (content-visibility).
 COLOUR_LIMIT = 20_000
+CHUNK_SEGMENTS = 200
 _COVERAGE_CSS = {"not_understood": "sop-cov sop-cov-not-understood", "non_procedural": "sop-cov sop-cov-non-procedural"}
 
 
@@ -46,8 +49,10 @@ def sop_source(page: EditorPage) -> SafeString:
     errors = {number for number, _ in page.errors.by_span}
     warned_steps = {key for key, items in page.warnings.by_step.items() if items}
     entries = page.coverage.entries
-    colour = _colour if len(page.version.source) <= COLOUR_LIMIT else escape
-    parts = []
+    big = len(page.version.source) > COLOUR_LIMIT
+    colour = _escape if big else _colour
+    parts = ['<span class="sop-chunk">'] if big else []
+    in_chunk = 0
     for segment in page.segments:
         html = colour(segment.text)
         if segment.coverage is not None:
@@ -55,7 +60,7 @@ def sop_source(page: EditorPage) -> SafeString:
             css = _COVERAGE_CSS.get(entry.get("status", ""))
             if css:
                 anchor = f' id="cov-{segment.coverage}"' if segment.coverage_starts else ""
-                label = escape(entry.get("kind") or entry.get("reason") or "")
+                label = _escape(entry.get("kind") or entry.get("reason") or "")
                 title = f' title="{label}"' if label and segment.coverage_starts else ""
                 html = f'<span class="{css}"{anchor}{title}>{html}</span>'
         if segment.warnings:
@@ -63,7 +68,12 @@ def sop_source(page: EditorPage) -> SafeString:
             html = f'<span class="sop-warned" data-warnings="{numbers}">{html}</span>'
         for key in reversed(segment.step_keys):  # innermost first, so the widest span ends up outside
             css = "sop-mark has-warning" if key in warned_steps else "sop-mark"
-            html = f'<mark class="{css}" data-step="{escape(key)}">{html}</mark>'
+            html = f'<mark class="{css}" data-step="{_escape(key)}">{html}</mark>'
+        plain = not (segment.step_keys or segment.warnings or segment.coverage is not None)
+        if big and in_chunk >= CHUNK_SEGMENTS and plain and "\n" in segment.text:
+            cut = segment.text.index("\n") + 1  # end the chunk at a line end, so no line is cut in two
+            html = f'{_escape(segment.text[:cut])}</span><span class="sop-chunk">{_escape(segment.text[cut:])}'
+            in_chunk = 0
         parts.append(html)
         for number in segment.warnings_ending:
             issue = issues.get(number, {})
@@ -77,6 +87,9 @@ def sop_source(page: EditorPage) -> SafeString:
                     issue.get("message", ""),
                 )
             )
+        in_chunk += 1
+    if big:
+        parts.append("</span>")
     return mark_safe("".join(parts))  # every piece of text above is escaped
 
 
