@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from procedures import services
 from procedures.errors import ProcedureError, PublishNeedsConfirmation
+from procedures.forms import ProcedureAdminForm
 from procedures.models import Procedure, ProcedureVersion, Step
 from procedures.publishing import version_open_questions
 
@@ -36,6 +37,7 @@ class VersionInline(admin.TabularInline):
 
 @admin.register(Procedure)
 class ProcedureAdmin(SimpleHistoryAdmin):
+    form = ProcedureAdminForm
     list_display = ["name", "slug", "status", "published_version", "owner", "updated_at", "editor"]
     list_filter = ["status"]
     search_fields = ["name", "slug", "description"]

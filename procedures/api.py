@@ -111,12 +111,15 @@ class CompileSerializer(serializers.Serializer):
     compiler = serializers.ChoiceField(choices=COMPILERS, required=False)
 
 
-def _readbacks(context: dict, version: ProcedureVersion) -> dict[str, str]:
-    """Read-backs of a version's steps by key, computed once per version per response."""
+def _readbacks(context: dict, version: ProcedureVersion | int) -> dict[str, str]:
+    """Read-backs of a version's steps by key (given the version or its id), computed once per response."""
     cache = context.setdefault("_readbacks", {})
-    if version.pk not in cache:
-        cache[version.pk] = version_readbacks(version=version)
-    return cache[version.pk]
+    pk = version if isinstance(version, int) else version.pk
+    if pk not in cache:
+        if isinstance(version, int):
+            version = ProcedureVersion.objects.only("id", "graph").get(pk=pk)
+        cache[pk] = version_readbacks(version=version)
+    return cache[pk]
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -159,7 +162,7 @@ class StepSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_readback(self, obj: Step) -> str:
-        return _readbacks(self.context, obj.version).get(obj.key, "")
+        return _readbacks(self.context, obj.version_id).get(obj.key, "")
 
 
 class StepCorrectSerializer(serializers.Serializer):
@@ -365,7 +368,7 @@ class VersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 class StepViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Compiled steps, each with the SOP sentence it came from and its source span."""
 
-    queryset = Step.objects.select_related("version")
+    queryset = Step.objects.all()
     serializer_class = StepSerializer
     filterset_class = StepFilter
     access = {

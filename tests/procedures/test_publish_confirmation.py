@@ -191,9 +191,30 @@ def test_without_coverage_the_editor_says_it_is_not_available(ops, version):
 
 
 def test_every_step_card_shows_its_read_back(ops, version):
+    from django.utils.html import escape
+
+    from procedures.selectors import version_readbacks
+
     html = ops.get(reverse("procedures:editor", args=[version.pk])).content.decode()
-    assert html.count('class="sop-readback"') == version.steps.count()
-    assert "Reply publicly to the requester saying “We are on it.”" in html or "Reply publicly" in html
+    readbacks = version_readbacks(version=version)
+    assert html.count('class="sop-readback"') == version.steps.count() == len(readbacks)
+    for key, sentence in readbacks.items():
+        card = html[html.index(f'id="step-{key}"') :]
+        assert escape(sentence) in card[: card.index("</article>")]
+
+
+def test_the_admin_refuses_renaming_a_procedure_to_another_ones_name(ops, version):
+    other = services.procedure_create(name="Refunds", source="1. Reply.")
+    url = reverse("admin:procedures_procedure_change", args=[other.pk])
+    data = {"name": "VIBES", "slug": other.slug, "status": "draft", "trigger": "{}",
+            "judgement_confidence_threshold": "0.8", "versions-TOTAL_FORMS": "1", "versions-INITIAL_FORMS": "1",
+            "versions-MIN_NUM_FORMS": "0", "versions-MAX_NUM_FORMS": "1000", "versions-0-id": str(other.versions.get().pk),
+            "versions-0-procedure": str(other.pk)}  # fmt: skip
+    response = ops.post(url, data)
+    assert response.status_code == 200
+    assert "A procedure named &#x27;Vibes&#x27; already exists" in response.content.decode()
+    other.refresh_from_db()
+    assert other.name == "Refunds"
 
 
 # --- the admin ------------------------------------------------------------------------------
