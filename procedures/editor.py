@@ -82,6 +82,7 @@ def source_segments(
         return [Segment(text="")]
     step_spans = {k: _clip(s, e, n) for k, (s, e) in spans.items()}
     step_spans = {k: v for k, v in step_spans.items() if v[1] > v[0]}
+    order = {k: n for n, k in enumerate(step_spans)}  # equal spans nest in graph order, earlier outside
     warn_spans = {}
     for index, issue in warnings:
         warn_spans[index] = _clip(issue["span"].get("start", 0), issue["span"].get("end", 0), n, widen=True)
@@ -104,7 +105,7 @@ def source_segments(
             active[kind].add(ident)
         steps = active["step"]
         covering = (
-            sorted(steps, key=lambda k: (step_spans[k][0] - step_spans[k][1], step_spans[k][0]))
+            sorted(steps, key=lambda k: (step_spans[k][0] - step_spans[k][1], step_spans[k][0], order[k]))
             if len(steps) > 1
             else tuple(steps)
         )

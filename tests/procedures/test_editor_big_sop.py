@@ -92,3 +92,14 @@ def test_a_page_number_out_of_range_shows_the_nearest_page(ops, version):
     assert _cards(html)[-1] == version.graph["steps"][-1]["key"]
     html = ops.get(reverse("procedures:editor", args=[version.pk]) + "?steps=abc").content.decode()
     assert _cards(html)[0] == version.graph["steps"][0]["key"]
+
+
+@pytest.mark.parametrize("order", [("check", "reply", "tag"), ("tag", "check", "reply")])
+def test_steps_on_the_same_sentence_nest_in_graph_order_every_time(order):
+    from procedures.editor import source_segments
+
+    source = "1. If Free, reply and tag it.\n2. Close."
+    spans = dict.fromkeys(order, (3, 29)) | {"close": (33, 39)}
+    segments = source_segments(source=source, spans=spans, warnings=[])
+    assert [s.step_keys for s in segments if s.step_keys] == [order, ("close",)]
+    assert "".join(s.text for s in segments) == source

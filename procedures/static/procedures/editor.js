@@ -19,8 +19,10 @@
     if (card) card.classList.add(ACTIVE);
   }
 
-  function reveal(el) {
-    if (el) el.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  // Hovering scrolls the other pane at once (an animation still running when the pointer moves on
+  // would slide another element under it); clicking scrolls smoothly.
+  function reveal(el, smooth) {
+    if (el) el.scrollIntoView({ block: "nearest", behavior: smooth ? "smooth" : "auto" });
   }
 
   let pinned = null;
@@ -35,21 +37,21 @@
     if (!editor) return;
     editor.querySelectorAll(".sop-card[data-step]").forEach((card) => {
       const key = card.dataset.step;
-      card.addEventListener("mouseenter", () => { highlight(key); reveal(marksOf(key)[0]); });
+      card.addEventListener("mouseenter", () => { highlight(key); reveal(marksOf(key)[0], false); });
       card.addEventListener("mouseleave", () => highlight(pinned));
       card.addEventListener("focus", () => highlight(key));
       card.addEventListener("click", (event) => {
         if (event.target.closest("details, a, form")) return;
         pinned = key;
         highlight(key);
-        reveal(marksOf(key)[0]);
+        reveal(marksOf(key)[0], true);
       });
     });
     const source = editor.querySelector(".sop-source");
     if (source) {
       source.addEventListener("mouseover", (event) => {
         const mark = event.target.closest("mark[data-step]");
-        if (mark) { highlight(mark.dataset.step); reveal(cardOf(mark.dataset.step)); }
+        if (mark) { highlight(mark.dataset.step); reveal(cardOf(mark.dataset.step), false); }
       });
       source.addEventListener("mouseleave", () => highlight(pinned));
       source.addEventListener("click", (event) => {
@@ -58,7 +60,7 @@
         if (!cardOf(mark.dataset.step)) { openElsewhere(mark.dataset.step); return; }
         pinned = mark.dataset.step;
         highlight(pinned);
-        reveal(cardOf(pinned));
+        reveal(cardOf(pinned), true);
       });
     }
     editor.querySelectorAll("a[data-goto]").forEach((link) => {
@@ -67,8 +69,8 @@
         if (!cardOf(link.dataset.goto)) { openElsewhere(link.dataset.goto); return; }
         pinned = link.dataset.goto;
         highlight(pinned);
-        reveal(cardOf(pinned));
-        reveal(marksOf(pinned)[0]);
+        reveal(cardOf(pinned), true);
+        reveal(marksOf(pinned)[0], true);
       });
     });
   }
