@@ -108,6 +108,16 @@ class RollbackSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "confirmed",
+            summary="Publish, having checked the open questions a first attempt listed",
+            request_only=True,
+            value={"confirm_warnings": True},
+        )
+    ]
+)
 class PublishSerializer(serializers.Serializer):
     confirm_warnings = serializers.BooleanField(
         default=False,
