@@ -50,7 +50,10 @@ class Command(BaseCommand):
         text = graph_as_text(result.graph, source, result.warnings, compiler=result.compiler)
         self.stdout.write(with_readbacks(text, result.graph, readbacks))
         self.stdout.write("")
-        self.stdout.write(f"Coverage: {coverage_line(coverage)}")
+        if coverage:
+            self.stdout.write(f"Coverage: {coverage_line(coverage)}")
+        else:
+            self.stdout.write("Coverage: not available (this compiler did not report what became of each sentence).")
         for line in coverage_listing(coverage, source):
             self.stdout.write(line)
 
