@@ -136,8 +136,7 @@ def event_accept(
     event = event_record(source=source, headers=headers, body=body)
     try:
         if verify is not None:
-            verify(headers, body)
-            _mark_verified(event, verified=verified)
+            verify(headers, body)  # recorded with the claim, in one UPDATE
         items = parse(headers, body)
         for item in items:
             _check_ids(item)
@@ -328,6 +327,7 @@ def _claim_item(row: InboundEvent, item: NormalisedEvent, *, verified: bool) -> 
             row.case_id = earlier.case_id
             row.save()
             return earlier
+        return None
     InboundEvent.objects.filter(id=row.id).update(
         event_type=row.event_type, dedupe_key=row.dedupe_key, verification=row.verification
     )
@@ -381,8 +381,10 @@ def _claim(row: InboundEvent) -> InboundEvent | None:
     SQLite and PostgreSQL alike; a row re-processed by `events retry` keeps its own claim.
     """
     try:
-        with transaction.atomic():
-            InboundEvent.objects.filter(id=row.id).update(claim=row.dedupe_key)
+        with transaction.atomic():  # one UPDATE: the claim and what the notification is
+            InboundEvent.objects.filter(id=row.id).update(
+                claim=row.dedupe_key, event_type=row.event_type, dedupe_key=row.dedupe_key, verification=row.verification
+            )
         row.claim = row.dedupe_key
         return None
     except IntegrityError:
