@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 
 from cases import clock
@@ -154,7 +155,7 @@ def event_accept(
                 source=event.source, headers=event.headers, body=event.body, verification=event.verification
             )
         try:
-            earlier = _claim_item(row, item, verified=verified)
+            earlier = _claim_and_queue(row, item, verified=verified)
         except Exception as exc:
             logger.exception("claiming inbound event %s failed", row.id)
             event_fail(event=row, error=exc)
@@ -165,9 +166,28 @@ def event_accept(
             result.cases += [earlier.case] if earlier.case_id else []
             continue
         result.queued.append(row.id)
-    for event_id in result.queued:
-        _process_enqueue(event_id)
     return result
+
+
+def _claim_and_queue(row: InboundEvent, item: NormalisedEvent, *, verified: bool) -> InboundEvent | None:
+    """Claim the notification and queue its processing; the earlier row if it is a duplicate.
+
+    With the database broker the task row is written in the claim's transaction (one
+    commit: both or neither; a failure leaves the event to be marked failed and retried).
+    With Redis the task is queued once the claim has committed.
+    """
+    from django_q.tasks import async_task
+
+    if settings.Q_CLUSTER.get("orm") != "default":
+        earlier = _claim_item(row, item, verified=verified)
+        if earlier is None:
+            _process_enqueue(row.id)
+        return earlier
+    with transaction.atomic():
+        earlier = _claim_item(row, item, verified=verified)
+        if earlier is None:
+            async_task("cases.tasks.event_process_task", row.id, group="event_process")
+    return earlier
 
 
 def _process_enqueue(event_id: int) -> None:
