@@ -217,8 +217,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "sopdesk.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-# Plain Django views (the webhooks) use sopdesk.ratelimit.ratelimit with this rate.
-WEBHOOK_RATE = env_str("SOPDESK_WEBHOOK_RATE", "300/min")
+# Plain Django views (the webhooks) use sopdesk.ratelimit.ratelimit with this rate; empty: per-source defaults.
+WEBHOOK_RATE = env_str("SOPDESK_WEBHOOK_RATE", "")
 SPECTACULAR_SETTINGS = {
     "TITLE": "sopdesk API",
     "DESCRIPTION": (
