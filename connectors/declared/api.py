@@ -14,7 +14,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from connectors.base import ConnectorError
 from connectors.declared import fields as custom_fields
 from connectors.declared import mcp, openapi, services
+from connectors.declared.demo import BILLING_STATUS
 from connectors.declared.errors import DeclarationError
 from connectors.declared.models import CustomField, DeclaredOperation, Endpoint, McpServer
 from sopdesk.api_auth import Rule
@@ -131,13 +132,17 @@ class DeclaredOperationViewSet(viewsets.ViewSet):
     def retrieve(self, request, name=None):
         return Response(operation_json(self._get(name)))
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        examples=[OpenApiExample("billing status", request_only=True, value={**BILLING_STATUS, "endpoint": "billing"})],
+        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def create(self, request):
         with _refusals():
             op = services.operation_save(data=_body(request))
         return Response(operation_json(op), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        examples=[OpenApiExample("new synonyms", request_only=True, value={"synonyms": "billing system, account status"})],
+        request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def partial_update(self, request, name=None):
         with _refusals():
             op = services.operation_save(data=_body(request), instance=self._get(name))
@@ -148,7 +153,9 @@ class DeclaredOperationViewSet(viewsets.ViewSet):
         services.operation_delete(operation=self._get(name))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        examples=[OpenApiExample("pick two operations", request_only=True, value={"document": {"openapi": "3.0.3", "info": {"title": "Billing", "version": "1"}, "paths": {}}, "system": "billing", "endpoint": "billing", "pick": ["getAccountStatus"], "writes": {"getAccountStatus": False}})],
+        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"], url_path="import-openapi")
     def import_openapi(self, request):
         body = _body(request)
@@ -166,7 +173,9 @@ class DeclaredOperationViewSet(viewsets.ViewSet):
             )
         return Response({"results": [operation_json(op) for op in ops]}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        examples=[OpenApiExample("outage tool", request_only=True, value={"server": "outage-detector", "system": "outage", "writes": {"check_outage": False}, "synonyms": {"check_outage": "outage detector, incident"}})],
+        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"], url_path="import-mcp")
     def import_mcp(self, request):
         body = _body(request)
@@ -184,7 +193,9 @@ class DeclaredOperationViewSet(viewsets.ViewSet):
             )
         return Response({"results": [operation_json(op) for op in ops]}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        examples=[OpenApiExample("one account", request_only=True, value={"params": {"email": "alice@acme.example"}})],
+        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="record-mock")
     def record_mock(self, request, name=None):
         params = _body(request).get("params")
@@ -204,7 +215,9 @@ class EndpointViewSet(viewsets.ViewSet):
     def list(self, request):
         return Response({"results": [endpoint_json(e) for e in Endpoint.objects.all()]})
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        examples=[OpenApiExample("billing", request_only=True, value={"name": "billing", "base_url": "https://billing.internal.example/api", "auth": "bearer", "secret_env": "BILLING_API_TOKEN"})],
+        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def create(self, request):
         body = _body(request)
         allowed = {"name", "base_url", "auth", "auth_header", "secret_env", "secret"}
@@ -224,7 +237,9 @@ class McpServerViewSet(viewsets.ViewSet):
     def list(self, request):
         return Response({"results": [server_json(s) for s in McpServer.objects.all()]})
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        examples=[OpenApiExample("stdio server", request_only=True, value={"name": "outage-detector", "transport": "stdio", "command": "python -m outage_mcp", "timeout": 20})],
+        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def create(self, request):
         body = _body(request)
         allowed = {"transport", "command", "env_names", "url", "auth", "auth_header", "secret_env", "timeout"}
@@ -255,7 +270,9 @@ class CustomFieldViewSet(viewsets.ViewSet):
             }
         )  # fmt: skip
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        examples=[OpenApiExample("two ticket fields", request_only=True, value={"system": "zendesk", "fields": ["Order number", "Product area"]})],
+        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"])
     def select(self, request):
         body = _body(request)
