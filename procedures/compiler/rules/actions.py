@@ -13,7 +13,8 @@ import re
 
 from connectors import registry
 from procedures.compiler.rules import operations, quantities, vocabulary
-from procedures.compiler.rules.specs import TICKET, Act, Approve, End, Spec, Wait, cel_list, lit
+from procedures.compiler.rules.candidates import TICKET, Act, Approve, End, Spec, Wait, cel_list, lit
+from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.vocabulary import Known
 
 __all__ = ["TICKET", "Act", "Approve", "End", "Spec", "Wait", "cel_list", "lit", "recognise"]
@@ -108,8 +109,6 @@ def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
 
 def _active(text: str) -> str:
     """ "is cancelled at the end of …" → "cancel at the end of …"; "gets a retention offer …" → "offer …"."""
-    from procedures.compiler.rules.clauses import VERBS
-
     offer = re.match(r"^(?:gets?|receives?|is offered|are offered)\s+(.+)$", text, re.I)
     if offer and re.search(r"%|\$|\boffer|\bdiscount|\bcredit|\brefund", offer.group(1), re.I):
         return f"reply offering {offer.group(1)}"

@@ -10,11 +10,14 @@ go through `steps.parse()` once, at the end.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from procedures.compiler.base import CompileIssue
-from procedures.compiler.rules.actions import Act, Approve, End, Wait
-from procedures.compiler.rules.segment import Segment
+from procedures.compiler.rules.candidates import Act, Approve, End, Wait
+from procedures.compiler.rules.document import Segment
+from procedures.compiler.rules.ladders import order_ladders
 from procedures.compiler.rules.vocabulary import SAVE_AS, Known
 from procedures.steps import Duration, Graph, Span, parse
 
@@ -32,6 +35,20 @@ class Builder:
     watching: dict[str, list[str]] = field(default_factory=dict)  # event -> waits whose on_event is open
     title: str = ""
     sentences: list[Segment] = field(default_factory=list)  # every sentence of the SOP, in order
+    marks: list[tuple[Segment, str]] = field(default_factory=list)  # non-procedural text and its kind
+    section_kind: str = ""  # set while inside a non-procedural section ("Inputs", "Examples", ...)
+
+    def mark(self, segment: Segment, kind: str) -> None:
+        """Record text that is not procedure (title, heading, purpose, io_list ...): it makes no step."""
+        self.marks.append((segment, kind))
+
+    @contextmanager
+    def section(self, kind: str) -> Iterator[None]:
+        outer, self.section_kind = self.section_kind, kind
+        try:
+            yield
+        finally:
+            self.section_kind = outer
 
     # -- keys, spans, warnings ---------------------------------------------------------------
     def new_key(self, base: str) -> str:
@@ -206,6 +223,7 @@ class Builder:
                 self.steps[key]["on_event"] = done
         _prune(self.steps)
         self._drop_unreached()
+        order_ladders(self.steps)
         return parse({"title": self.title[:200], "start": self.start, "steps": list(self.steps.values())})
 
     def _drop_unreached(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules.segment import Segment, sub
+from procedures.compiler.rules.document import Segment, sub
 
 VERBS = frozenset(
     [

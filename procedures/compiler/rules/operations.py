@@ -11,7 +11,8 @@ import re
 
 from connectors import registry
 from procedures.compiler.rules import vocabulary
-from procedures.compiler.rules.specs import TICKET, Act, cel_list, lit
+from procedures.compiler.rules.candidates import TICKET, Act, cel_list, lit
+from procedures.compiler.rules.conditions import condition
 from procedures.compiler.rules.vocabulary import Known
 
 
@@ -87,8 +88,6 @@ def jira(text: str, known: Known) -> Act:
 
 
 def priority_condition(word: str, known: Known) -> str | None:
-    from procedures.compiler.rules.conditions import condition
-
     found = condition(f"{word} severity" if word.lower() in ("critical", "high", "medium", "low") else word, known)
     return found.cel if found else None
 

@@ -8,14 +8,10 @@ shape try.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from procedures.compiler.rules import clauses, conditions, quantities, vocabulary
-from procedures.compiler.rules.segment import Segment, sub
-from procedures.compiler.rules.state import Check, Pending
-
-if TYPE_CHECKING:
-    from procedures.compiler.rules.walker import Walker
+from procedures.compiler.rules.document import Segment, sub
+from procedures.compiler.rules.state import Check, Pending, Walk
 
 _NO_THOUSANDS = r",(?!\d{3})"
 OTHERWISE = re.compile(
@@ -35,12 +31,13 @@ CHECK_FAIL = re.compile(
     re.I,
 )
 CONDITIONAL = re.compile(rf"^(?:if|when|for|once|in case|where)\s+(.+?)(?:{_NO_THOUSANDS}|:|\s+then\s+)\s*(.+)$", re.I)
+SCOPE = re.compile(r"^(?:if|where|in case(?: of)?|for|when(?:ever)?|once)\s+(.+)$", re.I)
 ARROW = re.compile(r"^(.+?)\s*(?:->|→|=>)\s*(.*)$")
 COLON = re.compile(r"^([^:()]{2,60}):\s*(.+)$")
 SUBJECT = re.compile(r"^(.+?)\s+(needs?|requires?|gets?|are|is|go(?:es)?)\s+(.+)$", re.I)
 
 
-def otherwise(w: Walker, seg: Segment, *, offset: int = 0, more: list[Segment] | None = None) -> bool:
+def otherwise(w: Walk, seg: Segment, *, offset: int = 0, more: list[Segment] | None = None) -> bool:
     """ "Otherwise …": the else branch of the last decision. `offset`: a synthetic "otherwise " prefix to skip."""
     m = OTHERWISE.match(seg.text)
     if not m:
@@ -51,14 +48,15 @@ def otherwise(w: Walker, seg: Segment, *, offset: int = 0, more: list[Segment] |
         else sub(seg, m.end(), len(seg.text))
     )
     pending, w.pending = w.pending, None
+    body = [rest] if rest.text else ([] if more else [seg])
     if pending is None:
-        _run_body(w, [rest] if rest.text else [seg], more)
+        _run_body(w, body, more)
         return True
     main = [e for e in w.b.exits if e not in pending.else_exits]
     w.b.exits = list(pending.else_exits)
     then_known = dict(w.b.known.results)
     w.b.known.results = dict(pending.known_before)
-    _run_body(w, [rest] if rest.text else [seg], more)
+    _run_body(w, body, more)
     if main:  # both paths continue: only what both know is known
         w.b.known.results = {k: v for k, v in then_known.items() if k in w.b.known.results}
     w.b.exits = main + w.b.exits
@@ -69,7 +67,7 @@ ALWAYS = re.compile(r"^(?:in every case|in all cases|in any case|always|regardle
 INTRO = re.compile(r"^(?:when|if|whenever|once)\b[^.]*:$", re.I)
 
 
-def always(w: Walker, seg: Segment) -> bool:
+def always(w: Walk, seg: Segment) -> bool:
     """ "In every case tag the ticket …" → steps every path goes through; "When a customer asks to cancel:" → trigger."""
     if INTRO.match(seg.text.strip()):
         w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
@@ -83,7 +81,7 @@ def always(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def check(w: Walker, seg: Segment) -> bool:
+def check(w: Walk, seg: Segment) -> bool:
     """ "The carrier, ship date and declared value … must match." → a decide whose failure path comes next."""
     text = seg.text.strip(" .")
     m = CHECK.match(text)
@@ -116,7 +114,7 @@ def check(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def _requirement(w: Walker, m: re.Match) -> str | None:
+def _requirement(w: Walk, m: re.Match) -> str | None:
     verb = m.group(2).lower()
     if verb == "come from":
         return None
@@ -134,7 +132,7 @@ def _requirement(w: Walker, m: re.Match) -> str | None:
     return " && ".join(parts) or None
 
 
-def check_failed(w: Walker, seg: Segment) -> bool:
+def check_failed(w: Walk, seg: Segment) -> bool:
     m = CHECK_FAIL.match(seg.text.strip())
     if not m or w.check is None:
         return False
@@ -148,7 +146,7 @@ def check_failed(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def unless(w: Walker, seg: Segment) -> bool:
+def unless(w: Walk, seg: Segment) -> bool:
     """ "X, unless the customer is Enterprise" → if not (customer is Enterprise): X."""
     m = re.match(r"^(.+?),?\s+unless\s+(.+?)[.]?$", seg.text.strip())
     if not m:
@@ -161,7 +159,7 @@ def unless(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def conditional(w: Walker, seg: Segment, more: list[Segment] | None = None) -> bool:
+def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None) -> bool:
     """A decision; `more` are the item's further sentences, which belong to the branch ("In transit: … . …")."""
     more = more or []
     text = seg.text
@@ -190,7 +188,7 @@ def conditional(w: Walker, seg: Segment, more: list[Segment] | None = None) -> b
     return _subject_then_verb(w, seg, more)
 
 
-def _scopes_item(w: Walker, text: str) -> bool:
+def _scopes_item(w: Walk, text: str) -> bool:
     """Whether a step's first sentence is a decision that covers the whole step: "In transit: …", "For Pro customers, …"."""
     if timing_like(text):
         return False
@@ -205,7 +203,7 @@ def timing_like(text: str) -> bool:
     return bool(quantities.durations(text)) and bool(re.search(r"\b(?:after|later|within|again|at \d)", text, re.I))
 
 
-def _subject_then_verb(w: Walker, seg: Segment, more: list[Segment]) -> bool:
+def _subject_then_verb(w: Walk, seg: Segment, more: list[Segment]) -> bool:
     """ "Critical and high severity reports page the on-call …": a condition as the subject of an action."""
     words = list(re.finditer(r"[A-Za-z][\w'-]*", seg.text))
     for i, word in enumerate(words[1:9], start=1):
@@ -221,7 +219,7 @@ def _subject_then_verb(w: Walker, seg: Segment, more: list[Segment]) -> bool:
 
 
 def conditional_text(
-    w: Walker,
+    w: Walk,
     seg: Segment,
     head: str,
     body: list[Segment],
@@ -239,12 +237,12 @@ def conditional_text(
     for need in cond.needs if cond else ():
         w.ensure(need, seg)
     pending = w.pending
-    root = _root(cond.cel) if cond else ""
-    if pending and cond and not pending.judgement and pending.root == root and _untouched(w, pending):
+    fact_root = root(cond.cel) if cond else ""
+    if pending and cond and not pending.judgement and pending.root == fact_root and _untouched(w, pending):
         w.b.exits = [w.b.add_branch(pending.decide, cond.cel, head.strip())]
         _branch_body(w, pending, body, more)
         return
-    earlier = w.decides.get(root) if cond and headed else None
+    earlier = w.decides.get(fact_root) if cond and headed else None
     if earlier and earlier != (pending.decide if pending else None):
         keep = w.b.exits
         w.b.exits = [w.b.add_branch(earlier, cond.cel, head.strip())]
@@ -262,7 +260,7 @@ def conditional_text(
     if cond:
         key = w.b.decide(cond.cel, head.strip(), seg)
         else_exits = [(key, ("otherwise",))]
-        w.decides.setdefault(root, key)
+        w.decides.setdefault(fact_root, key)
     else:
         question = f"Does this apply: {head.strip()}?"
         outcomes = [(outcome_key(head), head.strip()), ("none", "No / none of these")]
@@ -280,7 +278,7 @@ def conditional_text(
     w.b.known.results = snapshot
     then_exits = w.b.exits
     w.b.exits = then_exits + else_exits
-    w.pending = Pending(key, then_exits, else_exits, root, judgement=cond is None, known_before=snapshot)
+    w.pending = Pending(key, then_exits, else_exits, fact_root, judgement=cond is None, known_before=snapshot)
     w.understood += 1
 
 
@@ -294,14 +292,18 @@ def _opposite(head: str, decide: dict) -> bool:
     return mine in (re.sub(r"^in ", "out of ", theirs), "not " + theirs, "no " + theirs) or theirs == "not " + mine
 
 
-def _run_body(w: Walker, body: list[Segment], more: list[Segment] | None) -> None:
+def _run_body(w: Walk, body: list[Segment], more: list | None) -> None:
+    """The steps of a branch: its clauses, then further sentences or (for a scoping lead-in) items."""
     w.pending = None
     w.body(body)
-    for sentence in more or []:
-        w.sentence(sentence)
+    for part in more or []:
+        if isinstance(part, Segment):
+            w.sentence(part)
+        else:
+            w.item(part)
 
 
-def _branch_body(w: Walker, pending: Pending, body: list[Segment], more: list[Segment] | None = None) -> None:
+def _branch_body(w: Walk, pending: Pending, body: list[Segment], more: list[Segment] | None = None) -> None:
     snapshot = dict(w.b.known.results)
     _run_body(w, body, more)
     w.b.known.results = snapshot
@@ -310,11 +312,11 @@ def _branch_body(w: Walker, pending: Pending, body: list[Segment], more: list[Se
     w.understood += 1
 
 
-def _untouched(w: Walker, pending: Pending) -> bool:
+def _untouched(w: Walk, pending: Pending) -> bool:
     return w.b.exits == pending.then_exits + pending.else_exits
 
 
-def _root(cel: str) -> str:
+def root(cel: str) -> str:
     match = re.search(r"[a-z_]+(?:\.[a-z_]+)+", cel)
     return match.group(0) if match else ""
 

@@ -22,10 +22,20 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules import actions, amendments, clauses, shapes, timing
-from procedures.compiler.rules.actions import Act, Approve, End, Wait
+from procedures.compiler.rules import (
+    actions,
+    amendments,
+    clauses,
+    conditions,
+    sections,
+    sentences,
+    shapes,
+    tables,
+    timing,
+)
 from procedures.compiler.rules.builder import Builder, Exit
-from procedures.compiler.rules.segment import Item, Segment, sentences, sub
+from procedures.compiler.rules.candidates import Act, Approve, End, Wait
+from procedures.compiler.rules.document import Code, Heading, Item, Section, Segment, Table, sub
 from procedures.compiler.rules.state import Check, Pending, Schedule
 
 _SLA_TARGET = re.compile(r"\bfirst response\b.*\bwithin\b|\bwithin\b.*\bfirst response\b|\bresolution time\b", re.I)
@@ -44,9 +54,27 @@ class Walker:
         self.understood = 0
 
     # -- items ----------------------------------------------------------------------------
-    def item(self, item: Item) -> None:
-        sents = sentences(item.segment)
-        if sents and _SLA_TARGET.search(sents[0].text):
+    def item(self, item: Item | Table | Section | Heading | Code) -> None:
+        if isinstance(item, Table):
+            tables.decision_table(self, item)
+            return
+        if isinstance(item, Section):
+            sections.section(self, item)
+            return
+        if isinstance(item, Heading | Code):
+            self.b.mark(item.segment, "code" if isinstance(item, Code) else "heading")
+            return
+        if self.b.section_kind:
+            self.b.mark(item.segment, self.b.section_kind)
+            self._children(item)
+            return
+        if item.children and item.segment.text.endswith(":") and self._lead_in(item):
+            return
+        sents = [s for s in sentences.split(item.segment) if not self._classified(s)]
+        if not sents:
+            self._children(item)
+            return
+        if _SLA_TARGET.search(sents[0].text):
             for sentence in sents:
                 self.b.warn(
                     "SLA target: response and resolution times are SLA policies, configured on the queue and "
@@ -56,7 +84,7 @@ class Walker:
                 )
             self.understood += 1
             return
-        head = shapes.ARROW.match(sents[0].text) if sents else None
+        head = shapes.ARROW.match(sents[0].text)
         if head and item.children:
             body = [sub(sents[0], head.start(2), len(sents[0].text))] + sents[1:]
             shapes.conditional_text(self, sents[0], head.group(1), body, headed=True)
@@ -69,6 +97,39 @@ class Walker:
             self.sentence(sentence)
         self._children(item)
 
+    def _classified(self, seg: Segment) -> bool:
+        kind = sentences.kind_of(seg.text)
+        if kind:
+            self.b.mark(seg, kind)
+        return bool(kind)
+
+    def _lead_in(self, item: Item) -> bool:
+        """ "If the customer is on Enterprise:" / "For refunds over $500:" / "Otherwise:" scope the items under them."""
+        seg = sub(item.segment, 0, len(item.segment.text) - 1)
+        kind = sentences.section_kind(seg.text)
+        if kind:
+            self.b.mark(item.segment, "heading")
+            with self.b.section(kind):
+                self._children(item)
+            return True
+        if shapes.OTHERWISE.match(seg.text + " "):
+            shapes.otherwise(self, seg, more=list(item.children))
+            return True
+        scoped = shapes.SCOPE.match(seg.text)
+        if scoped and re.match(r"(?:when|once)", seg.text, re.I) and not conditions.condition(scoped.group(1), self.b.known):
+            self.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
+            self._children(item)
+            return True
+        if scoped or conditions.condition(seg.text, self.b.known):
+            head = scoped.group(1) if scoped else seg.text
+            shapes.conditional_text(self, seg, head, [], headed=True, more=list(item.children))
+            return True
+        if sentences.is_title(seg.text) or re.match(r"(?:steps|procedure|process|what to do|how to)\b", seg.text, re.I):
+            self.b.mark(item.segment, "heading")
+            self._children(item)
+            return True
+        return False
+
     def _children(self, item: Item) -> None:
         if item.children and self._answers(item.children):
             return
@@ -78,6 +139,8 @@ class Walker:
     def _answers(self, children: list[Item]) -> bool:
         """Indented "yes -> …" / "no / no answer -> …" under a step that waits for a reply: the possible answers."""
         waits = [k for k, path in self.b.exits if path == ("on_event",) and self.b.steps[k]["kind"] == "wait"]
+        if any(isinstance(c, Table) for c in children):
+            return False
         heads = [shapes.ARROW.match(c.segment.text) or shapes.COLON.match(c.segment.text) for c in children]
         if len(waits) != 1 or not all(heads):
             return False

@@ -1,0 +1,111 @@
+"""Stage 2: blocks → sentences, each with its exact span and a classification.
+
+`split(segment)` cuts a block's text into sentences. `kind_of(...)` says
+whether a sentence is procedural ("") or which non-procedural kind it is:
+title, heading, purpose, definition, example, note, io_list, tone, code,
+history. Non-procedural text never produces a step (a list of input fields
+that mentions "email" sends no email); it is shown as such in the coverage.
+A section heading ("Purpose", "Inputs", "Examples", "Revision history", ...)
+gives its kind to everything under it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from procedures.compiler.rules.document import Segment
+
+_ABBREVIATIONS = r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bapprox\.)(?<!\bMr\.)(?<!\bDr\.)"
+_SENTENCE_END = re.compile(r"(?<=[.!?])" + _ABBREVIATIONS + r"[\"')\]]?\s+(?=[A-Z\"(\[])")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    segment: Segment
+    kind: str = ""  # "" = procedural, else the non-procedural kind
+
+
+def split(segment: Segment) -> list[Segment]:
+    """The sentences of a segment, each with its own exact span."""
+    found, pos = [], 0
+    for match in _SENTENCE_END.finditer(segment.text):
+        found.append(_inner(segment, pos, match.start() + len(match.group(0).rstrip())))
+        pos = match.end()
+    found.append(_inner(segment, pos, len(segment.text)))
+    return [s for s in found if s.text]
+
+
+def _inner(segment: Segment, start: int, end: int) -> Segment:
+    text = segment.text[start:end]
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    offset = segment.start + start + lead
+    return Segment(text, offset, offset + len(text))
+
+
+# Section headings whose whole section is not procedure.
+SECTION_KINDS = (
+    (r"purpose|scope|objective|goal|overview|background|about|introduction|summary|audience|applies to", "purpose"),
+    (r"definitions?|glossary|terms|terminology", "definition"),
+    (r"examples?|sample|samples|templates?|macros?|canned (?:responses?|replies)", "example"),
+    (r"inputs?|outputs?|fields|required (?:fields|information|data)|what you(?:'ll)? need|prerequisites|data", "io_list"),
+    (r"tone|style|voice|writing guidelines|communication (?:style|guidelines)", "tone"),
+    (r"revision history|change ?log|history|versions?|document control|approvals? of this document", "history"),
+    (r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faq", "note"),
+)
+
+_LINE_KINDS = (
+    (r"^(?:purpose|scope|objective|goal|audience|applies to|owner|author|last (?:updated|reviewed)|effective(?: date)?|version|status|review cycle)\s*[:\-–]", "purpose"),
+    (r"^(?:this|the) (?:document|procedure|sop|policy|runbook|guide|playbook|page|process)\b.*\b(?:describes?|explains?|covers?|sets? out|defines?|outlines?|applies|is for|exists)", "purpose"),
+    (r"^(?:the )?(?:purpose|goal|aim|objective) of this\b", "purpose"),
+    (r"^(?:inputs?|outputs?|required fields|fields|you will need|what you need|required information)\s*[:\-–]", "io_list"),
+    (r"^(?:e\.g\.|for example|for instance|example\s*[:\-–]|sample\s*[:\-–]|i\.e\.)", "example"),
+    (r"^(?:note|nb|n\.b\.|tip|fyi|remember that|keep in mind that|background)\s*[:\-–]", "note"),
+    (r"^(?:tone|style|voice)\s*[:\-–]", "tone"),
+    (r"^(?:be (?:polite|friendly|empathetic|kind|courteous|concise|professional|clear)|use (?:a|plain|simple) (?:\w+ )?(?:tone|language|words)|keep (?:replies|responses|messages|it) (?:short|brief|friendly|concise)|avoid (?:jargon|blame|technical)|write in (?:plain|simple))", "tone"),
+    (r"^(?:v\d+(?:\.\d+)*|\d{4}-\d{2}-\d{2}|rev(?:ision)? \d)\b", "history"),
+    (r"^[\w\" -]{1,40}\s+(?:means|is defined as|refers to)\b", "definition"),
+    (r"^[\[{\"<]|^\w+\s*=\s*[\[{\"]", "code"),
+)
+
+_PROCEDURAL_HINT = re.compile(
+    r"\b(?:if|when|unless|otherwise|must|should|need|needs|have to|has to|never|always|only|then|wait|within)\b|->|→|\$",
+    re.I,
+)
+_DESCRIPTIVE = re.compile(
+    r"^(?:this|these|those|our|we (?:are|have|want|believe|aim|value|care)|it is|it's|there (?:is|are)|most|many|some)\b",
+    re.I,
+)
+
+
+def section_kind(heading: str) -> str:
+    """The non-procedural kind a section heading gives its content, or "" for a procedural section."""
+    text = heading.strip().strip("#*: ").lower()
+    text = re.sub(r"^\d+(?:\.\d+)*[.)]?\s*", "", text)
+    for pattern, kind in SECTION_KINDS:
+        if re.fullmatch(rf"(?:the\s+)?(?:{pattern})(?:\s+(?:and|&)\s+[\w ]+)?", text):
+            return kind
+    return ""
+
+
+def kind_of(text: str) -> str:
+    """The non-procedural kind of one sentence or line by its own words, or "" when it may be procedure."""
+    stripped = text.strip().strip("*_").strip()
+    for pattern, kind in _LINE_KINDS:
+        if re.search(pattern, stripped, re.I):
+            if kind == "definition" and _PROCEDURAL_HINT.search(stripped):
+                continue
+            return kind
+    if _DESCRIPTIVE.match(stripped) and not _PROCEDURAL_HINT.search(stripped):
+        return "note"
+    return ""
+
+
+def is_title(text: str) -> bool:
+    """A short line with no sentence punctuation, no condition and no number: the SOP's name."""
+    return (
+        len(text.split()) <= 10
+        and not re.search(r"[.!?;,]$|->|→|\$|\d", text)
+        and not re.match(r"(?:if|when|for|once|unless)\b", text, re.I)
+    )

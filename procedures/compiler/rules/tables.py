@@ -1,0 +1,133 @@
+"""Decision tables: each row is one alternative (its condition cells joined with "and"), the outcome column its steps.
+
+A markdown or plain-text table whose header names conditions ("Plan",
+"Amount") and an outcome ("Action", "Approver", "What to do") becomes one
+decision: rows on the same fact are branches of one decide step, in the
+order written (the graph stage puts the most specific rung first); a row whose
+condition the rules cannot read becomes a question for a person. A table
+with a single column, or inside a non-procedural section, is not procedure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from procedures.compiler.rules import conditions, quantities, shapes
+from procedures.compiler.rules.builder import Exit
+from procedures.compiler.rules.document import Segment, Table
+from procedures.compiler.rules.state import Walk
+
+_OUTCOME = re.compile(
+    r"action|then|what to do|outcome|result|route|routing|approv|owner|response|next|do\b|handl|escalat|decision|step",
+    re.I,
+)
+_ANY = re.compile(r"^(?:-|–|—|\*|any|all|n/?a|—)$", re.I)
+
+
+def decision_table(w: Walk, table: Table) -> None:
+    if w.b.section_kind or not table.rows or len(table.header or table.rows[0]) < 2:
+        w.b.mark(table.segment, w.b.section_kind or "note")
+        return
+    header = table.header or tuple(Segment("", c.start, c.start) for c in table.rows[0])
+    outcome = _outcome_column(header)
+    if table.header:
+        w.b.mark(_span(w.b.source, table.header), "heading")
+    rows = []
+    for cells in table.rows:
+        parts = [
+            _phrase(header[i].text if i < len(header) else "", cell.text)
+            for i, cell in enumerate(cells)
+            if i != outcome and cell.text and not _ANY.match(cell.text)
+        ]
+        body = cells[outcome] if outcome < len(cells) else None
+        rows.append((_span(w.b.source, cells), " and ".join(parts), body))
+    alternatives(w, rows)
+
+
+def _outcome_column(header: tuple[Segment, ...]) -> int:
+    found = [i for i, cell in enumerate(header) if _OUTCOME.search(cell.text)]
+    return found[-1] if found else len(header) - 1
+
+
+def _span(source: str, cells: tuple[Segment, ...]) -> Segment:
+    start, end = cells[0].start, cells[-1].end
+    return Segment(source[start:end], start, end)
+
+
+def _phrase(header: str, cell: str) -> str:
+    """ "Amount" + "$100–500" → "Amount $100–500"; "Plan" + "Enterprise" → "the Plan is Enterprise"."""
+    if not header:
+        return cell
+    if quantities.money(cell) is not None or re.search(r"\d|\b(?:over|under|more|less|above|below|at least)\b", cell, re.I):
+        return f"{header} {cell}"
+    if cell.lower() in ("yes", "y", "true", "✓"):
+        return header
+    if cell.lower() in ("no", "n", "false"):
+        return f"not {header}"
+    return f"the {header} is {cell}"
+
+
+def alternatives(w: Walk, rows: list[tuple[Segment, str, Segment | None]]) -> None:
+    """Mutually exclusive alternatives: each row's steps run only when its condition holds and no earlier one did."""
+    found = [(seg, head, body, conditions.condition(head, w.b.known) if head else None) for seg, head, body in rows]
+    remaining: list[Exit] = list(w.b.exits)
+    ends: list[Exit] = []
+    last: tuple[str, str] | None = None  # (decide key, fact root) the next row on the same fact joins
+    unknown = [r for r in found if r[3] is None]
+    judgement = None
+    if len(unknown) > 1 and len(unknown) == len(found):
+        w.b.exits = remaining
+        outcomes = [(shapes.outcome_key(h or (b.text if b else "row")), (h or "row")[:200]) for _, h, b, _ in found]
+        outcomes = _unique(outcomes) + [("none", "None of these")]
+        judgement = w.b.judgement("Which of these applies?", found[0][0], outcomes, base="judge_table")
+        remaining = [(judgement, ("judgement", "outcomes", len(outcomes) - 1, "next"))]
+        w.b.warn(
+            "Conditions of this table not understood by the rules compiler: a person picks the row at run time",
+            found[0][0],
+            code="condition_not_understood",
+            step_key=judgement,
+        )
+    for i, (seg, head, body, cond) in enumerate(found):
+        w.pending = None
+        if judgement:
+            w.b.exits = [(judgement, ("judgement", "outcomes", i, "next"))]
+        elif cond and last and shapes.root(cond.cel) == last[1]:
+            w.b.exits = [w.b.add_branch(last[0], cond.cel, head)]
+        elif cond:
+            w.b.exits = remaining
+            for need in cond.needs:
+                w.ensure(need, seg)
+            key = w.b.decide(cond.cel, head, seg)
+            last = (key, shapes.root(cond.cel))
+            remaining = [(key, ("otherwise",))]
+        else:
+            w.b.exits = remaining
+            key = w.b.judgement(f"Does this apply: {head or seg.text}?", seg, [("yes", "Yes"), ("no", "No")])
+            w.b.warn(
+                f"Condition not understood by the rules compiler: a person answers {head or seg.text!r} at run time",
+                seg,
+                code="condition_not_understood",
+                step_key=key,
+            )
+            w.b.exits = [(key, ("judgement", "outcomes", 0, "next"))]
+            remaining, last = [(key, ("judgement", "outcomes", 1, "next"))], None
+        snapshot = dict(w.b.known.results)
+        if body is not None and body.text:
+            w.body([body])
+        w.b.known.results = snapshot
+        ends += w.b.exits
+    w.b.exits = ends + remaining
+    w.pending = None
+    w.understood += 1
+
+
+def _unique(outcomes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    result = []
+    for key, label in outcomes:
+        base, n = key or "row", 2
+        while key in seen or not key:
+            key, n = f"{base}_{n}", n + 1
+        seen.add(key)
+        result.append((key, label))
+    return result
