@@ -53,7 +53,7 @@ def test_bullets_with_if_then_otherwise_branch_on_a_money_threshold():
     )
     result = _compile(source)
     assert "case.amount > 5000.0" in _conditions(result)
-    case = {"ticket_id": "1", "subject": "Refund", "requester_email": "c@x.com"}
+    case = {"ticket_id": "1", "subject": "Refund", "url": "https://t/1", "requester_email": "c@x.com"}
     big = walk(result.graph, {**case, "amount": 7500.0})
     small = walk(result.graph, {**case, "amount": 20.0})
     assert big.ops() == ["email.send"]
@@ -102,7 +102,7 @@ def test_business_durations_and_waits_for_a_reply_with_a_timeout():
 def test_schedule_at_7_14_and_30_days_chains_waits_anchored_to_the_first_action():
     source = (
         "Email the employee the return instructions. If the laptop has not been scanned at the warehouse 7 days later, "
-        "send a reminder. At 14 days, tell their former manager. At 30 days, notify finance.\n"
+        "send them a reminder. At 14 days, tell their former manager. At 30 days, notify finance.\n"
     )
     result = _compile(source)
     waits = _steps(result, WaitStep)

@@ -31,6 +31,10 @@ def _end(text: str) -> End | None:
     if re.fullmatch(r"(?:and\s+|then\s+)?(?:close|close it|resolve it|solve it)", lowered):
         return End("Close", "closed", "closed")
     if re.fullmatch(
+        r"(?:and\s+|then\s+)?(?:close|mark|set)\s+(?:it\s+|the\s+(?:ticket|case|request)\s+)?(?:as\s+|to\s+)?(?:solved|resolved)", lowered
+    ) or re.fullmatch(r"(?:and\s+|then\s+)?(?:solve|resolve)(?:\s+it)?", lowered):
+        return End("Close as solved", "resolved", "resolved")
+    if re.fullmatch(
         r"(?:and\s+)?(?:stop|end|nothing(?: else)?|done|no further action)\b.*", lowered
     ) or lowered.startswith("nothing"):
         return End("Stop", "stopped")
@@ -60,8 +64,16 @@ def _wait(text: str) -> Wait | None:
     return Wait(text.strip(" ."), delay, event)
 
 
+_SIGN_OFF = re.compile(
+    r"\b(?:sign(?:s|ed)?[- ]?off|sign-off|ok from|okay from|go-ahead from|green light from|needs? (?:an? )?ok)\b", re.I
+)
+
+
 def _approve(text: str) -> Approve | None:
     lowered = text.lower()
+    if _SIGN_OFF.search(lowered) and not re.search(r"\bapprov", lowered):
+        lowered = _SIGN_OFF.sub("approval", lowered)
+        text = lowered
     if not re.search(r"\bapprov(?:al|e|es|ing)\b", lowered) or re.search(
         r"\b(?:is|are|was|were|been|be) approved\b", lowered
     ):
@@ -94,7 +106,14 @@ def _approve(text: str) -> Approve | None:
     owner = re.search(r"\b(?:an?|the)\s+([a-z][a-z ]+?)'s\s+approval", lowered)
     if not roles and owner:
         roles = [owner.group(1).strip().capitalize()]
-    return Approve(text.strip(" ."), roles or ["Managers"], evidence)
+    subject = re.match(
+        r"^(?:and\s+)?(?:the\s+|a\s+|an\s+|their\s+)?([a-z][a-z -]{2,30}?)\s+(?:has to |have to |must |needs? to |should |will |then )?(?:approval|approves?)\b",
+        lowered,
+    )
+    if not roles and subject and not re.match(r"(?:it|this|that|they|which|needs?|requires?|gets?|get)\b", subject.group(1)):
+        name = subject.group(1).strip()
+        roles = [name[0].upper() + name[1:] + ("" if name.endswith("s") else "s")]
+    return Approve(text.strip(" ."), roles or ["Managers"], evidence, named=bool(roles))
 
 
 def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
@@ -161,10 +180,23 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
                 {"ticket_id": TICKET, "tags": cel_list([lit(t) for t in tags])},
                 f"Tag the ticket {', '.join(tags)}",
             )
+    escalation = re.match(
+        r"(?:goes|go|is escalated|escalate|route|move|send|assign|transfer|reassign|hand)\s+(?:it\s+|the\s+(?:ticket|case)\s+|\w+\s+)?(?:over\s+)?to\b\s*(?:the\s+)?(.+)$",
+        lowered,
+    )
+    if escalation and re.match(r"tier\s*\d|level\s*\d|l\d\b", escalation.group(1)):
+        group = operations.zendesk_group(escalation.group(1))
+        if group is None:
+            return None  # a group sopdesk does not know: a question, never a guessed group
+        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, f"Escalate to {group}")
+    if escalation and (group := operations.zendesk_group(escalation.group(1))):
+        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, f"Route the ticket to {group}")
     if re.match(
         r"(?:goes|go|is escalated|escalate|route it|send it)\s+(?:\w+\s+)?to\b", lowered
     ) and vocabulary.role_for(lowered):
         to, roles = operations.recipients(lowered, known)
+        if not to:
+            return None
         body = "Escalated to you: {{ case.subject }} ({{ case.url }})"
         notes = [f"email recipient {r.lower()!r} is a role, not an address: set the address in the step" for r in roles]
         params = {"to": cel_list(to), "subject": "Escalated: {{ case.subject }}", "body": body}
@@ -173,7 +205,11 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         r"\b(?:into|in)\s+(?:the\s+)?(?:jira\s+)?(?:project\s+)?[A-Z]{2,10}\b", text
     ):
         return operations.jira(text, known)
-    if re.search(r"\b(?:jira|bug)\b", lowered) and verb in ("open", "create", "raise", "file", "log", "put"):
+    if verb in ("open", "create", "raise", "file", "log", "put", "submit") and (
+        re.search(r"\b(?:jira|bug)\b", lowered)
+        or operations.issue_type(text)
+        or re.search(r"\b(?:ticket|issue)\b.*\bproject\b|\bproject\s+[A-Z]{2,10}\b", text)
+    ):
         return operations.jira(text, known)
     if re.search(r"\b(?:file|submit)\b.*\bclaim\b", lowered) and re.search(r"carrier|portal", whole):
         return operations.file_claim(text, known)
@@ -248,7 +284,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         lowered,
     ):
         return operations.reply(text)
-    if re.match(r"(?:e-?mail|mail|notify|remind|warn|tell|inform|alert|send)\b", lowered):
+    if re.match(r"(?:e-?mail|mail|notify|remind|warn|tell|inform|alert|send|message|ping|cc)\b", lowered) or re.match(
+        r"(?:let|loop in|keep|give)\b.*\b(?:know|in the loop|posted|informed|heads[- ]up)\b|loop in\b", lowered
+    ):
         return operations.email(text, known)
     return _by_keywords(lowered, known)
 

@@ -52,7 +52,26 @@ def _bare_amount(text: str) -> float | None:
     return float(match.group(1).replace(",", "")) if match and _operator(text) else None
 
 
+_RANGE = re.compile(
+    r"(?:between\s+)?(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<ak>[kK])?\s*(?:–|—|-|to|and)\s*[$€£]?\s?(?P<b>\d[\d,]*(?:\.\d+)?)(?P<bk>[kK])?"
+)
+
+
+def _range(text: str) -> Condition | None:
+    """ "$100–500", "between $100 and $500", "$1k to $5k" → both bounds, inclusive."""
+    m = _RANGE.search(text)
+    if not m:
+        return None
+    low = float(m.group("a").replace(",", "")) * (1000 if m.group("ak") else 1)
+    high = float(m.group("b").replace(",", "")) * (1000 if m.group("bk") else 1)
+    if high <= low:
+        return None
+    return Condition(f"case.amount >= {low:.1f} && case.amount <= {high:.1f}", text)
+
+
 def _money(text: str) -> Condition | None:
+    if ranged := _range(text):
+        return ranged
     amount = quantities.money(text)
     if amount is None:
         amount = _bare_amount(text)
@@ -189,6 +208,40 @@ def _equals(text: str, known: Known) -> Condition | None:
     return Condition(f'{fact} {op} "{value}"', text, needs)
 
 
+_MENTIONS = re.compile(
+    r"\b(?:asks? about|mentions?|mentioning|is about|talks about|refers to|asks for|threatens?|says?)\s+(?:a|an|the)?\s*(.+)$", re.I
+)
+_MOODS = r"angry|upset|furious|frustrated|abusive|threatening|rude|hostile|unhappy|dissatisfied"
+
+
+def _mentions(text: str) -> Condition | None:
+    """ "angry or mentions a lawyer / chargeback" → the ticket text mentions any of: angry, lawyer, chargeback."""
+    m = _MENTIONS.search(text)
+    if not m or quantities.money(text) is not None:
+        return None
+    before = text[: m.start()]
+    words = re.findall(_MOODS, before, re.I) if re.search(r"\bor\s*$", before.strip(), re.I) else []
+    if before.strip() and not words and not re.fullmatch(
+        r"(?:the\s+)?(?:customer|requester|ticket|message|email|request|caller|user|they|it)?\s*", before.strip(), re.I
+    ):
+        return None
+    alternatives = [a.strip(" .'\"") for a in re.split(r"\s*(?:/|,|\bor\b|\band\b)\s*", m.group(1))]
+    alternatives = [re.sub(r"^(?:a|an|the)\s+", "", a, flags=re.I) for a in alternatives if a.strip(" .'\"")]
+    terms = [w.lower() for w in words] + [a.lower() for a in alternatives]
+    if not terms or any(len(t.split()) > 3 for t in terms):
+        return None
+    pattern = "(?i)" + "|".join(re.escape(t).replace("\\ ", " ") for t in terms)
+    return Condition(f'case.subject.matches("{pattern}") || case.description.matches("{pattern}")', text)
+
+
+def _unread_clause(text: str, known: Known) -> bool:
+    """ "over $500 and the region is EMEA": a second statement ("X is Y") joined by and/or that no rule reads."""
+    for part in re.split(r"\s+(?:and|or|but)\s+", text, flags=re.I)[1:]:
+        if re.search(r"\b(?:is|are|was|were|has|have|isn't|aren't)\b", part, re.I) and condition(part, known) is None:
+            return True
+    return False
+
+
 def condition(text: str, known: Known) -> Condition | None:
     """CEL for a written condition, or None. Conjunctions join with && / ||."""
     text = text.strip(" .,:;")
@@ -201,15 +254,13 @@ def condition(text: str, known: Known) -> Condition | None:
         found = [condition(p, known) for p in parts]
         if all(found):
             return Condition(" && ".join(f"({c.cel})" for c in found), text, tuple(n for c in found for n in c.needs))
+        return None  # never a condition on half of what the text says
+    if _unread_clause(text, known):
+        return None
     if re.search(r"\bno assignee\b|\bunassigned\b|\bnot (?:yet )?assigned\b", text, re.I):
         return Condition('!has(case.assignee_email) || case.assignee_email == ""', text)
-    mentions = re.search(
-        r"\b(?:asks? about|mentions?|is about|talks about|refers to|asks for)\s+(?:a|an|the)?\s*([\w-]+)", text, re.I
-    )
-    if mentions and quantities.money(text) is None:
-        word = mentions.group(1).lower()
-        expr = f'case.subject.matches("(?i){word}") || case.description.matches("(?i){word}")'
-        return Condition(expr, text)
+    if mentioned := _mentions(text):
+        return mentioned
     for recogniser in (_stage, _money, _tag, _severity, _count, _age, _subject_of_request):
         found = recogniser(text)
         if found:

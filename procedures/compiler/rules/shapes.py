@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 
 from procedures.compiler.rules import clauses, conditions, quantities, vocabulary
+from procedures.compiler.rules.candidates import End
 from procedures.compiler.rules.document import Segment, sub
 from procedures.compiler.rules.state import Check, Pending, Walk
 
 _NO_THOUSANDS = r",(?!\d{3})"
 OTHERWISE = re.compile(
-    r"^(?:otherwise|else|if not|in all other cases|in any other case|everyone else|any other [a-z]+|all other [a-z]+"
+    r"^(?:otherwise|else|if not|in all other cases|in any other case|everyone else|(?:for\s+)?(?:any|all) other [a-z]+"
+    r"|for everyone else|for (?:anything|everything|everybody|anyone) else|(?:for\s+)?(?:the\s+)?rest"
     r"|if (?:they|the customer|he|she|the requester)\s+(?:declines?|refuses?|don't|do not|doesn't|does not|never)[^,]*)"
     r"\b[,:]?\s*",
     re.I,
@@ -63,7 +65,7 @@ def otherwise(w: Walk, seg: Segment, *, offset: int = 0, more: list[Segment] | N
     return True
 
 
-ALWAYS = re.compile(r"^(?:in every case|in all cases|in any case|always|regardless|either way)[,:]?\s*", re.I)
+ALWAYS = re.compile(r"^(?:in every case|in all cases|in any case|in both cases|always|regardless|either way|whatever the outcome|no matter what)\b[,:]?\s*", re.I)
 INTRO = re.compile(r"^(?:when|if|whenever|once)\b[^.]*:$", re.I)
 
 
@@ -90,7 +92,11 @@ def check(w: Walk, seg: Segment) -> bool:
     if m:
         cel = _requirement(w, m)
         label = text
-    elif that:
+    elif that and re.search(
+        r"\b(?:is|are|was|were|has|have|had|matches|match|exists?|includes?|contains?|not|no|any|all|within)\b",
+        that.group(1),
+        re.I,
+    ):
         found = conditions.condition(that.group(1), w.b.known)
         cel, label = (found.cel if found else None), that.group(1)
     else:
@@ -130,6 +136,34 @@ def _requirement(w: Walk, m: re.Match) -> str | None:
         else:
             parts.append(f"has(case.fields.{attr})")
     return " && ".join(parts) or None
+
+
+RULE = re.compile(r"^(?:never|do not|don't|must not|we never|we do not|no more than|not more than|at most)\b", re.I)
+
+
+def rule(w: Walk, seg: Segment) -> bool:
+    """ "Never refund the same account more than twice in 90 days": a rule no fact here can check → a question."""
+    if not RULE.match(seg.text.strip()):
+        return False
+    w.pending = None
+    key = w.b.judgement(
+        f"Does this case break the rule “{seg.text.strip(' .')}”?",
+        seg,
+        [("no", "No: carry on"), ("yes", "Yes: stop, a person takes over")],
+        base="rule",
+    )
+    w.b.exits = [(key, ("judgement", "outcomes", 1, "next"))]
+    w.b.end(End("Breaks a rule of the SOP: a person takes over", "handed_off"), seg)
+    w.b.exits = [(key, ("judgement", "outcomes", 0, "next"))]
+    w.b.warn(
+        "A rule the rules compiler cannot check from the facts it knows: a person confirms it at run time "
+        "(which system tells us this?)",
+        seg,
+        code="question",
+        step_key=key,
+    )
+    w.understood += 1
+    return True
 
 
 def check_failed(w: Walk, seg: Segment) -> bool:

@@ -131,3 +131,43 @@ def _unique(outcomes: list[tuple[str, str]]) -> list[tuple[str, str]]:
         seen.add(key)
         result.append((key, label))
     return result
+
+
+_MONEY_HEAD = (
+    r"(?:under|over|above|below|up to|more than|less than|at least|at most|between|from)?\s*[$€£]\s?[\d,.]+[kK]?"
+    r"(?:\s*(?:–|—|-|to|and)\s*[$€£]?\s?[\d,.]+[kK]?)?(?:\s+(?:or|and)\s+(?:more|less|above|below|over|under))?"
+)
+_RUNG = re.compile(
+    rf"^(?:(?:if|for|when)\s+)?(?:(?:the\s+)?(?:orders?|refunds?|amounts?|claims?|requests?|credits?|value)\s+(?:of\s+|is\s+)?)?"
+    rf"(?P<cond>{_MONEY_HEAD})\s*(?::|->|→|=>|,)?\s*(?P<body>\S.*)$",
+    re.I,
+)
+
+
+def ladder(w: Walk, seg: Segment) -> bool:
+    """ "$100–500 team lead approves, over $500 manager approves": rungs of one ladder, not steps in sequence."""
+    parts, pos = [], 0
+    for m in re.finditer(r"[,;]\s+(?=(?:and\s+|or\s+)?(?:(?:if|for|when)\s+)?(?:under|over|above|below|up to|more than|less than|at least|at most|between|from)?\s*[$€£]\d)", seg.text):
+        parts.append(_part(seg, pos, m.start()))
+        pos = m.end()
+    parts.append(_part(seg, pos, len(seg.text)))
+    rungs = [(part, _RUNG.match(part.text.strip(" ."))) for part in parts]
+    if len(rungs) < 2 or not all(m for _, m in rungs):
+        return False
+    rows = []
+    for part, m in rungs:
+        body = Segment(m.group("body"), part.start + m.start("body"), part.start + m.end("body"))
+        rows.append((part, m.group("cond").strip(), body))
+    if not all(conditions.condition(head, w.b.known) for _, head, _ in rows):
+        return False
+    alternatives(w, rows)
+    return True
+
+
+def _part(seg: Segment, start: int, end: int) -> Segment:
+    text = seg.text[start:end]
+    lead = len(text) - len(text.lstrip(" ,;"))
+    text = text.strip(" ,;.")
+    text = re.sub(r"^(?:and|or)\s+", "", text)
+    offset = seg.start + start + lead + (len(seg.text[start + lead : end].strip(" ,;.")) - len(text))
+    return Segment(text, offset, offset + len(text))

@@ -115,8 +115,8 @@ ROLES = (
 
 # Systems reached through http.request: phrase → endpoint name.
 ENDPOINTS = (
-    (r"paging webhook|\bpage\b", "paging-webhook"),
     (r"status page", "status-page"),
+    (r"paging webhook|^page\b|\bpage (?:the |an? )?(?:on-?call|engineer|responder|team)", "paging-webhook"),
     (r"order system", "order-system"),
     (r"device registry|\bregistry\b", "device-registry"),
     (r"\bprocessor\b", "payment-processor"),

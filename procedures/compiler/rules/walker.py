@@ -184,6 +184,8 @@ class Walker:
             timing.timed,
             timing.awaited,
             timing.event_handler,
+            tables.ladder,
+            shapes.rule,
             shapes.unless,
             shapes.conditional,
         ):
@@ -297,7 +299,12 @@ class Walker:
         timeout = [sub(clause, then.start(1), then.end(1))] if then else []
         timeout += [r for r in rest if clauses.clean(r.text).lower() not in ("after that", "after which")]
         whole = clause.text + " ".join(r.text for r in rest)
-        timeout_only = re.search(r"\bup to\b|\bat most\b|\bmax\b|\bno longer than\b|\bafter that\b", whole, re.I)
+        timeout_only = re.search(
+            r"\bup to\b|\bat most\b|\bmax\b|\bno longer than\b|\bafter that\b|\bif not\b|\botherwise\b|\bif no\b|\bif nothing\b"
+            r"|\bif (?:they|the \w+|he|she|nobody|no one)\b[^,;]*(?:\bnot\b|n't\b|\bnever\b)",
+            whole,
+            re.I,
+        )
         if spec.delay and timeout and not timeout_only and not self.loop_target:
             self.b.exits = [(key, ("next",))] + ([(key, ("on_event",))] if spec.for_event else [])
             self._emit_all(timeout)
@@ -313,7 +320,10 @@ class Walker:
     def _emit_all(self, parts: list[Segment]) -> None:
         for part in parts:
             text = re.sub(
-                r"^(?:after that|after which|if not|otherwise)[,\s]*", "", clauses.clean(part.text), flags=re.I
+                r"^(?:after that|after which|if not|otherwise|if (?:they|the \w+|he|she|nobody|no one)\b[^,;]*(?:\bnot\b|n't\b|\bnever\b)[^,;]*)[,\s]*",
+                "",
+                clauses.clean(part.text),
+                flags=re.I,
             )
             found = actions.recognise(text, self.b.known)
             self.emit(found, part)
@@ -324,6 +334,13 @@ class Walker:
         rejected: list[Exit] = []
         for role in spec.roles:
             key = self.b.approve(spec, clause, role)
+            if not spec.named:
+                self.b.warn(
+                    f"The SOP does not say who approves: the approver is set to {role!r}; name the role in the SOP",
+                    clause,
+                    code="question",
+                    step_key=key,
+                )
             rejected.append((key, ("on_rejected",)))
             if spec.evidence:
                 keep = self.b.exits
