@@ -28,6 +28,7 @@ also read the step's own `save_as` (they run after its operation).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 import cel
@@ -85,7 +86,7 @@ def validate_graph(graph: Graph, *, source: str | None = None) -> list[CompileIs
     """Every problem that makes the graph unsafe to run, each naming its step and source span."""
     report = _Report(graph, source)
     keys = [s.key for s in graph.steps]
-    for key in sorted({k for k in keys if keys.count(k) > 1}):
+    for key in sorted(k for k, n in Counter(keys).items() if n > 1):
         report.add(graph.step(key), "duplicate_key", f"step key {key!r} is used more than once")
     by_key = {s.key: s for s in graph.steps}
     if graph.start not in by_key:

@@ -10,6 +10,7 @@ go through `steps.parse()` once, at the end.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,21 @@ class Builder:
     sentences: list[Segment] = field(default_factory=list)  # every sentence of the SOP, in order
     marks: list[tuple[Segment, str]] = field(default_factory=list)  # non-procedural text and its kind
     section_kind: str = ""  # set while inside a non-procedural section ("Inputs", "Examples", ...)
+    _starts: list[int] = field(default_factory=list)  # sentence starts, for bisecting
+    _next_number: dict[str, int] = field(default_factory=dict)  # key base → next suffix to try
+    _order: list[str] = field(default_factory=list)  # step keys in the order they were made
+    anchors: dict[str, str] = field(default_factory=dict)  # "7" / "escalation" → first step of that item/section
+    jumps: list[tuple[list[Exit], str, Segment]] = field(default_factory=list)  # "go to step 7": exits, reference
+
+    def anchor(self, name: str, before: int) -> None:
+        """Name the first step made since `before` steps existed (an item's number, a section's title)."""
+        if len(self.steps) > before and name and name not in self.anchors:
+            self.anchors[name] = self._order[before]
+
+    def jump(self, reference: str, segment: Segment) -> None:
+        """ "Go to step 7", "skip to Escalation": the open exits lead there, resolved when the graph is finished."""
+        self.jumps.append((self.exits, reference, segment))
+        self.exits = []
 
     def mark(self, segment: Segment, kind: str) -> None:
         """Record text that is not procedure (title, heading, purpose, io_list ...): it makes no step."""
@@ -55,15 +71,22 @@ class Builder:
         base = re.sub(r"[^a-z0-9_]+", "_", base.lower()).strip("_")[:50] or "step"
         if not base[0].isalpha():
             base = "s_" + base
-        key, n = base, 2
+        key, n = base, self._next_number.get(base, 2)
         while key in self.steps:
             key, n = f"{base}_{n}", n + 1
+        self._next_number[base] = n
         return key
 
     def sentence_of(self, segment: Segment) -> Segment:
         """The whole sentence(s) a clause belongs to: a step's span and instruction are its sentence."""
+        if len(self._starts) != len(self.sentences):
+            self._starts = [s.start for s in self.sentences]
+        first = max(bisect_right(self._starts, segment.start) - 1, 0)
+        last = bisect_left(self._starts, max(segment.end, segment.start + 1))
         around = [
-            s for s in self.sentences if s.start <= segment.start < s.end or segment.start <= s.start < segment.end
+            s
+            for s in self.sentences[first:last]
+            if s.start <= segment.start < s.end or segment.start <= s.start < segment.end
         ]
         if not around:
             return segment
@@ -89,6 +112,7 @@ class Builder:
         step["span"] = {"start": segment.start, "end": segment.end}
         step.update({k: v for k, v in fields.items() if v is not None})
         self.steps[key] = step
+        self._order.append(key)
         if self.start is None:
             self.start = key
         return key
@@ -214,7 +238,15 @@ class Builder:
 
     # -- finishing ------------------------------------------------------------------------
     def finish(self, segment: Segment) -> Graph:
-        """Close every open exit on a final end step and parse the graph."""
+        """Resolve cross-references, close every open exit on a final end step and parse the graph."""
+        for exits, reference, where in self.jumps:
+            target = self.anchors.get(reference)
+            if target is None:
+                self.warn(f"Cross-reference to {reference!r} not found: this path continues with the next step", where)
+                self.exits += exits
+                continue
+            for exit_ in exits:
+                self.set_target(exit_, target)
         open_waits = [k for keys in self.watching.values() for k in keys]
         if self.exits or open_waits or self.start is None:
             done = self.add("end", "done", "Done", segment, outcome="resolved")

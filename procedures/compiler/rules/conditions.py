@@ -108,6 +108,8 @@ def _plan(text: str, known: Known) -> Condition | None:
     plans = re.findall(rf"\b({'|'.join(vocabulary.PLANS)})\b", text)
     if not plans or re.search(r"\b(?:opportunity|closed won)\b", text, re.I):
         return None
+    if re.search(r"\d|\b(?:more|fewer|less|at least|any|all|several|many|some|affected|users?|seats?)\b", text, re.I):
+        return None  # "more than 5 Enterprise customers are affected" is not a test of this customer's plan
     negated = _is_negated(text) or re.search(r"\bunless\b", text, re.I)
     if len(plans) == 1:
         return Condition(f'account.plan {"!=" if negated else "=="} "{plans[0]}"', text, ("account",))

@@ -10,6 +10,8 @@ warning here, so no sentence vanishes in silence.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from procedures.compiler.base import CompileIssue, SentenceCoverage
 from procedures.compiler.rules import sentences
 from procedures.compiler.rules.document import Code, Heading, Item, Segment, Table, walk
@@ -42,29 +44,46 @@ def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     return a_start < b_end and b_start < a_end
 
 
+class _Index:
+    """Spans sorted by start, to find those overlapping a unit without scanning them all."""
+
+    def __init__(self, items: list[tuple[int, int, object]]):
+        self.items = sorted(items, key=lambda i: i[0])
+        self.starts = [i[0] for i in self.items]
+        self.longest = max((end - start for start, end, _ in self.items), default=0)
+
+    def overlapping(self, start: int, end: int) -> list:
+        low = bisect_left(self.starts, start - self.longest)
+        high = bisect_left(self.starts, max(end, start + 1))
+        return [v for s, e, v in self.items[low:high] if _overlaps(s, max(e, s + 1), start, end)]
+
+
 def coverage(
     blocks: list, graph: Graph, warnings: list[CompileIssue], marks: list[tuple[Segment, str]]
 ) -> tuple[list[SentenceCoverage], list[CompileIssue]]:
     """One entry per unit, and the warnings to add for units nothing accounted for."""
     entries: list[SentenceCoverage] = []
     extra: list[CompileIssue] = []
+    steps = _Index([(s.span.start, s.span.end, s) for s in graph.steps if s.span and s.span.end > s.span.start])
+    issues = _Index([(w.span.start, w.span.end, w.code) for w in warnings if w.span])
+    kinds = _Index([(seg.start, max(seg.end, seg.start + 1), kind) for seg, kind in marks])
     for unit in units(blocks):
         span = Span(start=unit.start, end=unit.end)
-        kind = next((k for seg, k in marks if seg.start <= unit.start < max(seg.end, seg.start + 1)), "")
-        steps = [s for s in graph.steps if s.span and _overlaps(s.span.start, s.span.end, unit.start, unit.end)]
-        keys = tuple(s.key for s in steps)
-        codes = {w.code for w in warnings if w.span and _overlaps(w.span.start, w.span.end, unit.start, unit.end)}
-        if kind and not steps:
+        kind = next(iter(kinds.overlapping(unit.start, unit.start + 1)), "")
+        found = steps.overlapping(unit.start, unit.end)
+        keys = tuple(s.key for s in found)
+        codes = set(issues.overlapping(unit.start, unit.end))
+        if kind and not found:
             entries.append(SentenceCoverage(span, unit.text, "non_procedural", kind=kind))
         elif codes & _NOT_UNDERSTOOD:
             entries.append(SentenceCoverage(span, unit.text, "not_understood", step_keys=keys))
-        elif steps and any(_automated(s) for s in steps):
+        elif found and any(_automated(s) for s in found):
             entries.append(SentenceCoverage(span, unit.text, "automated", step_keys=keys))
-        elif steps:
+        elif found:
             entries.append(SentenceCoverage(span, unit.text, "person", step_keys=keys))
         elif codes & set(_NON_PROCEDURAL_WARNINGS):
-            found = next(_NON_PROCEDURAL_WARNINGS[c] for c in codes if c in _NON_PROCEDURAL_WARNINGS)
-            entries.append(SentenceCoverage(span, unit.text, "non_procedural", kind=found))
+            code = next(_NON_PROCEDURAL_WARNINGS[c] for c in sorted(codes) if c in _NON_PROCEDURAL_WARNINGS)
+            entries.append(SentenceCoverage(span, unit.text, "non_procedural", kind=code))
         elif codes:
             entries.append(SentenceCoverage(span, unit.text, "automated", reason="applied to other steps"))
         else:

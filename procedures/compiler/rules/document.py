@@ -152,6 +152,8 @@ def blocks(source: str) -> list[Block]:
             previous_blank = True
             if stack and not stack[-1].lead_in and not _MARKER.match(nxt) and nxt.strip() and not nxt[:1].isspace():
                 stack.clear()  # a blank line then unindented prose ends the list
+            elif stack and _ends_lead_in(stack, nxt):
+                stack.clear()  # a blank line then a list of another kind ends the lead-in's list
             i += 1
             continue
         if _FENCE.match(line):
@@ -163,6 +165,11 @@ def blocks(source: str) -> list[Block]:
             i, previous_blank = j + 1, True
             continue
         heading = _MD_HEADING.match(line)
+        if not heading and previous_blank and _plain_heading(line, nxt):
+            result.append(Heading(_strip(source, start, end), 3))
+            stack.clear()
+            i, previous_blank = i + 1, True
+            continue
         if heading or (_UNDERLINE.match(nxt) and line.strip() and not _MARKER.match(line)):
             seg = _strip(source, start + (heading.start(2) if heading else 0), end)
             result.append(Heading(seg, len(heading.group(1)) if heading else 2))
@@ -205,6 +212,31 @@ def blocks(source: str) -> list[Block]:
         stack.append(item)
         i, previous_blank = i + 1, False
     return [b.freeze() if isinstance(b, _Open) else b for b in result]
+
+
+def _kind(marker: str) -> str:
+    marker = marker.strip("().")
+    return "number" if marker.isdigit() else "letter" if marker.isalpha() else "bullet"
+
+
+def _ends_lead_in(stack: list[_Open], nxt: str) -> bool:
+    lead = next((o for o in reversed(stack) if o.lead_in), None)
+    marker = _MARKER.match(nxt)
+    if lead is None or not marker or len(marker.group("indent")) > lead.indent or not lead.children:
+        return False
+    last = lead.children[-1]
+    return not isinstance(last, _Open) or _kind(last.number or "-") != _kind(marker.group("marker"))
+
+
+def _plain_heading(line: str, nxt: str) -> bool:
+    """A short Title Case line with no punctuation, right above a list or table: "Definitions", "Escalation Path"."""
+    text = line.strip().strip("*_").strip()
+    words = text.split()
+    if line[:1].isspace() or _MARKER.match(line) or not words or len(words) > 6 or re.search(r"[.!?,;:$\d]|->|→", text):
+        return False
+    significant = [w for w in words if w.lower() not in ("and", "or", "of", "the", "a", "an", "for", "to", "in", "on")]
+    title_case = all(w[:1].isupper() for w in significant)
+    return title_case and bool(_MARKER.match(nxt) or _TABLE_ROW.match(nxt))
 
 
 def _place(result: list, stack: list[_Open], block, indent: int | None) -> None:

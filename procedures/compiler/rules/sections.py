@@ -17,6 +17,12 @@ from procedures.compiler.rules.state import Walk
 
 
 def section(w: Walk, sec: Section) -> None:
+    before = len(w.b.steps)
+    _section(w, sec)
+    w.b.anchor(re.sub(r"^(?:step\s+)?\d+(?:\.\d+)*[.):]?\s+", "", sec.heading.segment.text, flags=re.I).strip(" :#").lower(), before)
+
+
+def _section(w: Walk, sec: Section) -> None:
     w.pending, w.check, w.schedule = None, None, None
     seg = sec.heading.segment
     seg = sub(seg, 0, len(seg.text.rstrip(":")))
@@ -39,7 +45,7 @@ def section(w: Walk, sec: Section) -> None:
         w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
         scoped = None
     if scoped or found:
-        shapes.conditional_text(w, seg, head, [], headed=True, more=blocks)
+        shapes.conditional_text(w, seg, head, [], more=blocks)
         return
     w.b.mark(sec.heading.segment, "heading")
     for block in blocks:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.document import Segment
 
 _ABBREVIATIONS = r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bapprox\.)(?<!\bMr\.)(?<!\bDr\.)"
@@ -79,12 +80,23 @@ _DESCRIPTIVE = re.compile(
 )
 
 
+def _starts_with_verb(text: str) -> bool:
+    """An imperative: a verb followed by an object ("Page the on-call"), not a noun ("Page view analytics are …")."""
+    words = re.match(r"(?:please\s+)?([A-Za-z]+)(?:\s+([A-Za-z]+))?", text)
+    if not words or words.group(1).lower() not in VERBS:
+        return False
+    follower = (words.group(2) or "").lower()
+    return follower in ("", "the", "a", "an", "it", "them", "their", "this", "that", "all", "any", "every", "each", "our", "your", "his", "her", "up", "out", "in", "on", "to", "back")
+
+
 def section_kind(heading: str) -> str:
     """The non-procedural kind a section heading gives its content, or "" for a procedural section."""
     text = heading.strip().strip("#*: ").lower()
     text = re.sub(r"^\d+(?:\.\d+)*[.)]?\s*", "", text)
+    if len(text.split()) > 5:
+        return ""
     for pattern, kind in SECTION_KINDS:
-        if re.fullmatch(rf"(?:the\s+)?(?:{pattern})(?:\s+(?:and|&)\s+[\w ]+)?", text):
+        if re.fullmatch(rf"(?:the\s+)?(?:{pattern})(?:\b[\w ,&/-]*)?", text):
             return kind
     return ""
 
@@ -99,7 +111,21 @@ def kind_of(text: str) -> str:
             return kind
     if _DESCRIPTIVE.match(stripped) and not _PROCEDURAL_HINT.search(stripped):
         return "note"
+    if _PASSIVE_NOTE.search(stripped) and not _PROCEDURAL_HINT.search(stripped) and not _starts_with_verb(stripped):
+        return "note"
+    if _REFERENCE.search(stripped) and not _PROCEDURAL_HINT.search(re.sub(_REFERENCE, "", stripped)):
+        return "reference"
     return ""
+
+
+_PASSIVE_NOTE = re.compile(
+    r"\b(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:reviewed|used|stored|kept|owned|managed|maintained|tracked|published|"
+    r"updated|generated|collected|measured|reported|shared|documented|recorded|defined|described|listed)\b",
+    re.I,
+)
+_REFERENCE = re.compile(
+    r"^(?:check|see|use|follow|refer to|consult)\b.*\b(?:table|list|section|matrix|chart|steps?)\s+(?:below|above)\b.*$", re.I
+)
 
 
 def is_title(text: str) -> bool:

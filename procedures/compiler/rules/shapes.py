@@ -277,10 +277,14 @@ def conditional_text(
         _branch_body(w, pending, body, more)
         return
     earlier = w.decides.get(fact_root) if cond and headed else None
+    if earlier and any(b["when"] == cond.cel for b in w.b.steps[earlier]["branches"]):
+        earlier = None  # the same condition again would never be taken: a new decision
     if earlier and earlier != (pending.decide if pending else None):
         keep = w.b.exits
         w.b.exits = [w.b.add_branch(earlier, cond.cel, head.strip())]
+        snapshot = dict(w.b.known.results)
         _run_body(w, body, more)
+        w.b.known.results = snapshot
         w.b.exits = keep + w.b.exits
         w.understood += 1
         return

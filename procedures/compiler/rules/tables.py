@@ -14,6 +14,7 @@ import re
 
 from procedures.compiler.rules import conditions, quantities, shapes
 from procedures.compiler.rules.builder import Exit
+from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.document import Segment, Table
 from procedures.compiler.rules.state import Walk
 
@@ -30,6 +31,11 @@ def decision_table(w: Walk, table: Table) -> None:
         return
     header = table.header or tuple(Segment("", c.start, c.start) for c in table.rows[0])
     outcome = _outcome_column(header)
+    title = header[outcome].text if outcome < len(header) else ""
+    cells = [row[outcome] for row in table.rows if outcome < len(row) and row[outcome].text]
+    if not cells or not any(_acts(title, c.text) for c in cells):
+        w.b.mark(table.segment, "note")  # a reference table (targets, contacts), not a decision
+        return
     if table.header:
         w.b.mark(_span(w.b.source, table.header), "heading")
     rows = []
@@ -39,9 +45,29 @@ def decision_table(w: Walk, table: Table) -> None:
             for i, cell in enumerate(cells)
             if i != outcome and cell.text and not _ANY.match(cell.text)
         ]
-        body = cells[outcome] if outcome < len(cells) else None
+        body = _body(title, cells[outcome]) if outcome < len(cells) else None
         rows.append((_span(w.b.source, cells), " and ".join(parts), body))
     alternatives(w, rows)
+
+
+def _acts(title: str, cell: str) -> bool:
+    """Whether an outcome cell asks for something: an action verb, an approver column, a group to route to."""
+    word = re.match(r"[A-Za-z]+", cell)
+    if re.search(r"approv|sign|route|queue|group|escalat", title, re.I):
+        return True
+    return bool(word and word.group(0).lower() in VERBS) or bool(re.search(r"\bapprov|\bsign[- ]off", cell, re.I))
+
+
+def _body(title: str, cell: Segment) -> Segment:
+    """The outcome cell as a clause: "Finance director" under "Approver" → an approval by the finance director."""
+    word = re.match(r"[A-Za-z]+", cell.text)
+    if (word and word.group(0).lower() in VERBS) or not cell.text:
+        return cell
+    if re.search(r"approv|sign", title, re.I) and not re.search(r"\bapprov|\bno\b|\bnone\b|automatic", cell.text, re.I):
+        return Segment(f"needs approval from the {cell.text}", cell.start, cell.end)
+    if re.search(r"route|queue|group|escalat", title, re.I):
+        return Segment(f"route the ticket to {cell.text}", cell.start, cell.end)
+    return cell
 
 
 def _outcome_column(header: tuple[Segment, ...]) -> int:

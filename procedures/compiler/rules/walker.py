@@ -27,6 +27,7 @@ from procedures.compiler.rules import (
     amendments,
     clauses,
     conditions,
+    criteria,
     sections,
     sentences,
     shapes,
@@ -38,6 +39,10 @@ from procedures.compiler.rules.candidates import Act, Approve, End, Wait
 from procedures.compiler.rules.document import Code, Heading, Item, Section, Segment, Table, sub
 from procedures.compiler.rules.state import Check, Pending, Schedule
 
+_JUMP = re.compile(
+    r"^(?:then\s+)?(?:go|skip|jump|continue|proceed|move on|return)\s+(?:straight\s+|directly\s+|back\s+)?(?:to|with)\s+"
+    r"(?:step\s+(\d+[a-z]?)|(?:the\s+)?[\"“']?([A-Z][\w -]{1,40}?)[\"”']?(?:\s+section|\s+below|\s+above)?)$",
+)
 _SLA_TARGET = re.compile(r"\bfirst response\b.*\bwithin\b|\bwithin\b.*\bfirst response\b|\bresolution time\b", re.I)
 
 
@@ -67,6 +72,14 @@ class Walker:
         if self.b.section_kind:
             self.b.mark(item.segment, self.b.section_kind)
             self._children(item)
+            return
+        before = len(self.b.steps)
+        self._item(item)
+        if item.number and item.number not in "-*•+":
+            self.b.anchor(item.number.lower(), before)
+
+    def _item(self, item: Item) -> None:
+        if item.children and criteria.criteria(self, item):
             return
         if item.children and item.segment.text.endswith(":") and self._lead_in(item):
             return
@@ -199,6 +212,11 @@ class Walker:
         parts = [c for s in segments for c in clauses.split(s)]
         context = " ".join(s.text for s in segments)
         for i, clause in enumerate(parts):
+            jump = _JUMP.match(clauses.clean(clause.text))
+            if jump:
+                self.b.jump((jump.group(1) or jump.group(2)).lower().strip(), clause)
+                self.understood += 1
+                return
             spec = actions.recognise(clauses.clean(clause.text), self.b.known, context=context)
             if spec is None and not self.b.exits and self.b.start is not None:
                 continue
