@@ -74,6 +74,8 @@ def _approve(text: str) -> Approve | None:
     if _SIGN_OFF.search(lowered) and not re.search(r"\bapprov", lowered):
         lowered = _SIGN_OFF.sub("approval", lowered)
         text = lowered
+    if re.search(r"\bwithout\b[^.]*\b(?:approval|sign)|\bno (?:approval|sign-off)\b|\b(?:not|never) (?:need|require)", lowered):
+        return None  # "lower priorities close without sign-off" says no approval is needed
     if not re.search(r"\bapprov(?:al|e|es|ing)\b", lowered) or re.search(
         r"\b(?:is|are|was|were|been|be) approved\b", lowered
     ):
@@ -110,10 +112,21 @@ def _approve(text: str) -> Approve | None:
         r"^(?:and\s+)?(?:the\s+|a\s+|an\s+|their\s+)?([a-z][a-z -]{2,30}?)\s+(?:has to |have to |must |needs? to |should |will |then )?(?:approval|approves?)\b",
         lowered,
     )
+    before = re.search(r"\b(?:the|a|an)\s+([a-z][\w&/ -]{1,30}?)(?:'s)?\s+(?:approval|approves?)\b", lowered)
+    if not roles and before and not re.match(r"(?:it|this|that|manager)\b", before.group(1)) and not subject:
+        roles = [_role_name(before.group(1))]
     if not roles and subject and not re.match(r"(?:it|this|that|they|which|needs?|requires?|gets?|get)\b", subject.group(1)):
         name = subject.group(1).strip()
         roles = [name[0].upper() + name[1:] + ("" if name.endswith("s") else "s")]
     return Approve(text.strip(" ."), roles or ["Managers"], evidence, named=bool(roles))
+
+
+def _role_name(words: str) -> str:
+    """ "ciso" → "CISO", "trust & safety lead" → "Trust & safety leads"."""
+    words = words.strip()
+    if len(words) <= 5 and " " not in words:
+        return words.upper()
+    return words[0].upper() + words[1:] + ("" if words.endswith("s") else "s")
 
 
 def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
@@ -140,6 +153,12 @@ def _active(text: str) -> str:
     return text
 
 
+_INLINE_CONDITION = re.compile(
+    r"(?:^|,\s*|\s)(?:for [\w ,&-]+ only|only (?:if|when|for)\b|if\b|unless\b|except\b|when\b)", re.I
+)
+_DESCRIPTIVE_SUBJECT = re.compile(r"^(?:each|every|all|any|the|a|an|this|these|those|our|their|its|we|they|it)\s+", re.I)
+
+
 def _recognise(text: str, known: Known, context: str) -> Spec | None:
     text = re.sub(r"^(?:also|then|finally|and)\s+", "", text, flags=re.I)
     lowered = text.lower()
@@ -148,6 +167,10 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         spec = recogniser(text)
         if spec:
             return spec
+    if _INLINE_CONDITION.search(text[1:]):
+        return None  # an action with a condition inside it is never run unconditionally
+    if _DESCRIPTIVE_SUBJECT.match(text):
+        return None  # "Each notice opens a ticket …" describes, it does not ask
     if bumped := operations.bump(text):
         return bumped
     verb = (re.match(r"([a-z]+)", lowered) or re.match("", "")).group(0)
@@ -166,7 +189,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         if body == "{{ jira.key }}":
             body = "Jira issue {{ jira.key }}: {{ jira.url }}"
         return Act("zendesk.add_note", {"ticket_id": TICKET, "body": body}, "Add an internal note")
-    if re.search(r"\bnote\b", lowered) and re.search(r"\baccount|salesforce\b", lowered):
+    if re.search(r"\b(?:add|leave|write|post|put|log|make)\b[^.]*\bnote\b|\bnote (?:on|to) the\b", lowered) and re.search(
+        r"\baccount|salesforce\b", lowered
+    ):
         return Act(
             "salesforce.add_note",
             {"account_id": "{{ account.id }}", "subject": text[:80], "body": text + "\n\n{{ case.description }}"},
@@ -280,7 +305,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     ):
         return Act("http.request", {"endpoint": endpoint, "method": "POST"}, text[:120])
     if re.match(
-        r"(?:post|send)\s+(?:a\s+)?(?:public\s+|private\s+)?(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter)|confirm|thank|acknowledge|let the (?:customer|requester)",
+        r"(?:post|send)\s+(?:a\s+)?(?:public\s+|private\s+)?(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter|end user|user|caller)|confirm|thank|acknowledge|let the (?:customer|requester|reporter|end user|user)",
         lowered,
     ):
         return operations.reply(text)

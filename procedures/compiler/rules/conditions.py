@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from procedures.compiler.rules import quantities, vocabulary
+from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.vocabulary import Known
 
 _GT = r"(?:over|more than|above|greater than|exceeds?|exceeding|higher than|>)"
@@ -104,9 +105,15 @@ def _subject_of_request(text: str) -> Condition | None:
     return Condition(f'case.fields.{field} == "{thing}"', text)
 
 
+_TIERS = ("Gold", "Silver", "Platinum", "Bronze")
+
+
 def _plan(text: str, known: Known) -> Condition | None:
-    plans = re.findall(rf"\b({'|'.join(vocabulary.PLANS)})\b", text)
+    plans = re.findall(rf"\b({'|'.join(vocabulary.PLANS)})\b", re.sub(r"\bEnt\b", "Enterprise", text))
     if not plans or re.search(r"\b(?:opportunity|closed won)\b", text, re.I):
+        return None
+    weak = [p for p in plans if p in ("Team", "Standard", "Basic", "Business", "Starter", "Premium") + _TIERS]
+    if weak and not re.search(r"\b(?:plan|tier|customers?|accounts?|subscribers?|members?)\b", text, re.I):
         return None
     if re.search(r"\d|\b(?:more|fewer|less|at least|any|all|several|many|some|affected|users?|seats?)\b", text, re.I):
         return None  # "more than 5 Enterprise customers are affected" is not a test of this customer's plan
@@ -168,7 +175,11 @@ def _age(text: str) -> Condition | None:
     elif re.search(r"late|promised|delay|after the", lowered):
         name = "delay_days"
     else:
-        name = vocabulary.snake(re.split(_GT + "|" + _LT, lowered)[0])[:30] + "_days"
+        noun = re.sub(r"\b(?:more|less|fewer|than|over|under|above|below|at least|at most|ago|after|before|for|of|the)\b", " ", lowered)
+        noun = vocabulary.snake(re.sub(quantities.DURATION.pattern, " ", noun, flags=re.I))
+        if not noun or noun == "value" or len(noun.split("_")) > 4:
+            return None
+        name = noun[:30] + "_days"
     return Condition(f"case.fields.{name} {op} {days}", text)
 
 
@@ -184,30 +195,61 @@ def _not_found(text: str, known: Known) -> Condition | None:
     return None
 
 
-def _status(text: str, known: Known) -> Condition | None:
-    words = vocabulary.normalise(text)
-    if len(words.split()) > 5:
-        return None
-    for save_as in reversed(list(known.results)):
-        if "status" in known.returns(save_as):
-            value = vocabulary.snake(text)
-            return Condition(f'{save_as}.status == "{value}"', text)
-    return None
+_FIELD_WORDS = re.compile(r"^[a-z][a-z0-9_]*(?:[ _][a-z0-9]+){0,2}$")
 
 
 def _equals(text: str, known: Known) -> Condition | None:
+    """ "the incident type is phish-click" → case.fields.incident_type == "phish-click": a field the text names."""
     match = re.search(
-        r"^(?:the\s+)?([\w' ]+?)\s+(?:is|equals|=|==)\s+(?:not\s+)?[\"`]?([\w -]+?)[\"`]?$", text.strip(" ."), re.I
+        r"^(?:the\s+)?([\w' ]+?)\s+(?:is|equals|=|==)\s+(not\s+)?[\"`]?([\w -]+?)[\"`]?$", text.strip(" ."), re.I
     )
     if not match:
         return None
-    fact = vocabulary.fact(match.group(1), known)
-    if fact is None or "(" in fact:
+    phrase, value = match.group(1).strip(), match.group(3).strip()
+    if re.match(r"(?:a|an|the|any|some|set|on|in|at|from|not|still|being|already)\b", value, re.I) or len(value.split()) > 3:
         return None
-    value = match.group(2).strip()
-    op = "!=" if _is_negated(text) else "=="
+    fact = vocabulary.fact(phrase, known)
+    if fact is None:
+        words = vocabulary.normalise(phrase)
+        if not _FIELD_WORDS.match(words) or re.match(r"(?:it|this|that|they|he|she|customer|requester|user)$", words):
+            return None
+        fact = "case.fields." + vocabulary.snake(words)
+    if "(" in fact or fact.startswith("case.requester"):
+        return None
+    op = "!=" if _is_negated(text) or match.group(2) else "=="
     needs = (fact.split(".")[0],) if not fact.startswith("case.") else ()
-    return Condition(f'{fact} {op} "{value}"', text, needs)
+    return Condition(f"{fact} {op} {_literal(value)}", text, needs)
+
+
+def _literal(value: str) -> str:
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return lowered
+    if lowered in ("zero", "none"):
+        return "0"
+    if re.fullmatch(r"-?\d+(?:\.\d+)?", value):
+        return value
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def _status(text: str, known: Known) -> Condition | None:
+    """ "In transit" / "Not yet picked up" right after a lookup that returns a status: a value of that status."""
+    words = vocabulary.normalise(text)
+    first = words.split()[0] if words else ""
+    if not words or len(words.split()) > 4 or first in VERBS or re.search(r"\d|\$", text):
+        return None
+    last = next(reversed(known.results), None)
+    if last is None or "status" not in known.returns(last):
+        return None
+    return Condition(f'{last}.status == "{vocabulary.snake(text)}"', text)
+
+
+def _no_match(text: str, known: Known) -> Condition | None:
+    """ "no account matches" / "the match count is zero" → the account lookup matched nothing."""
+    no_match = re.search(r"\bno (?:account|record|customer|organi[sz]ation)s? (?:matches|match|is found|found)\b", text, re.I)
+    if no_match and ("match_count" in known.returns("account") or not known.has("account")):
+        return Condition("account.match_count == 0", text, ("account",))
+    return None
 
 
 _MENTIONS = re.compile(
@@ -267,4 +309,10 @@ def condition(text: str, known: Known) -> Condition | None:
         found = recogniser(text)
         if found:
             return found
-    return _plan(text, known) or _not_found(text, known) or _equals(text, known) or _status(text, known)
+    return (
+        _plan(text, known)
+        or _no_match(text, known)
+        or _not_found(text, known)
+        or _equals(text, known)
+        or _status(text, known)
+    )

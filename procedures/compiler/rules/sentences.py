@@ -57,7 +57,12 @@ SECTION_KINDS = (
 )
 
 _LINE_KINDS = (
-    (r"^(?:purpose|scope|objective|goal|audience|applies to|owner|author|last (?:updated|reviewed)|effective(?: date)?|version|status|review cycle)\s*[:\-–]", "purpose"),
+    (r"^(?:purpose|scope|objective|goal|audience|applies to|owner|page owner|document owner|author|team|department|maintainer|"
+     r"reviewed by|approved by|pager rotation|on-?call rotation|contacts?|last (?:updated|reviewed)|effective(?: date)?|version|"
+     r"status|review cycle|classification)\s*[:\-–]", "purpose"),
+    (r"^(?:abbrevs?|abbreviations|acronyms|glossary|key|legend)\s*[:\-–]", "definition"),
+    (r"^[\w' -]{2,40}:\s+(?:a|an|the)\s+[\w' -]+?\s+(?:who|whose|that|which|where)\b", "definition"),
+    (r"^because\b[^,]*,\s*(?:we|our|it|this|they)\b(?!.*\b(?:must|should|need)\b)", "note"),
     (r"^(?:this|the) (?:document|procedure|sop|policy|runbook|guide|playbook|page|process)\b.*\b(?:describes?|explains?|covers?|sets? out|defines?|outlines?|applies|is for|exists)", "purpose"),
     (r"^(?:the )?(?:purpose|goal|aim|objective) of this\b", "purpose"),
     (r"^(?:inputs?|outputs?|required fields|fields|you will need|what you need|required information)\s*[:\-–]", "io_list"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from connectors import registry
 
-PLANS = ("Free", "Pro", "Enterprise", "Business", "Basic", "Premium", "Starter", "Team", "Standard")
+PLANS = ("Free", "Pro", "Enterprise", "Business", "Basic", "Premium", "Starter", "Team", "Standard", "Gold", "Silver", "Platinum", "Bronze")
 
 # save_as names for the results of read operations (and writes whose result is used later).
 SAVE_AS = {
@@ -122,7 +122,6 @@ ENDPOINTS = (
     (r"\bprocessor\b", "payment-processor"),
     (r"price list", "price-list"),
     (r"webhook", "webhook"),
-    (r"identity portal|\bokta\b|\bsso\b portal", "identity-portal"),
     (r"portal", "portal"),
     (r"\bbilling\b|\bcredit\b", "billing"),
     (r"warehouse", "warehouse"),
@@ -194,14 +193,24 @@ def role_for(text: str) -> str | None:
 
 
 def endpoint_for(text: str) -> str | None:
-    """The configured HTTP endpoint a phrase names: a known one, or "<word> system/portal/api" as "<word>-<kind>"."""
+    """The HTTP endpoint a phrase names: one named as such ("the "pagerduty" endpoint"), a configured one
+    (`SOPDESK_HTTP_ENDPOINTS`), or one of the usual systems (status page, paging webhook, billing ...)."""
+    named = re.search(r"[\"“']([\w-]+)[\"”']\s+endpoint|\bendpoint\s+[\"“']([\w-]+)[\"”']", text, re.IGNORECASE)
+    if named:
+        return (named.group(1) or named.group(2)).lower()
+    for name in configured_endpoints():
+        if re.search(rf"\b{re.escape(name).replace('[-_]', ' ')}\b|\b{re.escape(name.replace('-', ' '))}\b", text, re.I):
+            return name
     for pattern, name in ENDPOINTS:
         if re.search(pattern, text, re.IGNORECASE):
             return name
-    named = re.search(r"\b([a-z]+)\s+(system|portal|api|service|platform|tool)\b", text, re.IGNORECASE)
-    if named and named.group(1).lower() not in ("the", "a", "an", "our", "their", "this", "that"):
-        return f"{named.group(1).lower()}-{named.group(2).lower()}"
     return None
+
+
+def configured_endpoints() -> list[str]:
+    from django.conf import settings
+
+    return sorted(settings.CONNECTORS.get("http", {}).get("endpoints", {}), key=len, reverse=True)
 
 
 def plan_in(text: str) -> str | None:

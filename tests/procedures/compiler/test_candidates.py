@@ -11,7 +11,9 @@ from procedures.compiler.rules.vocabulary import Known
 
 
 def test_a_condition_keeps_both_halves_or_is_not_a_condition():
-    assert condition("over $500 and the region is EMEA", Known()) is None
+    found = condition("over $500 and the region is EMEA", Known())
+    assert found.cel == '(case.amount > 500.0) && (case.fields.region == "EMEA")'
+    assert condition("over $500 and the customer seems unhappy about it", Known()) is None
     both = condition("the plan is Enterprise and the amount is over $500", Known())
     assert both is not None and "account.plan" in both.cel and "case.amount > 500.0" in both.cel
 
