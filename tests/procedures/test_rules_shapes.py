@@ -161,11 +161,10 @@ def test_private_reply_constraint_applies_to_every_reply():
     assert reply.params["public"] == "{{ false }}"
 
 
-def test_a_clause_naming_a_system_falls_back_to_the_registry_keywords_with_a_warning():
-    result = _compile("1. Comment on the Jira issue with the outcome.\n")
-    [step] = _steps(result, ActStep)
-    assert step.operation == "jira.add_comment"
-    assert any(w.code == "check_step" and "keywords" in w.message for w in result.warnings)
+def test_a_clause_naming_a_system_whose_parameters_are_not_known_is_a_question_not_a_guess():
+    result = _compile("1. Open a Bug in the Jira project ENG.\n2. Comment on the Jira issue with the outcome.\n")
+    assert [s.operation for s in _steps(result, ActStep)] == ["jira.create_issue"]
+    assert any(w.code == "not_understood" and "Comment on the Jira issue" in w.excerpt for w in result.warnings)
 
 
 def test_requests_for_a_named_system_branch_with_otherwise():

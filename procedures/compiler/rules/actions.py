@@ -118,6 +118,8 @@ def _approve(text: str) -> Approve | None:
     if not roles and subject and not re.match(r"(?:it|this|that|they|which|needs?|requires?|gets?|get)\b", subject.group(1)):
         name = subject.group(1).strip()
         roles = [name[0].upper() + name[1:] + ("" if name.endswith("s") else "s")]
+    if re.search(r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:can\s+)?approves?\b|approved (?:automatically|straight away)", lowered):
+        return None  # the person working the case approves: no approval gate
     return Approve(text.strip(" ."), roles or ["Managers"], evidence, named=bool(roles))
 
 
@@ -176,8 +178,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     verb = (re.match(r"([a-z]+)", lowered) or re.match("", "")).group(0)
     if verb in ("record", "note", "log", "capture") and (recorded := operations.record(text, known)):
         return recorded
-    if re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull)\b", lowered) and not re.search(
-        r"\b(?:reply|email)\b", lowered
+    if re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull)\b", lowered) and not re.match(
+        r"(?:reply|email|e-mail)\b", lowered
     ):
         return operations.gather(text, whole, known)
     if "internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered):
@@ -214,6 +216,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         if group is None:
             return None  # a group sopdesk does not know: a question, never a guessed group
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, f"Escalate to {group}")
+    explicit = re.search(r"\(?(?:the\s+)?([A-Z][\w&' -]{1,40}?)\s+group\)?", text)
+    if escalation and explicit and not operations.zendesk_group(escalation.group(1)):
+        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}")
     if escalation and (group := operations.zendesk_group(escalation.group(1))):
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, f"Route the ticket to {group}")
     if re.match(
@@ -317,18 +322,23 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
 
 
 def _by_keywords(lowered: str, known: Known) -> Act | None:
-    """Last resort: a clause naming a system ("… in Jira") and another keyword of one of its registry operations."""
+    """Last resort, data-driven from the registry (team-declared operations included): a clause that names an
+    operation's system and starts with one of its verbs (its keywords or the first word of its summary), whose
+    every required parameter comes from a fact already known. Anything less is a question, not a guess."""
+    verb = (re.match(r"[a-z]+", lowered) or re.match("", "")).group(0)
     best, best_hits = None, 0
     for op in registry.operations().values():
-        if not re.search(rf"\b{op.system}\b", lowered):
+        if not re.search(rf"\b{re.escape(op.system)}\b", lowered):
             continue
-        words = [k for k in op.keywords if k != op.system]
-        hits = sum(bool(re.search(rf"\b{re.escape(k)}\b", lowered)) for k in words)
-        hits += sum(lowered.startswith(k) for k in words)  # the verb counts double
-        if hits > best_hits or (hits == best_hits and best is not None and op.writes and not best.writes):
+        verbs = {k for k in op.keywords if k != op.system} | {op.summary.split()[0].lower()} if op.summary else set()
+        if verb not in verbs:
+            continue
+        hits = sum(bool(re.search(rf"\b{re.escape(k)}\b", lowered)) for k in op.keywords)
+        if hits > best_hits:
             best, best_hits = op, hits
     if best is None:
         return None
     params = {name: operations.default_param(name, known) for name, p in best.params.items() if p.required}
-    note = f"matched to {best.name} by its keywords: check the parameters"
-    return Act(best.name, params, best.summary[:120], save_as=vocabulary.SAVE_AS.get(best.name), notes=[note])
+    if any("case.fields." in value for value in params.values()):
+        return None
+    return Act(best.name, params, best.summary[:120], save_as=vocabulary.SAVE_AS.get(best.name))

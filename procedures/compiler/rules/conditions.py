@@ -70,7 +70,13 @@ def _range(text: str) -> Condition | None:
     return Condition(f"case.amount >= {low:.1f} && case.amount <= {high:.1f}", text)
 
 
+_AMOUNT_NOUNS = r"order|claim|refund|invoice|cart|purchase|credit|payment|transaction|charge|total|case|request|amt"
+
+
 def _money(text: str) -> Condition | None:
+    other = re.search(r"\b(\w+)\s+(?:value|amount|cost)\b", text, re.I)
+    if other and not re.fullmatch(_AMOUNT_NOUNS + r"|the|its|their|this|that|a|an", other.group(1), re.I):
+        return None  # "the damaged value is over $2,500" is not the case amount
     if ranged := _range(text):
         return ranged
     amount = quantities.money(text)
@@ -205,7 +211,9 @@ def _equals(text: str, known: Known) -> Condition | None:
     )
     if not match:
         return None
-    phrase, value = match.group(1).strip(), match.group(3).strip()
+    phrase, value = re.sub(r"^(?:if|when|where|unless)\s+", "", match.group(1).strip(), flags=re.I), match.group(3).strip()
+    if re.match(r"(?:there|it|this|that|they)\b", phrase, re.I):
+        return None
     if re.match(r"(?:a|an|the|any|some|set|on|in|at|from|not|still|being|already)\b", value, re.I) or len(value.split()) > 3:
         return None
     fact = vocabulary.fact(phrase, known)
@@ -218,6 +226,10 @@ def _equals(text: str, known: Known) -> Condition | None:
         return None
     op = "!=" if _is_negated(text) or match.group(2) else "=="
     needs = (fact.split(".")[0],) if not fact.startswith("case.") else ()
+    choices = [v.strip() for v in re.split(r"\s+or\s+|\s*,\s*", value) if v.strip()]
+    if len(choices) > 1:
+        listed = "[" + ", ".join(_literal(v) for v in choices) + "]"
+        return Condition(f"{'!' if op == '!=' else ''}({fact} in {listed})", text, needs)
     return Condition(f"{fact} {op} {_literal(value)}", text, needs)
 
 
@@ -241,7 +253,11 @@ def _status(text: str, known: Known) -> Condition | None:
     last = next(reversed(known.results), None)
     if last is None or "status" not in known.returns(last):
         return None
-    return Condition(f'{last}.status == "{vocabulary.snake(text)}"', text)
+    value = vocabulary.snake(text)
+    allowed = vocabulary.STATUS_VALUES.get(known.results[last], ())
+    if not any(v == value or v in value for v in allowed):
+        return None  # not a value the source system can return
+    return Condition(f'{last}.status == "{value}"', text)
 
 
 def _no_match(text: str, known: Known) -> Condition | None:

@@ -122,6 +122,10 @@ def jira(text: str, known: Known) -> Act | None:
         params["priority"] = f'{{{{ {condition} ? "{first}" : "{rest}" }}}}'
     elif priority:
         params["priority"] = priority.group(1).capitalize()
+    labels = re.search(r"\blabels?\s+[\"“`']?([\w-]+(?:[\"”`']?\s*(?:,|and)\s*[\"“`']?[\w-]+)*)", text)
+    if labels:
+        names = [n for n in re.findall(r"[\w-]+", labels.group(1)) if n != "and"]
+        params["labels"] = cel_list([lit(n) for n in names])
     label = (named_type or "task").lower()
     return Act("jira.create_issue", params, f"Open a Jira {label} in {key}", save_as="jira")
 

@@ -116,6 +116,12 @@ def kind_of(text: str) -> str:
             return kind
     if _DESCRIPTIVE.match(stripped) and not _PROCEDURAL_HINT.search(stripped):
         return "note"
+    if re.match(r"^(?:this|the) (?:page|document|section|policy|procedure|sop|runbook|guide|table|list)\b", stripped, re.I):
+        return "purpose"
+    if re.match(r"^(?:a|an|the|any)?\s*[\w&' -]{1,40}?\s+(?:may|can|could)\b", stripped, re.I) and not re.search(
+        r"\b(?:if|must|should|only)\b", stripped, re.I
+    ):
+        return "note"
     if _PASSIVE_NOTE.search(stripped) and not _PROCEDURAL_HINT.search(stripped) and not _starts_with_verb(stripped):
         return "note"
     if _REFERENCE.search(stripped) and not _PROCEDURAL_HINT.search(re.sub(_REFERENCE, "", stripped)):

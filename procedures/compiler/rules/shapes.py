@@ -262,7 +262,9 @@ def conditional_text(
     condition: conditions.Condition | None = None,
     more: list[Segment] | None = None,
 ) -> None:
-    if w.pending and _opposite(head, w.b.steps[w.pending.decide]):
+    if re.search(r"\b(?:anything|everything|everyone|anyone|all) else\b|\b(?:any|all) other\b", head, re.I):
+        head = "otherwise"
+    if head == "otherwise" or (w.pending and _opposite(head, w.b.steps[w.pending.decide])):
         otherwise(
             w, Segment("otherwise " + body[0].text, body[0].start, body[0].end), offset=len("otherwise "), more=more
         )

@@ -33,7 +33,8 @@ def decision_table(w: Walk, table: Table) -> None:
     outcome = _outcome_column(header)
     title = header[outcome].text if outcome < len(header) else ""
     cells = [row[outcome] for row in table.rows if outcome < len(row) and row[outcome].text]
-    if not cells or not any(_acts(title, c.text) for c in cells):
+    field_list = re.fullmatch(r"(?:field|name|column|term|abbreviation|input|output|data|attribute)s?", header[0].text.strip(), re.I)
+    if not cells or field_list or sum(_acts(title, c.text) for c in cells) * 2 < len(cells):
         w.b.mark(table.segment, "note")  # a reference table (targets, contacts), not a decision
         return
     if table.header:

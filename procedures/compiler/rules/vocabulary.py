@@ -26,6 +26,14 @@ SAVE_AS = {
     "zendesk.get_ticket": "ticket",
 }
 
+# The status values a read operation can return (a condition on any other value could never be true).
+STATUS_VALUES = {
+    "carrier.lookup_shipment": ("delivered", "in_transit", "picked_up", "pending", "exception", "lost", "returned"),
+    "carrier.claim_status": ("filed", "open", "settled", "denied", "pending"),
+    "jira.get_issue": ("to_do", "in_progress", "done"),
+    "zendesk.get_ticket": ("new", "open", "pending", "hold", "solved", "closed"),
+}
+
 # Phrases naming a fact of the case itself (longest first wins).
 CASE_PHRASES = {
     "ticket subject": "case.subject",

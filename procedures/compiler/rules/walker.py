@@ -39,6 +39,7 @@ from procedures.compiler.rules.candidates import Act, Approve, End, Wait
 from procedures.compiler.rules.document import Code, Heading, Item, Section, Segment, Table, sub
 from procedures.compiler.rules.state import Check, Pending, Schedule
 
+_GUARD = re.compile(r"\bfor [\w ,&-]+ only\b|\bonly (?:if|when|for)\b", re.I)
 _JUMP = re.compile(
     r"^(?:then\s+)?(?:go|skip|jump|continue|proceed|move on|return)\s+(?:straight\s+|directly\s+|back\s+)?(?:to|with)\s+"
     r"(?:step\s+(\d+[a-z]?)|(?:the\s+)?[\"“']?([A-Z][\w -]{1,40}?)[\"”']?(?:\s+section|\s+below|\s+above)?)$",
@@ -211,7 +212,11 @@ class Walker:
     def body(self, segments: list[Segment]) -> None:
         parts = [c for s in segments for c in clauses.split(s)]
         context = " ".join(s.text for s in segments)
+        guarded = next((i for i, c in enumerate(parts) if _GUARD.search(c.text)), None)
         for i, clause in enumerate(parts):
+            if guarded is not None and i >= guarded:
+                self.emit(None, clause)  # "…, for SEV1 and SEV2 only, open a Task": never unconditionally
+                continue
             jump = _JUMP.match(clauses.clean(clause.text))
             if jump:
                 self.b.jump((jump.group(1) or jump.group(2)).lower().strip(), clause)
@@ -233,8 +238,20 @@ class Walker:
                 return
 
     def _merge_reply(self, spec, clause: Segment) -> bool:
-        """ "Reply that … and ask them to …" is one reply, not two."""
+        """ "Reply that … and ask them to …" is one reply, not two; "set the priority … and assign it to …" one update."""
         last = next(reversed(self.b.steps.values()), None)
+        if (
+            isinstance(spec, Act)
+            and spec.operation == "zendesk.update_ticket"
+            and last
+            and last.get("operation") == "zendesk.update_ticket"
+            and (last["key"], ("next",)) in self.b.exits
+            and last["span"]["start"] <= clause.start < last["span"]["end"]
+            and not set(spec.params) - {"ticket_id"} & set(last["params"])
+        ):
+            last["params"].update(spec.params)
+            self.understood += 1
+            return True
         if not (isinstance(spec, Act) and spec.operation == "zendesk.reply" and last):
             return False
         if last.get("operation") != "zendesk.reply" or (last["key"], ("next",)) not in self.b.exits:
