@@ -272,6 +272,10 @@ class Walker:
             return
         self.understood += 1
         if isinstance(spec, End):
+            if spec.case_status in ("closed", "resolved") and re.search(r"\bticket\b|\bsolved?\b", clause.text, re.I):
+                # the SOP closes the Zendesk ticket itself, not only sopdesk's case
+                solve = Act("zendesk.update_ticket", {"ticket_id": actions.TICKET, "status": "solved"}, "Solve the ticket")
+                self.b.act(solve, clause)
             self.b.end(spec, clause)
         elif isinstance(spec, Approve):
             self._approve(spec, clause)
