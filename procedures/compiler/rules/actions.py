@@ -35,7 +35,9 @@ def _end(text: str) -> End | None:
     ) or re.fullmatch(r"(?:and\s+|then\s+)?(?:solve|resolve)(?:\s+it)?", lowered):
         return End("Close as solved", "resolved", "resolved")
     if re.fullmatch(
-        r"(?:and\s+)?(?:stop|end|nothing(?: else)?|done|no further action)\b.*", lowered
+        r"(?:and\s+)?(?:stop|end)(?:\s+(?:here|there|now|the (?:procedure|process|run|workflow)))?"
+        r"|(?:and\s+)?(?:nothing(?: else)?|done|no further action)\b.*",
+        lowered,
     ) or lowered.startswith("nothing"):
         return End("Stop", "stopped")
     if re.fullmatch(

@@ -165,7 +165,7 @@ def blocks(source: str) -> list[Block]:
             i, previous_blank = j + 1, True
             continue
         heading = _MD_HEADING.match(line)
-        if not heading and previous_blank and _plain_heading(line, nxt):
+        if not heading and (_caps_heading(line) or previous_blank and _plain_heading(line, nxt)):
             result.append(Heading(_strip(source, start, end), 3))
             stack.clear()
             i, previous_blank = i + 1, True
@@ -212,6 +212,17 @@ def blocks(source: str) -> list[Block]:
         stack.append(item)
         i, previous_blank = i + 1, False
     return [b.freeze() if isinstance(b, _Open) else b for b in result]
+
+
+def _caps_heading(line: str) -> bool:
+    """ "PURPOSE", "HOW THIS REACHES SOPDESK": an unindented line in capitals is a heading."""
+    text = line.strip().rstrip(":")
+    return (
+        not line[:1].isspace()
+        and 1 <= len(text.split()) <= 8
+        and bool(re.fullmatch(r"[A-Z][A-Z0-9 &/,()'-]*", text))
+        and sum(c.isalpha() for c in text) >= 4
+    )
 
 
 def _kind(marker: str) -> str:

@@ -59,7 +59,7 @@ SECTION_KINDS = (
 _LINE_KINDS = (
     (r"^(?:purpose|scope|objective|goal|audience|applies to|owner|page owner|document owner|author|team|department|maintainer|"
      r"reviewed by|approved by|pager rotation|on-?call rotation|contacts?|last (?:updated|reviewed)|effective(?: date)?|version|"
-     r"status|review cycle|classification)\s*[:\-–]", "purpose"),
+     r"status|review cycle|classification|site|form|rev|location)\s*[:\-–]", "purpose"),
     (r"^(?:abbrevs?|abbreviations|acronyms|glossary|key|legend)\s*[:\-–]", "definition"),
     (r"^[\w' -]{2,40}:\s+(?:a|an|the)\s+[\w' -]+?\s+(?:who|whose|that|which|where)\b", "definition"),
     (r"^because\b[^,]*,\s*(?:we|our|it|this|they)\b(?!.*\b(?:must|should|need)\b)", "note"),

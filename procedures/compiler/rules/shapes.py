@@ -209,6 +209,12 @@ def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None) -> boo
                 return True
             if pattern is COLON and head.split()[0].lower() in clauses.VERBS:
                 continue
+            if re.match(r"(?:before|after|at|during|on arrival|upon)\b", head.strip(), re.I) and not conditions.condition(
+                head, w.b.known
+            ):
+                w.pending = None  # "Before the truck is at the door: …" says when, not whether
+                _run_body(w, [sub(seg, m.start(2), len(text))], more)
+                return True
             body = [sub(seg, m.start(2), len(text))]
             conditional_text(w, seg, head, body, headed=pattern is not CONDITIONAL, more=more)
             return True

@@ -40,11 +40,12 @@ def decision_table(w: Walk, table: Table) -> None:
     if table.header:
         w.b.mark(_span(w.b.source, table.header), "heading")
     rows = []
+    readable = _readable_columns(w, header, table.rows, outcome)
     for cells in table.rows:
         parts = [
             _phrase(header[i].text if i < len(header) else "", cell.text)
             for i, cell in enumerate(cells)
-            if i != outcome and cell.text and not _ANY.match(cell.text)
+            if i != outcome and i in readable and cell.text and not _ANY.match(cell.text)
         ]
         body = _body(title, cells[outcome]) if outcome < len(cells) else None
         rows.append((_span(w.b.source, cells), " and ".join(parts), body))
@@ -69,6 +70,22 @@ def _body(title: str, cell: Segment) -> Segment:
     if re.search(r"route|queue|group|escalat", title, re.I):
         return Segment(f"route the ticket to {cell.text}", cell.start, cell.end)
     return cell
+
+
+def _readable_columns(w: Walk, header, rows, outcome: int) -> set[int]:
+    """The condition columns to use: those the rules can read for every row; all of them when none can be read
+    (then every row is a question quoting its cells). A column of descriptions next to a readable one is dropped."""
+    columns = {i for i in range(len(header)) if i != outcome}
+    readable = {
+        i
+        for i in columns
+        if all(
+            i >= len(cells) or not cells[i].text or _ANY.match(cells[i].text)
+            or conditions.condition(_phrase(header[i].text, cells[i].text), w.b.known)
+            for cells in rows
+        )
+    }
+    return readable or columns
 
 
 def _outcome_column(header: tuple[Segment, ...]) -> int:
