@@ -165,7 +165,7 @@ def blocks(source: str) -> list[Block]:
             i, previous_blank = j + 1, True
             continue
         heading = _MD_HEADING.match(line)
-        if not heading and (_caps_heading(line) or previous_blank and _plain_heading(line, nxt)):
+        if not heading and (_caps_heading(line) or (previous_blank and _plain_heading(line, nxt))):
             result.append(Heading(_strip(source, start, end), 3))
             stack.clear()
             i, previous_blank = i + 1, True
