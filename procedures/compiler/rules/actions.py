@@ -61,6 +61,12 @@ def _wait(text: str) -> Wait | None:
     event = None if someone_else else vocabulary.event_for(lowered)
     if event is None and not someone_else and re.search(r"answer|reply|yes/no|their", lowered):
         event = "customer.replied"
+    if event is None and re.search(
+        r"\bfor (?:the|their|a|an)\s+(?:signed\s+|missing\s+|corrected\s+)?(?:form|document|photos?|file|receipt|"
+        r"confirmation|details|information|consent|invoice number|order number)\b",
+        lowered,
+    ):
+        event = "customer.replied"  # waiting for something the requester sends
     if delay is None and event is None:
         return None
     return Wait(text.strip(" ."), delay, event)
@@ -160,7 +166,9 @@ def _active(text: str) -> str:
 _INLINE_CONDITION = re.compile(
     r"(?:^|,\s*|\s)(?:for [\w ,&-]+ only|only (?:if|when|for)\b|if\b|unless\b|except\b|when\b)", re.I
 )
-_DESCRIPTIVE_SUBJECT = re.compile(r"^(?:each|every|all|any|the|a|an|this|these|those|our|their|its|we|they|it)\s+", re.I)
+_DESCRIPTIVE_SUBJECT = re.compile(
+    r"^(?:each|every|all|any|the|a|an|this|these|those|our|their|its|we|they|it|only the|only)\s+", re.I
+)
 
 
 def _recognise(text: str, known: Known, context: str) -> Spec | None:
@@ -196,9 +204,11 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if re.search(r"\b(?:add|leave|write|post|put|log|make)\b[^.]*\bnote\b|\bnote (?:on|to) the\b", lowered) and re.search(
         r"\baccount|salesforce\b", lowered
     ):
+        what = operations.quoted_or_after(text, "saying|that|with")
+        body = (what + "\n\n" if what else "") + "Ticket: {{ case.subject }}\n{{ case.url }}"
         return Act(
             "salesforce.add_note",
-            {"account_id": "{{ account.id }}", "subject": text[:80], "body": text + "\n\n{{ case.description }}"},
+            {"account_id": "{{ account.id }}", "subject": "{{ case.subject }}", "body": body},
             "Note on the Salesforce account",
         )
     if re.match(r"tag\b|add (?:the )?tags?\b", lowered):

@@ -74,7 +74,7 @@ _AMOUNT_NOUNS = r"order|claim|refund|invoice|cart|purchase|credit|payment|transa
 
 
 def _money(text: str) -> Condition | None:
-    other = re.search(r"\b(\w+)\s+(?:value|amount|cost)\b", text, re.I)
+    other = re.search(r"\b(\w+)\s+(?:value|cost)\b", text, re.I)
     if other and not re.fullmatch(_AMOUNT_NOUNS + r"|the|its|their|this|that|a|an", other.group(1), re.I):
         return None  # "the damaged value is over $2,500" is not the case amount
     if ranged := _range(text):
@@ -165,6 +165,20 @@ def _count(text: str) -> Condition | None:
     suffix = "_last_year" if re.search(r"last year|past year|12 months", text, re.I) else ""
     op = ">=" if match.group(2).lower() == "or more" else "<="
     return Condition(f"case.fields.{noun}{suffix} {op} {int(quantities.number(match.group(1)))}", text)
+
+
+def _years(text: str) -> Condition | None:
+    """ "patients under 18", "customers aged 65 or over" → the person's age."""
+    m = re.search(
+        r"\b(?:patients?|people|persons?|customers?|users?|members?|applicants?|children|minors|employees?)\s+"
+        r"(under|over|below|above|younger than|older than|aged)\s+(\d{1,3})\b(?!\s*(?:days?|hours?|months?|weeks?|%|\$))",
+        text,
+        re.I,
+    )
+    if not m:
+        return None
+    op = {"under": "<", "below": "<", "younger than": "<", "over": ">", "above": ">", "older than": ">", "aged": "=="}
+    return Condition(f"case.fields.age {op[m.group(1).lower()]} {m.group(2)}", text)
 
 
 def _age(text: str) -> Condition | None:
@@ -321,7 +335,7 @@ def condition(text: str, known: Known) -> Condition | None:
         return Condition('!has(case.assignee_email) || case.assignee_email == ""', text)
     if mentioned := _mentions(text):
         return mentioned
-    for recogniser in (_stage, _money, _tag, _severity, _count, _age, _subject_of_request):
+    for recogniser in (_stage, _money, _tag, _severity, _count, _years, _age, _subject_of_request):
         found = recogniser(text)
         if found:
             return found

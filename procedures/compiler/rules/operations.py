@@ -21,7 +21,7 @@ from procedures.compiler.rules.vocabulary import Known
 def quoted_or_after(text: str, words: str) -> str | None:
     quoted = re.search(r"[\"“']([^\"”']{3,})[\"”']", text)
     if quoted:
-        return quoted.group(1)
+        return re.sub(r"\s+", " ", quoted.group(1))
     match = re.search(rf"\b(?:{words})\s+(.+)$", text, re.IGNORECASE)
     if match:
         body = match.group(1).strip(" .")

@@ -66,7 +66,7 @@ def otherwise(w: Walk, seg: Segment, *, offset: int = 0, more: list[Segment] | N
 
 
 ALWAYS = re.compile(r"^(?:in every case|in all cases|in any case|in both cases|always|regardless|either way|whatever the outcome|no matter what)\b[,:]?\s*", re.I)
-INTRO = re.compile(r"^(?:when|if|whenever|once)\b[^.]*:$", re.I)
+INTRO = re.compile(r"^(?:when|whenever|once)\b[^.]*:$", re.I)
 
 
 def always(w: Walk, seg: Segment) -> bool:
@@ -276,6 +276,11 @@ def conditional_text(
         )
         return
     cond = condition or conditions.condition(head, w.b.known)
+    if cond is None and w.b.start is None and re.match(r"(?:when|whenever|once|as soon as)\b", seg.text.strip(), re.I):
+        w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
+        _run_body(w, body, more)  # "When a user asks for a reset, …" at the top is the trigger, not a question
+        w.understood += 1
+        return
     for need in cond.needs if cond else ():
         w.ensure(need, seg)
     pending = w.pending

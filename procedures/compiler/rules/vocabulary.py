@@ -90,7 +90,7 @@ EVENTS = (
     (r"\b(?:repl|answer|respond|accept|decline|confirm|yes/no|hear back)", "customer.replied"),
     (r"\bapprov", "approval.decided"),
     (r"\bscann?ed\b|\barrives? at the warehouse|\breturned\b", "warehouse.scanned"),
-    (r"\b(?:kickoff|meeting|call)\b.*\bbook|\bbook.*\b(?:kickoff|meeting|call)", "meeting.booked"),
+    (r"\b(?:kickoff|meeting|call)\b.*\bbook|\bbook.*\b(?:kickoff|meeting|call)|\bto book\b|\bbooks? (?:a|the|their) (?:visit|appointment|slot)", "meeting.booked"),
     (r"\b(?:task|issue|ticket)\b.*\b(?:done|complete|closed|resolved)", "issue.done"),
     (r"\bresolved\b|\ball-clear\b", "incident.resolved"),
     (r"\bpaid\b|\bpayment\b", "payment.received"),
@@ -130,8 +130,7 @@ ENDPOINTS = (
     (r"\bprocessor\b", "payment-processor"),
     (r"price list", "price-list"),
     (r"webhook", "webhook"),
-    (r"portal", "portal"),
-    (r"\bbilling\b|\bcredit\b", "billing"),
+    (r"\bbilling (?:system|platform|tool)\b|\bthrough (?:the )?billing\b", "billing"),
     (r"warehouse", "warehouse"),
 )
 

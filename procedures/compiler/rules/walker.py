@@ -82,8 +82,15 @@ class Walker:
     def _item(self, item: Item) -> None:
         if item.children and criteria.criteria(self, item):
             return
-        if item.children and item.segment.text.endswith(":") and self._lead_in(item):
-            return
+        if item.children and item.segment.text.endswith(":"):
+            *before, last = sentences.split(item.segment)
+            if before:  # "Red flags come first. If red_flag is true:" — the last sentence leads in
+                for sentence in before:
+                    if not self._classified(sentence):
+                        self.sentence(sentence)
+                item = Item(last, item.indent, item.marked, item.number, item.children)
+            if self._lead_in(item):
+                return
         sents = [s for s in sentences.split(item.segment) if not self._classified(s)]
         if not sents:
             self._children(item)
@@ -104,7 +111,10 @@ class Walker:
             shapes.conditional_text(self, sents[0], head.group(1), body, headed=True)
             self._children(item)
             return
-        if item.marked and len(sents) > 1 and shapes.conditional(self, sents[0], more=sents[1:]):
+        cut = next((i for i, s in enumerate(sents[1:], 1) if shapes.OTHERWISE.match(s.text)), len(sents))
+        if item.marked and cut > 1 and shapes.conditional(self, sents[0], more=sents[1:cut]):
+            for sentence in sents[cut:]:  # "If …, X. Otherwise Y." — the otherwise is the decision's else
+                self.sentence(sentence)
             self._children(item)
             return
         for sentence in sents:
