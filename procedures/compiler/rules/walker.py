@@ -25,6 +25,7 @@ import re
 from procedures.compiler.rules import (
     actions,
     amendments,
+    answers,
     clauses,
     conditions,
     criteria,
@@ -155,45 +156,10 @@ class Walker:
         return False
 
     def _children(self, item: Item) -> None:
-        if item.children and self._answers(item.children):
+        if item.children and answers.answers(self, list(item.children)):
             return
         for child in item.children:
             self.item(child)
-
-    def _answers(self, children: list[Item]) -> bool:
-        """Indented "yes -> …" / "no / no answer -> …" under a step that waits for a reply: the possible answers."""
-        waits = [k for k, path in self.b.exits if path == ("on_event",) and self.b.steps[k]["kind"] == "wait"]
-        if any(isinstance(c, Table) for c in children):
-            return False
-        heads = [shapes.ARROW.match(c.segment.text) or shapes.COLON.match(c.segment.text) for c in children]
-        if len(waits) != 1 or not all(heads):
-            return False
-        wait = waits[0]
-        keep = [e for e in self.b.exits if e[0] != wait]
-        timeout = next(
-            (
-                i
-                for i, h in enumerate(heads)
-                if re.search(r"no (?:answer|reply|response)|timeout|silence", h.group(1), re.I)
-            ),
-            None,
-        )
-        outcomes = [(shapes.outcome_key(h.group(1)), h.group(1).strip()) for h in heads]
-        self.b.exits = [(wait, ("on_event",))]
-        key = self.b.judgement("Which answer did the customer give?", children[0].segment, outcomes, base="answer")
-        ends: list[Exit] = []
-        for i, (child, head) in enumerate(zip(children, heads, strict=True)):
-            self.b.exits = [(key, ("judgement", "outcomes", i, "next"))]
-            if i == timeout and self.b.steps[wait].get("delay"):
-                self.b.exits.append((wait, ("next",)))
-            self.pending = None
-            self.body([sub(child.segment, head.start(2), len(child.segment.text))])
-            ends += self.b.exits
-        self.b.exits = (
-            keep + ends + ([(wait, ("next",))] if timeout is None and self.b.steps[wait].get("delay") else [])
-        )
-        self.understood += 1
-        return True
 
     # -- sentences ------------------------------------------------------------------------
     def sentence(self, seg: Segment) -> None:
