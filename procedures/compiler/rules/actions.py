@@ -223,14 +223,17 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         r"(?:goes|go|is escalated|escalate|route|move|send|assign|transfer|reassign|hand)\s+(?:it\s+|the\s+(?:ticket|case)\s+|\w+\s+)?(?:over\s+)?to\b\s*(?:the\s+)?(.+)$",
         lowered,
     )
+    kept = re.match(r"(?:leave|keep|put|place)\s+(?:it|the ticket)\s+in\s+(?:the\s+)?(.+?)\s+(?:queue|group)$", text, re.I)
+    if kept:
+        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": kept.group(1)}, f"Route to {kept.group(1)}")
+    explicit = re.search(r"\(?(?:the\s+)?([A-Z][\w&' -]{1,40}?)\s+group\)?", text)
+    if escalation and explicit and not operations.zendesk_group(escalation.group(1)):
+        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}")
     if escalation and re.match(r"tier\s*\d|level\s*\d|l\d\b", escalation.group(1)):
         group = operations.zendesk_group(escalation.group(1))
         if group is None:
             return None  # a group sopdesk does not know: a question, never a guessed group
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, f"Escalate to {group}")
-    explicit = re.search(r"\(?(?:the\s+)?([A-Z][\w&' -]{1,40}?)\s+group\)?", text)
-    if escalation and explicit and not operations.zendesk_group(escalation.group(1)):
-        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}")
     if escalation and (group := operations.zendesk_group(escalation.group(1))):
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, f"Route the ticket to {group}")
     if re.match(
@@ -276,8 +279,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
             "Reassign the ticket",
         )
     if (
-        verb in ("set", "mark", "change", "raise", "make")
-        and "ticket" in lowered
+        verb in ("set", "mark", "change", "raise", "make", "lower", "bump", "put")
+        and ("ticket" in lowered or re.search(r"\bpriority\b.*\b(?:low|normal|high|urgent)\b", lowered))
         and (updated := operations.ticket_update(text))
     ):
         return updated

@@ -230,7 +230,7 @@ def ticket_update(text: str) -> Act | None:
     lowered = text.lower()
     params = {"ticket_id": TICKET}
     priority = re.search(r"\bpriority\b.*?\b(low|normal|high|urgent)\b", lowered)
-    status = re.search(r"\b(?:status|as|to)\s+(new|open|pending|hold|solved)\b", lowered)
+    status = re.search(r"\b(?:status|as|to|on)\s+(new|open|pending|hold|solved)\b", lowered)
     if priority:
         params["priority"] = priority.group(1)
     elif status and "ticket" in lowered:

@@ -135,7 +135,9 @@ _PASSIVE_NOTE = re.compile(
     re.I,
 )
 _REFERENCE = re.compile(
-    r"^(?:check|see|use|follow|refer to|consult)\b.*\b(?:table|list|section|matrix|chart|steps?)\s+(?:below|above)\b.*$", re.I
+    r"^(?:\w+\s+){0,6}?(?:\w+\s+)?(?:from|using|per|in|against|with|according to|see|use|follow|refer to|consult)\s+"
+    r"(?:the\s+)?(?:table|list|section|matrix|chart|steps?)\s+(?:below|above)\b[^,;]*$",
+    re.I,
 )
 
 

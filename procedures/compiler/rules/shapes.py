@@ -49,6 +49,9 @@ def otherwise(w: Walk, seg: Segment, *, offset: int = 0, more: list[Segment] | N
         if offset
         else sub(seg, m.end(), len(seg.text))
     )
+    aside = re.match(r"(?:including|incl\.?|such as|e\.g\.|like)\b[^,]*,\s*", rest.text, re.I)
+    if aside:
+        rest = sub(rest, aside.end(), len(rest.text))
     pending, w.pending = w.pending, None
     body = [rest] if rest.text else ([] if more else [seg])
     if pending is None:

@@ -16,7 +16,7 @@ from procedures.compiler.rules import conditions, quantities, shapes
 from procedures.compiler.rules.builder import Exit
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.document import Segment, Table
-from procedures.compiler.rules.state import Walk
+from procedures.compiler.rules.state import Pending, Walk
 
 _OUTCOME = re.compile(
     r"action|then|what to do|outcome|result|route|routing|approv|owner|response|next|do\b|handl|escalat|decision|step",
@@ -30,6 +30,10 @@ def decision_table(w: Walk, table: Table) -> None:
         w.b.mark(table.segment, w.b.section_kind or "note")
         return
     header = table.header or tuple(Segment("", c.start, c.start) for c in table.rows[0])
+    settings = {i: kind for i, cell in enumerate(header) if (kind := _setting(cell.text))}
+    if settings:
+        _settings_table(w, table, header, settings)
+        return
     outcome = _outcome_column(header)
     title = header[outcome].text if outcome < len(header) else ""
     cells = [row[outcome] for row in table.rows if outcome < len(row) and row[outcome].text]
@@ -47,7 +51,41 @@ def decision_table(w: Walk, table: Table) -> None:
             for i, cell in enumerate(cells)
             if i != outcome and i in readable and cell.text and not _ANY.match(cell.text)
         ]
-        body = _body(title, cells[outcome]) if outcome < len(cells) else None
+        body = [_body(title, cells[outcome])] if outcome < len(cells) else []
+        rows.append((_span(w.b.source, cells), " and ".join(parts), body))
+    alternatives(w, rows)
+
+
+_INFO = re.compile(r"target|sla|time|deadline|note|comment|example|description|reason|why|contact|owner", re.I)
+
+
+def _setting(header: str) -> str:
+    """A column that sets a field of the ticket: "Zendesk priority" → priority, "Group" / "Queue" → group."""
+    if re.search(r"\bpriority\b", header, re.I):
+        return "priority"
+    if re.search(r"\b(?:group|queue|tier|team|route|routing|assign(?:ee|ed)? to)\b", header, re.I):
+        return "group"
+    return ""
+
+
+def _settings_table(w: Walk, table: Table, header, settings: dict[int, str]) -> None:
+    """ "| Plan | Zendesk priority | Group | First reply target |": the plan decides priority and group."""
+    if table.header:
+        w.b.mark(_span(w.b.source, table.header), "heading")
+    info = {i for i, cell in enumerate(header) if i not in settings and _INFO.search(cell.text)}
+    rows = []
+    for cells in table.rows:
+        parts = [
+            _phrase(header[i].text, cell.text)
+            for i, cell in enumerate(cells)
+            if i < len(header) and i not in settings and i not in info and cell.text and not _ANY.match(cell.text)
+        ]
+        body = []
+        for i, kind in settings.items():
+            if i < len(cells) and cells[i].text and not _ANY.match(cells[i].text):
+                cell = cells[i]
+                text = f"set the ticket priority to {cell.text.lower()}" if kind == "priority" else f"assign the ticket to the {cell.text} group"
+                body.append(Segment(text, cell.start, cell.end))
         rows.append((_span(w.b.source, cells), " and ".join(parts), body))
     alternatives(w, rows)
 
@@ -111,7 +149,7 @@ def _phrase(header: str, cell: str) -> str:
     return f"the {header} is {cell}"
 
 
-def alternatives(w: Walk, rows: list[tuple[Segment, str, Segment | None]]) -> None:
+def alternatives(w: Walk, rows: list[tuple[Segment, str, list[Segment]]]) -> None:
     """Mutually exclusive alternatives: each row's steps run only when its condition holds and no earlier one did."""
     found = [(seg, head, body, conditions.condition(head, w.b.known) if head else None) for seg, head, body in rows]
     remaining: list[Exit] = list(w.b.exits)
@@ -121,7 +159,7 @@ def alternatives(w: Walk, rows: list[tuple[Segment, str, Segment | None]]) -> No
     judgement = None
     if len(unknown) > 1 and len(unknown) == len(found):
         w.b.exits = remaining
-        outcomes = [(shapes.outcome_key(h or (b.text if b else "row")), (h or "row")[:200]) for _, h, b, _ in found]
+        outcomes = [(shapes.outcome_key(h or (b[0].text if b else "row")), (h or "row")[:200]) for _, h, b, _ in found]
         outcomes = _unique(outcomes) + [("none", "None of these")]
         judgement = w.b.judgement("Which of these applies?", found[0][0], outcomes, base="judge_table")
         remaining = [(judgement, ("judgement", "outcomes", len(outcomes) - 1, "next"))]
@@ -156,12 +194,13 @@ def alternatives(w: Walk, rows: list[tuple[Segment, str, Segment | None]]) -> No
             w.b.exits = [(key, ("judgement", "outcomes", 0, "next"))]
             remaining, last = [(key, ("judgement", "outcomes", 1, "next"))], None
         snapshot = dict(w.b.known.results)
-        if body is not None and body.text:
-            w.body([body])
+        for part in body:
+            if part.text:
+                w.body([part])
         w.b.known.results = snapshot
         ends += w.b.exits
     w.b.exits = ends + remaining
-    w.pending = None
+    w.pending = Pending(last[0], ends, remaining, last[1], known_before=dict(w.b.known.results)) if last else None
     w.understood += 1
 
 
@@ -201,7 +240,7 @@ def ladder(w: Walk, seg: Segment) -> bool:
     rows = []
     for part, m in rungs:
         body = Segment(m.group("body"), part.start + m.start("body"), part.start + m.end("body"))
-        rows.append((part, m.group("cond").strip(), body))
+        rows.append((part, m.group("cond").strip(), [body]))
     if not all(conditions.condition(head, w.b.known) for _, head, _ in rows):
         return False
     alternatives(w, rows)
