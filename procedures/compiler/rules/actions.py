@@ -141,8 +141,8 @@ def _role_name(words: str) -> str:
 
 def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
     """The spec for one clause. `context` is the whole sentence (for systems named elsewhere in it)."""
-    text = _active(text.strip(" .;,"))
-    spec = _recognise(text, known, context)
+    text = _active(known.expand(text.strip(" .;,")))
+    spec = _recognise(text, known, known.expand(context))
     limit = re.search(rf"\bwithin\s+({quantities.NUMBER}\s*(?:business\s+)?(?:min(?:ute)?s?|hours?|days?))", text, re.I)
     if isinstance(spec, Act) and not spec.gather and limit:
         spec.deadline = quantities.duration(limit.group(1))
@@ -192,7 +192,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         r"(?:reply|email|e-mail)\b", lowered
     ):
         return operations.gather(text, whole, known)
-    if "internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered):
+    if re.match(r"(?:add|put|leave|write|post|log|record|note|paste|attach|include|document|make)\b|(?:an? )?internal note\s*[:\"“(]", lowered) and (
+        "internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered)
+    ):
         body = (
             "{{ jira.key }}"
             if "jira key" in lowered and known.has("jira")
@@ -227,7 +229,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if kept:
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": kept.group(1)}, f"Route to {kept.group(1)}")
     explicit = re.search(r"\(?(?:the\s+)?([A-Z][\w&' -]{1,40}?)\s+group\)?", text)
-    if escalation and explicit and not operations.zendesk_group(escalation.group(1)):
+    if escalation and explicit:
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}")
     if escalation and re.match(r"tier\s*\d|level\s*\d|l\d\b", escalation.group(1)):
         group = operations.zendesk_group(escalation.group(1))

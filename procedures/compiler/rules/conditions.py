@@ -184,8 +184,10 @@ def _years(text: str) -> Condition | None:
 def _age(text: str) -> Condition | None:
     dur = quantities.duration(text)
     op = _operator(text)
-    if dur is None or op is None:
+    if dur is None or op is None or re.search(r"\bwait|->|→", text, re.I):
         return None
+    if not re.search(rf"(?:{_GT}|{_LT}|{_GE}|{_LE})\s*{quantities.NUMBER}\s", text, re.I):
+        return None  # the comparison must be on the duration itself ("more than 30 days")
     days = dur.days + (1 if dur.hours else 0)
     lowered = text.lower()
     if re.search(r"bought|purchase", lowered):
@@ -274,6 +276,21 @@ def _status(text: str, known: Known) -> Condition | None:
     return Condition(f'{last}.status == "{value}"', text)
 
 
+def _flag_set(text: str, known: Known) -> Condition | None:
+    """ "the Salesforce risk flag is set" → account.risk_flag == true: a yes/no attribute an earlier read returns."""
+    m = re.match(r"^(?:the\s+)?(?:salesforce\s+)?([\w ]+?)\s+(?:is\s+)?(set|ticked|checked|true|on|not set|unset)\b", text.strip(), re.I)
+    if not m:
+        return None
+    attr = vocabulary.snake(m.group(1))
+    owner = next((s for s in reversed(known.results) if attr in known.returns(s)), None)
+    if owner is None and attr == "risk_flag":
+        owner = "account"
+    if owner is None:
+        return None
+    value = "false" if m.group(2).lower() in ("not set", "unset") else "true"
+    return Condition(f"{owner}.{attr} == {value}", text, (owner,) if owner != "case" else ())
+
+
 def _no_match(text: str, known: Known) -> Condition | None:
     """ "no account matches" / "the match count is zero" → the account lookup matched nothing."""
     no_match = re.search(r"\bno (?:account|record|customer|organi[sz]ation)s? (?:matches|match|is found|found)\b", text, re.I)
@@ -318,7 +335,7 @@ def _unread_clause(text: str, known: Known) -> bool:
 
 def condition(text: str, known: Known) -> Condition | None:
     """CEL for a written condition, or None. Conjunctions join with && / ||."""
-    text = text.strip(" .,:;")
+    text = known.expand(text.strip(" .,:;"))
     parts = re.split(
         r"\s+and\s+(?=(?:the|it|its|their|they|customer|order|amount)\b)|\s+(?:who|which|that)\s+(?=have|has|are|is|were|was)|\s+with\s+(?=plan\b)",
         text,
@@ -341,6 +358,7 @@ def condition(text: str, known: Known) -> Condition | None:
             return found
     return (
         _plan(text, known)
+        or _flag_set(text, known)
         or _no_match(text, known)
         or _not_found(text, known)
         or _equals(text, known)

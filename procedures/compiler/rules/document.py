@@ -27,6 +27,31 @@ _MID_SENTENCE_END = re.compile(
 )
 MAX_LINES = 20_000
 
+# Section headings whose whole section is not procedure.
+SECTION_KINDS = (
+    (r"purpose|scope|objective|goal|overview|background|about|introduction|summary|audience|applies to", "purpose"),
+    (r"definitions?|glossary|terms|terminology", "definition"),
+    (r"examples?|sample|samples|templates?|macros?|canned (?:responses?|replies)", "example"),
+    (r"inputs?|outputs?|fields|required (?:fields|information|data)|what you(?:'ll)? need|prerequisites|data", "io_list"),
+    (r"tone|style|voice|writing guidelines|communication (?:style|guidelines)", "tone"),
+    (r"revision history|change ?log|history|versions?|document control|approvals? of this document", "history"),
+    (r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faq", "note"),
+)
+
+
+def section_kind(heading: str) -> str:
+    """The non-procedural kind a section heading gives its content, or "" for a procedural section."""
+    text = heading.strip().strip("#*: ").lower()
+    text = re.sub(r"^\d+(?:\.\d+)*[.)]?\s*", "", text)
+    if len(text.split()) > 5:
+        return ""
+    for pattern, kind in SECTION_KINDS:
+        if re.fullmatch(rf"(?:the\s+)?(?:{pattern})(?:\b[\w ,&/-]*)?", text):
+            return kind
+    return ""
+
+
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -190,6 +215,13 @@ def blocks(source: str) -> list[Block]:
             i, previous_blank = j, True
             continue
         marker = _MARKER.match(line)
+        if marker and marker.group("marker")[0].isdigit() and not marker.group("indent") and (
+            section_kind(line[marker.end() :]) or (previous_blank and not nxt.strip() and _numbered_title(line[marker.end() :]))
+        ):
+            result.append(Heading(_strip(source, start + marker.end(), end), 2))  # "4. Roles and responsibilities"
+            stack.clear()
+            i, previous_blank = i + 1, True
+            continue
         indent = len(line) - len(line.lstrip(" \t"))
         seg = _strip(source, start + marker.end(), end) if marker else _strip(source, start, end)
         last = stack[-1] if stack else None
@@ -212,6 +244,12 @@ def blocks(source: str) -> list[Block]:
         stack.append(item)
         i, previous_blank = i + 1, False
     return [b.freeze() if isinstance(b, _Open) else b for b in result]
+
+
+def _numbered_title(text: str) -> bool:
+    """ "5. Procedure for Support" alone between blank lines: a numbered section title, not a step."""
+    words = text.split()
+    return 1 <= len(words) <= 6 and words[0][:1].isupper() and not re.search(r"[.!?:;,$]|->|→", text)
 
 
 def _caps_heading(line: str) -> bool:

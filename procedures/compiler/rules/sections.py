@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules import conditions, sentences, shapes
-from procedures.compiler.rules.document import Section, sub
+from procedures.compiler.rules import conditions, shapes
+from procedures.compiler.rules.document import Section, section_kind, sub
 from procedures.compiler.rules.state import Walk
 
 
@@ -27,7 +27,7 @@ def _section(w: Walk, sec: Section) -> None:
     seg = sec.heading.segment
     seg = sub(seg, 0, len(seg.text.rstrip(":")))
     text = re.sub(r"^(?:step\s+)?\d+(?:\.\d+)*[.):]?\s+", "", seg.text, flags=re.I)
-    kind = w.b.section_kind or sentences.section_kind(text)
+    kind = w.b.section_kind or section_kind(text)
     blocks = list(sec.blocks)
     if kind:
         w.b.mark(sec.heading.segment, "heading")

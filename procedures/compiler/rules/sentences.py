@@ -45,17 +45,6 @@ def _inner(segment: Segment, start: int, end: int) -> Segment:
     return Segment(text, offset, offset + len(text))
 
 
-# Section headings whose whole section is not procedure.
-SECTION_KINDS = (
-    (r"purpose|scope|objective|goal|overview|background|about|introduction|summary|audience|applies to", "purpose"),
-    (r"definitions?|glossary|terms|terminology", "definition"),
-    (r"examples?|sample|samples|templates?|macros?|canned (?:responses?|replies)", "example"),
-    (r"inputs?|outputs?|fields|required (?:fields|information|data)|what you(?:'ll)? need|prerequisites|data", "io_list"),
-    (r"tone|style|voice|writing guidelines|communication (?:style|guidelines)", "tone"),
-    (r"revision history|change ?log|history|versions?|document control|approvals? of this document", "history"),
-    (r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faq", "note"),
-)
-
 _LINE_KINDS = (
     (r"^(?:purpose|scope|objective|goal|audience|applies to|owner|page owner|document owner|author|team|department|maintainer|"
      r"reviewed by|approved by|pager rotation|on-?call rotation|contacts?|last (?:updated|reviewed)|effective(?: date)?|version|"
@@ -92,18 +81,6 @@ def _starts_with_verb(text: str) -> bool:
         return False
     follower = (words.group(2) or "").lower()
     return follower in ("", "the", "a", "an", "it", "them", "their", "this", "that", "all", "any", "every", "each", "our", "your", "his", "her", "up", "out", "in", "on", "to", "back")
-
-
-def section_kind(heading: str) -> str:
-    """The non-procedural kind a section heading gives its content, or "" for a procedural section."""
-    text = heading.strip().strip("#*: ").lower()
-    text = re.sub(r"^\d+(?:\.\d+)*[.)]?\s*", "", text)
-    if len(text.split()) > 5:
-        return ""
-    for pattern, kind in SECTION_KINDS:
-        if re.fullmatch(rf"(?:the\s+)?(?:{pattern})(?:\b[\w ,&/-]*)?", text):
-            return kind
-    return ""
 
 
 def kind_of(text: str) -> str:

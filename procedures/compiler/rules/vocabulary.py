@@ -135,11 +135,61 @@ ENDPOINTS = (
 )
 
 
+# Shorthand common in rough notes (case-sensitive when written in capitals).
+ABBREVIATIONS = {
+    "SF": "Salesforce",
+    "ZD": "Zendesk",
+    "acct": "account",
+    "accts": "accounts",
+    "amt": "amount",
+    "mgr": "manager",
+    "cx": "customer",
+    "pri": "priority",
+    "proj": "Jira project",
+    "int. note": "internal note",
+    "w/in": "within",
+    "w/": "with",
+    "bd": "business days",
+    "TL": "team lead",
+    "AM": "account manager",
+    "grp": "group",
+}
+
+
+def abbreviations(source: str) -> dict[str, str]:
+    """The SOP's own abbreviations: lines such as "abbrevs: CB = chargeback, TL = team lead (the lead)"."""
+    found: dict[str, str] = {}
+    for line in re.findall(r"(?im)^\s*(?:abbrevs?|abbreviations|acronyms|key|legend)\s*[:\-–](.+(?:\n(?!\s*\n).+)*)", source):
+        for short, long in re.findall(r"([\w./]+(?: [\w.]+)?)\s*=\s*([^,;=()]+?)\s*(?:\([^)]*\))?\s*(?=,|;|$)", line, re.M):
+            if len(short) <= 12 and long.strip():
+                found[short.strip()] = long.strip()
+    return found
+
+
 @dataclass
 class Known:
     """Results saved so far on the main path: save_as → operation name."""
 
     results: dict[str, str] = field(default_factory=dict)
+    abbreviations: dict[str, str] = field(default_factory=dict)  # the SOP's own "abbrevs: TL = team lead, …"
+
+    _shorthand: tuple | None = field(default=None, repr=False, compare=False)
+
+    def expand(self, text: str) -> str:
+        """Shorthand spelled out for recognition (spans are untouched): "pull acct in SF" → "pull account in Salesforce"."""
+        if self._shorthand is None or self._shorthand[0] is not self.abbreviations:
+            table = {**ABBREVIATIONS, **self.abbreviations}
+            keys = sorted(table, key=len, reverse=True)
+            pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.I)
+            self._shorthand = (self.abbreviations, pattern, table, {k.lower(): k for k in keys})
+        _, pattern, table, lowered = self._shorthand
+
+        def replace(m: re.Match) -> str:
+            key = m.group(0) if m.group(0) in table else lowered.get(m.group(0).lower(), "")
+            exact = key.isupper() or len(key) <= 2
+            return table[key] if key and (m.group(0) == key or not exact) else m.group(0)
+
+        return pattern.sub(replace, text)
 
     def has(self, save_as: str) -> bool:
         return save_as in self.results

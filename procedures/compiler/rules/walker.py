@@ -37,7 +37,7 @@ from procedures.compiler.rules import (
 )
 from procedures.compiler.rules.builder import Builder, Exit
 from procedures.compiler.rules.candidates import Act, Approve, End, Wait
-from procedures.compiler.rules.document import Code, Heading, Item, Section, Segment, Table, sub
+from procedures.compiler.rules.document import Code, Heading, Item, Section, Segment, Table, section_kind, sub
 from procedures.compiler.rules.state import Check, Pending, Schedule
 
 _GUARD = re.compile(r"\bfor [\w ,&-]+ only\b|\bonly (?:if|when|for)\b", re.I)
@@ -131,7 +131,7 @@ class Walker:
     def _lead_in(self, item: Item) -> bool:
         """ "If the customer is on Enterprise:" / "For refunds over $500:" / "Otherwise:" scope the items under them."""
         seg = sub(item.segment, 0, len(item.segment.text) - 1)
-        kind = sentences.section_kind(seg.text)
+        kind = section_kind(seg.text)
         if kind:
             self.b.mark(item.segment, "heading")
             with self.b.section(kind):

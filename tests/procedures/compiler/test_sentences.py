@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from procedures.compiler.rules.document import Segment
-from procedures.compiler.rules.sentences import is_title, kind_of, section_kind, split
+from procedures.compiler.rules.document import Segment, section_kind
+from procedures.compiler.rules.sentences import is_title, kind_of, split
 
 
 def test_abbreviations_and_amounts_do_not_cut_a_sentence():
