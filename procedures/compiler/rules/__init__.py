@@ -86,7 +86,7 @@ def compile_rules(source: str) -> CompileResult:
             "or configure a model for free-form text.",
             [CompileIssue("nothing recognised", code="nothing_recognised")],
         )
-    entries, extra = coverage(found, graph, builder.warnings, builder.marks)
+    entries, extra = coverage(source, found, graph, builder.warnings, builder.marks)
     return CompileResult(
         graph=graph,
         compiler="rules",

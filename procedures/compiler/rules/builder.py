@@ -95,7 +95,8 @@ class Builder:
 
     def warn(self, message: str, segment: Segment | None, code: str = "warning", step_key: str | None = None) -> None:
         span = Span(start=segment.start, end=segment.end) if segment else None
-        self.warnings.append(CompileIssue(message, code, step_key, span, segment.text if segment else ""))
+        excerpt = self.source[segment.start : segment.end] if segment else ""
+        self.warnings.append(CompileIssue(message, code, step_key, span, excerpt))
 
     # -- wiring ---------------------------------------------------------------------------
     def set_target(self, exit_: Exit, target: str) -> None:
@@ -108,7 +109,7 @@ class Builder:
     def add(self, kind: str, base: str, title: str, segment: Segment, **fields) -> str:
         key = self.new_key(base)
         segment = self.sentence_of(segment)
-        step = {"kind": kind, "key": key, "title": title[:300] or kind, "instruction": segment.text}
+        step = {"kind": kind, "key": key, "title": title[:300] or kind, "instruction": self.source[segment.start : segment.end]}
         step["span"] = {"start": segment.start, "end": segment.end}
         step.update({k: v for k, v in fields.items() if v is not None})
         self.steps[key] = step

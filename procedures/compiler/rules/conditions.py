@@ -276,6 +276,22 @@ def _status(text: str, known: Known) -> Condition | None:
     return Condition(f'{last}.status == "{value}"', text)
 
 
+def _field_compare(text: str, known: Known) -> Condition | None:
+    """ "the prior strikes is at least 2" → case.fields.prior_strikes >= 2: a number field the text names."""
+    m = re.match(
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(at least|at most|more than|less than|fewer than|over|under|>=|<=|>|<)\s+(\d+(?:\.\d+)?)$",
+        text.strip(),
+        re.I,
+    )
+    if not m or quantities.duration(text) or quantities.money(text) is not None:
+        return None
+    fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))
+    if "(" in fact or re.match(r"(?:it|this|that|they|there)\b", m.group(1), re.I):
+        return None
+    op = {"at least": ">=", "at most": "<=", "more than": ">", "over": ">", "less than": "<", "fewer than": "<", "under": "<"}
+    return Condition(f"{fact} {op.get(m.group(2).lower(), m.group(2))} {m.group(3)}", text)
+
+
 def _flag_set(text: str, known: Known) -> Condition | None:
     """ "the Salesforce risk flag is set" → account.risk_flag == true: a yes/no attribute an earlier read returns."""
     m = re.match(r"^(?:the\s+)?(?:salesforce\s+)?([\w ]+?)\s+(?:is\s+)?(set|ticked|checked|true|on|not set|unset)\b", text.strip(), re.I)
@@ -358,6 +374,7 @@ def condition(text: str, known: Known) -> Condition | None:
             return found
     return (
         _plan(text, known)
+        or _field_compare(text, known)
         or _flag_set(text, known)
         or _no_match(text, known)
         or _not_found(text, known)

@@ -59,7 +59,7 @@ class _Index:
 
 
 def coverage(
-    blocks: list, graph: Graph, warnings: list[CompileIssue], marks: list[tuple[Segment, str]]
+    source: str, blocks: list, graph: Graph, warnings: list[CompileIssue], marks: list[tuple[Segment, str]]
 ) -> tuple[list[SentenceCoverage], list[CompileIssue]]:
     """One entry per unit, and the warnings to add for units nothing accounted for."""
     entries: list[SentenceCoverage] = []
@@ -68,6 +68,7 @@ def coverage(
     issues = _Index([(w.span.start, w.span.end, w.code) for w in warnings if w.span])
     kinds = _Index([(seg.start, max(seg.end, seg.start + 1), kind) for seg, kind in marks])
     for unit in units(blocks):
+        unit = Segment(source[unit.start : unit.end], unit.start, unit.end)  # the exact text, line breaks included
         span = Span(start=unit.start, end=unit.end)
         kind = next(iter(kinds.overlapping(unit.start, unit.start + 1)), "")
         found = steps.overlapping(unit.start, unit.end)

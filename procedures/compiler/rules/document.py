@@ -21,7 +21,7 @@ _RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_COLUMNS = re.compile(r"\S(?:.*?\S)?(?=\s{2,}|\t|$)")
+_COLUMNS = re.compile(r"\S(?:.*?\S)??(?=\s{2,}|\t|$)")
 _MID_SENTENCE_END = re.compile(
     r"(,|\b(?:and|or|the|a|an|to|of|with|for|in|on|by|if|than|is|are|be|that|who|which))\s*$", re.IGNORECASE
 )

@@ -34,7 +34,9 @@ def split(segment: Segment) -> list[Segment]:
         found.append(_inner(segment, pos, match.start() + len(match.group(0).rstrip())))
         pos = match.end()
     found.append(_inner(segment, pos, len(segment.text)))
-    return [s for s in found if s.text]
+    # A hard-wrapped sentence is read as one line: each line break becomes a space, so offsets stay exact
+    # (the step's instruction and every excerpt are taken from the source, not from this text).
+    return [Segment(s.text.replace("\r", " ").replace("\n", " "), s.start, s.end) for s in found if s.text]
 
 
 def _inner(segment: Segment, start: int, end: int) -> Segment:

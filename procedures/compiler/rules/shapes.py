@@ -196,11 +196,11 @@ def unless(w: Walk, seg: Segment) -> bool:
     return True
 
 
-def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None) -> bool:
+def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, scoped: bool = False) -> bool:
     """A decision; `more` are the item's further sentences, which belong to the branch ("In transit: … . …")."""
     more = more or []
     text = seg.text
-    if more and not _scopes_item(w, text):
+    if more and not (scoped or _scopes_item(w, text)):
         return False
     for pattern in (CONDITIONAL, ARROW, COLON):
         m = pattern.match(text)

@@ -15,7 +15,7 @@ import re
 from procedures.compiler.rules import conditions, quantities, shapes
 from procedures.compiler.rules.builder import Exit
 from procedures.compiler.rules.clauses import VERBS
-from procedures.compiler.rules.document import Segment, Table
+from procedures.compiler.rules.document import Segment, Table, sub
 from procedures.compiler.rules.state import Pending, Walk
 
 _OUTCOME = re.compile(
@@ -90,8 +90,12 @@ def _settings_table(w: Walk, table: Table, header, settings: dict[int, str]) -> 
     alternatives(w, rows)
 
 
+_LABEL = re.compile(r"^[\w -]{1,25}:\s+(?=\S)")
+
+
 def _acts(title: str, cell: str) -> bool:
     """Whether an outcome cell asks for something: an action verb, an approver column, a group to route to."""
+    cell = _LABEL.sub("", cell)
     word = re.match(r"[A-Za-z]+", cell)
     if re.search(r"approv|sign|route|queue|group|escalat", title, re.I):
         return True
@@ -100,6 +104,9 @@ def _acts(title: str, cell: str) -> bool:
 
 def _body(title: str, cell: Segment) -> Segment:
     """The outcome cell as a clause: "Finance director" under "Approver" → an approval by the finance director."""
+    label = _LABEL.match(cell.text)
+    if label:  # "ban: needs approval from …" — the label names the outcome, the rest is what to do
+        cell = sub(cell, label.end(), len(cell.text))
     word = re.match(r"[A-Za-z]+", cell.text)
     if (word and word.group(0).lower() in VERBS) or not cell.text:
         return cell
@@ -140,6 +147,10 @@ def _phrase(header: str, cell: str) -> str:
     """ "Amount" + "$100–500" → "Amount $100–500"; "Plan" + "Enterprise" → "the Plan is Enterprise"."""
     if not header:
         return cell
+    number = re.fullmatch(r"(\d+)(?:\s+or\s+(more|fewer|less|above|below))?", cell.strip())
+    if number:
+        word = {"more": "at least", "above": "at least", "fewer": "at most", "less": "at most", "below": "at most"}
+        return f"the {header} is {word[number.group(2)]} {number.group(1)}" if number.group(2) else f"the {header} is {cell}"
     if quantities.money(cell) is not None or re.search(r"\d|\b(?:over|under|more|less|above|below|at least)\b", cell, re.I):
         return f"{header} {cell}"
     if cell.lower() in ("yes", "y", "true", "✓"):

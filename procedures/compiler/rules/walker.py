@@ -40,6 +40,7 @@ from procedures.compiler.rules.candidates import Act, Approve, End, Wait
 from procedures.compiler.rules.document import Code, Heading, Item, Section, Segment, Table, section_kind, sub
 from procedures.compiler.rules.state import Check, Pending, Schedule
 
+_TERSE_END = re.compile(r"^(?:stop|stop here|done|end|that's it|nothing else|no further action)[.!]?$", re.I)
 _GUARD = re.compile(r"\bfor [\w ,&-]+ only\b|\bonly (?:if|when|for)\b", re.I)
 _JUMP = re.compile(
     r"^(?:then\s+)?(?:go|skip|jump|continue|proceed|move on|return)\s+(?:straight\s+|directly\s+|back\s+)?(?:to|with)\s+"
@@ -113,7 +114,8 @@ class Walker:
             self._children(item)
             return
         cut = next((i for i, s in enumerate(sents[1:], 1) if shapes.OTHERWISE.match(s.text)), len(sents))
-        if item.marked and cut > 1 and shapes.conditional(self, sents[0], more=sents[1:cut]):
+        ends = all(_TERSE_END.match(s.text) for s in sents[1:cut])  # "If …, close the ticket. Stop." — the stop is the branch's
+        if item.marked and cut > 1 and shapes.conditional(self, sents[0], more=sents[1:cut], scoped=ends and bool(shapes.SCOPE.match(sents[0].text))):
             for sentence in sents[cut:]:  # "If …, X. Otherwise Y." — the otherwise is the decision's else
                 self.sentence(sentence)
             self._children(item)
