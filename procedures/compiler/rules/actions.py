@@ -108,7 +108,7 @@ def _approve(text: str) -> Approve | None:
     ):
         roles = [qualified.group(1).capitalize() + "s"]
     named = re.search(
-        r"\b(?:approval|approve|sign-off)\s+(?:from|by)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z -]+?)(?:'s)?(?:\s+and\b|,|$|\.)",
+        r"\b(?:approval|approve|sign-off)\s+(?:from|by)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+and\b|,|$|\.|\s+before\b|\s+then\b)",
         lowered,
     )
     if not roles and named:

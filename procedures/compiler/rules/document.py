@@ -298,7 +298,7 @@ def _place(result: list, stack: list[_Open], block, indent: int | None) -> None:
 
 def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     """A line without a marker that carries on the previous one (a hard wrap), not a new step."""
-    if indent > last.indent + 4 or last.lead_in:
+    if (indent > last.indent + 4 and not re.match(r"[(a-z]", seg.text)) or last.lead_in:
         return False
     if last.marked:
         return not seg.text.endswith(":") or bool(_MID_SENTENCE_END.search(last.segment.text))

@@ -63,6 +63,8 @@ def recipients(text: str, known: Known) -> tuple[list[str], list[str]]:
             roles.append(role)
     for role in re.findall(r"\b(?:the\s+)?(vp of [a-z]+(?: [a-z]+)?|it queue|legal|billing team|dpo)\b", lowered):
         roles.append(role.strip().title())
+    if _ADDRESS.search(text):
+        return to, []  # "let finance know at finance-ops@example.com": the address, not the role's name
     to += [lit(r.lower()) for r in roles]
     return to, roles
 
