@@ -36,7 +36,7 @@ def json_body(body: bytes) -> Any:
         raise _too_deep() from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WebhookRejected(400, "malformed_json", f"The body is not valid JSON: {exc}. Send a JSON object.") from exc
-    return _clean(data)
+    return storable_json(data)
 
 
 def _too_deep() -> WebhookRejected:
@@ -45,7 +45,7 @@ def _too_deep() -> WebhookRejected:
     )
 
 
-def _clean(data: Any) -> Any:
+def storable_json(data: Any) -> Any:
     """A copy of parsed JSON with storable strings (keys too), refusing nesting deeper than MAX_DEPTH.
 
     Iterative, so a hostile body cannot exhaust the interpreter's recursion limit here either.

@@ -13,6 +13,7 @@ import base64
 import itertools
 import re
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 from connectors.config import SANDBOX_CREDENTIALS
@@ -57,6 +58,7 @@ class ZendeskEmulator(Emulator):
 
     def routes(self):
         return [
+            ("GET", r"/agent/tickets/(?P<id>\d+)", self.agent_page),
             ("GET", P + r"/tickets/(?P<id>\d+)\.json", self.get_ticket),
             ("PUT", P + r"/tickets/(?P<id>\d+)\.json", self.update_ticket),
             ("GET", P + r"/tickets/(?P<id>\d+)/comments\.json", self.get_comments),
@@ -72,6 +74,8 @@ class ZendeskEmulator(Emulator):
         ]
 
     def authorized(self, request: Request) -> bool:
+        if request.path.startswith("/agent/"):
+            return True  # the human-facing ticket page links point to (connectors/zendesk/links.py)
         creds = SANDBOX_CREDENTIALS["zendesk"]
         expected = base64.b64encode(f"{creds['email']}/token:{creds['token']}".encode()).decode()
         return request.headers.get("Authorization", "") == f"Basic {expected}"
@@ -145,6 +149,21 @@ class ZendeskEmulator(Emulator):
         return comment
 
     # --- tickets ------------------------------------------------------------------------
+    def agent_page(self, request: Request) -> Response:
+        ticket = self.tickets.get(int(request.params["id"]))
+        if ticket is None:
+            return Response(404, "Ticket not found", {"Content-Type": "text/plain"})
+        comments = "".join(
+            f"<li>{'public' if c.get('public') else 'internal note'}: {escape(c.get('body') or '')}</li>"
+            for c in self.comments[ticket["id"]]
+        )
+        page = (
+            f"<!doctype html><title>Ticket #{ticket['id']}</title><h1>#{ticket['id']}: {escape(ticket['subject'])}</h1>"
+            f"<p>{escape(ticket['status'])} · {escape(ticket.get('priority') or 'no priority')} · tags "
+            f"{escape(' '.join(ticket['tags']))}</p><ol>{comments}</ol>"
+        )
+        return Response(200, page, {"Content-Type": "text/html; charset=utf-8"})
+
     def get_ticket(self, request: Request) -> Response:
         ticket = self.tickets.get(int(request.params["id"]))
         return Response(200, {"ticket": self._ticket(ticket)}) if ticket else self._not_found()

@@ -147,3 +147,25 @@ def test_generic_parse_is_the_one_the_retry_uses_for_api_events():
     from cases.webhooks.sources import parser_for
 
     assert parser_for("api") is generic.parse
+
+
+def test_the_health_endpoint_counts_failed_and_stuck_events(bug_procedure):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.api.conftest import bearer
+    from tests.factories import UserFactory
+
+    InboundEvent.objects.create(source="api", body="{}", status="failed", error="boom")
+    stuck = InboundEvent.objects.create(source="zendesk", body="{}", status="received")
+    InboundEvent.objects.filter(id=stuck.id).update(received_at=timezone.now() - dt.timedelta(minutes=10))
+    InboundEvent.objects.create(source="zendesk", body="{}", status="processed")
+    from sopdesk.models import Scope
+    from sopdesk.tokens import token_issue
+
+    admin = UserFactory(username="ada-health", is_staff=True, is_superuser=True)
+    _, raw = token_issue(name="health", scopes=list(Scope.values), created_by=admin)
+    health = bearer(raw).get("/api/v1/events/health/").json()
+    assert (health["failed"], health["stuck"]) == (1, 1)
+    assert health["by_status"]["processed"] == 1 and health["by_status"]["failed"] == 1

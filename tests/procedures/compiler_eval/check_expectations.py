@@ -61,7 +61,9 @@ def _param_problems(label: str, item: dict, params_by_op: dict[str, dict[str, tu
     for name, value in item["params"].items():
         if name not in known:
             problems.append(f"{label}: {item['operation']} has no parameter {name!r}")
-        elif known[name] and str(value).lower() not in {c.lower() for c in known[name]}:
+        elif known[name] and any(
+            str(v).lower() not in {c.lower() for c in known[name]} for v in (value if isinstance(value, list) else [value])
+        ):
             problems.append(f"{label}: {name}={value!r} is not one of {', '.join(known[name])}")
     return problems
 
@@ -70,8 +72,8 @@ def _quote_problems(label: str, quote: object, source: str, *, bounded: bool) ->
     if not isinstance(quote, str) or not quote.strip():
         return [f"{label}: quote missing or not a string"]
     problems = []
-    if bounded and not 10 <= len(quote) <= 80:
-        problems.append(f"{label}: quote is {len(quote)} characters (10-80): {quote!r}")
+    if bounded and not 8 <= len(quote) <= 100:
+        problems.append(f"{label}: quote is {len(quote)} characters (8-100): {quote!r}")
     if _normalise(quote) not in source:
         problems.append(f"{label}: not a verbatim quote of the SOP: {quote!r}")
     return problems
