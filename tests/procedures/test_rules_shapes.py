@@ -41,9 +41,8 @@ def test_every_evaluation_sop_compiles_and_each_step_quotes_its_exact_source_spa
 def test_numbered_steps_run_in_order():
     result = _compile("1. Reply to the customer that we are on it.\n2. Tag the ticket triaged.\n3. Close the ticket.\n")
     trace = walk(result.graph, {"ticket_id": "1"})
-    assert trace.ops() == ["zendesk.reply", "zendesk.add_tags", "zendesk.update_ticket"]
+    assert trace.ops() == ["zendesk.reply", "zendesk.add_tags"]
     assert trace.calls("zendesk.add_tags")[0]["tags"] == ["triaged"]
-    assert trace.calls("zendesk.update_ticket") == [{"ticket_id": "1", "status": "solved"}]  # the Zendesk ticket too
     assert trace.outcome == "closed"
 
 
@@ -97,9 +96,7 @@ def test_business_durations_and_waits_for_a_reply_with_a_timeout():
     result = _compile(source)
     [wait] = _steps(result, WaitStep)
     assert (wait.delay.days, wait.delay.business, wait.for_event) == (3, True, "customer.replied")
-    solve = result.graph.step(wait.next)
-    assert solve.operation == "zendesk.update_ticket" and solve.params["status"] == "solved"
-    assert isinstance(result.graph.step(solve.next), EndStep)
+    assert isinstance(result.graph.step(wait.next), EndStep)
 
 
 def test_schedule_at_7_14_and_30_days_chains_waits_anchored_to_the_first_action():
@@ -183,7 +180,7 @@ def test_requests_for_a_named_system_branch_with_otherwise():
 def test_sentences_after_the_procedure_has_ended_are_dropped_with_a_warning_quoting_them():
     source = "1. Reply to the customer that we are on it.\n2. Close the ticket.\n3. Tag the ticket reviewed.\n"
     result = _compile(source)
-    assert [s.operation for s in _steps(result, ActStep)] == ["zendesk.reply", "zendesk.update_ticket"]
+    assert [s.operation for s in _steps(result, ActStep)] == ["zendesk.reply"]
     [warning] = [w for w in result.warnings if w.code == "unreachable"]
     assert warning.excerpt == "Tag the ticket reviewed."
 
@@ -199,8 +196,7 @@ def test_indented_answers_under_a_wait_for_a_reply_become_a_judgement_with_the_t
     [wait] = _steps(result, WaitStep)
     answer = result.graph.step(wait.on_event)
     assert [o.key for o in answer.judgement.outcomes] == ["yes", "no_no_answer"]
-    silent = walk(result.graph, {"ticket_id": "1"})
-    assert silent.ops()[-1] == "zendesk.update_ticket" and silent.outcome == "closed"
+    assert result.graph.step(wait.next).outcome == "closed"
     said_yes = walk(result.graph, {"ticket_id": "1"}, events={"customer.replied": [1]}, answers={answer.key: "yes"})
     assert said_yes.calls("zendesk.add_tags")[0]["tags"] == ["rma-paid"]
 

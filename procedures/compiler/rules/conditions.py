@@ -232,6 +232,8 @@ def _equals(text: str, known: Known) -> Condition | None:
         return None
     if re.match(r"(?:a|an|the|any|some|set|on|in|at|from|not|still|being|already)\b", value, re.I) or len(value.split()) > 3:
         return None
+    if re.match(r"[a-z]+ed\b", value, re.I) and len(value.split()) > 1:
+        return None  # "flagged for fraud" is a state the text describes, not a field value
     fact = vocabulary.fact(phrase, known)
     if fact is None:
         words = vocabulary.normalise(phrase)

@@ -42,7 +42,7 @@ def tags(text: str) -> list[str]:
 
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _REQUESTER = re.compile(
-    r"(?<!of )(?<!their )(?<!his )(?<!her )\b(?:customer|requester|claimant|reporter|them|employee|contact|user|him|her|caller)\b(?!'s|’s)",
+    r"(?<!of )(?<!their )(?<!his )(?<!her )\b(?:customer|requester|claimant|reporter|them|employee|user|him|her|caller)\b(?!'s|’s)",
 )
 
 
@@ -242,7 +242,7 @@ def ticket_update(text: str) -> Act | None:
     return Act("zendesk.update_ticket", params, text[:120])
 
 
-def reply(text: str) -> Act:
+def reply(text: str, known: Known | None = None) -> Act | None:
     offering = re.match(r"reply offering\s+(.+)$", text, re.I)
     if offering:
         return Act(
@@ -261,6 +261,11 @@ def reply(text: str) -> Act:
         )
     else:
         body = quoted_or_after(text, "saying|that|asking|with") or text[0].upper() + text[1:] + "."
+    with_fact = re.search(r"\bwith (?:the |their |its )?([\w ]+?)$", text.strip(" ."), re.I)
+    if with_fact and re.search(r"\b(?:outcome|result|decision|answer|reason|explanation|details|update)\b", with_fact.group(1), re.I):
+        return None  # what the outcome is, only a person knows
+    if with_fact and (fact := vocabulary.fact(with_fact.group(1), known or vocabulary.Known())):
+        body = f"{with_fact.group(1).strip().capitalize()}: {{{{ {fact} }}}}"
     params = {"ticket_id": TICKET, "body": body}
     if re.search(r"\b(?:private|internal)\b", text, re.I):
         params["public"] = "{{ false }}"

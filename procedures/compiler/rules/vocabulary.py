@@ -129,9 +129,7 @@ ENDPOINTS = (
     (r"device registry|\bregistry\b", "device-registry"),
     (r"\bprocessor\b", "payment-processor"),
     (r"price list", "price-list"),
-    (r"webhook", "webhook"),
     (r"\bbilling (?:system|platform|tool)\b|\bthrough (?:the )?billing\b", "billing"),
-    (r"warehouse", "warehouse"),
 )
 
 
@@ -255,6 +253,9 @@ def endpoint_for(text: str) -> str | None:
     named = re.search(r"[\"“']([\w-]+)[\"”']\s+endpoint|\bendpoint\s+[\"“']([\w-]+)[\"”']", text, re.IGNORECASE)
     if named:
         return (named.group(1) or named.group(2)).lower()
+    hook = re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+webhook\b", text, re.IGNORECASE)
+    if hook and hook.group(1).lower() not in ("the", "a", "an", "our", "paging"):
+        return hook.group(1).lower()
     for name in configured_endpoints():
         if re.search(rf"\b{re.escape(name).replace('[-_]', ' ')}\b|\b{re.escape(name.replace('-', ' '))}\b", text, re.I):
             return name

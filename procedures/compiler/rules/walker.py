@@ -250,7 +250,7 @@ class Walker:
             return
         self.understood += 1
         if isinstance(spec, End):
-            if spec.case_status in ("closed", "resolved") and re.search(r"\bticket\b|\bsolved?\b", clause.text, re.I):
+            if spec.case_status in ("closed", "resolved") and re.search(r"\bsolved?\b", clause.text, re.I):
                 # the SOP closes the Zendesk ticket itself, not only sopdesk's case
                 solve = Act("zendesk.update_ticket", {"ticket_id": actions.TICKET, "status": "solved"}, "Solve the ticket")
                 self.b.act(solve, clause)

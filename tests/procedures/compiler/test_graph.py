@@ -119,6 +119,7 @@ def test_a_wait_for_a_reply_continues_on_the_reply_and_closes_on_the_timeout():
     silent = walk(result.graph, CASE)
     assert replied.ops()[-1] == "zendesk.add_tags"
     assert silent.outcome == "resolved" and "zendesk.add_tags" not in silent.ops()
+    assert silent.calls("zendesk.update_ticket") == [{"ticket_id": "1", "status": "solved"}]  # Zendesk's ticket too
 
 
 def test_an_if_section_header_scopes_its_steps():
