@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cel
 import pytest
 
 from procedures.compiler import compile_source
@@ -74,12 +73,13 @@ def test_for_plan_customers_gathers_the_account_first():
     assert 'account.plan == "Enterprise"' in _conditions(result)
 
 
-def test_unless_negates_the_condition():
+def test_unless_exempts_the_named_case():
     result = _compile("1. Tag the ticket fee-charged unless the customer is Enterprise.\n")
-    [when] = _conditions(result)
-    facts = {"case": {}, "account": {"plan": "Enterprise"}}
-    assert cel.evaluate(when, facts) is False
-    assert cel.evaluate(when, {**facts, "account": {"plan": "Pro"}}) is True
+    case = {"ticket_id": "1", "requester_email": "a@b.c", "organization": "B"}
+    exempt = walk(result.graph, case, results={"account": {"plan": "Enterprise"}})
+    charged = walk(result.graph, case, results={"account": {"plan": "Pro"}})
+    assert "zendesk.add_tags" not in exempt.ops()
+    assert charged.calls("zendesk.add_tags")[0]["tags"] == ["fee-charged"]
 
 
 def test_tagged_customers_become_a_tag_membership_condition():

@@ -91,11 +91,15 @@ def _approve(text: str) -> Approve | None:
         return None
     if re.match(r"(?:reply|respond|tell|e-?mail|notify|confirm|send|let|inform)\b", lowered):
         return None
+    lowered = re.sub(r"\b(?:instead of|rather than|on top of|in addition to)\b.*$", "", lowered)  # not the approver
     roles = []
     for part in re.split(r"\band\b|,", lowered):
         role = vocabulary.role_for(part)
         if role and role not in roles:
             roles.append(role)
+    specific = re.search(r"\bapproval (?:from|by) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then)\b|,|$|\.)", lowered)
+    if specific and len(roles) == 1 and len(specific.group(1)) > len(roles[0].rstrip("s")) + 2:
+        roles = [_role_name(specific.group(1))]  # "the Head of Finance", not "Finance"
     evidence = []
     photo = re.search(r"(?:at least\s+)?(\w+)\s+photos?(?:\s+of\s+(?:the\s+)?([a-z ]+?))?(?=\s+and\b|$|,)", lowered)
     if photo:

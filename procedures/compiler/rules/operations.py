@@ -250,6 +250,8 @@ def reply(text: str, known: Known | None = None) -> Act | None:
             {"ticket_id": TICKET, "body": f"We would like to offer you {offering.group(1).strip(' .')}."},
             "Make the offer",
         )
+    if re.match(r"ask\s+(?!(?:the\s+)?(?:customer|claimant|requester|reporter|them|him|her|user|patient|member|guardian|employee)\b|for\b)", text, re.I):
+        return None  # "Ask IT to wipe the device": someone else, not a reply to the requester
     ask = re.match(
         r"ask\s+(?:the\s+)?(?:customer|claimant|requester|reporter|them|user)\s+(?:to|for)\s+(.+)$", text, re.I
     )

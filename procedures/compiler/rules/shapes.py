@@ -191,8 +191,17 @@ def unless(w: Walk, seg: Segment) -> bool:
     found = conditions.condition(m.group(2), w.b.known)
     if found is None:
         return False
-    negated = conditions.Condition(f"!({found.cel})", f"not {m.group(2)}", found.needs)
-    conditional_text(w, seg, m.group(2), [sub(seg, 0, m.end(1))], condition=negated)
+    for need in found.needs:
+        w.ensure(need, seg)
+    w.pending = None
+    key = w.b.decide(found.cel, m.group(2).strip(), seg)  # X unless Y: when Y, nothing; otherwise X
+    exempt = w.b.exits
+    w.b.exits = [(key, ("otherwise",))]
+    before = dict(w.b.known.results)
+    w.body([sub(seg, 0, m.end(1))])
+    w.b.known.results = before
+    w.b.exits = exempt + w.b.exits
+    w.understood += 1
     return True
 
 
