@@ -28,7 +28,8 @@ def criteria(w: Walk, item: Item) -> bool:
     lead = item.segment
     text = lead.text.rstrip(":").rstrip()
     m = CRITERIA.match(text)
-    children = [c for c in item.children if isinstance(c, Item)]
+    children = [c for c in item.children if isinstance(c, Item) and c.marked]
+    rest = [c for c in item.children if not (isinstance(c, Item) and c.marked)]
     if not m or not children:
         return False
     quantifier = m.group("q").lower()
@@ -69,4 +70,6 @@ def criteria(w: Walk, item: Item) -> bool:
     w.b.exits = then_exits + else_exits
     w.pending = Pending(key, then_exits, else_exits, "", judgement=not all(found), known_before=before)
     w.understood += 1
+    for block in rest:  # "If it passes, go to step 6." under the list
+        w.item(block)
     return True

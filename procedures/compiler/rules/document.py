@@ -155,6 +155,7 @@ class _Open:
     marked: bool
     number: str
     lead_in: bool = False
+    column: int = 0  # where the item's text starts on its first line (a hanging indent continues it)
     children: list = field(default_factory=list)
 
     def freeze(self) -> Item:
@@ -230,7 +231,7 @@ def blocks(source: str) -> list[Block]:
             i, previous_blank = i + 1, False
             continue
         number = marker.group("marker").strip("().") if marker else ""
-        item = _Open(seg, indent, bool(marker), number)
+        item = _Open(seg, indent, bool(marker), number, column=marker.end() if marker else indent)
         # A lead-in line ("If the customer is on Enterprise:") owns the unindented items after it.
         while stack and stack[-1].indent >= indent and not (
             stack[-1].lead_in and stack[-1].indent == indent and marker and not stack[-1].marked
@@ -301,6 +302,8 @@ def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     if (indent > last.indent + 4 and not re.match(r"[(a-z]", seg.text)) or last.lead_in:
         return False
     if last.marked:
+        if 0 < indent < last.column and re.search(r"[.!?]$", last.segment.text):
+            return False  # under the parent's text, not the bullet's: a new line of the parent
         return not seg.text.endswith(":") or bool(_MID_SENTENCE_END.search(last.segment.text))
     if re.search(r"->|→|=>", seg.text):
         return False

@@ -110,6 +110,33 @@ def _loop(w: Walk, seg: Segment) -> bool:
     return True
 
 
+NO_REPLY = re.compile(
+    r"^if\s+(?:none|nothing|no (?:reply|answer|response)(?: \w+)?|there is (?:still )?no (?:reply|answer|response)"
+    r"|(?:they|the \w+|he|she) (?:do(?:es)?n't|do(?:es)? not|has not|hasn't|have not|haven't|never|did not|didn't)"
+    r" (?:reply|replies|replied|answer|answered|respond|responded|come back|book))\b[^,]*,\s*(.+)$",
+    re.I,
+)
+
+
+def no_reply(w: Walk, seg: Segment, more: list[Segment] | None = None) -> bool:
+    """ "… and wait 7 days for a reply. If none comes, close it as solved.": the wait's timeout takes that path,
+    a reply continues."""
+    m = NO_REPLY.match(seg.text.strip())
+    waits = [e for e in w.b.exits if w.b.steps[e[0]]["kind"] == "wait" and w.b.steps[e[0]].get("for_event")]
+    timeouts = [e for e in waits if e[1] == ("next",)]
+    if not m or len(timeouts) != 1:
+        return False
+    replied = [e for e in w.b.exits if e not in timeouts]
+    w.pending = None
+    w.b.exits = timeouts
+    w.body([sub(seg, m.start(1), len(seg.text))])
+    for sentence in more or []:
+        w.sentence(sentence)
+    w.b.exits = replied + w.b.exits
+    w.understood += 1
+    return True
+
+
 def awaited(w: Walk, seg: Segment) -> bool:
     """ "If they accept within 7 days, apply the discount" → wait for the reply, a person reads it, then act."""
     m = WITHIN.match(seg.text.strip())

@@ -120,8 +120,19 @@ class Walker:
                 self.sentence(sentence)
             self._children(item)
             return
-        for sentence in sents:
-            self.sentence(sentence)
+        i = 0
+        while i < len(sents):  # "If none comes, close it as solved. Stop here." — the stop ends that branch only
+            then = sents[i + 1] if i + 1 < len(sents) else None
+            if (
+                then is not None
+                and _TERSE_END.match(then.text)
+                and shapes.SCOPE.match(sents[i].text)
+                and (timing.no_reply(self, sents[i], more=[then]) or shapes.conditional(self, sents[i], more=[then], scoped=True))
+            ):
+                i += 2
+                continue
+            self.sentence(sents[i])
+            i += 1
         self._children(item)
 
     def _classified(self, seg: Segment) -> bool:
@@ -173,6 +184,7 @@ class Walker:
             amendments.deadline,
             shapes.check_failed,
             shapes.check,
+            timing.no_reply,
             timing.timed,
             timing.awaited,
             timing.event_handler,
