@@ -116,6 +116,13 @@ VERBS = frozenset(
         "accept",
         "decline",
         "deny",
+        "receive",
+        "quarantine",
+        "go",
+        "skip",
+        "continue",
+        "proceed",
+        "jump",
     ]
 )
 

@@ -96,10 +96,10 @@ _LABEL = re.compile(r"^[\w -]{1,25}:\s+(?=\S)")
 def _acts(title: str, cell: str) -> bool:
     """Whether an outcome cell asks for something: an action verb, an approver column, a group to route to."""
     cell = _LABEL.sub("", cell)
-    word = re.match(r"[A-Za-z]+", cell)
     if re.search(r"approv|sign|route|queue|group|escalat", title, re.I):
         return True
-    return bool(word and word.group(0).lower() in VERBS) or bool(re.search(r"\bapprov|\bsign[- ]off", cell, re.I))
+    words = [re.match(r"[A-Za-z]+", part) for part in re.split(r"[;,]\s*", cell)]
+    return any(w and w.group(0).lower() in VERBS for w in words) or bool(re.search(r"\bapprov|\bsign[- ]off", cell, re.I))
 
 
 def _body(title: str, cell: Segment) -> Segment:
