@@ -24,8 +24,30 @@ WHEN_EVENT = re.compile(r"^(?:when|once|as soon as|after)\s+(.+?),(?!\d{3})\s*(.
 _NEGATIVE = re.compile(r"\b(?:not|no|still|cannot|can't|hasn't|haven't|isn't)\b", re.I)
 
 
+def _bound_wait(w: Walk, seg: Segment) -> bool:
+    """ "Wait for the Jira issue to be done. If it is not done within 20 days, chase it.": the open wait gets the
+    delay, its timeout takes the chase, and the event stays watched for a later "Once the issue is done, …"."""
+    m = NOT_WITHIN.match(seg.text)
+    if not m or len(w.b.exits) != 1 or w.b.exits[0][1] != ("on_event",):
+        return False
+    wait = w.b.steps[w.b.exits[0][0]]
+    delay = quantities.duration(seg.text)
+    comma = seg.text.find(",", m.end())
+    if wait["kind"] != "wait" or wait.get("delay") or delay is None or comma < 0:
+        return False
+    wait["delay"] = delay.model_dump(exclude_defaults=True)
+    w.b.watching.setdefault(wait["for_event"], []).append(wait["key"])
+    w.b.exits = [(wait["key"], ("next",))]
+    w.pending = None
+    w.body([sub(seg, comma + 1, len(seg.text))])
+    w.understood += 1
+    return True
+
+
 def timed(w: Walk, seg: Segment) -> bool:
     """Waits stated as times: "7 days after filing", "At 14 days", "again at 14 and 30 days", "if not … within"."""
+    if _bound_wait(w, seg):
+        return True
     text = seg.text
     durs = quantities.durations(text)
     if not durs or DURATION_CONDITION.search(text) or (LOOP.search(text) and not re.search(r"\bagain\b", text, re.I)):
