@@ -316,6 +316,8 @@ CONNECTORS = {
         ),
     },
 }
+# Zendesk groups the compiler may route to ("escalate to Tier 2" → the ticket's group); default: the sandbox's groups.
+ZENDESK_GROUPS = env_list("SOPDESK_ZENDESK_GROUPS", ["Support", "Tier 2", "Claims"])
 WEBHOOK_SECRETS = {
     "zendesk": env_str("ZENDESK_WEBHOOK_SECRET"),
     "jira": env_str("JIRA_WEBHOOK_SECRET"),

@@ -20,6 +20,14 @@ from connectors.config import SANDBOX_CREDENTIALS
 from connectors.sandbox import seed
 from connectors.sandbox.server import Emulator, Request, Response
 
+# The issue types every project of the emulator has: Jira's standard Software and Service Management types.
+STANDARD_ISSUE_TYPES = ("Bug", "Task", "Story", "Epic", "Incident", "Problem", "Service Request", "Change")
+ISSUE_TYPES = seed.JIRA_ISSUE_TYPES + [
+    {"id": str(10103 + n), "name": name}
+    for n, name in enumerate(t for t in STANDARD_ISSUE_TYPES if t not in {s["name"] for s in seed.JIRA_ISSUE_TYPES})
+]
+PRIORITIES = tuple(seed.JIRA_PRIORITIES)
+
 A = r"/rest/api/(?P<api>[23])"
 ISSUE = A + r"/issue/(?P<key>[\w-]+)"
 JQL_CLAUSE = re.compile(r'\s*(\w+)\s*(=|!=|\bin\b)\s*("[^"]*"|\([^)]*\)|[\w-]+)\s*', re.IGNORECASE)
@@ -175,7 +183,7 @@ class JiraEmulator(Emulator):
         )
         if project is None:
             return self.error_response(404, f"No project could be found with key '{request.params['project']}'.")
-        return Response(200, {**project, "issueTypes": seed.JIRA_ISSUE_TYPES})
+        return Response(200, {**project, "issueTypes": ISSUE_TYPES})
 
     def link_types(self, request: Request) -> Response:
         return Response(200, {"issueLinkTypes": seed.JIRA_LINK_TYPES})
@@ -192,12 +200,12 @@ class JiraEmulator(Emulator):
         if not (fields.get("summary") or "").strip():
             errors["summary"] = "You must specify a summary of the issue."
         issue_type = (fields.get("issuetype") or {}).get("name") or next(
-            (t["name"] for t in seed.JIRA_ISSUE_TYPES if t["id"] == (fields.get("issuetype") or {}).get("id")), None
+            (t["name"] for t in ISSUE_TYPES if t["id"] == (fields.get("issuetype") or {}).get("id")), None
         )
-        if issue_type not in {t["name"] for t in seed.JIRA_ISSUE_TYPES}:
+        if issue_type not in {t["name"] for t in ISSUE_TYPES}:
             errors["issuetype"] = "Specify a valid issue type"
         priority = (fields.get("priority") or {}).get("name", "Medium")
-        if priority not in seed.JIRA_PRIORITIES:
+        if priority not in PRIORITIES:
             errors["priority"] = f"Priority name '{priority}' is not valid"
         labels = fields.get("labels") or []
         if any(not isinstance(label, str) or " " in label for label in labels):

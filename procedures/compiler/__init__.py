@@ -13,10 +13,9 @@ from procedures.compiler.base import (
     CompileResult,
     SentenceCoverage,
     check_source,
-    compile_source,
     coverage_summary,
-    default_compiler,
 )
+from procedures.compiler.dispatch import compile_source, default_compiler
 
 __all__ = [
     "MAX_SOURCE_BYTES",

@@ -1,4 +1,8 @@
-"""The interface both compilers share, and the dispatcher in front of them."""
+"""The types both compilers share (results, issues, coverage) and the source checks; no compiler logic.
+
+The dispatcher in front of the compilers is `procedures.compiler.dispatch`, so that
+the compilers can import these types without importing each other.
+"""
 
 from __future__ import annotations
 
@@ -94,13 +98,6 @@ class CompileError(Exception):
         self.usage = usage or {}
 
 
-def default_compiler() -> CompilerName:
-    """The model compiler when a key is configured, else the rules compiler."""
-    from django.conf import settings
-
-    return "llm" if settings.OPENAI_API_KEY else "rules"
-
-
 MAX_SOURCE_BYTES = 200_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
@@ -131,39 +128,3 @@ def check_source(source: str | bytes) -> str:
             [CompileIssue(f"{controls} control characters", code="source_not_text")],
         )
     return source
-
-
-def compile_source(source: str, *, compiler: CompilerName | None = None) -> CompileResult:
-    """Compile SOP text with the named compiler (default: `default_compiler()`), validated.
-
-    Raises CompileError for empty, oversized or binary input, and for any graph
-    that does not pass `procedures.compiler.validate`.
-
-    Text in which the rules compiler recognises no step at all (or that is not
-    English) is an error, not a one-step "hand it to a person" graph: an ops
-    manager trying an SOP learns at once that it was not understood and what to
-    do about it, instead of publishing a procedure that quietly sends every case
-    to the inbox. Single sentences the rules do not understand, inside an SOP
-    that otherwise compiles, become judgement steps with a warning instead.
-    """
-    from procedures.compiler.validate import validate_graph
-
-    source = check_source(source)
-    name = compiler or default_compiler()
-    if name == "rules":
-        from procedures.compiler.rules import compile_rules
-
-        result = compile_rules(source)
-    elif name == "llm":
-        from procedures.compiler.llm import compile_with_model
-
-        result = compile_with_model(source)
-    else:
-        raise CompileError(f"Unknown compiler {name!r}: use 'rules' or 'llm'.")
-    errors = validate_graph(result.graph, source=source)
-    if errors:
-        listing = "; ".join(e.message for e in errors)
-        raise CompileError(
-            f"The compiled graph has {len(errors)} problem(s): {listing}", errors=errors, usage=result.usage
-        )
-    return result

@@ -13,6 +13,9 @@ span, so the editor can highlight the sentence it came from. The checks:
 - every operation exists in the connector registry and its parameters are
   valid (`registry.check_params`).
 
+`graph_warnings(graph)` adds what is not unsafe but wrong: a branch that can
+never be taken because an earlier branch of the same decide covers it.
+
 Visible facts: "available on every path". A root name is visible at step S if
 it is `case`, `event`, or the `save_as` of a gather/act step that runs on
 *every* path from `start` to S (the classic available-definitions data-flow
@@ -25,12 +28,14 @@ also read the step's own `save_as` (they run after its operation).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 import cel
 
 from connectors import registry
 from procedures.compiler.base import CompileIssue
+from procedures.compiler.intervals import shadowed
 from procedures.steps import ActStep, ApproveStep, DecideStep, GatherStep, Graph, Step, WaitStep, successors
 
 # The case facts the engine provides (see procedures.compiler.rules for the naming convention).
@@ -81,7 +86,7 @@ def validate_graph(graph: Graph, *, source: str | None = None) -> list[CompileIs
     """Every problem that makes the graph unsafe to run, each naming its step and source span."""
     report = _Report(graph, source)
     keys = [s.key for s in graph.steps]
-    for key in sorted({k for k in keys if keys.count(k) > 1}):
+    for key in sorted(k for k, n in Counter(keys).items() if n > 1):
         report.add(graph.step(key), "duplicate_key", f"step key {key!r} is used more than once")
     by_key = {s.key: s for s in graph.steps}
     if graph.start not in by_key:
@@ -92,6 +97,27 @@ def validate_graph(graph: Graph, *, source: str | None = None) -> list[CompileIs
     _check_loops(graph, by_key, report)
     _check_operations(graph, report)
     _check_expressions(graph, by_key, report)
+    return report.errors
+
+
+def graph_warnings(graph: Graph, *, source: str | None = None) -> list[CompileIssue]:
+    """Problems that do not make a graph unsafe but make it not do what the SOP says: branches never taken.
+
+    A decide step takes its first true branch, so a branch whose condition lies
+    inside an earlier branch's range (a ladder rung after a wider one, "> 500"
+    after ">= 100") or repeats an earlier condition can never be taken.
+    """
+    report = _Report(graph, source)
+    for step in graph.steps:
+        if isinstance(step, DecideStep) and len(step.branches) > 1:
+            for i in shadowed([b.when for b in step.branches]):
+                branch = step.branches[i]
+                report.add(
+                    step,
+                    "branch_never_taken",
+                    f"the branch {branch.label or branch.when!r} ({branch.when}) can never be taken: an earlier "
+                    "branch covers every case it does; put the most specific condition first",
+                )
     return report.errors
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cel
 import pytest
 
 from procedures.compiler import compile_source
@@ -53,7 +52,7 @@ def test_bullets_with_if_then_otherwise_branch_on_a_money_threshold():
     )
     result = _compile(source)
     assert "case.amount > 5000.0" in _conditions(result)
-    case = {"ticket_id": "1", "subject": "Refund", "requester_email": "c@x.com"}
+    case = {"ticket_id": "1", "subject": "Refund", "url": "https://t/1", "requester_email": "c@x.com"}
     big = walk(result.graph, {**case, "amount": 7500.0})
     small = walk(result.graph, {**case, "amount": 20.0})
     assert big.ops() == ["email.send"]
@@ -64,7 +63,7 @@ def test_a_bare_number_compared_with_the_amount_is_a_money_threshold():
     result = _compile("1. If the amount is over 500, hand the case to Finance.\n2. Otherwise close the ticket.\n")
     assert _conditions(result) == ["case.amount > 500.0"]
     assert walk(result.graph, {"amount": 800.0}).outcome == "handed_off"
-    assert walk(result.graph, {"amount": 80.0}).outcome == "closed"
+    assert walk(result.graph, {"amount": 80.0, "ticket_id": "1"}).outcome == "closed"
 
 
 def test_for_plan_customers_gathers_the_account_first():
@@ -74,12 +73,13 @@ def test_for_plan_customers_gathers_the_account_first():
     assert 'account.plan == "Enterprise"' in _conditions(result)
 
 
-def test_unless_negates_the_condition():
+def test_unless_exempts_the_named_case():
     result = _compile("1. Tag the ticket fee-charged unless the customer is Enterprise.\n")
-    [when] = _conditions(result)
-    facts = {"case": {}, "account": {"plan": "Enterprise"}}
-    assert cel.evaluate(when, facts) is False
-    assert cel.evaluate(when, {**facts, "account": {"plan": "Pro"}}) is True
+    case = {"ticket_id": "1", "requester_email": "a@b.c", "organization": "B"}
+    exempt = walk(result.graph, case, results={"account": {"plan": "Enterprise"}})
+    charged = walk(result.graph, case, results={"account": {"plan": "Pro"}})
+    assert "zendesk.add_tags" not in exempt.ops()
+    assert charged.calls("zendesk.add_tags")[0]["tags"] == ["fee-charged"]
 
 
 def test_tagged_customers_become_a_tag_membership_condition():
@@ -102,7 +102,7 @@ def test_business_durations_and_waits_for_a_reply_with_a_timeout():
 def test_schedule_at_7_14_and_30_days_chains_waits_anchored_to_the_first_action():
     source = (
         "Email the employee the return instructions. If the laptop has not been scanned at the warehouse 7 days later, "
-        "send a reminder. At 14 days, tell their former manager. At 30 days, notify finance.\n"
+        "send them a reminder. At 14 days, tell their former manager. At 30 days, notify finance.\n"
     )
     result = _compile(source)
     waits = _steps(result, WaitStep)
@@ -161,11 +161,10 @@ def test_private_reply_constraint_applies_to_every_reply():
     assert reply.params["public"] == "{{ false }}"
 
 
-def test_a_clause_naming_a_system_falls_back_to_the_registry_keywords_with_a_warning():
-    result = _compile("1. Comment on the Jira issue with the outcome.\n")
-    [step] = _steps(result, ActStep)
-    assert step.operation == "jira.add_comment"
-    assert any(w.code == "check_step" and "keywords" in w.message for w in result.warnings)
+def test_a_clause_naming_a_system_whose_parameters_are_not_known_is_a_question_not_a_guess():
+    result = _compile("1. Open a Bug in the Jira project ENG.\n2. Comment on the Jira issue with the outcome.\n")
+    assert [s.operation for s in _steps(result, ActStep)] == ["jira.create_issue"]
+    assert any(w.code == "not_understood" and "Comment on the Jira issue" in w.excerpt for w in result.warnings)
 
 
 def test_requests_for_a_named_system_branch_with_otherwise():

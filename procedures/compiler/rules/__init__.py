@@ -1,5 +1,18 @@
 """The rules compiler: deterministic, no model, the default when no key is configured.
 
+A pipeline of one-way stages, each importable and testable alone:
+  document   text → blocks (headings, items with numbering and nesting, tables, code, paragraphs), spans
+  sentences  blocks → sentences, classified procedural or non-procedural (title, purpose, io_list, ...)
+  candidates clause → typed step candidates (actions, conditions, waits, approvals, ends)
+             (`actions`, `operations`, `conditions`, `timing`, `vocabulary`, `quantities`)
+  graph      candidates + structure → Graph (`walker`, `shapes`, `sections`, `tables`, `ladders`, `builder`)
+  coverage   every sentence / row → automated, person, not_understood or non_procedural
+Validation (`procedures.compiler.validate`) runs after, in `compile_source`.
+
+Limits: the source is at most `MAX_SOURCE_BYTES` (200 KB) and `document.MAX_LINES`
+(20,000) lines; every pattern is linear in the line or sentence it reads, so a
+195 KB SOP compiles in a few seconds.
+
 `compile_rules(source)` reads numbered/bulleted steps, note lines with arrows
 and prose; "if/when … then/otherwise", "unless", "for X customers", money
 thresholds, durations and schedules, approvals with evidence, "stop"/"close".
@@ -43,11 +56,11 @@ from __future__ import annotations
 import re
 
 from procedures.compiler.base import CompileError, CompileIssue, CompileResult
-from procedures.compiler.rules.builder import Builder
-from procedures.compiler.rules.segment import Item, Segment, items, sentences
-from procedures.compiler.rules.walker import Walker
+from procedures.compiler.rules.coverage import coverage
+from procedures.compiler.rules.document import blocks
+from procedures.compiler.rules.graph import build
 
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 _ENGLISH = re.compile(
     r"\b(?:the|a|an|if|and|or|to|of|in|on|out|is|are|for|with|when|then|after|no|yes|not|reply|send|email|"
     r"check|ticket|customer|close|tag|wait|days?|hours?)\b",
@@ -63,45 +76,23 @@ _FOREIGN = re.compile(
 
 def compile_rules(source: str) -> CompileResult:
     """Compile SOP text into a graph, deterministically. Raises CompileError when no step is recognisable."""
-    found = items(source)
-    builder = Builder(source, sentences=_all_sentences(found))
-    if found and _is_title(found[0], len(found)):
-        builder.title = found[0].segment.text
-        found = found[1:]
     _require_english(source)
-    walker = Walker(builder)
-    for item in found:
-        walker.item(item)
-    if walker.understood == 0:
+    found = blocks(source)
+    graph, builder, understood = build(source, found)
+    if understood == 0:
         raise CompileError(
             "No step recognised: the rules compiler reads English procedures written as steps "
             "(numbered or bulleted), 'if … then …' rules, thresholds and waits. Rewrite the SOP as steps, "
             "or configure a model for free-form text.",
             [CompileIssue("nothing recognised", code="nothing_recognised")],
         )
-    walker.finish_constraints()
-    end = len(source.rstrip())
-    graph = builder.finish(Segment("", end, end))
-    return CompileResult(graph=graph, compiler="rules", compiler_version=RULES_VERSION, warnings=builder.warnings)
-
-
-def _all_sentences(found: list[Item]) -> list[Segment]:
-    result: list[Segment] = []
-    for item in found:
-        result += sentences(item.segment)
-        result += _all_sentences(item.children)
-    return result
-
-
-def _is_title(item: Item, count: int) -> bool:
-    text = item.segment.text
-    return (
-        count > 1
-        and not item.marked
-        and not item.children
-        and len(text.split()) <= 8
-        and not re.search(r"[.!?:;,]$|->|→|\$|\d", text)
-        and not re.match(r"(?:if|when|for|once)\b", text, re.I)
+    entries, extra = coverage(source, found, graph, builder.warnings, builder.marks)
+    return CompileResult(
+        graph=graph,
+        compiler="rules",
+        compiler_version=RULES_VERSION,
+        warnings=builder.warnings + extra,
+        coverage=entries,
     )
 
 

@@ -13,7 +13,8 @@ import re
 
 from connectors import registry
 from procedures.compiler.rules import operations, quantities, vocabulary
-from procedures.compiler.rules.specs import TICKET, Act, Approve, End, Spec, Wait, cel_list, lit
+from procedures.compiler.rules.candidates import TICKET, Act, Approve, End, Spec, Wait, cel_list, lit
+from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.vocabulary import Known
 
 __all__ = ["TICKET", "Act", "Approve", "End", "Spec", "Wait", "cel_list", "lit", "recognise"]
@@ -30,7 +31,13 @@ def _end(text: str) -> End | None:
     if re.fullmatch(r"(?:and\s+|then\s+)?(?:close|close it|resolve it|solve it)", lowered):
         return End("Close", "closed", "closed")
     if re.fullmatch(
-        r"(?:and\s+)?(?:stop|end|nothing(?: else)?|done|no further action)\b.*", lowered
+        r"(?:and\s+|then\s+)?(?:close|mark|set)\s+(?:it\s+|the\s+(?:ticket|case|request)\s+)?(?:as\s+|to\s+)?(?:solved|resolved)", lowered
+    ) or re.fullmatch(r"(?:and\s+|then\s+)?(?:solve|resolve)(?:\s+it)?", lowered):
+        return End("Close as solved", "resolved", "resolved")
+    if re.fullmatch(
+        r"(?:and\s+)?(?:stop|end)(?:\s+(?:here|there|now|the (?:procedure|process|run|workflow)))?"
+        r"|(?:and\s+)?(?:nothing(?: else)?|done|no further action)\b.*",
+        lowered,
     ) or lowered.startswith("nothing"):
         return End("Stop", "stopped")
     if re.fullmatch(
@@ -54,24 +61,45 @@ def _wait(text: str) -> Wait | None:
     event = None if someone_else else vocabulary.event_for(lowered)
     if event is None and not someone_else and re.search(r"answer|reply|yes/no|their", lowered):
         event = "customer.replied"
+    if event is None and re.search(
+        r"\bfor (?:the|their|a|an)\s+(?:signed\s+|missing\s+|corrected\s+)?(?:form|document|photos?|file|receipt|"
+        r"confirmation|details|information|consent|invoice number|order number)\b",
+        lowered,
+    ):
+        event = "customer.replied"  # waiting for something the requester sends
     if delay is None and event is None:
         return None
     return Wait(text.strip(" ."), delay, event)
 
 
+_SIGN_OFF = re.compile(
+    r"\b(?:sign(?:s|ed)?[- ]?off|sign-off|ok from|okay from|go-ahead from|green light from|needs? (?:an? )?ok)\b", re.I
+)
+
+
 def _approve(text: str) -> Approve | None:
     lowered = text.lower()
+    if _SIGN_OFF.search(lowered) and not re.search(r"\bapprov", lowered):
+        lowered = re.sub(r"\b(?:ok|okay|go-ahead|green light) from\b", "approval from", lowered)
+        lowered = _SIGN_OFF.sub("approval", lowered)
+        text = lowered
+    if re.search(r"\bwithout\b[^.]*\b(?:approval|sign)|\bno (?:approval|sign-off)\b|\b(?:not|never) (?:need|require)", lowered):
+        return None  # "lower priorities close without sign-off" says no approval is needed
     if not re.search(r"\bapprov(?:al|e|es|ing)\b", lowered) or re.search(
         r"\b(?:is|are|was|were|been|be) approved\b", lowered
     ):
         return None
     if re.match(r"(?:reply|respond|tell|e-?mail|notify|confirm|send|let|inform)\b", lowered):
         return None
+    lowered = re.sub(r"\b(?:instead of|rather than|on top of|in addition to)\b.*$", "", lowered)  # not the approver
     roles = []
     for part in re.split(r"\band\b|,", lowered):
         role = vocabulary.role_for(part)
         if role and role not in roles:
             roles.append(role)
+    specific = re.search(r"\bapproval (?:from|by) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then)\b|,|$|\.)", lowered)
+    if specific and len(roles) == 1 and len(specific.group(1)) > len(roles[0].rstrip("s")) + 2:
+        roles = [_role_name(specific.group(1))]  # "the Head of Finance", not "Finance"
     evidence = []
     photo = re.search(r"(?:at least\s+)?(\w+)\s+photos?(?:\s+of\s+(?:the\s+)?([a-z ]+?))?(?=\s+and\b|$|,)", lowered)
     if photo:
@@ -85,7 +113,7 @@ def _approve(text: str) -> Approve | None:
     ):
         roles = [qualified.group(1).capitalize() + "s"]
     named = re.search(
-        r"\b(?:approval|approve|sign-off)\s+(?:from|by)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z -]+?)(?:'s)?(?:\s+and\b|,|$|\.)",
+        r"\b(?:approval|approve|sign-off)\s+(?:from|by)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+and\b|,|$|\.|\s+before\b|\s+then\b)",
         lowered,
     )
     if not roles and named:
@@ -93,13 +121,33 @@ def _approve(text: str) -> Approve | None:
     owner = re.search(r"\b(?:an?|the)\s+([a-z][a-z ]+?)'s\s+approval", lowered)
     if not roles and owner:
         roles = [owner.group(1).strip().capitalize()]
-    return Approve(text.strip(" ."), roles or ["Managers"], evidence)
+    subject = re.match(
+        r"^(?:and\s+)?(?:the\s+|a\s+|an\s+|their\s+)?([a-z][a-z -]{2,30}?)\s+(?:has to |have to |must |needs? to |should |will |then )?(?:approval|approves?)\b",
+        lowered,
+    )
+    before = re.search(r"\b(?:the|a|an)\s+([a-z][\w&/ -]{1,30}?)(?:'s)?\s+(?:approval|approves?)\b", lowered)
+    if not roles and before and not re.match(r"(?:it|this|that|manager)\b", before.group(1)) and not subject:
+        roles = [_role_name(before.group(1))]
+    if not roles and subject and not re.match(r"(?:it|this|that|they|which|needs?|requires?|gets?|get)\b", subject.group(1)):
+        name = subject.group(1).strip()
+        roles = [name[0].upper() + name[1:] + ("" if name.endswith("s") else "s")]
+    if re.search(r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:can\s+)?approves?\b|approved (?:automatically|straight away)", lowered):
+        return None  # the person working the case approves: no approval gate
+    return Approve(text.strip(" ."), roles or ["Managers"], evidence, named=bool(roles))
+
+
+def _role_name(words: str) -> str:
+    """ "ciso" → "CISO", "trust & safety lead" → "Trust & safety leads"."""
+    words = words.strip()
+    if len(words) <= 5 and " " not in words:
+        return words.upper()
+    return words[0].upper() + words[1:] + ("" if words.endswith("s") else "s")
 
 
 def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
     """The spec for one clause. `context` is the whole sentence (for systems named elsewhere in it)."""
-    text = _active(text.strip(" .;,"))
-    spec = _recognise(text, known, context)
+    text = _active(known.expand(text.strip(" .;,")))
+    spec = _recognise(text, known, known.expand(context))
     limit = re.search(rf"\bwithin\s+({quantities.NUMBER}\s*(?:business\s+)?(?:min(?:ute)?s?|hours?|days?))", text, re.I)
     if isinstance(spec, Act) and not spec.gather and limit:
         spec.deadline = quantities.duration(limit.group(1))
@@ -108,10 +156,8 @@ def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
 
 def _active(text: str) -> str:
     """ "is cancelled at the end of …" → "cancel at the end of …"; "gets a retention offer …" → "offer …"."""
-    from procedures.compiler.rules.clauses import VERBS
-
     offer = re.match(r"^(?:gets?|receives?|is offered|are offered)\s+(.+)$", text, re.I)
-    if offer and re.search(r"%|\$|\boffer|\bdiscount|\bcredit|\brefund", offer.group(1), re.I):
+    if offer and re.search(r"\boffer|\bdiscount", offer.group(1), re.I):
         return f"reply offering {offer.group(1)}"
     passive = re.match(r"^(?:is|are|gets?|will be)\s+(?:then\s+)?([a-z]+?)(led|ed|d)\b(.*)$", text, re.I)
     if passive:
@@ -122,6 +168,14 @@ def _active(text: str) -> str:
     return text
 
 
+_INLINE_CONDITION = re.compile(
+    r"(?:^|,\s*|\s)(?:for [\w ,&-]+ only|only (?:if|when|for)\b|if\b|unless\b|except\b|when\b)", re.I
+)
+_DESCRIPTIVE_SUBJECT = re.compile(
+    r"^(?:each|every|all|any|the|a|an|this|these|those|our|their|its|we|they|it|only the|only)\s+", re.I
+)
+
+
 def _recognise(text: str, known: Known, context: str) -> Spec | None:
     text = re.sub(r"^(?:also|then|finally|and)\s+", "", text, flags=re.I)
     lowered = text.lower()
@@ -130,28 +184,44 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         spec = recogniser(text)
         if spec:
             return spec
+    if _INLINE_CONDITION.search(text[1:]):
+        return None  # an action with a condition inside it is never run unconditionally
+    if _DESCRIPTIVE_SUBJECT.match(text):
+        return None  # "Each notice opens a ticket …" describes, it does not ask
     if bumped := operations.bump(text):
         return bumped
     verb = (re.match(r"([a-z]+)", lowered) or re.match("", "")).group(0)
     if verb in ("record", "note", "log", "capture") and (recorded := operations.record(text, known)):
         return recorded
-    if re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull)\b", lowered) and not re.search(
-        r"\b(?:reply|email)\b", lowered
+    if re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull)\b", lowered) and not re.match(
+        r"(?:reply|email|e-mail)\b", lowered
     ):
         return operations.gather(text, whole, known)
-    if "internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered):
+    if re.match(r"(?:add|put|leave|write|post|log|record|note|paste|attach|include|document|make)\b|(?:an? )?internal note\s*[:\"“(]", lowered) and (
+        "internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered)
+    ):
+        if re.search(r"summari[sz]|describ|explain|your own words|what happened", lowered):
+            return None  # a summary is written by a person
+        with_fact = re.search(r"\bwith (?:the |their |its )?([\w ]+?)$", lowered)
+        fact = vocabulary.fact(with_fact.group(1), known) if with_fact else None
         body = (
             "{{ jira.key }}"
             if "jira key" in lowered and known.has("jira")
+            else f"{with_fact.group(1).capitalize()}: {{{{ {fact} }}}}"
+            if fact
             else operations.quoted_or_after(text, "saying|that") or text
         )
         if body == "{{ jira.key }}":
             body = "Jira issue {{ jira.key }}: {{ jira.url }}"
         return Act("zendesk.add_note", {"ticket_id": TICKET, "body": body}, "Add an internal note")
-    if re.search(r"\bnote\b", lowered) and re.search(r"\baccount|salesforce\b", lowered):
+    if re.search(r"\b(?:add|leave|write|post|put|log|make)\b[^.]*\bnote\b|\bnote (?:on|to) the\b", lowered) and re.search(
+        r"\baccount|salesforce\b", lowered
+    ):
+        what = operations.quoted_or_after(text, "saying|that|with")
+        body = (what + "\n\n" if what else "") + "Ticket: {{ case.subject }}\n{{ case.url }}"
         return Act(
             "salesforce.add_note",
-            {"account_id": "{{ account.id }}", "subject": text[:80], "body": text + "\n\n{{ case.description }}"},
+            {"account_id": "{{ account.id }}", "subject": "{{ case.subject }}", "body": body},
             "Note on the Salesforce account",
         )
     if re.match(r"tag\b|add (?:the )?tags?\b", lowered):
@@ -162,10 +232,29 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
                 {"ticket_id": TICKET, "tags": cel_list([lit(t) for t in tags])},
                 f"Tag the ticket {', '.join(tags)}",
             )
+    escalation = re.match(
+        r"(?:goes|go|is escalated|escalate|route|move|send|assign|transfer|reassign|hand)\s+(?:it\s+|the\s+(?:ticket|case)\s+|\w+\s+)?(?:over\s+)?to\b\s*(?:the\s+)?(.+)$",
+        lowered,
+    )
+    kept = re.match(r"(?:leave|keep|put|place)\s+(?:it|the ticket)\s+in\s+(?:the\s+)?(.+?)\s+(?:queue|group)$", text, re.I)
+    if kept:
+        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": kept.group(1)}, f"Route to {kept.group(1)}")
+    explicit = re.search(r"\(?(?:the\s+)?([A-Z][\w&' -]{1,40}?)\s+group\)?", text)
+    if escalation and explicit:
+        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}")
+    if escalation and re.match(r"tier\s*\d|level\s*\d|l\d\b", escalation.group(1)):
+        group = operations.zendesk_group(escalation.group(1))
+        if group is None:
+            return None  # a group sopdesk does not know: a question, never a guessed group
+        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, f"Escalate to {group}")
+    if escalation and (group := operations.zendesk_group(escalation.group(1))):
+        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, f"Route the ticket to {group}")
     if re.match(
         r"(?:goes|go|is escalated|escalate|route it|send it)\s+(?:\w+\s+)?to\b", lowered
     ) and vocabulary.role_for(lowered):
         to, roles = operations.recipients(lowered, known)
+        if not to:
+            return None
         body = "Escalated to you: {{ case.subject }} ({{ case.url }})"
         notes = [f"email recipient {r.lower()!r} is a role, not an address: set the address in the step" for r in roles]
         params = {"to": cel_list(to), "subject": "Escalated: {{ case.subject }}", "body": body}
@@ -174,7 +263,11 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         r"\b(?:into|in)\s+(?:the\s+)?(?:jira\s+)?(?:project\s+)?[A-Z]{2,10}\b", text
     ):
         return operations.jira(text, known)
-    if re.search(r"\b(?:jira|bug)\b", lowered) and verb in ("open", "create", "raise", "file", "log", "put"):
+    if verb in ("open", "create", "raise", "file", "log", "put", "submit") and (
+        re.search(r"\b(?:jira|bug)\b", lowered)
+        or operations.issue_type(text)
+        or re.search(r"\b(?:ticket|issue)\b.*\bproject\b|\bproject\s+[A-Z]{2,10}\b", text)
+    ):
         return operations.jira(text, known)
     if re.search(r"\b(?:file|submit)\b.*\bclaim\b", lowered) and re.search(r"carrier|portal", whole):
         return operations.file_claim(text, known)
@@ -190,17 +283,14 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if re.match(r"(?:assign|forward|route|transfer|reassign|move)\b", lowered) and re.search(
         r"group|queue|team", lowered
     ):
-        group = re.search(r"\bto\s+(?:the\s+)?([\w -]+?)(?:'s)?\s+(?:group|queue)\b", text, re.I) or re.search(
-            r"\bto\s+(?:the\s+)?([\w -]+?\s+team)\b", text, re.I
-        )
-        return Act(
-            "zendesk.update_ticket",
-            {"ticket_id": TICKET, "group": group.group(1).strip() if group else text},
-            "Reassign the ticket",
-        )
+        named = re.search(r"\bto\s+(?:the\s+)?([\w&' -]+?)(?:'s)?\s+group\b", text, re.I)
+        group = named.group(1).strip() if named else operations.zendesk_group(lowered)
+        if group is None:
+            return None  # a queue or team sopdesk does not know: a question, never a guessed group
+        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, "Reassign the ticket")
     if (
-        verb in ("set", "mark", "change", "raise", "make")
-        and "ticket" in lowered
+        verb in ("set", "mark", "change", "raise", "make", "lower", "bump", "put")
+        and ("ticket" in lowered or re.search(r"\bpriority\b.*\b(?:low|normal|high|urgent)\b", lowered))
         and (updated := operations.ticket_update(text))
     ):
         return updated
@@ -245,28 +335,35 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     ):
         return Act("http.request", {"endpoint": endpoint, "method": "POST"}, text[:120])
     if re.match(
-        r"(?:post|send)\s+(?:a\s+)?(?:public\s+|private\s+)?(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter)|confirm|thank|acknowledge|let the (?:customer|requester)",
+        r"(?:post|send)\s+(?:a\s+)?(?:public\s+|private\s+)?(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter|end user|user|caller)|confirm|thank|acknowledge|let the (?:customer|requester|reporter|end user|user)",
         lowered,
     ):
-        return operations.reply(text)
-    if re.match(r"(?:e-?mail|mail|notify|remind|warn|tell|inform|alert|send)\b", lowered):
+        return operations.reply(text, known)
+    if re.match(r"(?:e-?mail|mail|notify|remind|warn|tell|inform|alert|send|message|ping|cc)\b", lowered) or re.match(
+        r"(?:let|loop in|keep|give)\b.*\b(?:know|in the loop|posted|informed|heads[- ]up)\b|loop in\b", lowered
+    ):
         return operations.email(text, known)
     return _by_keywords(lowered, known)
 
 
 def _by_keywords(lowered: str, known: Known) -> Act | None:
-    """Last resort: a clause naming a system ("… in Jira") and another keyword of one of its registry operations."""
+    """Last resort, data-driven from the registry (team-declared operations included): a clause that names an
+    operation's system and starts with one of its verbs (its keywords or the first word of its summary), whose
+    every required parameter comes from a fact already known. Anything less is a question, not a guess."""
+    verb = (re.match(r"[a-z]+", lowered) or re.match("", "")).group(0)
     best, best_hits = None, 0
     for op in registry.operations().values():
-        if not re.search(rf"\b{op.system}\b", lowered):
+        if not re.search(rf"\b{re.escape(op.system)}\b", lowered):
             continue
-        words = [k for k in op.keywords if k != op.system]
-        hits = sum(bool(re.search(rf"\b{re.escape(k)}\b", lowered)) for k in words)
-        hits += sum(lowered.startswith(k) for k in words)  # the verb counts double
-        if hits > best_hits or (hits == best_hits and best is not None and op.writes and not best.writes):
+        verbs = {k for k in op.keywords if k != op.system} | {op.summary.split()[0].lower()} if op.summary else set()
+        if verb not in verbs:
+            continue
+        hits = sum(bool(re.search(rf"\b{re.escape(k)}\b", lowered)) for k in op.keywords)
+        if hits > best_hits:
             best, best_hits = op, hits
     if best is None:
         return None
     params = {name: operations.default_param(name, known) for name, p in best.params.items() if p.required}
-    note = f"matched to {best.name} by its keywords: check the parameters"
-    return Act(best.name, params, best.summary[:120], save_as=vocabulary.SAVE_AS.get(best.name), notes=[note])
+    if any("case.fields." in value for value in params.values()):
+        return None
+    return Act(best.name, params, best.summary[:120], save_as=vocabulary.SAVE_AS.get(best.name))

@@ -8,14 +8,11 @@ reply; "… must be acknowledged within 1 hour" is a reply with a deadline.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from connectors import registry
 from procedures.compiler.rules import actions, quantities, vocabulary
-from procedures.compiler.rules.segment import Segment
-
-if TYPE_CHECKING:
-    from procedures.compiler.rules.walker import Walker
+from procedures.compiler.rules.document import Segment
+from procedures.compiler.rules.state import Walk
 
 MODIFIER = re.compile(
     r"^(?:the\s+)?(summary|description|priority|subject|title|body|message|labels?|assignee)\b(?:\s+in\s+\w+)?\s+"
@@ -34,7 +31,7 @@ DEADLINE = re.compile(
 )
 
 
-def modifier(w: Walker, seg: Segment) -> bool:
+def modifier(w: Walk, seg: Segment) -> bool:
     """ "The summary is the ticket subject." / "Priority in Jira follows the plan: …" set the last action's params."""
     m = MODIFIER.match(seg.text.strip())
     if not m:
@@ -68,7 +65,7 @@ def modifier(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def _listing(w: Walker, value: str) -> str:
+def _listing(w: Walk, value: str) -> str:
     pieces = [p for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", value) if p.strip()]
     lines = []
     for i, piece in enumerate(pieces):
@@ -84,7 +81,7 @@ def _listing(w: Walker, value: str) -> str:
     return "\n".join(lines)
 
 
-def constraint(w: Walker, seg: Segment) -> bool:
+def constraint(w: Walk, seg: Segment) -> bool:
     """ "All replies to the reporter are private" applies to every reply step."""
     if not PRIVATE.search(seg.text):
         return False
@@ -96,7 +93,7 @@ def constraint(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def deadline(w: Walker, seg: Segment) -> bool:
+def deadline(w: Walk, seg: Segment) -> bool:
     """ "A report … must be acknowledged within 1 hour" → a reply with a deadline; "completed within" → an SLA note."""
     m = DEADLINE.match(seg.text.strip(" ."))
     if not m or quantities.duration(m.group(3)) is None:

@@ -10,11 +10,15 @@ go through `steps.parse()` once, at the end.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from procedures.compiler.base import CompileIssue
-from procedures.compiler.rules.actions import Act, Approve, End, Wait
-from procedures.compiler.rules.segment import Segment
+from procedures.compiler.rules.candidates import Act, Approve, End, Wait
+from procedures.compiler.rules.document import Segment
+from procedures.compiler.rules.ladders import order_ladders
 from procedures.compiler.rules.vocabulary import SAVE_AS, Known
 from procedures.steps import Duration, Graph, Span, parse
 
@@ -32,21 +36,57 @@ class Builder:
     watching: dict[str, list[str]] = field(default_factory=dict)  # event -> waits whose on_event is open
     title: str = ""
     sentences: list[Segment] = field(default_factory=list)  # every sentence of the SOP, in order
+    marks: list[tuple[Segment, str]] = field(default_factory=list)  # non-procedural text and its kind
+    section_kind: str = ""  # set while inside a non-procedural section ("Inputs", "Examples", ...)
+    _starts: list[int] = field(default_factory=list)  # sentence starts, for bisecting
+    _next_number: dict[str, int] = field(default_factory=dict)  # key base → next suffix to try
+    _order: list[str] = field(default_factory=list)  # step keys in the order they were made
+    anchors: dict[str, str] = field(default_factory=dict)  # "7" / "escalation" → first step of that item/section
+    jumps: list[tuple[list[Exit], str, Segment]] = field(default_factory=list)  # "go to step 7": exits, reference
+
+    def anchor(self, name: str, before: int) -> None:
+        """Name the first step made since `before` steps existed (an item's number, a section's title)."""
+        if len(self.steps) > before and name and name not in self.anchors:
+            self.anchors[name] = self._order[before]
+
+    def jump(self, reference: str, segment: Segment) -> None:
+        """ "Go to step 7", "skip to Escalation": the open exits lead there, resolved when the graph is finished."""
+        self.jumps.append((self.exits, reference, segment))
+        self.exits = []
+
+    def mark(self, segment: Segment, kind: str) -> None:
+        """Record text that is not procedure (title, heading, purpose, io_list ...): it makes no step."""
+        self.marks.append((segment, kind))
+
+    @contextmanager
+    def section(self, kind: str) -> Iterator[None]:
+        outer, self.section_kind = self.section_kind, kind
+        try:
+            yield
+        finally:
+            self.section_kind = outer
 
     # -- keys, spans, warnings ---------------------------------------------------------------
     def new_key(self, base: str) -> str:
         base = re.sub(r"[^a-z0-9_]+", "_", base.lower()).strip("_")[:50] or "step"
         if not base[0].isalpha():
             base = "s_" + base
-        key, n = base, 2
+        key, n = base, self._next_number.get(base, 2)
         while key in self.steps:
             key, n = f"{base}_{n}", n + 1
+        self._next_number[base] = n
         return key
 
     def sentence_of(self, segment: Segment) -> Segment:
         """The whole sentence(s) a clause belongs to: a step's span and instruction are its sentence."""
+        if len(self._starts) != len(self.sentences):
+            self._starts = [s.start for s in self.sentences]
+        first = max(bisect_right(self._starts, segment.start) - 1, 0)
+        last = bisect_left(self._starts, max(segment.end, segment.start + 1))
         around = [
-            s for s in self.sentences if s.start <= segment.start < s.end or segment.start <= s.start < segment.end
+            s
+            for s in self.sentences[first:last]
+            if s.start <= segment.start < s.end or segment.start <= s.start < segment.end
         ]
         if not around:
             return segment
@@ -55,7 +95,8 @@ class Builder:
 
     def warn(self, message: str, segment: Segment | None, code: str = "warning", step_key: str | None = None) -> None:
         span = Span(start=segment.start, end=segment.end) if segment else None
-        self.warnings.append(CompileIssue(message, code, step_key, span, segment.text if segment else ""))
+        excerpt = self.source[segment.start : segment.end] if segment else ""
+        self.warnings.append(CompileIssue(message, code, step_key, span, excerpt))
 
     # -- wiring ---------------------------------------------------------------------------
     def set_target(self, exit_: Exit, target: str) -> None:
@@ -68,10 +109,11 @@ class Builder:
     def add(self, kind: str, base: str, title: str, segment: Segment, **fields) -> str:
         key = self.new_key(base)
         segment = self.sentence_of(segment)
-        step = {"kind": kind, "key": key, "title": title[:300] or kind, "instruction": segment.text}
+        step = {"kind": kind, "key": key, "title": title[:300] or kind, "instruction": self.source[segment.start : segment.end]}
         step["span"] = {"start": segment.start, "end": segment.end}
         step.update({k: v for k, v in fields.items() if v is not None})
         self.steps[key] = step
+        self._order.append(key)
         if self.start is None:
             self.start = key
         return key
@@ -197,7 +239,15 @@ class Builder:
 
     # -- finishing ------------------------------------------------------------------------
     def finish(self, segment: Segment) -> Graph:
-        """Close every open exit on a final end step and parse the graph."""
+        """Resolve cross-references, close every open exit on a final end step and parse the graph."""
+        for exits, reference, where in self.jumps:
+            target = self.anchors.get(reference)
+            if target is None:
+                self.warn(f"Cross-reference to {reference!r} not found: this path continues with the next step", where)
+                self.exits += exits
+                continue
+            for exit_ in exits:
+                self.set_target(exit_, target)
         open_waits = [k for keys in self.watching.values() for k in keys]
         if self.exits or open_waits or self.start is None:
             done = self.add("end", "done", "Done", segment, outcome="resolved")
@@ -206,6 +256,7 @@ class Builder:
                 self.steps[key]["on_event"] = done
         _prune(self.steps)
         self._drop_unreached()
+        order_ladders(self.steps)
         return parse({"title": self.title[:200], "start": self.start, "steps": list(self.steps.values())})
 
     def _drop_unreached(self) -> None:

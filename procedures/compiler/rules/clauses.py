@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules.segment import Segment, sub
+from procedures.compiler.rules.document import Segment, sub
 
 VERBS = frozenset(
     [
@@ -116,6 +116,13 @@ VERBS = frozenset(
         "accept",
         "decline",
         "deny",
+        "receive",
+        "quarantine",
+        "go",
+        "skip",
+        "continue",
+        "proceed",
+        "jump",
     ]
 )
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from procedures.compiler.rules import quantities, vocabulary
+from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.vocabulary import Known
 
 _GT = r"(?:over|more than|above|greater than|exceeds?|exceeding|higher than|>)"
@@ -52,7 +53,32 @@ def _bare_amount(text: str) -> float | None:
     return float(match.group(1).replace(",", "")) if match and _operator(text) else None
 
 
+_RANGE = re.compile(
+    r"(?:between\s+)?(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<ak>[kK])?\s*(?:–|—|-|to|and)\s*[$€£]?\s?(?P<b>\d[\d,]*(?:\.\d+)?)(?P<bk>[kK])?"
+)
+
+
+def _range(text: str) -> Condition | None:
+    """ "$100–500", "between $100 and $500", "$1k to $5k" → both bounds, inclusive."""
+    m = _RANGE.search(text)
+    if not m:
+        return None
+    low = float(m.group("a").replace(",", "")) * (1000 if m.group("ak") else 1)
+    high = float(m.group("b").replace(",", "")) * (1000 if m.group("bk") else 1)
+    if high <= low:
+        return None
+    return Condition(f"case.amount >= {low:.1f} && case.amount <= {high:.1f}", text)
+
+
+_AMOUNT_NOUNS = r"order|claim|refund|invoice|cart|purchase|credit|payment|transaction|charge|total|case|request|amt"
+
+
 def _money(text: str) -> Condition | None:
+    other = re.search(r"\b(\w+)\s+(?:value|cost)\b", text, re.I)
+    if other and not re.fullmatch(_AMOUNT_NOUNS + r"|the|its|their|this|that|a|an", other.group(1), re.I):
+        return None  # "the damaged value is over $2,500" is not the case amount
+    if ranged := _range(text):
+        return ranged
     amount = quantities.money(text)
     if amount is None:
         amount = _bare_amount(text)
@@ -85,10 +111,18 @@ def _subject_of_request(text: str) -> Condition | None:
     return Condition(f'case.fields.{field} == "{thing}"', text)
 
 
+_TIERS = ("Gold", "Silver", "Platinum", "Bronze")
+
+
 def _plan(text: str, known: Known) -> Condition | None:
-    plans = re.findall(rf"\b({'|'.join(vocabulary.PLANS)})\b", text)
+    plans = re.findall(rf"\b({'|'.join(vocabulary.PLANS)})\b", re.sub(r"\bEnt\b", "Enterprise", text))
     if not plans or re.search(r"\b(?:opportunity|closed won)\b", text, re.I):
         return None
+    weak = [p for p in plans if p in ("Team", "Standard", "Basic", "Business", "Starter", "Premium") + _TIERS]
+    if weak and not re.search(r"\b(?:plan|tier|customers?|accounts?|subscribers?|members?)\b", text, re.I):
+        return None
+    if re.search(r"\d|\b(?:more|fewer|less|at least|any|all|several|many|some|affected|users?|seats?)\b", text, re.I):
+        return None  # "more than 5 Enterprise customers are affected" is not a test of this customer's plan
     negated = _is_negated(text) or re.search(r"\bunless\b", text, re.I)
     if len(plans) == 1:
         return Condition(f'account.plan {"!=" if negated else "=="} "{plans[0]}"', text, ("account",))
@@ -133,11 +167,27 @@ def _count(text: str) -> Condition | None:
     return Condition(f"case.fields.{noun}{suffix} {op} {int(quantities.number(match.group(1)))}", text)
 
 
+def _years(text: str) -> Condition | None:
+    """ "patients under 18", "customers aged 65 or over" → the person's age."""
+    m = re.search(
+        r"\b(?:patients?|people|persons?|customers?|users?|members?|applicants?|children|minors|employees?)\s+"
+        r"(under|over|below|above|younger than|older than|aged)\s+(\d{1,3})\b(?!\s*(?:days?|hours?|months?|weeks?|%|\$))",
+        text,
+        re.I,
+    )
+    if not m:
+        return None
+    op = {"under": "<", "below": "<", "younger than": "<", "over": ">", "above": ">", "older than": ">", "aged": "=="}
+    return Condition(f"case.fields.age {op[m.group(1).lower()]} {m.group(2)}", text)
+
+
 def _age(text: str) -> Condition | None:
     dur = quantities.duration(text)
     op = _operator(text)
-    if dur is None or op is None:
+    if dur is None or op is None or re.search(r"\bwait|->|→", text, re.I):
         return None
+    if not re.search(rf"(?:{_GT}|{_LT}|{_GE}|{_LE})\s*{quantities.NUMBER}\s", text, re.I):
+        return None  # the comparison must be on the duration itself ("more than 30 days")
     days = dur.days + (1 if dur.hours else 0)
     lowered = text.lower()
     if re.search(r"bought|purchase", lowered):
@@ -147,7 +197,11 @@ def _age(text: str) -> Condition | None:
     elif re.search(r"late|promised|delay|after the", lowered):
         name = "delay_days"
     else:
-        name = vocabulary.snake(re.split(_GT + "|" + _LT, lowered)[0])[:30] + "_days"
+        noun = re.sub(r"\b(?:more|less|fewer|than|over|under|above|below|at least|at most|ago|after|before|for|of|the)\b", " ", lowered)
+        noun = vocabulary.snake(re.sub(quantities.DURATION.pattern, " ", noun, flags=re.I))
+        if not noun or noun == "value" or len(noun.split("_")) > 4:
+            return None
+        name = noun[:30] + "_days"
     return Condition(f"case.fields.{name} {op} {days}", text)
 
 
@@ -163,35 +217,143 @@ def _not_found(text: str, known: Known) -> Condition | None:
     return None
 
 
-def _status(text: str, known: Known) -> Condition | None:
-    words = vocabulary.normalise(text)
-    if len(words.split()) > 5:
-        return None
-    for save_as in reversed(list(known.results)):
-        if "status" in known.returns(save_as):
-            value = vocabulary.snake(text)
-            return Condition(f'{save_as}.status == "{value}"', text)
-    return None
+_FIELD_WORDS = re.compile(r"^[a-z][a-z0-9_]*(?:[ _][a-z0-9]+){0,2}$")
 
 
 def _equals(text: str, known: Known) -> Condition | None:
+    """ "the incident type is phish-click" → case.fields.incident_type == "phish-click": a field the text names."""
     match = re.search(
-        r"^(?:the\s+)?([\w' ]+?)\s+(?:is|equals|=|==)\s+(?:not\s+)?[\"`]?([\w -]+?)[\"`]?$", text.strip(" ."), re.I
+        r"^(?:the\s+)?([\w' ]+?)\s+(?:is|equals|=|==)\s+(not\s+)?[\"`]?([\w -]+?)[\"`]?$", text.strip(" ."), re.I
     )
     if not match:
         return None
-    fact = vocabulary.fact(match.group(1), known)
-    if fact is None or "(" in fact:
+    phrase, value = re.sub(r"^(?:if|when|where|unless)\s+", "", match.group(1).strip(), flags=re.I), match.group(3).strip()
+    if re.match(r"(?:there|it|this|that|they)\b", phrase, re.I):
         return None
-    value = match.group(2).strip()
-    op = "!=" if _is_negated(text) else "=="
+    if re.match(r"(?:a|an|the|any|some|set|on|in|at|from|not|still|being|already)\b", value, re.I) or len(value.split()) > 3:
+        return None
+    if re.match(r"[a-z]+ed\b", value, re.I) and len(value.split()) > 1:
+        return None  # "flagged for fraud" is a state the text describes, not a field value
+    fact = vocabulary.fact(phrase, known)
+    if fact is None:
+        words = vocabulary.normalise(phrase)
+        if not _FIELD_WORDS.match(words) or re.match(r"(?:it|this|that|they|he|she|customer|requester|user)$", words):
+            return None
+        fact = "case.fields." + vocabulary.snake(words)
+    if "(" in fact or fact.startswith("case.requester"):
+        return None
+    op = "!=" if _is_negated(text) or match.group(2) else "=="
     needs = (fact.split(".")[0],) if not fact.startswith("case.") else ()
-    return Condition(f'{fact} {op} "{value}"', text, needs)
+    choices = [v.strip() for v in re.split(r"\s+or\s+|\s*,\s*", value) if v.strip()]
+    if len(choices) > 1:
+        listed = "[" + ", ".join(_literal(v) for v in choices) + "]"
+        return Condition(f"{'!' if op == '!=' else ''}({fact} in {listed})", text, needs)
+    return Condition(f"{fact} {op} {_literal(value)}", text, needs)
+
+
+def _literal(value: str) -> str:
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return lowered
+    if lowered in ("zero", "none"):
+        return "0"
+    if re.fullmatch(r"-?\d+(?:\.\d+)?", value):
+        return value
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def _status(text: str, known: Known) -> Condition | None:
+    """ "In transit" / "Not yet picked up" right after a lookup that returns a status: a value of that status."""
+    words = vocabulary.normalise(text)
+    first = words.split()[0] if words else ""
+    if not words or len(words.split()) > 4 or first in VERBS or re.search(r"\d|\$", text):
+        return None
+    last = next(reversed(known.results), None)
+    if last is None or "status" not in known.returns(last):
+        return None
+    value = vocabulary.snake(text)
+    allowed = vocabulary.STATUS_VALUES.get(known.results[last], ())
+    if not any(v == value or v in value for v in allowed):
+        return None  # not a value the source system can return
+    return Condition(f'{last}.status == "{value}"', text)
+
+
+def _field_compare(text: str, known: Known) -> Condition | None:
+    """ "the prior strikes is at least 2" → case.fields.prior_strikes >= 2: a number field the text names."""
+    m = re.match(
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(at least|at most|more than|less than|fewer than|over|under|>=|<=|>|<)\s+(\d+(?:\.\d+)?)$",
+        text.strip(),
+        re.I,
+    )
+    if not m or quantities.duration(text) or quantities.money(text) is not None:
+        return None
+    fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))
+    if "(" in fact or re.match(r"(?:it|this|that|they|there)\b", m.group(1), re.I):
+        return None
+    op = {"at least": ">=", "at most": "<=", "more than": ">", "over": ">", "less than": "<", "fewer than": "<", "under": "<"}
+    return Condition(f"{fact} {op.get(m.group(2).lower(), m.group(2))} {m.group(3)}", text)
+
+
+def _flag_set(text: str, known: Known) -> Condition | None:
+    """ "the Salesforce risk flag is set" → account.risk_flag == true: a yes/no attribute an earlier read returns."""
+    m = re.match(r"^(?:the\s+)?(?:salesforce\s+)?([\w ]+?)\s+(?:is\s+)?(set|ticked|checked|true|on|not set|unset)\b", text.strip(), re.I)
+    if not m:
+        return None
+    attr = vocabulary.snake(m.group(1))
+    owner = next((s for s in reversed(known.results) if attr in known.returns(s)), None)
+    if owner is None and attr == "risk_flag":
+        owner = "account"
+    if owner is None:
+        return None
+    value = "false" if m.group(2).lower() in ("not set", "unset") else "true"
+    return Condition(f"{owner}.{attr} == {value}", text, (owner,) if owner != "case" else ())
+
+
+def _no_match(text: str, known: Known) -> Condition | None:
+    """ "no account matches" / "the match count is zero" → the account lookup matched nothing."""
+    no_match = re.search(r"\bno (?:account|record|customer|organi[sz]ation)s? (?:matches|match|is found|found)\b", text, re.I)
+    if no_match and ("match_count" in known.returns("account") or not known.has("account")):
+        return Condition("account.match_count == 0", text, ("account",))
+    return None
+
+
+_MENTIONS = re.compile(
+    r"\b(?:asks? about|mentions?|mentioning|is about|talks about|refers to|asks for|threatens?|says?)\s+(?:a|an|the)?\s*(.+)$", re.I
+)
+_MOODS = r"angry|upset|furious|frustrated|abusive|threatening|rude|hostile|unhappy|dissatisfied"
+
+
+def _mentions(text: str) -> Condition | None:
+    """ "angry or mentions a lawyer / chargeback" → the ticket text mentions any of: angry, lawyer, chargeback."""
+    m = _MENTIONS.search(text)
+    if not m or quantities.money(text) is not None:
+        return None
+    before = text[: m.start()]
+    words = re.findall(_MOODS, before, re.I) if re.search(r"\bor\s*$", before.strip(), re.I) else []
+    if before.strip() and not words and not re.fullmatch(
+        r"(?:the\s+)?(?:customer|requester|ticket|message|email|request|caller|user|they|it)?\s*", before.strip(), re.I
+    ):
+        return None
+    alternatives = [a.strip(" .'\"") for a in re.split(r"\s*(?:/|,|\bor\b|\band\b)\s*", m.group(1))]
+    alternatives = [re.sub(r"^(?:a|an|the)\s+", "", a, flags=re.I) for a in alternatives if a.strip(" .'\"")]
+    terms = [w.lower() for w in words] + [a.lower() for a in alternatives]
+    if not terms or any(len(t.split()) > 3 for t in terms):
+        return None
+    pattern = "(?i)" + "|".join(re.escape(t).replace("\\ ", " ") for t in terms)
+    return Condition(f'case.subject.matches("{pattern}") || case.description.matches("{pattern}")', text)
+
+
+def _unread_clause(text: str, known: Known) -> bool:
+    """ "over $500 and the region is EMEA": a second statement ("X is Y") joined by and/or that no rule reads."""
+    for part in re.split(r"\s+(?:and|or|but)\s+", text, flags=re.I)[1:]:
+        if re.search(r"\b(?:is|are|was|were|has|have|isn't|aren't)\b", part, re.I) and condition(part, known) is None:
+            return True
+    return False
 
 
 def condition(text: str, known: Known) -> Condition | None:
     """CEL for a written condition, or None. Conjunctions join with && / ||."""
-    text = text.strip(" .,:;")
+    text = known.expand(text.strip(" .,:;"))
     parts = re.split(
         r"\s+and\s+(?=(?:the|it|its|their|they|customer|order|amount)\b)|\s+(?:who|which|that)\s+(?=have|has|are|is|were|was)|\s+with\s+(?=plan\b)",
         text,
@@ -201,17 +363,23 @@ def condition(text: str, known: Known) -> Condition | None:
         found = [condition(p, known) for p in parts]
         if all(found):
             return Condition(" && ".join(f"({c.cel})" for c in found), text, tuple(n for c in found for n in c.needs))
+        return None  # never a condition on half of what the text says
+    if _unread_clause(text, known):
+        return None
     if re.search(r"\bno assignee\b|\bunassigned\b|\bnot (?:yet )?assigned\b", text, re.I):
         return Condition('!has(case.assignee_email) || case.assignee_email == ""', text)
-    mentions = re.search(
-        r"\b(?:asks? about|mentions?|is about|talks about|refers to|asks for)\s+(?:a|an|the)?\s*([\w-]+)", text, re.I
-    )
-    if mentions and quantities.money(text) is None:
-        word = mentions.group(1).lower()
-        expr = f'case.subject.matches("(?i){word}") || case.description.matches("(?i){word}")'
-        return Condition(expr, text)
-    for recogniser in (_stage, _money, _tag, _severity, _count, _age, _subject_of_request):
+    if mentioned := _mentions(text):
+        return mentioned
+    for recogniser in (_stage, _money, _tag, _severity, _count, _years, _age, _subject_of_request):
         found = recogniser(text)
         if found:
             return found
-    return _plan(text, known) or _not_found(text, known) or _equals(text, known) or _status(text, known)
+    return (
+        _plan(text, known)
+        or _field_compare(text, known)
+        or _flag_set(text, known)
+        or _no_match(text, known)
+        or _not_found(text, known)
+        or _equals(text, known)
+        or _status(text, known)
+    )

@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 
 from connectors import registry
+from connectors.jira.sandbox import PRIORITIES as JIRA_PRIORITIES
+from connectors.jira.sandbox import STANDARD_ISSUE_TYPES as JIRA_ISSUE_TYPES
 from procedures.compiler.rules import vocabulary
-from procedures.compiler.rules.specs import TICKET, Act, cel_list, lit
+from procedures.compiler.rules.candidates import TICKET, Act, cel_list, lit
+from procedures.compiler.rules.conditions import condition
 from procedures.compiler.rules.vocabulary import Known
 
 
 def quoted_or_after(text: str, words: str) -> str | None:
     quoted = re.search(r"[\"“']([^\"”']{3,})[\"”']", text)
     if quoted:
-        return quoted.group(1)
+        return re.sub(r"\s+", " ", quoted.group(1))
     match = re.search(rf"\b(?:{words})\s+(.+)$", text, re.IGNORECASE)
     if match:
         body = match.group(1).strip(" .")
@@ -37,31 +40,53 @@ def tags(text: str) -> list[str]:
     return [t for t in found if t not in ("and", "the", "ticket", "tickets", "as", "with", "too", "also")][:4]
 
 
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_REQUESTER = re.compile(
+    r"(?<!of )(?<!their )(?<!his )(?<!her )\b(?:customer|requester|claimant|reporter|them|employee|user|him|her|caller)\b(?!'s|’s)",
+)
+
+
 def recipients(text: str, known: Known) -> tuple[list[str], list[str]]:
-    """(CEL items for `to`, names of roles that need an address configured)."""
+    """(CEL items for `to`, names of roles that need an address configured). Nobody named → ([], [])."""
     lowered = text.lower()
-    to, roles = [], []
+    to = [lit(a) for a in _ADDRESS.findall(text)]
+    roles: list[str] = []
     if re.search(r"account (?:manager|owner)", lowered):
         to.append("account.owner_email")
     if re.search(r"\bassignee\b", lowered):
         to.append("case.assignee_email")
-    if (
-        re.search(r"(?<!of )\b(?:customer|requester|claimant|reporter|them|employee|contact|user|him|her)\b", lowered)
-        and not to
-    ):
+    without_roles = re.sub(r"(?:the\s+)?(?:customer|requester|employee|user|caller|reporter)(?:'s|’s)\s+\w+", "", lowered)
+    if _REQUESTER.search(without_roles) and not to:
         to.append("case.requester_email")
     for pattern, role in vocabulary.ROLES:
         if re.search(pattern, lowered) and role != "Account managers" and not (to and role == "Managers"):
             roles.append(role)
     for role in re.findall(r"\b(?:the\s+)?(vp of [a-z]+(?: [a-z]+)?|it queue|legal|billing team|dpo)\b", lowered):
         roles.append(role.strip().title())
+    if _ADDRESS.search(text):
+        return to, []  # "let finance know at finance-ops@example.com": the address, not the role's name
     to += [lit(r.lower()) for r in roles]
-    return to or ["case.requester_email"], roles
+    return to, roles
+
+
+def email_body(text: str, known: Known, *, to_requester: bool) -> str:
+    """A mail composed from the case (what the SOP says to tell, subject, link, facts), not the SOP sentence."""
+    what = quoted_or_after(text, "saying|that|to say|about|asking") or ""
+    lines = [what] if what else []
+    if to_requester:
+        lines.append("Regarding your request: {{ case.subject }}")
+    else:
+        lines += ["Ticket: {{ case.subject }}", "Link: {{ case.url }}", "Requester: {{ case.requester_email }}"]
+        if known.has("account"):
+            lines.append("Account: {{ account.name }}")
+    if known.has("jira") and re.search(r"jira|issue|link", text, re.I):
+        lines.append("Jira issue: {{ jira.url }}")
+    return "\n".join(lines)
 
 
 def project(text: str) -> str | None:
     match = re.search(r"\bproject\s+([A-Z][A-Z0-9]{1,9})\b", text) or re.search(
-        r"\b([A-Z][A-Z0-9]{1,9})\s+project\b", text
+        r"\b([A-Z][A-Z0-9]{1,9})\s+(?:Jira\s+)?project\b", text
     )
     if match:
         return match.group(1)
@@ -69,26 +94,45 @@ def project(text: str) -> str | None:
     return (match.group(1) or match.group(2)) if match else None
 
 
-def jira(text: str, known: Known) -> Act:
-    issue_type = "Bug" if re.search(r"\bbug\b", text, re.I) else "Task"
+def issue_type(text: str) -> str | None:
+    """The Jira issue type the text names (one the Jira project has), else None."""
+    for name in sorted(JIRA_ISSUE_TYPES, key=len, reverse=True):
+        pattern = rf"\b{re.escape(name)}s?\b" if name != "Change" else r"\bChange\b(?! the| to| it| its)"
+        if re.search(pattern, text, 0 if name == "Change" else re.I):
+            return name
+    return None
+
+
+def jira(text: str, known: Known) -> Act | None:
+    """ "open a Bug in the Jira project ENG, priority Highest", "raise an Incident in OPS": project, type, priority."""
+    named_type = issue_type(text)
+    key = project(text)
+    if key is None:
+        return None  # the SOP names no project: a question, never a default project
     summary = "{{ case.subject }}"
     if re.search(r"named after the account|account name", text, re.I) and known.has("account"):
         summary = "{{ account.name }}"
-    params = {"project": project(text) or "OPS", "issue_type": issue_type, "summary": summary}
+    params = {"project": key, "issue_type": named_type or "Task", "summary": summary}
     params["description"] = "{{ case.description }}\n\nTicket: {{ case.url }}"
-    per_case = re.findall(r"\b(Highest|High|Medium|Low|Lowest)\s+for\s+(\w+)", text, re.I)
-    priority = re.search(r"\bpriority\s+(Highest|High|Medium|Low|Lowest)\b", text, re.I)
+    levels = "|".join(JIRA_PRIORITIES)
+    per_case = re.findall(rf"\b({levels})\s+for\s+(\w+)", text, re.I)
+    priority = re.search(rf"\bpriority\s+(?:of\s+|is\s+|=\s*)?({levels})\b", text, re.I) or re.search(
+        rf"\b({levels})[- ]priority\b", text, re.I
+    )
     if len(per_case) > 1 and (condition := priority_condition(per_case[0][1], known)):
         first, rest = per_case[0][0].capitalize(), per_case[-1][0].capitalize()
         params["priority"] = f'{{{{ {condition} ? "{first}" : "{rest}" }}}}'
     elif priority:
         params["priority"] = priority.group(1).capitalize()
-    return Act("jira.create_issue", params, f"Open a Jira {issue_type.lower()}", save_as="jira")
+    labels = re.search(r"\blabels?\s+[\"“`']?([\w-]+(?:[\"”`']?\s*(?:,|and)\s*[\"“`']?[\w-]+)*)", text)
+    if labels:
+        names = [n for n in re.findall(r"[\w-]+", labels.group(1)) if n != "and"]
+        params["labels"] = cel_list([lit(n) for n in names])
+    label = (named_type or "task").lower()
+    return Act("jira.create_issue", params, f"Open a Jira {label} in {key}", save_as="jira")
 
 
 def priority_condition(word: str, known: Known) -> str | None:
-    from procedures.compiler.rules.conditions import condition
-
     found = condition(f"{word} severity" if word.lower() in ("critical", "high", "medium", "low") else word, known)
     return found.cel if found else None
 
@@ -188,7 +232,7 @@ def ticket_update(text: str) -> Act | None:
     lowered = text.lower()
     params = {"ticket_id": TICKET}
     priority = re.search(r"\bpriority\b.*?\b(low|normal|high|urgent)\b", lowered)
-    status = re.search(r"\b(?:status|as|to)\s+(new|open|pending|hold|solved)\b", lowered)
+    status = re.search(r"\b(?:status|as|to|on)\s+(new|open|pending|hold|solved)\b", lowered)
     if priority:
         params["priority"] = priority.group(1)
     elif status and "ticket" in lowered:
@@ -198,7 +242,7 @@ def ticket_update(text: str) -> Act | None:
     return Act("zendesk.update_ticket", params, text[:120])
 
 
-def reply(text: str) -> Act:
+def reply(text: str, known: Known | None = None) -> Act | None:
     offering = re.match(r"reply offering\s+(.+)$", text, re.I)
     if offering:
         return Act(
@@ -206,6 +250,8 @@ def reply(text: str) -> Act:
             {"ticket_id": TICKET, "body": f"We would like to offer you {offering.group(1).strip(' .')}."},
             "Make the offer",
         )
+    if re.match(r"ask\s+(?!(?:the\s+)?(?:customer|claimant|requester|reporter|them|him|her|user|patient|member|guardian|employee)\b|for\b)", text, re.I):
+        return None  # "Ask IT to wipe the device": someone else, not a reply to the requester
     ask = re.match(
         r"ask\s+(?:the\s+)?(?:customer|claimant|requester|reporter|them|user)\s+(?:to|for)\s+(.+)$", text, re.I
     )
@@ -217,20 +263,36 @@ def reply(text: str) -> Act:
         )
     else:
         body = quoted_or_after(text, "saying|that|asking|with") or text[0].upper() + text[1:] + "."
+    with_fact = re.search(r"\bwith (?:the |their |its )?([\w ]+?)$", text.strip(" ."), re.I)
+    if with_fact and re.search(r"\b(?:outcome|result|decision|answer|reason|explanation|details|update)\b", with_fact.group(1), re.I):
+        return None  # what the outcome is, only a person knows
+    if with_fact and (fact := vocabulary.fact(with_fact.group(1), known or vocabulary.Known())):
+        body = f"{with_fact.group(1).strip().capitalize()}: {{{{ {fact} }}}}"
     params = {"ticket_id": TICKET, "body": body}
     if re.search(r"\b(?:private|internal)\b", text, re.I):
         params["public"] = "{{ false }}"
     return Act("zendesk.reply", params, "Reply to the requester")
 
 
-def email(text: str, known: Known) -> Act:
+def email(text: str, known: Known) -> Act | None:
+    """A mail to the people the text names; None (a question) when it names nobody."""
     to, roles = recipients(text, known)
-    body = text[0].upper() + text[1:] + "."
-    if "jira" in text.lower() and known.has("jira"):
-        body += "\n\nJira issue: {{ jira.url }}"
+    if not to:
+        return None
+    body = email_body(text, known, to_requester=to == ["case.requester_email"])
     params = {"to": cel_list(to), "subject": "{{ case.subject }}", "body": body}
     notes = [f"email recipient {r.lower()!r} is a role, not an address: set the address in the step" for r in roles]
     return Act("email.send", params, text[:120], notes=notes)
+
+
+def zendesk_group(text: str) -> str | None:
+    """The configured Zendesk group a text names ("Tier 2", "the Claims group"), else None."""
+    from django.conf import settings
+
+    for group in sorted(settings.ZENDESK_GROUPS, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(group)}\b", text, re.I):
+            return group
+    return None
 
 
 def gather(text: str, whole: str, known: Known) -> Act | None:

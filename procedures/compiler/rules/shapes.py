@@ -8,18 +8,16 @@ shape try.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from procedures.compiler.rules import clauses, conditions, quantities, vocabulary
-from procedures.compiler.rules.segment import Segment, sub
-from procedures.compiler.rules.state import Check, Pending
-
-if TYPE_CHECKING:
-    from procedures.compiler.rules.walker import Walker
+from procedures.compiler.rules.candidates import End
+from procedures.compiler.rules.document import Segment, sub
+from procedures.compiler.rules.state import Check, Pending, Walk
 
 _NO_THOUSANDS = r",(?!\d{3})"
 OTHERWISE = re.compile(
-    r"^(?:otherwise|else|if not|in all other cases|in any other case|everyone else|any other [a-z]+|all other [a-z]+"
+    r"^(?:otherwise|else|if not|in all other cases|in any other case|everyone else|(?:for\s+)?(?:any|all) other [a-z]+"
+    r"|for everyone else|for (?:anything|everything|everybody|anyone) else|(?:for\s+)?(?:the\s+)?rest"
     r"|if (?:they|the customer|he|she|the requester)\s+(?:declines?|refuses?|don't|do not|doesn't|does not|never)[^,]*)"
     r"\b[,:]?\s*",
     re.I,
@@ -35,12 +33,13 @@ CHECK_FAIL = re.compile(
     re.I,
 )
 CONDITIONAL = re.compile(rf"^(?:if|when|for|once|in case|where)\s+(.+?)(?:{_NO_THOUSANDS}|:|\s+then\s+)\s*(.+)$", re.I)
+SCOPE = re.compile(r"^(?:if|where|in case(?: of)?|for|when(?:ever)?|once)\s+(.+)$", re.I)
 ARROW = re.compile(r"^(.+?)\s*(?:->|→|=>)\s*(.*)$")
 COLON = re.compile(r"^([^:()]{2,60}):\s*(.+)$")
 SUBJECT = re.compile(r"^(.+?)\s+(needs?|requires?|gets?|are|is|go(?:es)?)\s+(.+)$", re.I)
 
 
-def otherwise(w: Walker, seg: Segment, *, offset: int = 0, more: list[Segment] | None = None) -> bool:
+def otherwise(w: Walk, seg: Segment, *, offset: int = 0, more: list[Segment] | None = None) -> bool:
     """ "Otherwise …": the else branch of the last decision. `offset`: a synthetic "otherwise " prefix to skip."""
     m = OTHERWISE.match(seg.text)
     if not m:
@@ -50,26 +49,30 @@ def otherwise(w: Walker, seg: Segment, *, offset: int = 0, more: list[Segment] |
         if offset
         else sub(seg, m.end(), len(seg.text))
     )
+    aside = re.match(r"(?:including|incl\.?|such as|e\.g\.|like)\b[^,]*,\s*", rest.text, re.I)
+    if aside:
+        rest = sub(rest, aside.end(), len(rest.text))
     pending, w.pending = w.pending, None
+    body = [rest] if rest.text else ([] if more else [seg])
     if pending is None:
-        _run_body(w, [rest] if rest.text else [seg], more)
+        _run_body(w, body, more)
         return True
     main = [e for e in w.b.exits if e not in pending.else_exits]
     w.b.exits = list(pending.else_exits)
     then_known = dict(w.b.known.results)
     w.b.known.results = dict(pending.known_before)
-    _run_body(w, [rest] if rest.text else [seg], more)
+    _run_body(w, body, more)
     if main:  # both paths continue: only what both know is known
         w.b.known.results = {k: v for k, v in then_known.items() if k in w.b.known.results}
     w.b.exits = main + w.b.exits
     return True
 
 
-ALWAYS = re.compile(r"^(?:in every case|in all cases|in any case|always|regardless|either way)[,:]?\s*", re.I)
-INTRO = re.compile(r"^(?:when|if|whenever|once)\b[^.]*:$", re.I)
+ALWAYS = re.compile(r"^(?:in every case|in all cases|in any case|in both cases|always|regardless|either way|whatever the outcome|no matter what)\b[,:]?\s*", re.I)
+INTRO = re.compile(r"^(?:when|whenever|once)\b[^.]*:$", re.I)
 
 
-def always(w: Walker, seg: Segment) -> bool:
+def always(w: Walk, seg: Segment) -> bool:
     """ "In every case tag the ticket …" → steps every path goes through; "When a customer asks to cancel:" → trigger."""
     if INTRO.match(seg.text.strip()):
         w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
@@ -83,7 +86,7 @@ def always(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def check(w: Walker, seg: Segment) -> bool:
+def check(w: Walk, seg: Segment) -> bool:
     """ "The carrier, ship date and declared value … must match." → a decide whose failure path comes next."""
     text = seg.text.strip(" .")
     m = CHECK.match(text)
@@ -92,7 +95,11 @@ def check(w: Walker, seg: Segment) -> bool:
     if m:
         cel = _requirement(w, m)
         label = text
-    elif that:
+    elif that and re.search(
+        r"\b(?:is|are|was|were|has|have|had|matches|match|exists?|includes?|contains?|not|no|any|all|within)\b",
+        that.group(1),
+        re.I,
+    ):
         found = conditions.condition(that.group(1), w.b.known)
         cel, label = (found.cel if found else None), that.group(1)
     else:
@@ -116,7 +123,7 @@ def check(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def _requirement(w: Walker, m: re.Match) -> str | None:
+def _requirement(w: Walk, m: re.Match) -> str | None:
     verb = m.group(2).lower()
     if verb == "come from":
         return None
@@ -134,7 +141,35 @@ def _requirement(w: Walker, m: re.Match) -> str | None:
     return " && ".join(parts) or None
 
 
-def check_failed(w: Walker, seg: Segment) -> bool:
+RULE = re.compile(r"^(?:never|do not|don't|must not|we never|we do not|no more than|not more than|at most)\b", re.I)
+
+
+def rule(w: Walk, seg: Segment) -> bool:
+    """ "Never refund the same account more than twice in 90 days": a rule no fact here can check → a question."""
+    if not RULE.match(seg.text.strip()):
+        return False
+    w.pending = None
+    key = w.b.judgement(
+        f"Does this case break the rule “{seg.text.strip(' .')}”?",
+        seg,
+        [("no", "No: carry on"), ("yes", "Yes: stop, a person takes over")],
+        base="rule",
+    )
+    w.b.exits = [(key, ("judgement", "outcomes", 1, "next"))]
+    w.b.end(End("Breaks a rule of the SOP: a person takes over", "handed_off"), seg)
+    w.b.exits = [(key, ("judgement", "outcomes", 0, "next"))]
+    w.b.warn(
+        "A rule the rules compiler cannot check from the facts it knows: a person confirms it at run time "
+        "(which system tells us this?)",
+        seg,
+        code="question",
+        step_key=key,
+    )
+    w.understood += 1
+    return True
+
+
+def check_failed(w: Walk, seg: Segment) -> bool:
     m = CHECK_FAIL.match(seg.text.strip())
     if not m or w.check is None:
         return False
@@ -148,7 +183,7 @@ def check_failed(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def unless(w: Walker, seg: Segment) -> bool:
+def unless(w: Walk, seg: Segment) -> bool:
     """ "X, unless the customer is Enterprise" → if not (customer is Enterprise): X."""
     m = re.match(r"^(.+?),?\s+unless\s+(.+?)[.]?$", seg.text.strip())
     if not m:
@@ -156,16 +191,25 @@ def unless(w: Walker, seg: Segment) -> bool:
     found = conditions.condition(m.group(2), w.b.known)
     if found is None:
         return False
-    negated = conditions.Condition(f"!({found.cel})", f"not {m.group(2)}", found.needs)
-    conditional_text(w, seg, m.group(2), [sub(seg, 0, m.end(1))], condition=negated)
+    for need in found.needs:
+        w.ensure(need, seg)
+    w.pending = None
+    key = w.b.decide(found.cel, m.group(2).strip(), seg)  # X unless Y: when Y, nothing; otherwise X
+    exempt = w.b.exits
+    w.b.exits = [(key, ("otherwise",))]
+    before = dict(w.b.known.results)
+    w.body([sub(seg, 0, m.end(1))])
+    w.b.known.results = before
+    w.b.exits = exempt + w.b.exits
+    w.understood += 1
     return True
 
 
-def conditional(w: Walker, seg: Segment, more: list[Segment] | None = None) -> bool:
+def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, scoped: bool = False) -> bool:
     """A decision; `more` are the item's further sentences, which belong to the branch ("In transit: … . …")."""
     more = more or []
     text = seg.text
-    if more and not _scopes_item(w, text):
+    if more and not (scoped or _scopes_item(w, text)):
         return False
     for pattern in (CONDITIONAL, ARROW, COLON):
         m = pattern.match(text)
@@ -177,6 +221,12 @@ def conditional(w: Walker, seg: Segment, more: list[Segment] | None = None) -> b
                 return True
             if pattern is COLON and head.split()[0].lower() in clauses.VERBS:
                 continue
+            if re.match(r"(?:before|after|at|during|on arrival|upon)\b", head.strip(), re.I) and not conditions.condition(
+                head, w.b.known
+            ):
+                w.pending = None  # "Before the truck is at the door: …" says when, not whether
+                _run_body(w, [sub(seg, m.start(2), len(text))], more)
+                return True
             body = [sub(seg, m.start(2), len(text))]
             conditional_text(w, seg, head, body, headed=pattern is not CONDITIONAL, more=more)
             return True
@@ -190,7 +240,7 @@ def conditional(w: Walker, seg: Segment, more: list[Segment] | None = None) -> b
     return _subject_then_verb(w, seg, more)
 
 
-def _scopes_item(w: Walker, text: str) -> bool:
+def _scopes_item(w: Walk, text: str) -> bool:
     """Whether a step's first sentence is a decision that covers the whole step: "In transit: …", "For Pro customers, …"."""
     if timing_like(text):
         return False
@@ -205,7 +255,7 @@ def timing_like(text: str) -> bool:
     return bool(quantities.durations(text)) and bool(re.search(r"\b(?:after|later|within|again|at \d)", text, re.I))
 
 
-def _subject_then_verb(w: Walker, seg: Segment, more: list[Segment]) -> bool:
+def _subject_then_verb(w: Walk, seg: Segment, more: list[Segment]) -> bool:
     """ "Critical and high severity reports page the on-call …": a condition as the subject of an action."""
     words = list(re.finditer(r"[A-Za-z][\w'-]*", seg.text))
     for i, word in enumerate(words[1:9], start=1):
@@ -221,7 +271,7 @@ def _subject_then_verb(w: Walker, seg: Segment, more: list[Segment]) -> bool:
 
 
 def conditional_text(
-    w: Walker,
+    w: Walk,
     seg: Segment,
     head: str,
     body: list[Segment],
@@ -230,25 +280,36 @@ def conditional_text(
     condition: conditions.Condition | None = None,
     more: list[Segment] | None = None,
 ) -> None:
-    if w.pending and _opposite(head, w.b.steps[w.pending.decide]):
+    if re.search(r"\b(?:anything|everything|everyone|anyone|all) else\b|\b(?:any|all) other\b", head, re.I):
+        head = "otherwise"
+    if head == "otherwise" or (w.pending and _opposite(head, w.b.steps[w.pending.decide])):
         otherwise(
             w, Segment("otherwise " + body[0].text, body[0].start, body[0].end), offset=len("otherwise "), more=more
         )
         return
     cond = condition or conditions.condition(head, w.b.known)
+    if cond is None and w.b.start is None and re.match(r"(?:when|whenever|once|as soon as)\b", seg.text.strip(), re.I):
+        w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
+        _run_body(w, body, more)  # "When a user asks for a reset, …" at the top is the trigger, not a question
+        w.understood += 1
+        return
     for need in cond.needs if cond else ():
         w.ensure(need, seg)
     pending = w.pending
-    root = _root(cond.cel) if cond else ""
-    if pending and cond and not pending.judgement and pending.root == root and _untouched(w, pending):
+    fact_root = root(cond.cel) if cond else ""
+    if pending and cond and not pending.judgement and pending.root == fact_root and _untouched(w, pending):
         w.b.exits = [w.b.add_branch(pending.decide, cond.cel, head.strip())]
         _branch_body(w, pending, body, more)
         return
-    earlier = w.decides.get(root) if cond and headed else None
+    earlier = w.decides.get(fact_root) if cond and headed else None
+    if earlier and any(b["when"] == cond.cel for b in w.b.steps[earlier]["branches"]):
+        earlier = None  # the same condition again would never be taken: a new decision
     if earlier and earlier != (pending.decide if pending else None):
         keep = w.b.exits
         w.b.exits = [w.b.add_branch(earlier, cond.cel, head.strip())]
+        snapshot = dict(w.b.known.results)
         _run_body(w, body, more)
+        w.b.known.results = snapshot
         w.b.exits = keep + w.b.exits
         w.understood += 1
         return
@@ -262,7 +323,7 @@ def conditional_text(
     if cond:
         key = w.b.decide(cond.cel, head.strip(), seg)
         else_exits = [(key, ("otherwise",))]
-        w.decides.setdefault(root, key)
+        w.decides.setdefault(fact_root, key)
     else:
         question = f"Does this apply: {head.strip()}?"
         outcomes = [(outcome_key(head), head.strip()), ("none", "No / none of these")]
@@ -280,7 +341,7 @@ def conditional_text(
     w.b.known.results = snapshot
     then_exits = w.b.exits
     w.b.exits = then_exits + else_exits
-    w.pending = Pending(key, then_exits, else_exits, root, judgement=cond is None, known_before=snapshot)
+    w.pending = Pending(key, then_exits, else_exits, fact_root, judgement=cond is None, known_before=snapshot)
     w.understood += 1
 
 
@@ -294,14 +355,18 @@ def _opposite(head: str, decide: dict) -> bool:
     return mine in (re.sub(r"^in ", "out of ", theirs), "not " + theirs, "no " + theirs) or theirs == "not " + mine
 
 
-def _run_body(w: Walker, body: list[Segment], more: list[Segment] | None) -> None:
+def _run_body(w: Walk, body: list[Segment], more: list | None) -> None:
+    """The steps of a branch: its clauses, then further sentences or (for a scoping lead-in) items."""
     w.pending = None
     w.body(body)
-    for sentence in more or []:
-        w.sentence(sentence)
+    for part in more or []:
+        if isinstance(part, Segment):
+            w.sentence(part)
+        else:
+            w.item(part)
 
 
-def _branch_body(w: Walker, pending: Pending, body: list[Segment], more: list[Segment] | None = None) -> None:
+def _branch_body(w: Walk, pending: Pending, body: list[Segment], more: list[Segment] | None = None) -> None:
     snapshot = dict(w.b.known.results)
     _run_body(w, body, more)
     w.b.known.results = snapshot
@@ -310,11 +375,11 @@ def _branch_body(w: Walker, pending: Pending, body: list[Segment], more: list[Se
     w.understood += 1
 
 
-def _untouched(w: Walker, pending: Pending) -> bool:
+def _untouched(w: Walk, pending: Pending) -> bool:
     return w.b.exits == pending.then_exits + pending.else_exits
 
 
-def _root(cel: str) -> str:
+def root(cel: str) -> str:
     match = re.search(r"[a-z_]+(?:\.[a-z_]+)+", cel)
     return match.group(0) if match else ""
 

@@ -1,11 +1,18 @@
-"""What the walker remembers between sentences: the open decision, check and schedule."""
+"""What the walker remembers between sentences, and the interface the shape modules drive it through.
+
+`Walk` is the walker as the shape modules (`shapes`, `timing`, `amendments`,
+`tables`) see it: they receive it as an argument and never import the walker,
+so the graph stage's modules import one way only.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from procedures.compiler.rules.builder import Exit
-from procedures.compiler.rules.segment import Segment
+from procedures.compiler.rules.builder import Builder, Exit
+from procedures.compiler.rules.candidates import Spec, Wait
+from procedures.compiler.rules.document import Item, Segment, Table
 
 
 @dataclass
@@ -37,3 +44,27 @@ class Schedule:
     event: str | None
     last: int  # seconds of the last wait
     body: list[Segment] = field(default_factory=list)
+
+
+class Walk(Protocol):
+    b: Builder
+    pending: Pending | None
+    check: Check | None
+    schedule: Schedule | None
+    loop_target: str | None
+    private_replies: bool
+    recheck_hint: str | None
+    decides: dict[str, str]
+    understood: int
+
+    def item(self, item: Item | Table) -> None: ...
+
+    def sentence(self, seg: Segment) -> None: ...
+
+    def body(self, segments: list[Segment]) -> None: ...
+
+    def emit(self, spec: Spec | None, clause: Segment) -> None: ...
+
+    def ensure(self, name: str, clause: Segment) -> None: ...
+
+    def wait_clause(self, spec: Wait, clause: Segment, rest: list[Segment]) -> None: ...

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from procedures.compiler.rules import conditions, quantities, vocabulary
-from procedures.compiler.rules.actions import Wait
-from procedures.compiler.rules.segment import Segment, sub
-from procedures.compiler.rules.state import Pending, Schedule
+from procedures.compiler.rules.candidates import Wait
+from procedures.compiler.rules.clauses import VERBS
+from procedures.compiler.rules.document import Segment, sub
+from procedures.compiler.rules.state import Pending, Schedule, Walk
 from procedures.steps import Duration
-
-if TYPE_CHECKING:
-    from procedures.compiler.rules.walker import Walker
 
 _UNITS = r"(?:business\s+|working\s+)?(?:minutes?|hours?|days?|weeks?|months?)"
 TIME_LEAD = re.compile(rf"^(?:at|after|on)\s+(?:day\s+)?{quantities.NUMBER}\b[^,]*,\s*(.+)$", re.I)
@@ -27,8 +24,30 @@ WHEN_EVENT = re.compile(r"^(?:when|once|as soon as|after)\s+(.+?),(?!\d{3})\s*(.
 _NEGATIVE = re.compile(r"\b(?:not|no|still|cannot|can't|hasn't|haven't|isn't)\b", re.I)
 
 
-def timed(w: Walker, seg: Segment) -> bool:
+def _bound_wait(w: Walk, seg: Segment) -> bool:
+    """ "Wait for the Jira issue to be done. If it is not done within 20 days, chase it.": the open wait gets the
+    delay, its timeout takes the chase, and the event stays watched for a later "Once the issue is done, …"."""
+    m = NOT_WITHIN.match(seg.text)
+    if not m or len(w.b.exits) != 1 or w.b.exits[0][1] != ("on_event",):
+        return False
+    wait = w.b.steps[w.b.exits[0][0]]
+    delay = quantities.duration(seg.text)
+    comma = seg.text.find(",", m.end())
+    if wait["kind"] != "wait" or wait.get("delay") or delay is None or comma < 0:
+        return False
+    wait["delay"] = delay.model_dump(exclude_defaults=True)
+    w.b.watching.setdefault(wait["for_event"], []).append(wait["key"])
+    w.b.exits = [(wait["key"], ("next",))]
+    w.pending = None
+    w.body([sub(seg, comma + 1, len(seg.text))])
+    w.understood += 1
+    return True
+
+
+def timed(w: Walk, seg: Segment) -> bool:
     """Waits stated as times: "7 days after filing", "At 14 days", "again at 14 and 30 days", "if not … within"."""
+    if _bound_wait(w, seg):
+        return True
     text = seg.text
     durs = quantities.durations(text)
     if not durs or DURATION_CONDITION.search(text) or (LOOP.search(text) and not re.search(r"\bagain\b", text, re.I)):
@@ -83,7 +102,7 @@ def timed(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def _ask_then(w: Walker, seg: Segment, question: str, body: list[Segment]) -> bool:
+def _ask_then(w: Walk, seg: Segment, question: str, body: list[Segment]) -> bool:
     """After the wait, a person confirms the condition the rules cannot check ("the user still cannot log in")."""
     key = w.b.judgement(
         f"Is it still true that {question.strip()}?", seg, [("yes", "Yes"), ("no", "No")], base="confirm"
@@ -94,7 +113,7 @@ def _ask_then(w: Walker, seg: Segment, question: str, body: list[Segment]) -> bo
     return True
 
 
-def _loop(w: Walker, seg: Segment) -> bool:
+def _loop(w: Walk, seg: Segment) -> bool:
     """ "While a SEV1 is open, send an update every 30 minutes" → wait ↔ action, until the event that ends it."""
     text = seg.text
     every = LOOP.search(text)
@@ -113,7 +132,34 @@ def _loop(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def awaited(w: Walker, seg: Segment) -> bool:
+NO_REPLY = re.compile(
+    r"^if\s+(?:none|nothing|no (?:reply|answer|response)(?: \w+)?|there is (?:still )?no (?:reply|answer|response)"
+    r"|(?:they|the \w+|he|she) (?:do(?:es)?n't|do(?:es)? not|has not|hasn't|have not|haven't|never|did not|didn't)"
+    r" (?:reply|replies|replied|answer|answered|respond|responded|come back|book))\b[^,]*,\s*(.+)$",
+    re.I,
+)
+
+
+def no_reply(w: Walk, seg: Segment, more: list[Segment] | None = None) -> bool:
+    """ "… and wait 7 days for a reply. If none comes, close it as solved.": the wait's timeout takes that path,
+    a reply continues."""
+    m = NO_REPLY.match(seg.text.strip())
+    waits = [e for e in w.b.exits if w.b.steps[e[0]]["kind"] == "wait" and w.b.steps[e[0]].get("for_event")]
+    timeouts = [e for e in waits if e[1] == ("next",)]
+    if not m or len(timeouts) != 1:
+        return False
+    replied = [e for e in w.b.exits if e not in timeouts]
+    w.pending = None
+    w.b.exits = timeouts
+    w.body([sub(seg, m.start(1), len(seg.text))])
+    for sentence in more or []:
+        w.sentence(sentence)
+    w.b.exits = replied + w.b.exits
+    w.understood += 1
+    return True
+
+
+def awaited(w: Walk, seg: Segment) -> bool:
     """ "If they accept within 7 days, apply the discount" → wait for the reply, a person reads it, then act."""
     m = WITHIN.match(seg.text.strip())
     if not m or _NEGATIVE.search(m.group(1)) or quantities.money(m.group(1)) is not None:
@@ -140,7 +186,7 @@ def awaited(w: Walker, seg: Segment) -> bool:
     return True
 
 
-def event_handler(w: Walker, seg: Segment) -> bool:
+def event_handler(w: Walk, seg: Segment) -> bool:
     """ "When the carrier settles, …": the steps for an event earlier waits watch, or a wait for it now."""
     m = WHEN_EVENT.match(seg.text) or _when_then_verb(seg.text)
     if not m:
@@ -171,8 +217,6 @@ def event_handler(w: Walker, seg: Segment) -> bool:
 
 def _when_then_verb(text: str) -> re.Match | None:
     """ "when it's resolved send the all-clear …" (no comma): the event ends where the first action verb starts."""
-    from procedures.compiler.rules.clauses import VERBS
-
     if not re.match(r"(?:when|once|as soon as)\s", text, re.I):
         return None
     for word in list(re.finditer(r"[A-Za-z][\w'-]*", text))[2:10]:
@@ -183,7 +227,7 @@ def _when_then_verb(text: str) -> re.Match | None:
     return None
 
 
-def _schedule_wait(w: Walker, d: Duration, seg: Segment, anchor: str | None, event: str | None) -> None:
+def _schedule_wait(w: Walk, d: Duration, seg: Segment, anchor: str | None, event: str | None) -> None:
     title = f"Wait until {d.describe()}" + (f" after {anchor}" if anchor else "")
     key = w.b.wait(Wait(title, d, event), seg, anchor=anchor)
     w.understood += 1
@@ -193,7 +237,7 @@ def _schedule_wait(w: Walker, d: Duration, seg: Segment, anchor: str | None, eve
         w.schedule.last = d.total_seconds()
 
 
-def _anchor(w: Walker, phrase: str) -> str | None:
+def _anchor(w: Walk, phrase: str) -> str | None:
     verb = re.match(r"([a-z]+?)(?:ing|ed)?\b", phrase.strip().lower())
     if not verb:
         return None
@@ -204,5 +248,5 @@ def _anchor(w: Walker, phrase: str) -> str | None:
     return None
 
 
-def _last_act(w: Walker) -> str | None:
+def _last_act(w: Walk) -> str | None:
     return next((k for k, s in reversed(w.b.steps.items()) if s["kind"] == "act"), None)

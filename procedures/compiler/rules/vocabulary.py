@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from connectors import registry
 
-PLANS = ("Free", "Pro", "Enterprise", "Business", "Basic", "Premium", "Starter", "Team", "Standard")
+PLANS = ("Free", "Pro", "Enterprise", "Business", "Basic", "Premium", "Starter", "Team", "Standard", "Gold", "Silver", "Platinum", "Bronze")
 
 # save_as names for the results of read operations (and writes whose result is used later).
 SAVE_AS = {
@@ -24,6 +24,14 @@ SAVE_AS = {
     "jira.create_issue": "jira",
     "jira.get_issue": "issue",
     "zendesk.get_ticket": "ticket",
+}
+
+# The status values a read operation can return (a condition on any other value could never be true).
+STATUS_VALUES = {
+    "carrier.lookup_shipment": ("delivered", "in_transit", "picked_up", "pending", "exception", "lost", "returned"),
+    "carrier.claim_status": ("filed", "open", "settled", "denied", "pending"),
+    "jira.get_issue": ("to_do", "in_progress", "done"),
+    "zendesk.get_ticket": ("new", "open", "pending", "hold", "solved", "closed"),
 }
 
 # Phrases naming a fact of the case itself (longest first wins).
@@ -82,7 +90,7 @@ EVENTS = (
     (r"\b(?:repl|answer|respond|accept|decline|confirm|yes/no|hear back)", "customer.replied"),
     (r"\bapprov", "approval.decided"),
     (r"\bscann?ed\b|\barrives? at the warehouse|\breturned\b", "warehouse.scanned"),
-    (r"\b(?:kickoff|meeting|call)\b.*\bbook|\bbook.*\b(?:kickoff|meeting|call)", "meeting.booked"),
+    (r"\b(?:kickoff|meeting|call)\b.*\bbook|\bbook.*\b(?:kickoff|meeting|call)|\bto book\b|\bbooks? (?:a|the|their) (?:visit|appointment|slot)", "meeting.booked"),
     (r"\b(?:task|issue|ticket)\b.*\b(?:done|complete|closed|resolved)", "issue.done"),
     (r"\bresolved\b|\ball-clear\b", "incident.resolved"),
     (r"\bpaid\b|\bpayment\b", "payment.received"),
@@ -115,18 +123,45 @@ ROLES = (
 
 # Systems reached through http.request: phrase → endpoint name.
 ENDPOINTS = (
-    (r"paging webhook|\bpage\b", "paging-webhook"),
     (r"status page", "status-page"),
+    (r"paging webhook|^page\b|\bpage (?:the |an? )?(?:on-?call|engineer|responder|team)", "paging-webhook"),
     (r"order system", "order-system"),
     (r"device registry|\bregistry\b", "device-registry"),
     (r"\bprocessor\b", "payment-processor"),
     (r"price list", "price-list"),
-    (r"webhook", "webhook"),
-    (r"identity portal|\bokta\b|\bsso\b portal", "identity-portal"),
-    (r"portal", "portal"),
-    (r"\bbilling\b|\bcredit\b", "billing"),
-    (r"warehouse", "warehouse"),
+    (r"\bbilling (?:system|platform|tool)\b|\bthrough (?:the )?billing\b", "billing"),
 )
+
+
+# Shorthand common in rough notes (case-sensitive when written in capitals).
+ABBREVIATIONS = {
+    "SF": "Salesforce",
+    "ZD": "Zendesk",
+    "acct": "account",
+    "accts": "accounts",
+    "amt": "amount",
+    "mgr": "manager",
+    "cx": "customer",
+    "pri": "priority",
+    "proj": "Jira project",
+    "int. note": "internal note",
+    "w/in": "within",
+    "w/": "with",
+    "bd": "business days",
+    "TL": "team lead",
+    "AM": "account manager",
+    "grp": "group",
+}
+
+
+def abbreviations(source: str) -> dict[str, str]:
+    """The SOP's own abbreviations: lines such as "abbrevs: CB = chargeback, TL = team lead (the lead)"."""
+    found: dict[str, str] = {}
+    for line in re.findall(r"(?im)^\s*(?:abbrevs?|abbreviations|acronyms|key|legend)\s*[:\-–](.+(?:\n(?!\s*\n).+)*)", source):
+        for short, long in re.findall(r"([\w./]+(?: [\w.]+)?)\s*=\s*([^,;=()]+?)\s*(?:\([^)]*\))?\s*(?=,|;|$)", line, re.M):
+            if len(short) <= 12 and long.strip():
+                found[short.strip()] = long.strip()
+    return found
 
 
 @dataclass
@@ -134,6 +169,25 @@ class Known:
     """Results saved so far on the main path: save_as → operation name."""
 
     results: dict[str, str] = field(default_factory=dict)
+    abbreviations: dict[str, str] = field(default_factory=dict)  # the SOP's own "abbrevs: TL = team lead, …"
+
+    _shorthand: tuple | None = field(default=None, repr=False, compare=False)
+
+    def expand(self, text: str) -> str:
+        """Shorthand spelled out for recognition (spans are untouched): "pull acct in SF" → "pull account in Salesforce"."""
+        if self._shorthand is None or self._shorthand[0] is not self.abbreviations:
+            table = {**ABBREVIATIONS, **self.abbreviations}
+            keys = sorted(table, key=len, reverse=True)
+            pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.I)
+            self._shorthand = (self.abbreviations, pattern, table, {k.lower(): k for k in keys})
+        _, pattern, table, lowered = self._shorthand
+
+        def replace(m: re.Match) -> str:
+            key = m.group(0) if m.group(0) in table else lowered.get(m.group(0).lower(), "")
+            exact = key.isupper() or len(key) <= 2
+            return table[key] if key and (m.group(0) == key or not exact) else m.group(0)
+
+        return pattern.sub(replace, text)
 
     def has(self, save_as: str) -> bool:
         return save_as in self.results
@@ -194,14 +248,27 @@ def role_for(text: str) -> str | None:
 
 
 def endpoint_for(text: str) -> str | None:
-    """The configured HTTP endpoint a phrase names: a known one, or "<word> system/portal/api" as "<word>-<kind>"."""
+    """The HTTP endpoint a phrase names: one named as such ("the "pagerduty" endpoint"), a configured one
+    (`SOPDESK_HTTP_ENDPOINTS`), or one of the usual systems (status page, paging webhook, billing ...)."""
+    named = re.search(r"[\"“']([\w-]+)[\"”']\s+endpoint|\bendpoint\s+[\"“']([\w-]+)[\"”']", text, re.IGNORECASE)
+    if named:
+        return (named.group(1) or named.group(2)).lower()
+    hook = re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+webhook\b", text, re.IGNORECASE)
+    if hook and hook.group(1).lower() not in ("the", "a", "an", "our", "paging"):
+        return hook.group(1).lower()
+    for name in configured_endpoints():
+        if re.search(rf"\b{re.escape(name).replace('[-_]', ' ')}\b|\b{re.escape(name.replace('-', ' '))}\b", text, re.I):
+            return name
     for pattern, name in ENDPOINTS:
         if re.search(pattern, text, re.IGNORECASE):
             return name
-    named = re.search(r"\b([a-z]+)\s+(system|portal|api|service|platform|tool)\b", text, re.IGNORECASE)
-    if named and named.group(1).lower() not in ("the", "a", "an", "our", "their", "this", "that"):
-        return f"{named.group(1).lower()}-{named.group(2).lower()}"
     return None
+
+
+def configured_endpoints() -> list[str]:
+    from django.conf import settings
+
+    return sorted(settings.CONNECTORS.get("http", {}).get("endpoints", {}), key=len, reverse=True)
 
 
 def plan_in(text: str) -> str | None:

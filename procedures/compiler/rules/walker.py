@@ -22,12 +22,30 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules import actions, amendments, clauses, shapes, timing
-from procedures.compiler.rules.actions import Act, Approve, End, Wait
+from procedures.compiler.rules import (
+    actions,
+    amendments,
+    answers,
+    clauses,
+    conditions,
+    criteria,
+    sections,
+    sentences,
+    shapes,
+    tables,
+    timing,
+)
 from procedures.compiler.rules.builder import Builder, Exit
-from procedures.compiler.rules.segment import Item, Segment, sentences, sub
+from procedures.compiler.rules.candidates import Act, Approve, End, Wait
+from procedures.compiler.rules.document import Code, Heading, Item, Section, Segment, Table, section_kind, sub
 from procedures.compiler.rules.state import Check, Pending, Schedule
 
+_TERSE_END = re.compile(r"^(?:stop|stop here|done|end|that's it|nothing else|no further action)[.!]?$", re.I)
+_GUARD = re.compile(r"\bfor [\w ,&-]+ only\b|\bonly (?:if|when|for)\b", re.I)
+_JUMP = re.compile(
+    r"^(?:then\s+)?(?:go|skip|jump|continue|proceed|move on|return)\s+(?:straight\s+|directly\s+|back\s+)?(?:to|with)\s+"
+    r"(?:step\s+(\d+[a-z]?)|(?:the\s+)?[\"“']?([A-Z][\w -]{1,40}?)[\"”']?(?:\s+section|\s+below|\s+above)?)$",
+)
 _SLA_TARGET = re.compile(r"\bfirst response\b.*\bwithin\b|\bwithin\b.*\bfirst response\b|\bresolution time\b", re.I)
 
 
@@ -44,9 +62,42 @@ class Walker:
         self.understood = 0
 
     # -- items ----------------------------------------------------------------------------
-    def item(self, item: Item) -> None:
-        sents = sentences(item.segment)
-        if sents and _SLA_TARGET.search(sents[0].text):
+    def item(self, item: Item | Table | Section | Heading | Code) -> None:
+        if isinstance(item, Table):
+            tables.decision_table(self, item)
+            return
+        if isinstance(item, Section):
+            sections.section(self, item)
+            return
+        if isinstance(item, Heading | Code):
+            self.b.mark(item.segment, "code" if isinstance(item, Code) else "heading")
+            return
+        if self.b.section_kind:
+            self.b.mark(item.segment, self.b.section_kind)
+            self._children(item)
+            return
+        before = len(self.b.steps)
+        self._item(item)
+        if item.number and item.number not in "-*•+":
+            self.b.anchor(item.number.lower(), before)
+
+    def _item(self, item: Item) -> None:
+        if item.children and criteria.criteria(self, item):
+            return
+        if item.children and item.segment.text.endswith(":"):
+            *before, last = sentences.split(item.segment)
+            if before:  # "Red flags come first. If red_flag is true:" — the last sentence leads in
+                for sentence in before:
+                    if not self._classified(sentence):
+                        self.sentence(sentence)
+                item = Item(last, item.indent, item.marked, item.number, item.children)
+            if self._lead_in(item):
+                return
+        sents = [s for s in sentences.split(item.segment) if not self._classified(s)]
+        if not sents:
+            self._children(item)
+            return
+        if _SLA_TARGET.search(sents[0].text):
             for sentence in sents:
                 self.b.warn(
                     "SLA target: response and resolution times are SLA policies, configured on the queue and "
@@ -56,57 +107,72 @@ class Walker:
                 )
             self.understood += 1
             return
-        head = shapes.ARROW.match(sents[0].text) if sents else None
+        head = shapes.ARROW.match(sents[0].text)
         if head and item.children:
             body = [sub(sents[0], head.start(2), len(sents[0].text))] + sents[1:]
             shapes.conditional_text(self, sents[0], head.group(1), body, headed=True)
             self._children(item)
             return
-        if item.marked and len(sents) > 1 and shapes.conditional(self, sents[0], more=sents[1:]):
+        cut = next((i for i, s in enumerate(sents[1:], 1) if shapes.OTHERWISE.match(s.text)), len(sents))
+        ends = all(_TERSE_END.match(s.text) for s in sents[1:cut])  # "If …, close the ticket. Stop." — the stop is the branch's
+        if item.marked and cut > 1 and shapes.conditional(self, sents[0], more=sents[1:cut], scoped=ends and bool(shapes.SCOPE.match(sents[0].text))):
+            for sentence in sents[cut:]:  # "If …, X. Otherwise Y." — the otherwise is the decision's else
+                self.sentence(sentence)
             self._children(item)
             return
-        for sentence in sents:
-            self.sentence(sentence)
+        i = 0
+        while i < len(sents):  # "If none comes, close it as solved. Stop here." — the stop ends that branch only
+            then = sents[i + 1] if i + 1 < len(sents) else None
+            if (
+                then is not None
+                and _TERSE_END.match(then.text)
+                and shapes.SCOPE.match(sents[i].text)
+                and (timing.no_reply(self, sents[i], more=[then]) or shapes.conditional(self, sents[i], more=[then], scoped=True))
+            ):
+                i += 2
+                continue
+            self.sentence(sents[i])
+            i += 1
         self._children(item)
 
+    def _classified(self, seg: Segment) -> bool:
+        kind = sentences.kind_of(seg.text)
+        if kind:
+            self.b.mark(seg, kind)
+        return bool(kind)
+
+    def _lead_in(self, item: Item) -> bool:
+        """ "If the customer is on Enterprise:" / "For refunds over $500:" / "Otherwise:" scope the items under them."""
+        seg = sub(item.segment, 0, len(item.segment.text) - 1)
+        kind = section_kind(seg.text)
+        if kind:
+            self.b.mark(item.segment, "heading")
+            with self.b.section(kind):
+                self._children(item)
+            return True
+        if shapes.OTHERWISE.match(seg.text + " "):
+            shapes.otherwise(self, seg, more=list(item.children))
+            return True
+        scoped = shapes.SCOPE.match(seg.text)
+        if scoped and re.match(r"(?:when|once)", seg.text, re.I) and not conditions.condition(scoped.group(1), self.b.known):
+            self.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
+            self._children(item)
+            return True
+        if scoped or conditions.condition(seg.text, self.b.known):
+            head = scoped.group(1) if scoped else seg.text
+            shapes.conditional_text(self, seg, head, [], headed=True, more=list(item.children))
+            return True
+        if sentences.is_title(seg.text) or re.match(r"(?:steps|procedure|process|what to do|how to)\b", seg.text, re.I):
+            self.b.mark(item.segment, "heading")
+            self._children(item)
+            return True
+        return False
+
     def _children(self, item: Item) -> None:
-        if item.children and self._answers(item.children):
+        if item.children and answers.answers(self, list(item.children)):
             return
         for child in item.children:
             self.item(child)
-
-    def _answers(self, children: list[Item]) -> bool:
-        """Indented "yes -> …" / "no / no answer -> …" under a step that waits for a reply: the possible answers."""
-        waits = [k for k, path in self.b.exits if path == ("on_event",) and self.b.steps[k]["kind"] == "wait"]
-        heads = [shapes.ARROW.match(c.segment.text) or shapes.COLON.match(c.segment.text) for c in children]
-        if len(waits) != 1 or not all(heads):
-            return False
-        wait = waits[0]
-        keep = [e for e in self.b.exits if e[0] != wait]
-        timeout = next(
-            (
-                i
-                for i, h in enumerate(heads)
-                if re.search(r"no (?:answer|reply|response)|timeout|silence", h.group(1), re.I)
-            ),
-            None,
-        )
-        outcomes = [(shapes.outcome_key(h.group(1)), h.group(1).strip()) for h in heads]
-        self.b.exits = [(wait, ("on_event",))]
-        key = self.b.judgement("Which answer did the customer give?", children[0].segment, outcomes, base="answer")
-        ends: list[Exit] = []
-        for i, (child, head) in enumerate(zip(children, heads, strict=True)):
-            self.b.exits = [(key, ("judgement", "outcomes", i, "next"))]
-            if i == timeout and self.b.steps[wait].get("delay"):
-                self.b.exits.append((wait, ("next",)))
-            self.pending = None
-            self.body([sub(child.segment, head.start(2), len(child.segment.text))])
-            ends += self.b.exits
-        self.b.exits = (
-            keep + ends + ([(wait, ("next",))] if timeout is None and self.b.steps[wait].get("delay") else [])
-        )
-        self.understood += 1
-        return True
 
     # -- sentences ------------------------------------------------------------------------
     def sentence(self, seg: Segment) -> None:
@@ -118,9 +184,12 @@ class Walker:
             amendments.deadline,
             shapes.check_failed,
             shapes.check,
+            timing.no_reply,
             timing.timed,
             timing.awaited,
             timing.event_handler,
+            tables.ladder,
+            shapes.rule,
             shapes.unless,
             shapes.conditional,
         ):
@@ -133,7 +202,16 @@ class Walker:
     def body(self, segments: list[Segment]) -> None:
         parts = [c for s in segments for c in clauses.split(s)]
         context = " ".join(s.text for s in segments)
+        guarded = next((i for i, c in enumerate(parts) if _GUARD.search(c.text)), None)
         for i, clause in enumerate(parts):
+            if guarded is not None and i >= guarded:
+                self.emit(None, clause)  # "…, for SEV1 and SEV2 only, open a Task": never unconditionally
+                continue
+            jump = _JUMP.match(clauses.clean(clause.text))
+            if jump:
+                self.b.jump((jump.group(1) or jump.group(2)).lower().strip(), clause)
+                self.understood += 1
+                return
             spec = actions.recognise(clauses.clean(clause.text), self.b.known, context=context)
             if spec is None and not self.b.exits and self.b.start is not None:
                 continue
@@ -150,8 +228,20 @@ class Walker:
                 return
 
     def _merge_reply(self, spec, clause: Segment) -> bool:
-        """ "Reply that … and ask them to …" is one reply, not two."""
+        """ "Reply that … and ask them to …" is one reply, not two; "set the priority … and assign it to …" one update."""
         last = next(reversed(self.b.steps.values()), None)
+        if (
+            isinstance(spec, Act)
+            and spec.operation == "zendesk.update_ticket"
+            and last
+            and last.get("operation") == "zendesk.update_ticket"
+            and (last["key"], ("next",)) in self.b.exits
+            and last["span"]["start"] <= clause.start < last["span"]["end"]
+            and not set(spec.params) - {"ticket_id"} & set(last["params"])
+        ):
+            last["params"].update(spec.params)
+            self.understood += 1
+            return True
         if not (isinstance(spec, Act) and spec.operation == "zendesk.reply" and last):
             return False
         if last.get("operation") != "zendesk.reply" or (last["key"], ("next",)) not in self.b.exits:
@@ -172,6 +262,10 @@ class Walker:
             return
         self.understood += 1
         if isinstance(spec, End):
+            if spec.case_status in ("closed", "resolved") and re.search(r"\bsolved?\b", clause.text, re.I):
+                # the SOP closes the Zendesk ticket itself, not only sopdesk's case
+                solve = Act("zendesk.update_ticket", {"ticket_id": actions.TICKET, "status": "solved"}, "Solve the ticket")
+                self.b.act(solve, clause)
             self.b.end(spec, clause)
         elif isinstance(spec, Approve):
             self._approve(spec, clause)
@@ -234,7 +328,12 @@ class Walker:
         timeout = [sub(clause, then.start(1), then.end(1))] if then else []
         timeout += [r for r in rest if clauses.clean(r.text).lower() not in ("after that", "after which")]
         whole = clause.text + " ".join(r.text for r in rest)
-        timeout_only = re.search(r"\bup to\b|\bat most\b|\bmax\b|\bno longer than\b|\bafter that\b", whole, re.I)
+        timeout_only = re.search(
+            r"\bup to\b|\bat most\b|\bmax\b|\bno longer than\b|\bafter that\b|\bif not\b|\botherwise\b|\bif no\b|\bif nothing\b"
+            r"|\bif (?:they|the \w+|he|she|nobody|no one)\b[^,;]*(?:\bnot\b|n't\b|\bnever\b)",
+            whole,
+            re.I,
+        )
         if spec.delay and timeout and not timeout_only and not self.loop_target:
             self.b.exits = [(key, ("next",))] + ([(key, ("on_event",))] if spec.for_event else [])
             self._emit_all(timeout)
@@ -250,7 +349,10 @@ class Walker:
     def _emit_all(self, parts: list[Segment]) -> None:
         for part in parts:
             text = re.sub(
-                r"^(?:after that|after which|if not|otherwise)[,\s]*", "", clauses.clean(part.text), flags=re.I
+                r"^(?:after that|after which|if not|otherwise|if (?:they|the \w+|he|she|nobody|no one)\b[^,;]*(?:\bnot\b|n't\b|\bnever\b)[^,;]*)[,\s]*",
+                "",
+                clauses.clean(part.text),
+                flags=re.I,
             )
             found = actions.recognise(text, self.b.known)
             self.emit(found, part)
@@ -261,6 +363,13 @@ class Walker:
         rejected: list[Exit] = []
         for role in spec.roles:
             key = self.b.approve(spec, clause, role)
+            if not spec.named:
+                self.b.warn(
+                    f"The SOP does not say who approves: the approver is set to {role!r}; name the role in the SOP",
+                    clause,
+                    code="question",
+                    step_key=key,
+                )
             rejected.append((key, ("on_rejected",)))
             if spec.evidence:
                 keep = self.b.exits

@@ -33,6 +33,7 @@ class Approve:
     title: str
     roles: list[str]
     evidence: list[tuple[str, int, str]] = field(default_factory=list)
+    named: bool = True  # False: the SOP names no approver; the role is a default a person must confirm
 
 
 @dataclass

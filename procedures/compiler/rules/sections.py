@@ -1,0 +1,52 @@
+"""Sections: a heading scopes what follows it ("## If the order is over $500", "For Enterprise customers:").
+
+A heading that names a condition makes its section a branch of a decision;
+"Otherwise" / "All other plans" makes it the else branch; a heading such as
+"Purpose", "Inputs" or "Revision history" makes its whole section
+non-procedural; any other heading is a plain heading and its section runs in
+sequence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from procedures.compiler.rules import conditions, shapes
+from procedures.compiler.rules.document import Section, section_kind, sub
+from procedures.compiler.rules.state import Walk
+
+
+def section(w: Walk, sec: Section) -> None:
+    before = len(w.b.steps)
+    _section(w, sec)
+    w.b.anchor(re.sub(r"^(?:step\s+)?\d+(?:\.\d+)*[.):]?\s+", "", sec.heading.segment.text, flags=re.I).strip(" :#").lower(), before)
+
+
+def _section(w: Walk, sec: Section) -> None:
+    w.pending, w.check, w.schedule = None, None, None
+    seg = sec.heading.segment
+    seg = sub(seg, 0, len(seg.text.rstrip(":")))
+    text = re.sub(r"^(?:step\s+)?\d+(?:\.\d+)*[.):]?\s+", "", seg.text, flags=re.I)
+    kind = w.b.section_kind or section_kind(text)
+    blocks = list(sec.blocks)
+    if kind:
+        w.b.mark(sec.heading.segment, "heading")
+        with w.b.section(kind):
+            for block in blocks:
+                w.item(block)
+        return
+    if shapes.OTHERWISE.match(text + " "):
+        shapes.otherwise(w, seg, more=blocks)
+        return
+    scoped = shapes.SCOPE.match(text)
+    head = scoped.group(1) if scoped else text
+    found = conditions.condition(head, w.b.known)
+    if found is None and scoped and re.match(r"(?:when|once)", text, re.I):
+        w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
+        scoped = None
+    if scoped or found:
+        shapes.conditional_text(w, seg, head, [], more=blocks)
+        return
+    w.b.mark(sec.heading.segment, "heading")
+    for block in blocks:
+        w.item(block)
