@@ -158,7 +158,7 @@ def test_try_on_a_sample_case_and_the_editor_use_the_declared_tools(declared):
     import json
 
     from cases.tryout import version_try
-    from procedures.selectors import version_editor
+    from procedures.editor import version_editor
 
     version = ProcedureVersionFactory(graph=billing_outage_graph().to_json(), status="compiled")
     sample = {"subject": "Down again", "requester": {"email": "alice@acme.example"}, "ticket_id": "3"}
