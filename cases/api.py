@@ -90,6 +90,11 @@ class CaseInSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=100)
     group = serializers.CharField(required=False, allow_blank=True, max_length=100)
     priority = serializers.ChoiceField(choices=Case.Priority.values, required=False)
+    status = serializers.ChoiceField(
+        choices=["new", "open", "pending", "hold", "waiting", "solved", "resolved", "closed"],
+        required=False,
+        help_text="The case's status in your system; solved/resolved/closed stops its SLA clocks, open again restarts them.",
+    )
     tier = serializers.CharField(required=False, allow_blank=True, max_length=100)
     url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     fields = serializers.DictField(required=False, help_text="Any further facts the SOP reads as case.fields.")

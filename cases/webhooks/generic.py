@@ -72,6 +72,7 @@ def parse(headers: dict[str, str], body: bytes) -> list[NormalisedEvent]:
             requester_name=text(requester.get("name") or case.get("requester_name")),
             organization=text(case.get("organization")),
             priority=text(case.get("priority")),
+            status=text(case.get("status")),
             facts={k: v for k, v in facts.items() if v is not None},
             payload=data,
         )
