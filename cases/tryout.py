@@ -138,7 +138,7 @@ class TryOutcome:
 
 
 def _text(value: Any) -> str:
-    if value is None:
+    if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
