@@ -240,7 +240,7 @@ def _apply(
                     "for_event": effect.for_event,
                 },
             )
-            if effect.due_at:
+            if effect.due_at and run.mode != Run.Mode.DRY_RUN:  # a dry run shows the wait; nothing fires later
                 Timer.objects.create(
                     run=run,
                     step_key=effect.step_key,
