@@ -482,7 +482,10 @@ def _recheck_call(step: WaitStep, state: RunState, case: dict) -> CallOperation 
     """The wait's timer fired: read the source of truth before taking the timeout exit."""
     recheck = step.recheck
     outcomes = _recheck_outcomes(step)
-    operation = registry.get(recheck.operation)
+    try:
+        operation = registry.get(recheck.operation)
+    except Exception as exc:  # an operation removed from the registry after the SOP was compiled
+        return Hold(step.key, "unknown_value", f"{step.title}: cannot re-check: {exc}", {"error": str(exc)}, outcomes)
     if operation.writes:
         return Hold(
             step.key,

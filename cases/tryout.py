@@ -29,6 +29,7 @@ from cases import clock, engine
 from cases.casefacts import case_apply, case_names
 from cases.graphreads import ask_coerce
 from cases.models import Case
+from cases.readable import table_rows
 from cases.webhooks.base import WebhookRejected
 from cases.webhooks.generic import parse as parse_generic
 from connectors import registry
@@ -132,37 +133,6 @@ class TryOutcome:
             "question": asdict(self.question) if self.question else None,
             "token": self.token,
         }
-
-
-# --- Readable values ---------------------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(_text(v) for v in value) if all(not isinstance(v, (dict, list)) for v in value) else (
-            "; ".join(_text(v) for v in value)
-        )
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
-    return str(value)
-
-
-def table_rows(value: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """A dict as (name, readable value) rows; nested maps become dotted names, lists comma-separated."""
-    if not isinstance(value, dict):
-        return [(prefix or "value", _text(value))] if value not in (None, {}, []) else []
-    rows: list[tuple[str, str]] = []
-    for key, item in value.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(item, dict) and item:
-            rows += table_rows(item, name)
-        else:
-            rows.append((name, _text(item)))
-    return rows
 
 
 # --- Starting and continuing -------------------------------------------------------------------

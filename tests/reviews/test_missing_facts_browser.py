@@ -33,6 +33,8 @@ def test_a_reviewer_answers_every_missing_fact_in_one_typed_form(live_server, br
         ],
     )
     log_in(page, live_server.url, reviewer, next_url=f"/inbox/items/{item.id}/")
+    why = page.locator(".card.why").inner_text()
+    assert "Nowhere Inc" in why and "{'" not in why, "what was found reads as a table, not a Python dict"
     page.check("input[name=outcome][value=continue]")
     facts = page.locator("[data-facts-form]")
     assert facts.is_visible()
