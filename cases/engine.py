@@ -580,6 +580,8 @@ def apply_goto(graph: Graph, state: RunState, effect: Goto, now: dt.datetime) ->
     if effect.next:
         visits[effect.next] = visits.get(effect.next, 0) + 1
     skipped, unavailable = dict(state.skipped), dict(state.unavailable)
+    for name in effect.facts or {}:  # produced after all (a loop came back and the step ran)
+        unavailable.pop(name, None)
     if effect.skipped:
         skipped[effect.step_key] = effect.skipped
         save_as = getattr(graph.step(effect.step_key), "save_as", None)

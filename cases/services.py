@@ -240,7 +240,8 @@ def _apply(
                     "for_event": effect.for_event,
                 },
             )
-            if effect.due_at and run.mode != Run.Mode.DRY_RUN:  # a dry run shows the wait; nothing fires later
+            # Dry and shadow runs record the wait and its due time; no timer of theirs ever fires later.
+            if effect.due_at and run.mode == Run.Mode.LIVE:
                 Timer.objects.create(
                     run=run,
                     step_key=effect.step_key,

@@ -169,8 +169,9 @@ def test_advancing_a_finished_run_does_nothing():
     assert statuses(run_advance(run_id=run.id)) == before
 
 
-def test_a_dry_run_that_reaches_a_wait_leaves_no_timer_and_touches_no_case_data():
-    run = run_advance(run_id=start(mode=Run.Mode.DRY_RUN, amount=1200).id)
+@pytest.mark.parametrize("mode", [Run.Mode.DRY_RUN, Run.Mode.SHADOW])
+def test_a_dry_or_shadow_run_that_reaches_a_wait_leaves_no_timer_and_touches_no_case_data(mode):
+    run = run_advance(run_id=start(mode=mode, amount=1200).id)
     assert (run.status, run.current_step) == (Run.Status.WAITING, "wait_reply")
     assert run.executions.get(step_key="wait_reply").decision["due_at"]
     assert not Timer.objects.filter(run=run).exists()
