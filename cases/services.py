@@ -338,6 +338,7 @@ def _finish(run: Run, state: engine.RunState, end: engine.End, now: dt.datetime)
         )
     if updates:
         Case.objects.filter(id=case.id).update(**updates)
+        sla_on_case_event(case=Case.objects.get(id=case.id), event_kind="updated", now=now)  # the queue picks policies
 
 
 DONE = (Case.Status.RESOLVED, Case.Status.CLOSED)

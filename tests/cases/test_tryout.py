@@ -192,3 +192,18 @@ def test_the_try_page_shows_the_path_and_would_be_writes_as_tables_and_takes_ans
     assert "{&#x27;" not in answered and "{'" not in answered  # no Python dicts
     assert client.post(url, {"sample": "{oops"}).status_code == 400
     assert Case.objects.count() == 0
+
+
+def test_an_approval_is_given_or_refused_inside_the_dry_run():
+    from tests.cases.graphs import claim
+
+    version = ProcedureVersionFactory(graph=claim().to_json(), status="compiled")
+    sample = {"subject": "Crushed pallet", "amount": 8400, "fields": {"tracking_number": "1Z1"},
+              "attachments": [{"name": "crushed.jpg", "content_type": "image/jpeg", "url": "https://f.example/1.jpg"}]}
+    asked = version_try(version=version, sample=sample)
+    assert asked.question.reason == "approval" and [o["key"] for o in asked.question.outcomes] == ["approve", "reject"]
+    approved = version_try_continue(version=version, token=asked.token, outcome="approve")
+    assert [w.operation for w in approved.writes] == ["carrier.file_claim"] and approved.status == "waiting"
+    assert approved.writes[0].request["amount"] == 8400
+    rejected = version_try_continue(version=version, token=asked.token, outcome="reject")
+    assert (rejected.status, rejected.outcome, rejected.writes) == ("completed", "closed", [])
