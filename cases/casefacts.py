@@ -88,6 +88,16 @@ def attachment(item: Any) -> dict:
     return out
 
 
+def _ticket_link(case: Case, event: NormalisedEvent) -> str:
+    """The ticket's page in the Zendesk sopdesk talks to (the emulator in sandbox mode), else the event's own link."""
+    if event.source == "zendesk":
+        from connectors.zendesk.links import ticket_url
+
+        ticket_id = event.external_id or case.external_id or str(event.facts.get("ticket_id") or "")
+        return ticket_url(ticket_id) or event.url
+    return event.url
+
+
 def case_apply(*, case: Case, event: NormalisedEvent) -> Case:
     """Merge an event's facts into a case (unsaved). Tags accumulate; fields merge; others overwrite."""
     for column in ("subject", "description", "requester_email", "requester_name", "priority"):
@@ -99,8 +109,9 @@ def case_apply(*, case: Case, event: NormalisedEvent) -> Case:
             setattr(case, column, value if column != "subject" else str(value)[:500])
     if event.organization:
         case.account_name = event.organization
-    if event.url:
-        case.external_url = event.url
+    url = _ticket_link(case, event)
+    if url:
+        case.external_url = url
     facts = dict(case.facts or {})
     for key, value in event.facts.items():
         if value is None:

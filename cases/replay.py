@@ -1,20 +1,23 @@
 """Replay: run a procedure in dry run over historical tickets and report coverage.
 
-`tickets_load(path)` reads a Zendesk JSON export (`{"tickets": [...], "users":
-[...], "organizations": [...], "groups": [...]}` as the API returns it with
-sideloads, a plain list, or NDJSON as Zendesk's full export writes it) or a
-CSV export (columns matched by name: Id, Subject, Description, Requester,
-Requester email, Organization, Group, Tags, Priority, Amount; any other column
-becomes a custom field). `replay_run` dry-runs every ticket; reads still go to
-the connected systems, writes are only recorded. `tickets_generate` writes a
-realistic file of escalation tickets for the sandbox's seed data.
+`tickets_read(path)` reads a Zendesk JSON export: one page (`{"tickets": [...],
+"users": [...], "organizations": [...], "groups": [...]}` as the incremental
+export and `include=users,organizations` produce it), a list of tickets or of
+pages, NDJSON (a ticket or a page per line), or a CSV export (columns matched
+by name: Id, Subject, Description, Requester, Requester email, Organization,
+Group, Tags, Priority, Amount; any other column becomes a custom field).
+Tickets name their requester and organization by id; those are resolved from
+the sideloads, else through read-only Zendesk lookups, cached per id
+(`cases/zendesk_directory.py`). `replay_run` dry-runs every ticket; reads still
+go to the connected systems, writes are only recorded. A ticket that stops
+because a fact it should carry is empty is counted as a missing fact, not as
+a failed action. `tickets_generate` writes such an export for the sandbox.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import random
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,15 +26,15 @@ from typing import Any
 
 from django.db import transaction
 
-from cases import clock
-from cases.casefacts import NormalisedEvent, case_apply, number, tags
+from cases import clock, replay_input
+from cases.casefacts import NormalisedEvent, case_apply, case_names, fact_at, number, tags
+from cases.expressions import PLACEHOLDER
 from cases.models import Case, Run, StepExecution
+from cases.replay_input import ReplayError
 from cases.services import run_advance, run_start
+from cases.zendesk_directory import Directory
 from procedures.models import ProcedureVersion
-
-
-class ReplayError(Exception):
-    code = "replay_failed"
+from procedures.steps import GraphError, parse
 
 
 @dataclass
@@ -71,41 +74,66 @@ class Coverage:
 # --- Loading ---------------------------------------------------------------------------
 
 
-def tickets_load(path: Path) -> list[NormalisedEvent]:
-    text = path.read_text(encoding="utf-8-sig")
+@dataclass
+class TicketFile:
+    tickets: list[NormalisedEvent]
+    directory: Directory
+
+
+def tickets_load(path: Path, *, lookup: bool = True) -> list[NormalisedEvent]:
+    return tickets_read(path, lookup=lookup).tickets
+
+
+def tickets_read(path: Path, *, lookup: bool = True) -> TicketFile:
+    """Read an export; requesters and organizations given by id are resolved (cases/zendesk_directory.py).
+
+    `lookup`: ask Zendesk (read-only) for ids the export's sideloads do not carry.
+    """
+    directory = Directory(lookup=lookup)
+    text = replay_input.read_text(path)
     if path.suffix.lower() == ".csv":
-        return [_csv_ticket(row) for row in csv.DictReader(text.splitlines())]
-    stripped = text.lstrip()
-    if stripped.startswith("{") and "\n{" in stripped and not stripped.startswith('{"tickets"'):
-        data: Any = [json.loads(line) for line in text.splitlines() if line.strip()]
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ReplayError(f"{path} is neither JSON, NDJSON nor CSV: {exc}") from exc
-    if isinstance(data, dict):
-        sideloads = {
-            "users": {u.get("id"): u for u in data.get("users", [])},
-            "organizations": {o.get("id"): o for o in data.get("organizations", [])},
-            "groups": {g.get("id"): g for g in data.get("groups", [])},
-        }
-        data = data.get("tickets", [])
-    else:
-        sideloads = {"users": {}, "organizations": {}, "groups": {}}
-    if not isinstance(data, list):
-        raise ReplayError(f"{path}: expected a list of tickets or an object with 'tickets'.")
-    return [_json_ticket(t, sideloads) for t in data if isinstance(t, dict)]
+        rows = replay_input.read_csv(path, text)
+        for number, row in enumerate(rows, 2):
+            replay_input.check_ticket({**row, "id": row.get("id") or "csv"}, f"{path}: row {number}")
+        return TicketFile([_csv_ticket(row) for row in rows], directory)
+    data = replay_input.read_json(path, text)  # JSON, or NDJSON: a ticket or an export page per line
+    pages = data if isinstance(data, list) else [data]
+    raw: list[dict] = []
+    for number, page in enumerate(pages, 1):
+        where = f"{path}: item {number}" if isinstance(data, list) else str(path)
+        if isinstance(page, dict) and isinstance(page.get("tickets"), list):  # an export page with sideloads
+            directory.add_sideloads(page)
+            raw += [
+                replay_input.check_ticket(t, f"{where}, ticket {i}") for i, t in enumerate(page["tickets"], 1)
+            ]
+        elif isinstance(page, dict) and isinstance(page.get("ticket"), dict):  # GET /tickets/{id}.json?include=
+            directory.add_sideloads(page)
+            raw.append(replay_input.check_ticket(page["ticket"], where))
+        elif isinstance(page, dict) and "id" in page:
+            raw.append(replay_input.check_ticket(page, where))
+        else:
+            kind = type(page).__name__ if not isinstance(page, dict) else "object without 'id' or 'tickets'"
+            raise ReplayError(f"{where}: expected a ticket, or an export page with 'tickets', got a {kind}.")
+    return TicketFile([_json_ticket(t, directory) for t in raw], directory)
 
 
-def _json_ticket(ticket: dict, sideloads: dict) -> NormalisedEvent:
+def _agent_url(url: str, ticket_id: str) -> str:
+    """Exports carry the ticket's API URL (`.../api/v2/tickets/12.json`); people open `.../agent/tickets/12`."""
+    if url and "/api/v2/tickets/" in url:
+        return url.split("/api/v2/tickets/", 1)[0] + f"/agent/tickets/{ticket_id}"
+    return url or ""
+
+
+def _json_ticket(ticket: dict, directory: Directory) -> NormalisedEvent:
     requester = ticket.get("requester") if isinstance(ticket.get("requester"), dict) else {}
-    user = sideloads["users"].get(ticket.get("requester_id"), {})
+    user = {} if requester.get("email") else (directory.user(ticket.get("requester_id")) or {})
     org = ticket.get("organization")
     if not isinstance(org, str):
-        org = sideloads["organizations"].get(ticket.get("organization_id"), {}).get("name")
+        org_id = ticket.get("organization_id") or user.get("organization_id")
+        org = (directory.organization(org_id) or {}).get("name")
     group = ticket.get("group")
     if not isinstance(group, str):
-        group = sideloads["groups"].get(ticket.get("group_id"), {}).get("name")
+        group = (directory.group(ticket.get("group_id")) or {}).get("name")
     fields = dict(ticket.get("fields") or {})
     for item in ticket.get("custom_fields") or []:
         if isinstance(item, dict) and item.get("value") not in (None, ""):
@@ -121,7 +149,7 @@ def _json_ticket(ticket: dict, sideloads: dict) -> NormalisedEvent:
         group=group,
         tag_list=ticket.get("tags"),
         priority=ticket.get("priority"),
-        url=ticket.get("url") or "",
+        url=_agent_url(ticket.get("url") or "", ticket_id),
         fields=fields,
         amount=ticket.get("amount"),
         attachments=ticket.get("attachments"),
@@ -254,22 +282,49 @@ def _count(coverage: Coverage, run: Run) -> None:
     elif run.status == Run.Status.HELD:
         held = run.executions.filter(status=StepExecution.Status.HELD).order_by("-sequence").first()
         reason = (held.decision or {}).get("reason", "?") if held else "?"
+        missing = missing_inputs(run, run.current_step)
+        if missing and reason != "missing_fact":
+            reason = f"missing fact {', '.join(missing)}"  # the ticket lacked it; the step did not fail
         coverage.held[(run.current_step, reason)] += 1
     else:
-        coverage.errors += 1
+        missing = missing_inputs(run, run.current_step)
+        if missing:
+            coverage.held[(run.current_step, f"missing fact {', '.join(missing)}")] += 1
+        else:
+            coverage.errors += 1
+
+
+_PATH = re.compile(r"\b([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+)")
+
+
+def missing_inputs(run: Run, step_key: str) -> list[str]:
+    """Facts the step's parameters read that are empty for this case (`case.requester_email`, ...)."""
+    try:
+        step = parse(run.version.graph).step(step_key)
+    except (GraphError, KeyError):
+        return []
+    names = {**((run.state or {}).get("facts") or {}), "case": case_names(run.case)}
+    missing = []
+    for template in (getattr(step, "params", None) or {}).values():
+        for expression in PLACEHOLDER.findall(template) if isinstance(template, str) else []:
+            for path in _PATH.findall(expression):
+                if fact_at(path, names) in (None, "", []) and path not in missing:
+                    missing.append(path)
+    return missing
 
 
 # --- A generated file ---------------------------------------------------------------------
 
-# Requesters from the sandbox seed (connectors/sandbox/seed.py): plans Enterprise, Pro, Free,
-# an ambiguous domain (two accounts) and a requester with no organization.
+# Requesters from the sandbox seed (connectors/sandbox/seed.py), with their Zendesk user and organization ids:
+# plans Enterprise, Pro, Free, an ambiguous domain (two Salesforce accounts) and a requester with no organization.
 REQUESTERS = [
-    ("alice@acme.example", "Alice Adams", "Acme Corp", 30),
-    ("bob@globex.example", "Bob Brown", "Globex", 30),
-    ("carol@initech.example", "Carol Chen", "Initech", 25),
-    ("dan@umbrella.example", "Dan Diaz", "Umbrella", 5),
-    ("pat@nowhere.example", "Pat Doe", None, 10),
+    (100, "alice@acme.example", "Alice Adams", (200, "Acme Corp"), 30),
+    (101, "bob@globex.example", "Bob Brown", (201, "Globex"), 30),
+    (102, "carol@initech.example", "Carol Chen", (202, "Initech"), 25),
+    (103, "dan@umbrella.example", "Dan Diaz", (203, "Umbrella"), 5),
+    (104, "pat@nowhere.example", "Pat Doe", None, 10),
 ]
+GROUPS = [{"id": 300, "name": "Support"}]
 PROBLEMS = [
     "Export to CSV crashes",
     "Dashboard shows wrong totals",
@@ -284,26 +339,51 @@ PROBLEMS = [
 ]
 
 
-def tickets_generate(*, count: int, seed: int = 7) -> dict:
-    """A Zendesk-export-shaped file of `count` product-bug tickets over the sandbox's requesters."""
+def tickets_generate(*, count: int, seed: int = 7, sideloads: bool = True) -> dict:
+    """An export page as Zendesk's incremental export writes it with `include=users,organizations`.
+
+    Tickets carry `requester_id`, `organization_id` and `group_id` only (no e-mail, no names), with
+    the sandbox's Zendesk ids; `sideloads=False` leaves out `users`, `organizations` and `groups`,
+    as a plain `/tickets.json` export does, so replay has to look them up in Zendesk.
+    """
     rng = random.Random(seed)
     weights = [w for *_, w in REQUESTERS]
     tickets = []
+    used: dict[int, tuple] = {}
     for number_ in range(1, count + 1):
-        email, name, org, _ = rng.choices(REQUESTERS, weights)[0]
+        requester = rng.choices(REQUESTERS, weights)[0]
+        user_id, _email, _name, org, _ = requester
+        used[user_id] = requester
         problem = rng.choice(PROBLEMS)
+        ticket_id = 10000 + number_
         tickets.append(
             {
-                "id": 10000 + number_,
-                "url": f"https://sandbox.zendesk.com/agent/tickets/{10000 + number_}",
+                "id": ticket_id,
+                "url": f"https://sandbox.zendesk.com/api/v2/tickets/{ticket_id}.json",
                 "subject": problem,
+                "raw_subject": problem,
                 "description": f"{problem}. Steps: open the app, try again, it fails (report #{number_}).",
+                "status": "new",
+                "type": "problem",
                 "tags": ["product-bug"] + (["vip"] if rng.random() < 0.1 else []),
                 "priority": rng.choice(["normal", "high", "urgent"]),
-                "requester": {"email": email, "name": name},
-                "organization": org,
-                "group": "Support",
+                "requester_id": user_id,
+                "submitter_id": user_id,
+                "organization_id": org[0] if org else None,
+                "group_id": 300,
+                "via": {"channel": "web"},
+                "custom_fields": [],
                 "created_at": "2026-11-01T10:00:00Z",
+                "updated_at": "2026-11-01T10:00:00Z",
             }
         )
-    return {"tickets": tickets}
+    page: dict[str, Any] = {"tickets": tickets, "count": len(tickets), "end_of_stream": True, "after_cursor": None}
+    if sideloads:
+        page["users"] = [
+            {"id": uid, "email": email, "name": name, "organization_id": org[0] if org else None, "role": "end-user"}
+            for uid, email, name, org, _ in sorted(used.values())
+        ]
+        orgs = {org for *_, org, _ in used.values() if org}
+        page["organizations"] = [{"id": oid, "name": name} for oid, name in sorted(orgs)]
+        page["groups"] = GROUPS
+    return page

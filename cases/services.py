@@ -142,7 +142,10 @@ def _advance_once(run_id: int) -> StepExecution | str | None:
         case = case_names(run.case)
         effect = engine.plan(graph, state, case, now)
         if isinstance(effect, engine.CallOperation):
-            if effect.writes and run.mode != Run.Mode.LIVE:
+            # In a dry run a declared operation with a mock answers from it (reads and writes alike); shadow
+            # runs read the real systems, because they are compared with what people did on real cases.
+            mocked = run.mode == Run.Mode.DRY_RUN and registry.get(effect.operation).mock is not None
+            if effect.writes and run.mode != Run.Mode.LIVE and not mocked:
                 _record(run, effect.step_key, StepExecution.Status.SKIPPED, now, request=_request(effect))
                 result = engine.dry_run_result(effect.operation)
                 effect = engine.on_result(graph, state, case, effect.step_key, result)
@@ -153,7 +156,7 @@ def _advance_once(run_id: int) -> StepExecution | str | None:
                 effect.step_key,
                 StepExecution.Status.STARTED,
                 now,
-                request=_request(effect),
+                request=_request(effect) | ({"mock": True} if mocked else {}),
                 attempt=retries + 1,
                 idempotency_key=idempotency_key(run_id=run.id, step_key=effect.step_key, visit=state.visit),
                 finished=False,
@@ -380,7 +383,7 @@ def _perform(run_id: int, execution: StepExecution) -> bool:
     error: Exception | None = None
     result: dict | None = None
     try:
-        handler = operation.load_handler()
+        handler = operation.load_mock() if request.get("mock") else operation.load_handler()
         key = execution.idempotency_key if operation.writes else None
         result = handler(dict(request.get("params") or {}), idempotency_key=key)
     except ConnectorError as exc:

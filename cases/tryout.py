@@ -76,6 +76,7 @@ class TryStep:
     request: dict = field(default_factory=dict)
     result: dict = field(default_factory=dict)
     decision: dict = field(default_factory=dict)
+    mock: bool = False  # a declared tool answered from its mock instead of the real system
 
     @property
     def writes(self) -> bool:
@@ -253,6 +254,19 @@ def _step_info(graph: Graph, key: str) -> dict:
 def _call(graph: Graph, state: engine.RunState, case: dict, call: engine.CallOperation, steps: list) -> engine.Effect:
     """Perform a read for real, or render a write without sending it; record it on the path."""
     info = _step_info(graph, call.step_key)
+    operation = registry.get(call.operation)
+    if operation.mock is not None:  # a declared tool with a mock answers dry runs, reads and writes alike
+        status = "would write" if call.writes else "read"
+        entry = TryStep(**info, status=status, operation=call.operation, request=_plain(call.params), mock=True,
+                        summary="Answered by the tool's mock: the real system was not called.")
+        steps.append(entry)
+        try:
+            result = operation.load_mock()(dict(call.params), idempotency_key=None)
+        except ConnectorError as exc:
+            entry.status, entry.summary = "failed", f"{exc.code}: {exc}"
+            return engine.on_error(graph, call.step_key, exc)
+        entry.result = _plain(result or {})
+        return engine.on_result(graph, state, case, call.step_key, result or {})
     if call.writes:
         steps.append(TryStep(**info, status="would write", operation=call.operation, request=_plain(call.params),
                              summary="Not sent: a dry run only shows what this step would send."))
@@ -260,7 +274,7 @@ def _call(graph: Graph, state: engine.RunState, case: dict, call: engine.CallOpe
     entry = TryStep(**info, status="read", operation=call.operation, request=_plain(call.params))
     steps.append(entry)
     try:
-        result = registry.get(call.operation).load_handler()(dict(call.params), idempotency_key=None)
+        result = operation.load_handler()(dict(call.params), idempotency_key=None)
     except ConnectorError as exc:
         entry.status, entry.summary = "failed", f"{exc.code}: {exc}"
         return engine.on_error(graph, call.step_key, exc)

@@ -1,4 +1,4 @@
-"""HTTP endpoints: webhooks in, the case timeline and the "try on a sample case" page out.
+"""HTTP endpoints: webhooks in; the case page, its timeline and the "try on a sample case" page out.
 
 Webhook views parse the request, call the intake services and answer; they
 are the only csrf-exempt views. Everything they decide lives in
@@ -8,15 +8,20 @@ are the only csrf-exempt views. Everything they decide lives in
 from __future__ import annotations
 
 import json
+from functools import wraps
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from cases import clock, conf
+from cases.casepage import case_external_url, case_overview, case_viewable
 from cases.intake import event_receive, event_record, event_reject
 from cases.models import Case
 from cases.selectors import case_timeline
@@ -48,6 +53,17 @@ def _receive(request: HttpRequest, source: str, verify, parse, *, ack=None) -> H
         result = event_receive(source=source, headers=headers, body=request.body, verify=verify, parse=parse)
     except WebhookRejected as exc:
         return JsonResponse({"error": exc.code, "message": exc.message}, status=exc.status)
+    except DatabaseError:
+        return JsonResponse(
+            {"error": "unavailable", "message": "The event could not be stored right now; send it again."},
+            status=503,
+            headers={"Retry-After": "5"},
+        )
+    if result.failed:  # stored and kept; retried on our side, so the sender must not resend
+        return JsonResponse(
+            {"event": result.event.id, "status": "failed", "message": "Stored; processing failed and will be retried."},
+            status=202,
+        )
     if ack:
         return ack(result)
     return JsonResponse(
@@ -106,10 +122,30 @@ def api_events(request: HttpRequest) -> HttpResponse:
     return _receive(request, "api", lambda h, b: generic.verify(h, token=token), generic.parse)
 
 
-@staff_member_required
+def case_reader(view):
+    """Signed in, and allowed to read cases (Reviewers, Ops managers); others get a 403 that says so."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not case_viewable(request.user):
+            raise PermissionDenied("Case pages are for Reviewers and Ops managers.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@case_reader
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(Case, id=case_id)
+    return render(request, "cases/case.html", {"o": case_overview(case=case, now=clock.now())})
+
+
+@case_reader
 def timeline(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(Case, id=case_id)
-    return render(request, "cases/timeline.html", {"case": case, "entries": case_timeline(case=case)})
+    context = {"case": case, "entries": case_timeline(case=case), "external_url": case_external_url(case)}
+    return render(request, "cases/timeline.html", context)
 
 
 @staff_member_required

@@ -36,12 +36,15 @@ class ParamSerializer(serializers.Serializer):
 
 class OperationSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="e.g. 'jira.create_issue'.")
-    system = serializers.CharField(help_text="The outside system: salesforce, jira, zendesk, email, http, carrier.")
+    system = serializers.CharField(help_text="The outside system: salesforce, jira, ..., or a team's own (billing).")
     summary = serializers.CharField()
     params = ParamSerializer(many=True)
     returns = serializers.ListField(child=serializers.CharField(), help_text="Facts the operation returns.")
     writes = serializers.BooleanField(help_text="True when it changes something outside sopdesk.")
     idempotency = serializers.CharField(allow_blank=True, help_text="How a repeated write is made harmless.")
+    origin = serializers.CharField(help_text="built-in, declared http, declared mcp or custom fields.")
+    keywords = serializers.ListField(child=serializers.CharField(), help_text="Words an SOP may use for it.")
+    mocked = serializers.BooleanField(help_text="True when dry runs answer from scripted mocks.")
 
 
 def operation_json(op: registry.Operation) -> dict:
@@ -62,6 +65,9 @@ def operation_json(op: registry.Operation) -> dict:
         "returns": list(op.returns),
         "writes": op.writes,
         "idempotency": op.idempotency,
+        "origin": op.origin,
+        "keywords": list(op.keywords),
+        "mocked": op.mock is not None,
     }
 
 
@@ -116,7 +122,7 @@ class OperationViewSet(viewsets.ViewSet):
 
     pagination_class = ListCursor
     lookup_field = "name"
-    lookup_value_regex = r"[a-z_]+\.[a-z_]+"
+    lookup_value_regex = r"[a-z0-9_]+\.[a-z0-9_]+"
     access = {
         "list": Rule("procedures:read", "procedures.view_procedure"),
         "retrieve": Rule("procedures:read", "procedures.view_procedure"),
@@ -153,4 +159,7 @@ class OperationViewSet(viewsets.ViewSet):
 
 
 def register(router) -> None:
+    from connectors.declared.api import register as register_declared
+
     router.register("operations", OperationViewSet, basename="operation")
+    register_declared(router)

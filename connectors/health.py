@@ -124,6 +124,27 @@ def check_all() -> list[Check]:
     return [check(system) for system in CHECKS]
 
 
+def declared_checks() -> list[tuple[Check, str]]:
+    """Each declared endpoint and MCP server (connectors.declared), with where it is."""
+    from connectors.declared.health import targets
+
+    results = []
+    for label, where, probe in targets():
+        try:
+            with retry.policy_override(retry.RetryPolicy(attempts=1)):
+                results.append((Check(label, OK, probe()), where))
+        except NotConfigured as exc:
+            results.append((Check(label, NOT_CONFIGURED, str(exc)), where))
+        except ConnectorError as exc:
+            results.append((_verdict(label, exc), where))
+    return results
+
+
 def summary() -> list[dict[str, Any]]:
     """Safe, JSON-able: the account description (no secrets) and the check result."""
-    return [{**config.describe(c.system), "status": c.status, "detail": c.detail} for c in check_all()]
+    rows = [{**config.describe(c.system), "status": c.status, "detail": c.detail} for c in check_all()]
+    rows += [
+        {"system": c.system, "configured": True, "url": where, "status": c.status, "detail": c.detail}
+        for c, where in declared_checks()
+    ]
+    return rows

@@ -39,3 +39,15 @@ class WriteRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.idempotency_key}"
+
+
+from connectors.declared.models import (  # noqa: E402  (declared tools live in their own package)
+    CustomField,
+    DeclaredOperation,
+    Endpoint,
+    McpServer,
+    MockResponse,
+    RegistryState,
+)
+
+__all__ = ["CustomField", "DeclaredOperation", "Endpoint", "McpServer", "MockResponse", "ModelCall", "RegistryState", "WriteRecord"]

@@ -36,13 +36,25 @@ class Operation:
     idempotency: str = ""
     handler: str = ""
     keywords: tuple[str, ...] = field(default=(), compare=False)
+    # Declared operations (connectors.declared) carry their executor and, when scripted, their mock.
+    origin: str = field(default="built-in", compare=False)
+    call: Callable[..., dict[str, Any]] | None = field(default=None, compare=False, repr=False)
+    mock: Callable[..., dict[str, Any]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def system(self) -> str:
         return self.name.split(".", 1)[0]
 
     def load_handler(self) -> Callable[..., dict[str, Any]]:
-        return _import(self.handler)
+        return self.call or _import(self.handler)
+
+    def load_mock(self) -> Callable[..., dict[str, Any]]:
+        """The scripted stand-in for dry runs; NotConfigured when the operation has none (never the real call)."""
+        if self.mock is None:
+            from connectors.base import NotConfigured
+
+            raise NotConfigured(f"{self.name} has no mock: add scripted answers in the admin", system=self.system)
+        return self.mock
 
 
 def _op(name: str, summary: str, params: dict[str, Param], **kwargs: Any) -> tuple[str, Operation]:
@@ -291,12 +303,17 @@ class UnknownOperation(KeyError):
 
 
 def operations() -> dict[str, Operation]:
-    """Every operation an SOP may use: the built-in ones above, plus (later) the team's declared ones.
+    """Every operation an SOP may use: the built-in ones above, plus the team's declared ones.
 
     Read the registry through this function (or `get`), never through OPERATIONS directly,
-    so declared operations are seen everywhere the built-in ones are.
+    so declared operations are seen everywhere the built-in ones are. Declared operations are
+    cached per process and reloaded when any declaration changes (one indexed read per call);
+    without database access (e.g. a unit test of the engine core) only the built-in ones exist.
     """
-    return OPERATIONS
+    from connectors.declared.catalog import declared_operations
+
+    declared = declared_operations()
+    return {**OPERATIONS, **declared} if declared else OPERATIONS
 
 
 def get(name: str) -> Operation:

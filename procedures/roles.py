@@ -8,7 +8,7 @@ reviews/apps.py) keeps them current.
 
 from __future__ import annotations
 
-ROLE_APPS = ("procedures", "cases", "sla")  # apps whose permissions the roles use
+ROLE_APPS = ("procedures", "cases", "sla", "connectors")  # apps whose permissions the roles use
 
 OPS_MANAGERS = "Ops managers"
 REVIEWERS = "Reviewers"
@@ -33,6 +33,12 @@ _SLA_EDIT = [
     for verb in ("add", "change", "delete", "view")
 ]
 
+_DECLARED_TOOLS = [
+    f"connectors.{verb}_{model}"
+    for model in ("declaredoperation", "mockresponse", "endpoint", "mcpserver", "customfield")
+    for verb in ("add", "change", "delete", "view")
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPS_MANAGERS: _READ_ALL
     + [
@@ -49,11 +55,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.change_run",
         "cases.change_reviewitem",
         *_SLA_EDIT,
+        *_DECLARED_TOOLS,
     ],
     REVIEWERS: _READ_ALL
     + [
         "cases.change_case",
         "cases.change_reviewitem",
+        "connectors.view_declaredoperation",
     ],
 }
 

@@ -2,24 +2,70 @@
 
 Every setting sopdesk reads from the environment goes through one of these, so
 a bad value fails at start-up with a message naming the variable.
+
+A variable missing from the environment may come from an env file
+(`KEY=VALUE` lines; `#` comments): `manage.py demo` writes the values its
+processes run with (sandbox URL, site URL, webhook secret) to
+`<data dir>/sopdesk.env`, so `demo_ticket` and every other command in
+another terminal agree with the running demo without exporting anything.
+The environment always wins over the file.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_FILE: dict[str, str] = {}
+
+
+def env_file_read(path: Path) -> dict[str, str]:
+    """The KEY=VALUE pairs of an env file; {} when it does not exist. A malformed line fails naming it."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    values = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.removeprefix("export ").partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value, got {line!r}")
+        values[name.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def env_file_write(path: Path, values: dict[str, str], *, header: str = "") -> None:
+    """Write `values` as an env file readable only by its owner (it may hold secrets)."""
+    lines = [f"# {line}" for line in header.splitlines()] + [f"{k}={v}" for k, v in values.items()]
+    path = Path(path)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+
+
+def env_file_use(path: Path | None) -> None:
+    """Read variables missing from the environment from `path` (None: from nowhere)."""
+    global _FILE
+    _FILE = env_file_read(path) if path else {}
+
+
+def _raw(name: str) -> str | None:
+    return os.environ[name] if name in os.environ else _FILE.get(name)
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    raw = _raw(name)
+    return default if raw is None else raw
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return default
     value = raw.strip().lower()
@@ -31,7 +77,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None or raw.strip() == "":
         return default
     try:
@@ -41,7 +87,7 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None or raw.strip() == "":
         return default
     try:
@@ -51,7 +97,7 @@ def env_float(name: str, default: float) -> float:
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]

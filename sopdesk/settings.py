@@ -8,15 +8,24 @@ to the console, DEBUG off.
 from __future__ import annotations
 
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
 
-from sopdesk.env import env_bool, env_float, env_int, env_list, env_str
+from sopdesk.env import env_bool, env_file_use, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("SOPDESK_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+# Variables missing from the environment are read from the data dir's env file, which `manage.py demo`
+# writes (sopdesk/env.py). SOPDESK_ENV_FILE names another file; empty reads none. A pytest session reads
+# none unless told to, so a demo running from the same checkout never points the suite at its sandbox.
+DEMO_ENV_FILE = DATA_DIR / "sopdesk.env"
+_env_file = env_str("SOPDESK_ENV_FILE", "" if "pytest" in sys.modules else str(DEMO_ENV_FILE))
+ENV_FILE = Path(_env_file) if _env_file else None
+env_file_use(ENV_FILE)
 
 
 def _secret_key() -> str:

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from cases import clock as case_clock
+from cases.sla.models import ClockKind
 from cases.sla.selectors import sla_attainment, sla_breaching_soon
 from procedures.roles import OPS_MANAGERS, REVIEWERS
 
@@ -42,6 +43,9 @@ def attainment(request: HttpRequest) -> HttpResponse:
     week = {(r.queue, r.kind): r for r in sla_attainment(days=7, now=now)}
     month = {(r.queue, r.kind): r for r in sla_attainment(days=30, now=now)}
     keys = sorted(set(week) | set(month))
-    rows = [{"queue": q or "(no queue)", "kind": k, "periods": [week.get((q, k)), month.get((q, k))]}
-            for q, k in keys]
+    labels = dict(ClockKind.choices)
+    rows = [
+        {"queue": q or "(no queue)", "kind": labels.get(k, k), "periods": [week.get((q, k)), month.get((q, k))]}
+        for q, k in keys
+    ]
     return render(request, "sla/attainment.html", {"rows": rows, "now": now})

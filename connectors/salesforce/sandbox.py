@@ -29,6 +29,23 @@ FIELDS = {
     "Case": {"Subject", "Description", "AccountId", "Status", "Priority"},
 }
 SYSTEM_FIELDS = {"Id", "CreatedDate", "LastModifiedDate"}
+# Field types for describe (anything not listed is a string).
+FIELD_TYPES = {
+    "Plan__c": ("picklist", ["Free", "Pro", "Enterprise"]),
+    "Industry": ("picklist", ["Retail", "Software", "Logistics", "Manufacturing"]),
+    "Risk_Flag__c": ("boolean", []),
+    "Amount": ("currency", []),
+    "Risk_Score__c": ("double", []),
+    "IsClosed": ("boolean", []),
+    "CloseDate": ("date", []),
+    "OwnerId": ("reference", []),
+    "AccountId": ("reference", []),
+    "WhatId": ("reference", []),
+    "Email": ("email", []),
+    "Website": ("url", []),
+    "Description": ("textarea", []),
+}
+FIELD_LABELS = {"Plan__c": "Plan", "Risk_Flag__c": "Risk flag", "Risk_Score__c": "Risk score", "Domain__c": "Domain"}
 
 
 def _now() -> str:
@@ -87,6 +104,7 @@ class SalesforceEmulator(Emulator):
             ("GET", V + r"/limits/?", self.limits),
             ("GET", V + r"/query/?", self.query),
             ("POST", V + r"/sobjects/(?P<sobject>\w+)/?", self.create),
+            ("GET", V + r"/sobjects/(?P<sobject>\w+)/describe/?", self.describe),
             ("GET", V + r"/sobjects/(?P<sobject>\w+)/(?P<id>\w+)", self.get),
             ("PATCH", V + r"/sobjects/(?P<sobject>\w+)/(?P<id>\w+)", self.update),
             ("DELETE", V + r"/sobjects/(?P<sobject>\w+)/(?P<id>\w+)", self.delete),
@@ -173,6 +191,20 @@ class SalesforceEmulator(Emulator):
             else:
                 record[field] = row.get(field)
         return record
+
+    def describe(self, request: Request) -> Response:
+        sobject = request.params["sobject"]
+        if sobject not in FIELDS:
+            return self._error(404, "NOT_FOUND", f"The requested resource does not exist: sobject {sobject}")
+        fields = []
+        for name in ["Id", *sorted(FIELDS[sobject])]:
+            kind, values = FIELD_TYPES.get(name, ("id" if name == "Id" else "string", []))
+            label = FIELD_LABELS.get(name) or name.replace("__c", "").replace("_", " ")
+            picklist = [{"value": v, "label": v, "active": True, "defaultValue": False} for v in values]
+            fields.append(
+                {"name": name, "label": label, "type": kind, "custom": name.endswith("__c"), "picklistValues": picklist}
+            )
+        return Response(200, {"name": sobject, "label": sobject, "custom": False, "fields": fields})
 
     def get(self, request: Request) -> Response:
         sobject, record_id = request.params["sobject"], request.params["id"]

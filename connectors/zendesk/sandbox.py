@@ -13,6 +13,7 @@ import base64
 import itertools
 import re
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 from connectors.config import SANDBOX_CREDENTIALS
@@ -22,6 +23,26 @@ from connectors.sandbox.server import Emulator, Request, Response
 P = r"/api/v2"
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 PRIORITIES = (None, "low", "normal", "high", "urgent")
+# Ticket fields as GET /api/v2/ticket_fields.json lists them: system fields, then custom ones.
+TICKET_FIELDS = [
+    {"id": 1, "type": "subject", "title": "Subject", "active": True, "removable": False},
+    {"id": 2, "type": "description", "title": "Description", "active": True, "removable": False},
+    {"id": 3, "type": "priority", "title": "Priority", "active": True, "removable": False},
+    {"id": 360001, "type": "text", "title": "Order number", "active": True, "removable": True},
+    {
+        "id": 360002,
+        "type": "tagger",
+        "title": "Customer region",
+        "active": True,
+        "removable": True,
+        "custom_field_options": [
+            {"id": 1, "name": "EU West", "value": "eu-west"},
+            {"id": 2, "name": "US East", "value": "us-east"},
+        ],
+    },
+    {"id": 360003, "type": "decimal", "title": "Order value", "active": True, "removable": True},
+    {"id": 360004, "type": "checkbox", "title": "VIP customer", "active": True, "removable": True},
+]
 
 
 def _now() -> str:
@@ -57,6 +78,7 @@ class ZendeskEmulator(Emulator):
 
     def routes(self):
         return [
+            ("GET", r"/agent/tickets/(?P<id>\d+)", self.agent_page),
             ("GET", P + r"/tickets/(?P<id>\d+)\.json", self.get_ticket),
             ("PUT", P + r"/tickets/(?P<id>\d+)\.json", self.update_ticket),
             ("GET", P + r"/tickets/(?P<id>\d+)/comments\.json", self.get_comments),
@@ -69,9 +91,16 @@ class ZendeskEmulator(Emulator):
             ("GET", P + r"/groups\.json", self.list_groups),
             ("GET", P + r"/groups/(?P<id>\d+)\.json", self.get_group),
             ("GET", P + r"/search\.json", self.search),
+            ("GET", P + r"/ticket_fields\.json", self.list_ticket_fields),
         ]
 
+    def list_ticket_fields(self, request: Request) -> Response:
+        fields = [{**f, "url": f"{self.base_url}/api/v2/ticket_fields/{f['id']}.json"} for f in TICKET_FIELDS]
+        return Response(200, {"ticket_fields": fields, "count": len(fields), "next_page": None, "previous_page": None})
+
     def authorized(self, request: Request) -> bool:
+        if request.path.startswith("/agent/"):
+            return True  # the human-facing ticket page links point to (connectors/zendesk/links.py)
         creds = SANDBOX_CREDENTIALS["zendesk"]
         expected = base64.b64encode(f"{creds['email']}/token:{creds['token']}".encode()).decode()
         return request.headers.get("Authorization", "") == f"Basic {expected}"
@@ -145,6 +174,21 @@ class ZendeskEmulator(Emulator):
         return comment
 
     # --- tickets ------------------------------------------------------------------------
+    def agent_page(self, request: Request) -> Response:
+        ticket = self.tickets.get(int(request.params["id"]))
+        if ticket is None:
+            return Response(404, "Ticket not found", {"Content-Type": "text/plain"})
+        comments = "".join(
+            f"<li>{'public' if c.get('public') else 'internal note'}: {escape(c.get('body') or '')}</li>"
+            for c in self.comments[ticket["id"]]
+        )
+        page = (
+            f"<!doctype html><title>Ticket #{ticket['id']}</title><h1>#{ticket['id']}: {escape(ticket['subject'])}</h1>"
+            f"<p>{escape(ticket['status'])} · {escape(ticket.get('priority') or 'no priority')} · tags "
+            f"{escape(' '.join(ticket['tags']))}</p><ol>{comments}</ol>"
+        )
+        return Response(200, page, {"Content-Type": "text/html; charset=utf-8"})
+
     def get_ticket(self, request: Request) -> Response:
         ticket = self.tickets.get(int(request.params["id"]))
         return Response(200, {"ticket": self._ticket(ticket)}) if ticket else self._not_found()

@@ -54,20 +54,30 @@ SCENARIOS = [
 ]
 
 
+SLA_DESCRIPTION = (
+    "Active as SLA policies: the targets and escalations in this SOP are the SLA policies the clock sweep "
+    "enforces (SLA policies in the admin). It is compiled for reading in the editor and is not run per case, "
+    "so it has no published version."
+)
+
+
 def demo_load(*, owner=None) -> list[str]:
     """Create each demo procedure that does not exist yet: compiled and published.
 
-    The SLA SOP is compiled for the editor but not published; its targets and
-    escalations become SLA policies instead. Returns one line per procedure
+    The SLA SOP is compiled for the editor but not published (it is not run per
+    case): its targets and escalations become the SLA policies the sweep
+    enforces, and the procedure is marked Active, since those rules are live. Returns one line per procedure
     saying what happened. Existing procedures are left exactly as they are, so
     a team's edits survive a restart.
     """
     from cases.sla.compile import sla_policies_from_sop
     from cases.sla.models import SlaContact
+    from connectors.declared.demo import declared_demo_load
     from procedures.compiler import CompileError
     from procedures.models import Procedure
     from procedures.services import procedure_create, version_compile, version_publish
 
+    declared_demo_load()  # the team's own tools (billing, outage) first, so the compiler knows them
     report = []
     for scenario in SCENARIOS:
         if Procedure.objects.filter(slug=scenario.slug).exists():
@@ -91,8 +101,11 @@ def demo_load(*, owner=None) -> list[str]:
                 SlaContact.objects.get_or_create(
                     role=role, queue="", defaults={"name": name, "email": f"{role.replace('_', '.')}@sopdesk.example"}
                 )
+            procedure.status = Procedure.Status.ACTIVE  # live as SLA policies; never run per case
+            procedure.description = SLA_DESCRIPTION
+            procedure.save()
             names = ", ".join(policy.name for policy in result.policies)
-            report.append(f"{scenario.name}: compiled v{version.number}; SLA policies: {names}")
+            report.append(f"{scenario.name}: active as SLA policies ({names}); compiled v{version.number}, not run per case")
             continue
         version_publish(version=version, user=owner)
         report.append(f"{scenario.name}: published v{version.number} ({version.steps.count()} steps)")

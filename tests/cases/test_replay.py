@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from cases.models import Case
-from cases.replay import replay_run, tickets_generate, tickets_load
+from cases.replay import replay_run, tickets_generate, tickets_load, tickets_read
 from procedures.models import Procedure
 from tests.cases.graphs import escalation
 from tests.factories import ProcedureVersionFactory
@@ -76,3 +76,79 @@ def test_replay_command_prints_the_table(sandbox, version, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Tickets replayed" in out and "30" in out
     assert "Stopped at an edge" in out and "jira.create_issue" in out
+
+
+# --- Real exports: ids and sideloads, not e-mail addresses ----------------------------------------------
+
+
+def _by_requester(export: dict) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for ticket in export["tickets"]:
+        counts[ticket["requester_id"]] = counts.get(ticket["requester_id"], 0) + 1
+    return counts
+
+
+def test_a_200_ticket_export_with_sideloads_gets_the_coverage_the_sop_implies(sandbox, version, tmp_path):
+    export = tickets_generate(count=200)  # the 1,000-ticket figure comes from `manage.py replay --generate 1000`
+    assert "requester" not in export["tickets"][0] and "organization" not in export["tickets"][0]
+    assert {"users", "organizations", "groups"} <= set(export)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export))
+    loaded = tickets_read(path, lookup=False)  # the sideloads alone are enough
+    assert loaded.directory.summary()[0] == "Users: 5 from the export, 0 looked up in Zendesk, 0 not found"
+    by = _by_requester(export)
+
+    coverage = replay_run(version=version, tickets=loaded.tickets)
+
+    assert coverage.total == 200 and coverage.errors == 0
+    # Enterprise, Pro and Free requesters (alice, bob, carol) run to the end with nobody involved.
+    assert coverage.unattended == by[100] + by[101] + by[102]
+    # Umbrella has two Salesforce accounts; pat's domain has none: those are the SOP's edges.
+    assert coverage.held == {
+        ("find_account", "conflicting_fact"): by[103],
+        ("find_account", "missing_fact"): by[104],
+    }
+    assert coverage.actions["jira.create_issue"] == by[100] + by[101]
+    assert coverage.actions["zendesk.reply"] == by[102]
+
+
+def test_without_sideloads_requesters_are_looked_up_in_zendesk_once_per_id(sandbox, tmp_path):
+    export = tickets_generate(count=60, sideloads=False)
+    path = tmp_path / "plain.json"
+    path.write_text(json.dumps(export))
+    before = sandbox.requests("zendesk")
+    loaded = tickets_read(path)
+    users = set(_by_requester(export))
+    orgs = {t["organization_id"] for t in export["tickets"] if t["organization_id"]}
+    assert sandbox.requests("zendesk") - before == len(users) + len(orgs) + 1, "one call per id (+ the group)"
+    assert {t.requester_email for t in loaded.tickets} == {
+        "alice@acme.example", "bob@globex.example", "carol@initech.example", "dan@umbrella.example",
+        "pat@nowhere.example",
+    }
+    assert {t.organization for t in loaded.tickets} == {"Acme Corp", "Globex", "Initech", "Umbrella", None}
+    assert loaded.directory.summary()[0] == f"Users: 0 from the export, {len(users)} looked up in Zendesk, 0 not found"
+
+
+def test_a_requester_nobody_knows_is_reported_as_a_missing_fact_not_a_failed_action(sandbox, version, tmp_path):
+    export = tickets_generate(count=20, sideloads=False)
+    for ticket in export["tickets"]:
+        ticket["requester_id"], ticket["organization_id"] = 99999, None  # in no sideload, unknown to Zendesk
+    path = tmp_path / "unknown.json"
+    path.write_text(json.dumps(export))
+    loaded = tickets_read(path)
+    assert loaded.directory.summary()[0] == "Users: 0 from the export, 0 looked up in Zendesk, 1 not found"
+
+    coverage = replay_run(version=version, tickets=loaded.tickets)
+
+    assert coverage.held == {("find_account", "missing fact case.requester_email"): 20}
+    assert coverage.errors == 0
+    assert "action_failed" not in coverage.table() and "missing fact case.requester_email" in coverage.table()
+
+
+def test_ndjson_export_pages_with_sideloads_load(tmp_path):
+    first, second = tickets_generate(count=3, seed=1), tickets_generate(count=3, seed=2)
+    path = tmp_path / "incremental.ndjson"
+    path.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    tickets = tickets_read(path, lookup=False).tickets
+    assert len(tickets) == 6 and all(t.requester_email for t in tickets)
+    assert tickets[0].url == f"https://sandbox.zendesk.com/agent/tickets/{first['tickets'][0]['id']}"

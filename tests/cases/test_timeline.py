@@ -1,4 +1,4 @@
-"""The case timeline: ordered steps with their SOP sentences, facts used, actions with links; staff only."""
+"""The case timeline: ordered steps with their SOP sentences, facts used, actions with links; for case readers."""
 
 from __future__ import annotations
 
@@ -43,11 +43,13 @@ def test_timeline_lists_steps_in_order_with_sentence_facts_and_links(finished_ca
     assert any("/browse/ENG-" in url for _, url in bug.links)
 
 
-def test_timeline_page_is_for_staff_only(finished_case, client, reviewer):
+def test_timeline_page_is_for_reviewers_ops_managers_and_staff(finished_case, client, reviewer, outsider):
     url = f"/cases/{finished_case.id}/timeline/"
     assert client.get(url).status_code == 302  # to the login page
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
     client.force_login(reviewer)
-    assert client.get(url).status_code == 302  # not staff
+    assert client.get(url).status_code == 200
     client.force_login(UserFactory(username="staffer", is_staff=True))
     page = client.get(url)
     assert page.status_code == 200

@@ -4,7 +4,11 @@ The ticket is created through the Zendesk connector's client (zenpy), then a
 trigger webhook in sopdesk's documented body shape is POSTed to
 `<url>/hooks/zendesk/`, signed with ZENDESK_WEBHOOK_SECRET exactly as Zendesk
 signs it. The command then follows the case until its run stops moving and
-prints the case timeline (also at /cases/<id>/timeline/).
+prints the case timeline (the case page is /cases/<id>/).
+
+The sandbox URL, sopdesk's URL and the webhook secret come from the
+environment or, when not exported, from the env file `manage.py demo` writes
+in the data dir (sopdesk/env.py), so it runs as the README shows it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cases.models import Case
 from cases.selectors import case_timeline
 from cases.webhooks import zendesk
+from connectors.zendesk.links import ticket_url
 
 REQUESTERS = {
     "enterprise": ("alice@acme.example", "Alice Adams", "Acme Corp"),
@@ -41,7 +46,10 @@ class Command(BaseCommand):
     def handle(self, *args, url, plan, subject, timeout, **options):
         secret = settings.WEBHOOK_SECRETS.get("zendesk")
         if not secret:
-            raise CommandError("Set ZENDESK_WEBHOOK_SECRET (the same value the web server uses).")
+            raise CommandError(
+                f"No Zendesk webhook secret: start the demo first (`manage.py demo` writes {settings.DEMO_ENV_FILE}) "
+                "or set ZENDESK_WEBHOOK_SECRET to the value the web server uses."
+            )
         email, name, org = REQUESTERS[plan]
         ticket = self._create_ticket(subject=subject, email=email, name=name)
         self.stdout.write(f"Created Zendesk ticket {ticket['id']} for {email}.")
@@ -53,7 +61,7 @@ class Command(BaseCommand):
                     "subject": subject,
                     "description": ticket["description"],
                     "tags": "product-bug",
-                    "url": f"sandbox.zendesk.com/agent/tickets/{ticket['id']}",
+                    "url": ticket_url(ticket["id"]),  # what {{ticket.link}} renders: this Zendesk's ticket page
                     "priority": "normal",
                     "group": "Support",
                     "requester": {"email": email, "name": name},
@@ -77,7 +85,7 @@ class Command(BaseCommand):
         if response.status_code >= 300:
             raise CommandError("sopdesk refused the webhook (see above).")
         case = self._wait_for_case(str(ticket["id"]), timeout)
-        self.stdout.write(f"\nCase #{case.id} timeline ({url.rstrip('/')}/cases/{case.id}/timeline/):")
+        self.stdout.write(f"\nCase #{case.id} timeline ({url.rstrip('/')}/cases/{case.id}/):")
         for entry in case_timeline(case=case):
             line = f"  {entry.at:%H:%M:%S} {entry.kind:<5} {entry.title} [{entry.status}]"
             if entry.request and entry.request.get("operation"):

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from cases.replay import ReplayError, replay_run, tickets_generate, tickets_load
+from cases.replay import ReplayError, replay_run, tickets_generate, tickets_read
 from procedures.models import Procedure, ProcedureVersion
 
 
@@ -23,13 +23,18 @@ class Command(BaseCommand):
             "--generate",
             type=int,
             metavar="N",
-            help="First write N generated escalation tickets to FILE (sandbox seed requesters).",
+            help="First write N generated escalation tickets to FILE: a Zendesk export page with ids and sideloads.",
+        )
+        parser.add_argument(
+            "--no-lookup",
+            action="store_true",
+            help="Never ask Zendesk for requesters or organizations the export's sideloads do not carry.",
         )
         parser.add_argument("--limit", type=int, help="Replay only the first N tickets.")
         parser.add_argument("--keep", action="store_true", help="Keep the replayed cases and runs (dry-run mode).")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, procedure, file, generate, limit, keep, no_progress, **options):
+    def handle(self, *args, procedure, file, generate, limit, keep, no_progress, no_lookup, **options):
         version = self._version(procedure)
         path = Path(file)
         if generate:
@@ -38,9 +43,10 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"{path} does not exist.")
         try:
-            tickets = tickets_load(path)
+            loaded = tickets_read(path, lookup=not no_lookup)
         except ReplayError as exc:
             raise CommandError(str(exc)) from exc
+        tickets = loaded.tickets
         if limit:
             tickets = tickets[:limit]
         started = time.monotonic()
@@ -49,6 +55,11 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         self.stdout.write(f"\nCoverage of {version} (dry run, {elapsed:.1f}s):")
         self.stdout.write(coverage.table())
+        summary = loaded.directory.summary()
+        if summary:
+            self.stdout.write("Requesters and organizations (by id):")
+            for line in summary:
+                self.stdout.write(f"    {line}")
 
     def _version(self, ref: str) -> ProcedureVersion:
         lookup = {"id": int(ref)} if ref.isdigit() else {"slug": ref}

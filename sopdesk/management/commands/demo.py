@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from sopdesk.demo import demo_load
+from sopdesk.env import env_file_write
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -41,34 +42,47 @@ class Command(BaseCommand):
         admin, password = self._demo_admin()
         for line in demo_load(owner=admin):
             self.stdout.write(f"  {line}")
+        demo_env = self._write_env(host, port, sandbox_port)
         if no_serve:
             self._print_login(host, port, password)
             return
-        env = {
-            **os.environ,
-            "SOPDESK_SANDBOX_URL": f"http://{host}:{sandbox_port}",
-            "SOPDESK_SITE_URL": f"http://{host}:{port}",
-            "ZENDESK_WEBHOOK_SECRET": settings.WEBHOOK_SECRETS["zendesk"] or self._demo_secret("demo-zendesk-secret"),
-        }
+        env = {**os.environ, **demo_env}
         manage = [sys.executable, str(ROOT / "manage.py")]
         commands = {
             "sandbox": [*manage, "sandbox", "--host", host, "--port", str(sandbox_port)],
             "web": [*manage, "runserver", f"{host}:{port}", "--noreload"],
-            "tasks": [*manage, "qcluster"],
+            "tasks": [*manage, "worker"],
         }
         if not (ROOT / "connectors" / "management" / "commands" / "sandbox.py").exists():
             commands.pop("sandbox")
         children = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
         self._print_login(host, port, password)
-        demo_env = " ".join(
-            f"{k}={env[k]}" for k in ("SOPDESK_SANDBOX_URL", "SOPDESK_SITE_URL", "ZENDESK_WEBHOOK_SECRET")
-        )
         self.stdout.write(
             "Push a Zendesk bug ticket through the escalation SOP (another terminal):\n"
-            f"  {demo_env} .venv/bin/python manage.py demo_ticket --plan enterprise\n"
+            "  .venv/bin/python manage.py demo_ticket --plan enterprise\n"
             "Press Ctrl-C to stop.\n"
         )
         self._supervise(children)
+
+    def _write_env(self, host: str, port: int, sandbox_port: int) -> dict[str, str]:
+        """The variables the demo's processes run with, also written to the data dir's env file.
+
+        Every command run later against this data dir (`demo_ticket`, `replay`, ...) reads them
+        from there when they are not exported, so it talks to this demo's sandbox and web server.
+        """
+        values = {
+            "SOPDESK_SANDBOX_URL": f"http://{host}:{sandbox_port}",
+            "SOPDESK_SITE_URL": f"http://{host}:{port}",
+            "ZENDESK_WEBHOOK_SECRET": os.environ.get("ZENDESK_WEBHOOK_SECRET")
+            or self._demo_secret("demo-zendesk-secret"),
+        }
+        env_file_write(
+            settings.DEMO_ENV_FILE,
+            values,
+            header="Written by `manage.py demo`: what its processes run with. Exported variables win over these.",
+        )
+        self.stdout.write(f"Demo settings written to {settings.DEMO_ENV_FILE}.")
+        return values
 
     def _demo_admin(self):
         """The `admin` superuser; its password is kept in the data directory so it stays the same."""

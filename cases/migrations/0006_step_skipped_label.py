@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_decision'),
+        ('cases', '0005_inbound_claim'),
     ]
 
     operations = [
