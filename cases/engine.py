@@ -24,7 +24,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cases.expressions import ExpressionError, MissingFact, evaluate, render
+from cases.expressions import ExpressionError, MissingFact, evaluate, render, scope
 from connectors import registry
 from connectors.base import Ambiguous, ConnectorError, NotFound
 from procedures.steps import (
@@ -235,7 +235,8 @@ def _missing(
 def _call(graph: Graph, step: GatherStep | ActStep, state: RunState, case: dict) -> CallOperation | Hold:
     operation = registry.get(step.operation)
     try:
-        params = {name: render(template, state.names(case)) for name, template in step.params.items()}
+        names = scope(state.names(case))  # one CEL context for all of the step's parameters
+        params = {name: render(template, names) for name, template in step.params.items()}
     except MissingFact as exc:
         if isinstance(step, ActStep):
             outcomes = [{"key": "retry", "label": "Try again (after fixing the fact)"}, _skip(step), STOP]
@@ -337,7 +338,7 @@ def _plan_decide(step: DecideStep, state: RunState, case: dict, resolution: dict
             outcomes,
             role="",
         )
-    names = state.names(case)
+    names = scope(state.names(case))  # one CEL context for all branches
     for index, branch in enumerate(step.branches):
         try:
             holds = evaluate(branch.when, names)

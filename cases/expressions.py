@@ -8,6 +8,12 @@ placeholder keeps the value's type (a number stays a number).
 A name or field the expression needs but the run does not have raises
 `MissingFact` (the engine turns it into a hold); any other failure raises
 `ExpressionError`.
+
+Compiled programs are cached by expression text (bounded LRU; a text always
+compiles to the same program, so no version can make an entry stale). Building
+the CEL context (the standard library plus every name, converted) costs far more
+than running a program, so a step builds it once: `scope(names)` returns a
+`Scope` that `evaluate` and `render` accept in place of the names.
 """
 
 from __future__ import annotations
@@ -67,6 +73,33 @@ def _context(names: dict[str, Any]) -> Any:
     return context
 
 
+class Scope:
+    """The names one step's expressions see, made into a CEL context once (on first use)."""
+
+    __slots__ = ("_context", "names")
+
+    def __init__(self, names: dict[str, Any]):
+        self.names = dict(names)
+        self._context: Any = None
+
+    @property
+    def context(self) -> Any:
+        if self._context is None:
+            self._context = _context(self.names)
+        return self._context
+
+    def set(self, name: str, value: Any) -> None:
+        """Bind one more name (e.g. a fact computed from an earlier one) without rebuilding the context."""
+        self.names[name] = value
+        if self._context is not None:
+            self._context.add_variable(name, _plain(value))
+
+
+def scope(names: dict[str, Any] | Scope) -> Scope:
+    """One CEL context for all of a step's expressions and templates."""
+    return names if isinstance(names, Scope) else Scope(names)
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.isoformat()
@@ -81,11 +114,11 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def evaluate(expression: str, names: dict[str, Any]) -> Any:
+def evaluate(expression: str, names: dict[str, Any] | Scope) -> Any:
     """The value of a CEL expression, as JSON-compatible Python."""
     program = _program(expression)
     try:
-        return _json_value(program.execute(_context(names)))
+        return _json_value(program.execute(scope(names).context))
     except KeyError as exc:
         fact = str(exc.args[0]) if exc.args else "?"
         raise MissingFact(f"{expression!r} needs {fact!r}, which is missing", expression=expression, fact=fact) from exc
@@ -105,8 +138,9 @@ def check(expression: str) -> None:
     _program(expression)
 
 
-def render(template: Any, names: dict[str, Any]) -> Any:
+def render(template: Any, names: dict[str, Any] | Scope) -> Any:
     """Fill a template's placeholders. Non-strings (numbers, lists) pass through rendered element-wise."""
+    names = scope(names)
     if isinstance(template, dict):
         return {k: render(v, names) for k, v in template.items()}
     if isinstance(template, list):

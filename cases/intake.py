@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 
 from cases import clock
@@ -26,8 +27,9 @@ from cases.casefacts import NormalisedEvent, case_apply, case_names
 from cases.models import Case, InboundEvent
 from cases.services import case_event_deliver, run_start
 from cases.sla.clocks import sla_on_case_event
-from cases.triggers import procedures_matching
+from cases.triggers import RUN_MODES, Match, trigger_matches, trigger_of
 from cases.webhooks.base import WebhookRejected, storable
+from procedures.models import Procedure
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ class IngestResult:
     runs_woken: list[int] = field(default_factory=list)
     duplicate: bool = False
     failed: bool = False
+    queued: list[int] = field(default_factory=list)  # events whose processing is queued (`event_accept`)
 
 
 def headers_worth_keeping(headers: dict[str, str]) -> dict[str, str]:
@@ -112,6 +115,132 @@ def event_receive(
         logger.exception("parsing inbound event %s failed", event.id)
         return IngestResult(event=event_fail(event=event, error=exc), failed=True)
     return event_ingest(event=event, items=items, verified=verified)
+
+
+def event_accept(
+    *,
+    source: str,
+    headers: dict[str, str],
+    body: bytes,
+    parse: Callable[[dict[str, str], bytes], list[NormalisedEvent]],
+    verify: Callable[[dict[str, str], bytes], None] | None = None,
+    verified: bool = True,
+) -> IngestResult:
+    """What a webhook answers on: store, verify, parse and claim each notification; queue the rest.
+
+    Same guarantees as `event_receive` up to the claim (stored first, rejected with a
+    reason, failures kept for `events retry`, duplicates recorded at once); matching,
+    the case upsert, clocks and runs happen in `event_process`, run by the worker
+    (`cases.tasks.event_process_task`). An event whose task is lost stays `received`
+    and verified, and `events retry` processes it.
+    """
+    event = event_record(source=source, headers=headers, body=body)
+    try:
+        if verify is not None:
+            verify(headers, body)  # recorded with the claim, in one UPDATE
+        items = parse(headers, body)
+        for item in items:
+            _check_ids(item)
+    except WebhookRejected as exc:
+        event_reject(event=event, code=exc.code, message=exc.message)
+        raise
+    except Exception as exc:
+        logger.exception("parsing inbound event %s failed", event.id)
+        return IngestResult(event=event_fail(event=event, error=exc), failed=True)
+    result = IngestResult(event=event)
+    for index, item in enumerate(items):
+        row = event
+        if index:
+            row = InboundEvent.objects.create(
+                source=event.source, headers=event.headers, body=event.body, verification=event.verification
+            )
+        try:
+            earlier = _claim_and_queue(row, item, verified=verified)
+        except Exception as exc:
+            logger.exception("claiming inbound event %s failed", row.id)
+            event_fail(event=row, error=exc)
+            result.failed = True
+            continue
+        if earlier is not None:
+            result.duplicate = True
+            result.cases += [earlier.case] if earlier.case_id else []
+            continue
+        result.queued.append(row.id)
+    return result
+
+
+def _claim_and_queue(row: InboundEvent, item: NormalisedEvent, *, verified: bool) -> InboundEvent | None:
+    """Claim the notification and queue its processing; the earlier row if it is a duplicate.
+
+    With the database broker the task row is written in the claim's transaction (one
+    commit: both or neither; a failure leaves the event to be marked failed and retried).
+    With Redis the task is queued once the claim has committed.
+    """
+    from django_q.tasks import async_task
+
+    if settings.Q_CLUSTER.get("orm") != "default":
+        earlier = _claim_item(row, item, verified=verified)
+        if earlier is None:
+            _process_enqueue(row.id)
+        return earlier
+    with transaction.atomic():
+        earlier = _claim_item(row, item, verified=verified)
+        if earlier is None:
+            async_task("cases.tasks.event_process_task", row.id, group="event_process")
+    return earlier
+
+
+def _process_enqueue(event_id: int) -> None:
+    from django_q.tasks import async_task
+
+    def enqueue():
+        try:
+            async_task("cases.tasks.event_process_task", event_id, group="event_process")
+        except Exception:  # the event is stored, verified and `received`: `events retry` picks it up
+            logger.exception("queueing inbound event %s failed; `manage.py events retry` will process it", event_id)
+
+    transaction.on_commit(enqueue)
+
+
+def event_process(*, event_id: int) -> IngestResult | None:
+    """Process one accepted event (the worker's task): case, clocks, woken and started runs. Exactly once.
+
+    The row is locked and must still be `received`: a task delivered twice, or racing
+    `events retry`, finds it processed and does nothing (returns None). A failure marks
+    it failed, kept for `events retry`.
+    """
+    from cases.webhooks.sources import parser_for
+
+    with transaction.atomic():
+        row = InboundEvent.objects.select_for_update().filter(id=event_id).first()
+        if row is None or row.status != InboundEvent.Status.RECEIVED:
+            return None
+        result = IngestResult(event=row)
+        try:
+            with transaction.atomic():
+                items = parser_for(row.source)(row.headers, row.body.encode("utf-8"))
+                item = _stored_item(row, items)
+                outcome = _process(row, item)
+        except Exception as exc:
+            logger.exception("processing inbound event %s failed", row.id)
+            event_fail(event=row, error=exc)
+            result.failed = True
+            return result
+    result.cases += [outcome.case] if outcome.case else []
+    result.runs_started, result.runs_woken = outcome.runs_started, outcome.runs_woken
+    return result
+
+
+def _stored_item(row: InboundEvent, items: list[NormalisedEvent]) -> NormalisedEvent:
+    """The notification of a stored body this row stands for (a body may hold several, each with its own row)."""
+    if len(items) == 1 or not row.dedupe_key:
+        if not items:
+            raise ValueError(f"event {row.id}: its stored body holds no notification")
+        return items[0]
+    for item in items:
+        if item.dedupe_key[:MAX_ID_LENGTH] == row.dedupe_key:
+            return item
+    raise ValueError(f"event {row.id}: no notification with dedupe key {row.dedupe_key!r} in its stored body")
 
 
 def _mark_verified(event: InboundEvent, *, verified: bool) -> None:
@@ -199,6 +328,14 @@ class _One:
 
 
 def _ingest_one(row: InboundEvent, item: NormalisedEvent, *, verified: bool) -> _One:
+    earlier = _claim_item(row, item, verified=verified)
+    if earlier is not None:
+        return _One(case=earlier.case, duplicate=True)
+    return _process(row, item)
+
+
+def _claim_item(row: InboundEvent, item: NormalisedEvent, *, verified: bool) -> InboundEvent | None:
+    """Record what the notification is and claim its dedupe key; the earlier row (now marked so) if a duplicate."""
     row.event_type = item.event_type[:100]
     row.dedupe_key = item.dedupe_key[:MAX_ID_LENGTH]
     row.verification = InboundEvent.Verification.VERIFIED if verified else InboundEvent.Verification.UNSIGNED
@@ -209,7 +346,16 @@ def _ingest_one(row: InboundEvent, item: NormalisedEvent, *, verified: bool) -> 
             row.duplicate_of = earlier
             row.case_id = earlier.case_id
             row.save()
-            return _One(case=earlier.case, duplicate=True)
+            return earlier
+        return None
+    InboundEvent.objects.filter(id=row.id).update(
+        event_type=row.event_type, dedupe_key=row.dedupe_key, verification=row.verification
+    )
+    return None
+
+
+def _process(row: InboundEvent, item: NormalisedEvent) -> _One:
+    """Case upsert, clocks, woken and started runs, and the row's terminal state, in one transaction."""
     with transaction.atomic():
         case, created = _case_upsert(item)
         sla_on_case_event(case=case, event_kind="created" if created else "updated")
@@ -220,17 +366,32 @@ def _ingest_one(row: InboundEvent, item: NormalisedEvent, *, verified: bool) -> 
             outcome.runs_woken += case_event_deliver(case=case, event_type=signal, event=item.payload)
         # A new case is also a `case.created` event, whatever its source (e.g. "every new case" SOPs).
         event_types = [item.event_type] + (["case.created"] if created and item.event_type != "case.created" else [])
-        for event_type in event_types:
-            for match in procedures_matching(source=item.source, event_type=event_type, case=names):
-                run = run_start(
-                    case=case, version=match.version, mode=match.mode, event={"type": event_type, **item.payload}
-                )
-                if run:
-                    outcome.runs_started.append(run.id)
+        for event_type, match in _matching(source=item.source, event_types=event_types, case=names):
+            run = run_start(case=case, version=match.version, mode=match.mode, event={"type": event_type, **item.payload})
+            if run:
+                outcome.runs_started.append(run.id)
         matched = outcome.runs_started or outcome.runs_woken or case.runs.exists()
         row.status = InboundEvent.Status.PROCESSED if matched else InboundEvent.Status.IGNORED
         row.save()
     return outcome
+
+
+def _matching(*, source: str, event_types: list[str], case: dict) -> list[tuple[str, Match]]:
+    """(event type, match) for each event type, with the published procedures read once."""
+    procedures = list(
+        Procedure.objects.filter(published_version__isnull=False)
+        .exclude(status__in=[Procedure.Status.PAUSED, Procedure.Status.ARCHIVED])
+        .select_related("published_version")
+        .order_by("id")
+    )
+    found = []
+    for event_type in event_types:
+        for procedure in procedures:
+            trigger = trigger_of(procedure, procedure.published_version)
+            if trigger_matches(trigger, source=source, event_type=event_type, case=case):
+                mode = trigger.get("mode") if trigger.get("mode") in RUN_MODES else "live"
+                found.append((event_type, Match(version=procedure.published_version, mode=mode)))
+    return found
 
 
 def _claim(row: InboundEvent) -> InboundEvent | None:
@@ -240,8 +401,10 @@ def _claim(row: InboundEvent) -> InboundEvent | None:
     SQLite and PostgreSQL alike; a row re-processed by `events retry` keeps its own claim.
     """
     try:
-        with transaction.atomic():
-            InboundEvent.objects.filter(id=row.id).update(claim=row.dedupe_key)
+        with transaction.atomic():  # one UPDATE: the claim and what the notification is
+            InboundEvent.objects.filter(id=row.id).update(
+                claim=row.dedupe_key, event_type=row.event_type, dedupe_key=row.dedupe_key, verification=row.verification
+            )
         row.claim = row.dedupe_key
         return None
     except IntegrityError:

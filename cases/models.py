@@ -276,6 +276,11 @@ class ReviewItem(models.Model):
         indexes = [
             models.Index(fields=["status", "assignee"], name="review_status_assignee_idx"),
             models.Index(fields=["status", "created_at"], name="review_status_created_idx"),
+            # The open queue in inbox order (soonest due first, then oldest). Not partial: SQLite cannot
+            # match a partial index's condition against a bound parameter.
+            models.Index(fields=["status", "due_at", "created_at", "id"], name="review_queue_order_idx"),
+            # The inbox's grouped counts read only this index, not the rows.
+            models.Index(fields=["status", "reason", "run", "assignee", "due_at"], name="review_queue_counts_idx"),
         ]
 
     def __str__(self) -> str:

@@ -29,14 +29,14 @@ from typing import Any
 
 from django.db import transaction
 
-from cases import clock, conf, engine
+from cases import clock, conf, engine, graphcache
 from cases.casefacts import case_names
 from cases.models import Case, ReviewItem, Run, StepExecution, Timer
 from cases.sla.clocks import sla_on_case_event
 from connectors import registry
 from connectors.base import ConnectorError, RetryableError
 from procedures.models import ProcedureVersion
-from procedures.steps import Graph, parse
+from procedures.steps import Graph
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def idempotency_key(*, run_id: int, step_key: str, visit: int) -> str:
 
 
 def _graph(version: ProcedureVersion) -> Graph:
-    return parse(version.graph)
+    return graphcache.version_graph(version)
 
 
 def _enqueue(run_id: int) -> None:

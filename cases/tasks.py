@@ -19,3 +19,10 @@ def runs_recover_task() -> int:
     from cases.services import runs_recover
 
     return len(runs_recover())
+
+
+def event_process_task(event_id: int) -> str:
+    from cases.intake import event_process
+
+    result = event_process(event_id=event_id)
+    return "done already" if result is None else ("failed" if result.failed else "processed")

@@ -1,7 +1,8 @@
 """HTTP endpoints: webhooks in; the case page, its timeline and the "try on a sample case" page out.
 
-Webhook views parse the request, call the intake services and answer; they
-are the only csrf-exempt views. Everything they decide lives in
+Webhook views parse the request, call the intake services and answer 202 once
+the event is stored, verified and claimed (`cases.intake.event_accept`); the
+case and its runs follow in the worker. They are the only csrf-exempt views. Everything they decide lives in
 `cases.webhooks.*` and `cases.intake`.
 """
 
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from cases import clock, conf
 from cases.casepage import case_external_url, case_overview, case_viewable
-from cases.intake import event_receive, event_record, event_reject
+from cases.intake import event_accept, event_record, event_reject
 from cases.models import Case
 from cases.selectors import case_timeline
 from cases.webhooks import generic, jira, salesforce, zendesk
@@ -50,7 +51,7 @@ def _receive(request: HttpRequest, source: str, verify, parse, *, ack=None) -> H
             status=413,
         )
     try:
-        result = event_receive(source=source, headers=headers, body=request.body, verify=verify, parse=parse)
+        result = event_accept(source=source, headers=headers, body=request.body, verify=verify, parse=parse)
     except WebhookRejected as exc:
         return JsonResponse({"error": exc.code, "message": exc.message}, status=exc.status)
     except DatabaseError:
@@ -66,13 +67,13 @@ def _receive(request: HttpRequest, source: str, verify, parse, *, ack=None) -> H
         )
     if ack:
         return ack(result)
+    # Accepted once stored, verified and claimed: the case and its runs follow in the worker.
     return JsonResponse(
         {
             "event": result.event.id,
             "duplicate": result.duplicate,
+            "queued": result.queued,
             "cases": [c.id for c in result.cases],
-            "runs_started": result.runs_started,
-            "runs_resumed": result.runs_woken,
         },
         status=202,
     )

@@ -1,13 +1,18 @@
 """Admin pages for procedures. Versions and steps are changed through the SOP editor (procedures.views),
 which goes through the services; the admin shows them and links to the editor."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from procedures import services
+from procedures.errors import ProcedureError, PublishNeedsConfirmation
+from procedures.forms import ProcedureAdminForm
 from procedures.models import Procedure, ProcedureVersion, Step
+from procedures.publishing import version_open_questions
 
 
 def _editor_link(url: str, label: str = "Open editor") -> str:
@@ -32,6 +37,7 @@ class VersionInline(admin.TabularInline):
 
 @admin.register(Procedure)
 class ProcedureAdmin(SimpleHistoryAdmin):
+    form = ProcedureAdminForm
     list_display = ["name", "slug", "status", "published_version", "owner", "updated_at", "editor"]
     list_filter = ["status"]
     search_fields = ["name", "slug", "description"]
@@ -89,6 +95,7 @@ class ProcedureVersionAdmin(SimpleHistoryAdmin):
     ]
     fields = readonly_fields
     inlines = [StepInline]
+    actions = ["publish_version"]
 
     def has_add_permission(self, request):
         return False
@@ -96,6 +103,40 @@ class ProcedureVersionAdmin(SimpleHistoryAdmin):
     @admin.display(description="Editor")
     def editor(self, obj):
         return _editor_link(reverse("procedures:editor", args=[obj.pk])) if obj.pk else ""
+
+    @admin.action(description="Publish the selected version", permissions=["change"])
+    def publish_version(self, request, queryset):
+        """Publish one version; one with open questions first gets a page naming them to confirm."""
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to publish.", messages.ERROR)
+            return None
+        version = queryset.select_related("procedure").get()
+        questions = version_open_questions(version=version)
+        confirmed = request.POST.get("confirm_warnings") == "yes"
+        try:
+            services.version_publish(version=version, user=request.user, confirm_warnings=confirmed)
+        except PublishNeedsConfirmation:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Publish {version.procedure.name} v{version.number}?",
+                "opts": self.model._meta,
+                "version": version,
+                "questions": questions,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/procedures/publish_confirmation.html", context)
+        except ProcedureError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return None
+        created = ""
+        if questions.missing_roles:
+            created = (
+                " Created the group(s) "
+                + ", ".join(f"“{r}”" for r in questions.missing_roles)
+                + ": add the people who approve to them in Authentication → Groups."
+            )
+        self.message_user(request, f"Published {version.procedure.name} v{version.number}.{created}", messages.SUCCESS)
+        return None
 
 
 @admin.register(Step)

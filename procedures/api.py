@@ -8,7 +8,8 @@ POST /api/v1/procedures/{id}/rollback/        publish an earlier version again, 
 GET  /api/v1/procedures/{id}/diff/?old=&new=  what changed between two version numbers
 GET  /api/v1/versions/  /versions/{id}/       versions (filters: procedure, status, number)
 POST /api/v1/versions/{id}/compile/           compile a draft
-POST /api/v1/versions/{id}/publish/           publish a compiled version
+POST /api/v1/versions/{id}/publish/           publish a compiled version ("confirm_warnings": true when it has
+                                              open questions: the 400 answer lists them)
 GET  /api/v1/steps/  /steps/{id}/             compiled steps (filters: version, procedure, kind)
 POST /api/v1/steps/{id}/correct/              correct one step by hand
 """
@@ -25,6 +26,8 @@ from rest_framework.response import Response
 
 from procedures import selectors, services
 from procedures.models import Procedure, ProcedureVersion, Step
+from procedures.publishing import coverage_counts
+from procedures.selectors import version_readbacks
 from procedures.steps import Trigger
 from sopdesk.api_auth import Rule
 from sopdesk.api_filters import IdFilter
@@ -100,6 +103,27 @@ class SourceSerializer(serializers.Serializer):
 )
 class RollbackSerializer(serializers.Serializer):
     to_version = serializers.IntegerField(min_value=1, help_text="The version number to publish again.")
+    confirm_warnings = serializers.BooleanField(
+        default=False, help_text="Needed only for a version never published before that has open questions."
+    )
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "confirmed",
+            summary="Publish, having checked the open questions a first attempt listed",
+            request_only=True,
+            value={"confirm_warnings": True},
+        )
+    ]
+)
+class PublishSerializer(serializers.Serializer):
+    confirm_warnings = serializers.BooleanField(
+        default=False,
+        help_text="Publish although the version has open questions (sentences not understood, compile warnings, "
+        "roles to create). Without it such a publish is refused with 400 listing them.",
+    )
 
 
 @extend_schema_serializer(
@@ -109,27 +133,58 @@ class CompileSerializer(serializers.Serializer):
     compiler = serializers.ChoiceField(choices=COMPILERS, required=False)
 
 
+def _readbacks(context: dict, version: ProcedureVersion | int) -> dict[str, str]:
+    """Read-backs of a version's steps by key (given the version or its id), computed once per response."""
+    cache = context.setdefault("_readbacks", {})
+    pk = version if isinstance(version, int) else version.pk
+    if pk not in cache:
+        if isinstance(version, int):
+            version = ProcedureVersion.objects.only("id", "graph").get(pk=pk)
+        cache[pk] = version_readbacks(version=version)
+    return cache[pk]
+
+
 class VersionSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    coverage = serializers.JSONField(
+        read_only=True,
+        help_text="Each sentence of the source and what became of it: status automated, person, not_understood or "
+        "non_procedural, with span, text, step_keys. Empty when the compiler did not report it.",
+    )
+    coverage_summary = serializers.SerializerMethodField(
+        help_text="Sentences by status (automated, person, not_understood, non_procedural); null without coverage."
+    )
+    readbacks = serializers.SerializerMethodField(help_text="Each step's plain-language read-back, by step key.")
 
     class Meta:
         model = ProcedureVersion
         fields = [
             "id", "procedure", "number", "status", "source", "source_hash", "graph", "compiler",
-            "compiler_version", "warnings", "errors", "based_on", "created_by", "created_at",
-            "compiled_at", "published_at",
+            "compiler_version", "warnings", "errors", "coverage", "coverage_summary", "readbacks", "based_on",
+            "created_by", "created_at", "compiled_at", "published_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_coverage_summary(self, obj: ProcedureVersion) -> dict[str, int] | None:
+        return coverage_counts(obj.coverage) if obj.coverage else None
+
+    def get_readbacks(self, obj: ProcedureVersion) -> dict[str, str]:
+        return _readbacks(self.context, obj)
 
 
 class StepSerializer(serializers.ModelSerializer):
+    readback = serializers.SerializerMethodField(help_text="What the step does, in one plain sentence.")
+
     class Meta:
         model = Step
         fields = [
-            "id", "version", "key", "position", "kind", "title", "instruction",
+            "id", "version", "key", "position", "kind", "title", "instruction", "readback",
             "span_start", "span_end", "spec", "hand_edited",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_readback(self, obj: Step) -> str:
+        return _readbacks(self.context, obj.version_id).get(obj.key, "")
 
 
 @extend_schema_serializer(
@@ -257,7 +312,9 @@ class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         target = procedure.versions.filter(number=data["to_version"]).first()
         if target is None:
             raise serializers.ValidationError({"to_version": [f"This procedure has no version {data['to_version']}."]})
-        version = services.version_rollback(procedure=procedure, to_version=target, user=request.user)
+        version = services.version_rollback(
+            procedure=procedure, to_version=target, user=request.user, confirm_warnings=data["confirm_warnings"]
+        )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -318,11 +375,18 @@ class VersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         version = services.version_compile(version=version, compiler=data.get("compiler"))
         return Response(VersionSerializer(version).data)
 
-    @extend_schema(request=None, responses={200: VersionSerializer})
+    @extend_schema(request=PublishSerializer, responses={200: VersionSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        """Make this compiled version the one new cases run; the previous published version is retired."""
-        version = services.version_publish(version=self.get_object(), user=request.user)
+        """Make this compiled version the one new cases run; the previous published version is retired.
+
+        A version with open questions is refused (400, code `confirmation_required`, `issues` listing the
+        sentences not understood, the warnings and the roles that would be created) unless the body says
+        `"confirm_warnings": true`. Roles the graph names that no group has yet are created.
+        """
+        version = self.get_object()
+        data = _valid(PublishSerializer, request)
+        version = services.version_publish(version=version, user=request.user, confirm_warnings=data["confirm_warnings"])
         return Response(VersionSerializer(version).data)
 
 

@@ -71,3 +71,13 @@ class StepEditRejected(ProcedureError):
 
 class ProcedureInvalid(ProcedureError):
     code = "procedure_invalid"
+
+
+class PublishNeedsConfirmation(ProcedureError):
+    """The version has open questions (sentences not understood, warnings, roles to create); `issues` names them."""
+
+    code = "confirmation_required"
+
+
+class ProcedureNameTaken(ProcedureError):
+    code = "name_taken"

@@ -8,6 +8,7 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 
 from procedures.errors import ProcedureError
+from procedures.models import Procedure
 from procedures.services import source_clean
 
 _SOURCE_WIDGET = forms.Textarea(attrs={"rows": 18, "spellcheck": "true", "class": "sop-textarea"})
@@ -79,3 +80,23 @@ class StepCorrectForm(forms.Form):
         submitted = self.cleaned_data["fields_json"]
         removed = {name: None for name in current if name not in submitted}
         return {**removed, **submitted, "title": self.cleaned_data["title"]}
+
+
+class ProcedureAdminForm(forms.ModelForm):
+    """The admin's procedure form: renaming to the name of another procedure is refused, as creating one is."""
+
+    class Meta:
+        model = Procedure
+        fields = [
+            "name", "slug", "description", "owner", "status", "trigger",
+            "judgement_confidence_threshold", "precedent_auto_apply_after",
+        ]  # fmt: skip
+
+    def clean_name(self) -> str:
+        name = (self.cleaned_data.get("name") or "").strip()
+        other = Procedure.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        if other is not None:
+            raise forms.ValidationError(
+                f"A procedure named '{other.name}' already exists. Choose another name.", code="name_taken"
+            )
+        return name

@@ -72,6 +72,12 @@ class ProcedureVersion(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     errors = models.JSONField(default=list, blank=True)
     usage = models.JSONField(default=dict, blank=True, help_text="Model tokens and latency for the compile.")
+    coverage = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What became of each sentence of the source (automated, person, not_understood, non_procedural); "
+        "empty when the compiler did not report it.",
+    )
     based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -23,6 +23,7 @@ import hashlib
 import unicodedata
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -32,6 +33,8 @@ from procedures import steps as graph_schema
 from procedures.compiler import CompileError, compile_source, default_compiler
 from procedures.errors import (
     ProcedureInvalid,
+    ProcedureNameTaken,
+    PublishNeedsConfirmation,
     RollbackInvalid,
     SourceDidNotCompile,
     SourceEmpty,
@@ -43,6 +46,7 @@ from procedures.errors import (
     VersionNotPublishable,
 )
 from procedures.models import Procedure, ProcedureVersion, Step
+from procedures.publishing import version_open_questions
 
 MAX_SOURCE_BYTES = 200_000  # the same limit as procedures.compiler.check_source
 LOCKED_STATUSES = (ProcedureVersion.Status.PUBLISHED, ProcedureVersion.Status.RETIRED)
@@ -92,11 +96,24 @@ def source_clean(source: Any) -> str:
     return text
 
 
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:90] or "procedure"
-    slug, n = base, 2
-    while Procedure.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
+def _name_free(*, name: str, slug: str | None) -> str:
+    """The slug the new procedure gets, or ProcedureNameTaken naming the procedure that has the name already.
+
+    Two procedures with one name would be told apart only by a `-2` in a URL, and cases
+    would be routed to whichever a person happened to publish: refuse instead.
+    """
+    same_name = Procedure.objects.filter(name__iexact=name).first()
+    if same_name is not None:
+        raise ProcedureNameTaken(
+            f"A procedure named '{same_name.name}' already exists. Open it and edit its source to make a new "
+            "version, or give this one another name."
+        )
+    slug = slug or slugify(name)[:90] or "procedure"
+    same_slug = Procedure.objects.filter(slug=slug).first()
+    if same_slug is not None:
+        raise ProcedureNameTaken(
+            f"The procedure '{same_slug.name}' already has the slug '{slug}'. Choose another name or slug."
+        )
     return slug
 
 
@@ -192,9 +209,8 @@ def procedure_create(
     if not name:
         raise ProcedureInvalid("Give the procedure a name, e.g. 'Product bug escalation'.")
     text = source_clean(source)
-    if slug and Procedure.objects.filter(slug=slug).exists():
-        raise ProcedureInvalid(f"A procedure with the slug '{slug}' already exists; choose another.")
-    procedure = Procedure(name=name[:200], slug=slug or _unique_slug(name), trigger=trigger or {}, owner=owner)
+    slug = _name_free(name=name[:200], slug=slug)
+    procedure = Procedure(name=name[:200], slug=slug, trigger=trigger or {}, owner=owner)
     procedure._history_user = owner
     procedure.save()
     _version_insert(procedure=procedure, source=text, created_by=owner)
@@ -255,7 +271,7 @@ def version_compile(*, version: ProcedureVersion, compiler: str | None = None) -
         issues = [e.to_json() for e in exc.errors]
         summary = {"code": exc.code, "message": str(exc)}
         version.errors = issues if any(i["message"] == str(exc) for i in issues) else [summary, *issues]
-        version.graph, version.warnings = {}, []
+        version.graph, version.warnings, version.coverage = {}, [], []
         version.compiler, version.compiler_version = compiler_name, ""
         version.usage = exc.usage
         version.compiled_at = _now()
@@ -274,6 +290,7 @@ def version_compile(*, version: ProcedureVersion, compiler: str | None = None) -
     version.graph = graph.to_json()
     version.compiler, version.compiler_version = result.compiler, result.compiler_version
     version.warnings, version.errors, version.usage = warnings, [], result.usage
+    version.coverage = [entry.to_json() for entry in result.coverage]
     version.status, version.compiled_at = ProcedureVersion.Status.COMPILED, _now()
     version.save()
     _steps_sync(version=version, graph=graph, hand_edited=kept)
@@ -321,8 +338,13 @@ def _compile_failure_message(version: ProcedureVersion) -> str:
 
 
 @transaction.atomic
-def version_publish(*, version: ProcedureVersion, user=None) -> ProcedureVersion:
+def version_publish(*, version: ProcedureVersion, user=None, confirm_warnings: bool = False) -> ProcedureVersion:
     """Make a compiled version the procedure's one published version; retire the previous one.
+
+    A version with open questions (sentences not understood, compile warnings,
+    approval/hand-off roles no group has yet) is refused with
+    PublishNeedsConfirmation naming them unless `confirm_warnings` is true: a
+    person must have seen them. The missing roles are created as (empty) groups.
 
     Holds a row lock on the procedure, so of two concurrent publishes one waits
     for the other and exactly one version ends up published. Runs keep the
@@ -340,6 +362,11 @@ def version_publish(*, version: ProcedureVersion, user=None) -> ProcedureVersion
     issues = _graph_issues(version.graph, source=version.source)
     if issues:
         raise VersionNotPublishable(f"v{version.number}'s graph is not valid: {issues[0]['message']}", issues=issues)
+    questions = version_open_questions(version=version)
+    if questions and not confirm_warnings:
+        raise PublishNeedsConfirmation(questions.message(version.number), issues=[questions.to_json()])
+    for role in questions.missing_roles:
+        Group.objects.get_or_create(name=role)
     now = _now()
     for previous in procedure.versions.filter(status=ProcedureVersion.Status.PUBLISHED).exclude(pk=version.pk):
         previous.status = ProcedureVersion.Status.RETIRED
@@ -355,13 +382,18 @@ def version_publish(*, version: ProcedureVersion, user=None) -> ProcedureVersion
 
 
 @transaction.atomic
-def version_rollback(*, procedure: Procedure, to_version: ProcedureVersion, user=None) -> ProcedureVersion:
+def version_rollback(
+    *, procedure: Procedure, to_version: ProcedureVersion, user=None, confirm_warnings: bool = False
+) -> ProcedureVersion:
     """Publish an earlier version again, as a NEW version (history stays linear; nothing is un-retired).
 
     The new version copies the earlier one's source, compiled graph and steps
-    (hand edits included), records `based_on=to_version`, and is published.
+    (hand edits included), records `based_on=to_version`, and is published. A
+    version that was published before had its open questions confirmed then;
+    one that never was needs `confirm_warnings` like any publish.
     """
     procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)
+    to_version = ProcedureVersion.objects.get(pk=to_version.pk)
     if to_version.procedure_id != procedure.pk:
         raise RollbackInvalid(f"v{to_version.number} belongs to another procedure.")
     if procedure.published_version_id == to_version.pk:
@@ -369,7 +401,8 @@ def version_rollback(*, procedure: Procedure, to_version: ProcedureVersion, user
     if not to_version.graph or to_version.status in (ProcedureVersion.Status.DRAFT, ProcedureVersion.Status.FAILED):
         raise RollbackInvalid(f"v{to_version.number} never compiled; only a compiled version can be rolled back to.")
     copy = _version_copy(version=to_version, created_by=user)
-    return version_publish(version=copy, user=user)
+    confirmed = confirm_warnings or to_version.published_at is not None
+    return version_publish(version=copy, user=user, confirm_warnings=confirmed)
 
 
 def _version_copy(*, version: ProcedureVersion, created_by=None) -> ProcedureVersion:
@@ -384,6 +417,7 @@ def _version_copy(*, version: ProcedureVersion, created_by=None) -> ProcedureVer
         compiler=version.compiler,
         compiler_version=version.compiler_version,
         warnings=version.warnings,
+        coverage=version.coverage,
         usage={},
         compiled_at=version.compiled_at or _now(),
     )

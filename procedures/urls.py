@@ -14,6 +14,8 @@ urlpatterns = [
     path("versions/<int:version_id>/compile/", views.version_compile, name="compile"),
     path("versions/<int:version_id>/publish/", views.version_publish, name="publish"),
     path("versions/<int:version_id>/rollback/", views.version_rollback, name="rollback"),
+    path("versions/<int:version_id>/steps/<slug:step_key>/", views.step_locate, name="step_locate"),
     path("versions/<int:version_id>/steps/<slug:step_key>/correct/", views.step_correct, name="step_correct"),
+    path("versions/<int:version_id>/steps/<slug:step_key>/correction/", views.step_correction, name="step_correction"),
     path("versions/<int:old_id>/diff/<int:new_id>/", views.version_diff, name="diff"),
 ]

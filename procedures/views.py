@@ -12,13 +12,14 @@ from functools import wraps
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from procedures import selectors, services
-from procedures.errors import ProcedureError
+from procedures import editor as editor_page
+from procedures import publishing, selectors, services
+from procedures.errors import ProcedureError, ProcedureNameTaken, PublishNeedsConfirmation
 from procedures.forms import ProcedureCreateForm, SourceForm, StepCorrectForm
 from procedures.models import Procedure, ProcedureVersion
 
@@ -55,8 +56,13 @@ def editor_url(version: ProcedureVersion) -> str:
     return reverse("procedures:editor", args=[version.pk])
 
 
+def _step_page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("steps", "1")
+    return int(raw) if raw.isdigit() and len(raw) < 7 else 1
+
+
 def _editor(request, version, *, source_form=None, correct_forms=None, status=200) -> HttpResponse:
-    page = selectors.version_editor(version=version)
+    page = editor_page.version_editor(version=version, page=_step_page_number(request))
     return _render(
         request,
         "procedures/editor.html",
@@ -105,6 +111,9 @@ def procedure_create(request: HttpRequest) -> HttpResponse:
                 owner=request.user,
                 slug=data["slug"] or None,
             )
+        except ProcedureNameTaken as exc:
+            form.add_error("name", exc.message)
+            return _render(request, "procedures/create.html", {"form": form, "title": "Add an SOP"}, status=400)
         except ProcedureError as exc:
             form.add_error(None, exc.message)
             source = form.cleaned_data.get("source", "")
@@ -158,16 +167,6 @@ def _issue_line(issue: dict, source: str) -> str:
     return f"{where}{issue.get('message', '')}{excerpt}"
 
 
-def _act(request: HttpRequest, version: ProcedureVersion, action, success: str) -> HttpResponse:
-    try:
-        result = action()
-    except ProcedureError as exc:
-        messages.error(request, exc.message)
-        return redirect(editor_url(version))
-    messages.success(request, success.format(v=result))
-    return redirect(editor_url(result))
-
-
 @require_POST
 @_permission(edit=True)
 def version_compile(request: HttpRequest, version_id: int) -> HttpResponse:
@@ -184,15 +183,56 @@ def version_compile(request: HttpRequest, version_id: int) -> HttpResponse:
     return redirect(editor_url(version))
 
 
+def _confirmed(request: HttpRequest) -> bool:
+    return request.POST.get("confirm_warnings") == "yes"
+
+
+def _roles_created(roles: list[str]) -> str:
+    if not roles:
+        return ""
+    names = ", ".join(f"“{r}”" for r in roles)
+    return (
+        f" Created the group{'s' if len(roles) > 1 else ''} {names} for its approvals: add the people who "
+        "decide them in Authentication → Groups (they also need the Reviewers or Ops managers role)."
+    )
+
+
+def _publish(request: HttpRequest, version: ProcedureVersion, *, action: str, publish, success: str) -> HttpResponse:
+    """Run a publish (or roll back); a version with open questions gets a page that names them to confirm."""
+    questions = publishing.version_open_questions(version=version)
+    try:
+        result = publish(_confirmed(request))
+    except PublishNeedsConfirmation:
+        return _render(
+            request,
+            "procedures/publish_confirm.html",
+            {
+                "title": f"Publish {version.procedure.name} v{version.number}?",
+                "version": version,
+                "procedure": version.procedure,
+                "questions": questions,
+                "action": action,
+            },
+        )
+    except ProcedureError as exc:
+        messages.error(request, exc.message)
+        return redirect(editor_url(version))
+    messages.success(request, success.format(v=result) + _roles_created(questions.missing_roles))
+    return redirect(editor_url(result))
+
+
 @require_POST
 @_permission(edit=True)
 def version_publish(request: HttpRequest, version_id: int) -> HttpResponse:
-    version = get_object_or_404(ProcedureVersion, pk=version_id)
-    return _act(
+    version = get_object_or_404(ProcedureVersion.objects.select_related("procedure"), pk=version_id)
+    return _publish(
         request,
         version,
-        lambda: services.version_publish(version=version, user=request.user),
-        "Published v{v.number}. New cases use it; running cases keep their version.",
+        action=reverse("procedures:publish", args=[version.pk]),
+        publish=lambda confirmed: services.version_publish(
+            version=version, user=request.user, confirm_warnings=confirmed
+        ),
+        success="Published v{v.number}. New cases use it; running cases keep their version.",
     )
 
 
@@ -200,11 +240,39 @@ def version_publish(request: HttpRequest, version_id: int) -> HttpResponse:
 @_permission(edit=True)
 def version_rollback(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(ProcedureVersion.objects.select_related("procedure"), pk=version_id)
-    return _act(
+    return _publish(
         request,
         version,
-        lambda: services.version_rollback(procedure=version.procedure, to_version=version, user=request.user),
-        "Rolled back: v{v.number} is a copy of v" + str(version.number) + " and is now published.",
+        action=reverse("procedures:rollback", args=[version.pk]),
+        publish=lambda confirmed: services.version_rollback(
+            procedure=version.procedure, to_version=version, user=request.user, confirm_warnings=confirmed
+        ),
+        success="Rolled back: v{v.number} is a copy of v" + str(version.number) + " and is now published.",
+    )
+
+
+@require_GET
+@_permission(edit=False)
+def step_locate(request: HttpRequest, version_id: int, step_key: str) -> HttpResponse:
+    """The editor page that shows this step's card (steps are paged), scrolled to it."""
+    version = get_object_or_404(ProcedureVersion, pk=version_id)
+    number = editor_page.step_page(version=version, key=step_key)
+    if number is None:
+        raise Http404(f"v{version.number} has no step {step_key}.")
+    return redirect(f"{editor_url(version)}?steps={number}#step-{step_key}")
+
+
+@require_GET
+@_permission(edit=True)
+def step_correction(request: HttpRequest, version_id: int, step_key: str) -> HttpResponse:
+    """The "Correct this step" form of one card, loaded when a person opens it (htmx)."""
+    version = get_object_or_404(ProcedureVersion.objects.select_related("procedure"), pk=version_id)
+    card = editor_page.version_step_card(version=version, key=step_key)
+    if card is None:
+        raise Http404(f"v{version.number} has no step {step_key}.")
+    locked = version.status in (ProcedureVersion.Status.PUBLISHED, ProcedureVersion.Status.RETIRED)
+    return render(
+        request, "procedures/_step_correct.html", {"card": card, "version": version, "locked": locked, "form": None}
     )
 
 

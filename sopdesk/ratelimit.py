@@ -12,6 +12,11 @@ or wrap an app's webhook routes where the project includes them (sopdesk/urls.py
 
     path("", include(ratelimited_urls("cases.urls", prefixes=("hooks/", "api/events/"))))
 
+Without SOPDESK_WEBHOOK_RATE, each source has its own default (`SOURCE_RATES`):
+providers deliver bursts from few addresses (a Zendesk trigger firing on a bulk
+update sends hundreds of webhooks at once), so their hooks allow 6000/min per
+address; the generic event endpoint, called by a team's own scripts, 1200/min.
+
 A client over the limit gets 429 with Retry-After and the API's error body.
 The client is REMOTE_ADDR: behind a reverse proxy, have the proxy set it
 (e.g. gunicorn --forwarded-allow-ips) rather than trusting X-Forwarded-For here.
@@ -47,6 +52,23 @@ _PERIODS = {
 }
 
 
+# Per-address defaults by path prefix, used when settings.WEBHOOK_RATE is empty.
+SOURCE_RATES = {
+    "/hooks/zendesk/": "6000/min",
+    "/hooks/jira/": "6000/min",
+    "/hooks/salesforce/": "6000/min",
+    "/api/events/": "1200/min",
+}
+DEFAULT_RATE = "600/min"  # any other rate-limited plain view
+
+
+def rate_for(path: str) -> str:
+    """The rate for a request path: SOPDESK_WEBHOOK_RATE if set, else the source's default."""
+    if settings.WEBHOOK_RATE:
+        return settings.WEBHOOK_RATE
+    return next((rate for prefix, rate in SOURCE_RATES.items() if path.startswith(prefix)), DEFAULT_RATE)
+
+
 def parse_rate(rate: str) -> tuple[int, int]:
     """'120/m' → (120, 60). Accepts s/m/h/d and their long forms."""
     count, _, period = rate.partition("/")
@@ -79,7 +101,7 @@ def client_ip(request: HttpRequest) -> str:
 def ratelimit(rate: str | None = None) -> Callable:
     """Limit a plain Django view to `rate` requests per client IP and path, in fixed windows.
 
-    Without `rate`, settings.WEBHOOK_RATE is read on each request.
+    Without `rate`, `rate_for(path)` is read on each request (SOPDESK_WEBHOOK_RATE or the source's default).
     """
     if rate is not None:
         parse_rate(rate)  # fail at start-up, not on the first request
@@ -87,7 +109,7 @@ def ratelimit(rate: str | None = None) -> Callable:
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            limit, period = parse_rate(rate or settings.WEBHOOK_RATE)
+            limit, period = parse_rate(rate or rate_for(request.path))
             wait = hit(f"{request.path}:{client_ip(request)}", limit=limit, period=period)
             if wait:
                 response = JsonResponse(

@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sopdesk.context.roles",
             ],
         },
     },
@@ -216,8 +217,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "sopdesk.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-# Plain Django views (the webhooks) use sopdesk.ratelimit.ratelimit with this rate.
-WEBHOOK_RATE = env_str("SOPDESK_WEBHOOK_RATE", "300/min")
+# Plain Django views (the webhooks) use sopdesk.ratelimit.ratelimit with this rate; empty: per-source defaults.
+WEBHOOK_RATE = env_str("SOPDESK_WEBHOOK_RATE", "")
 SPECTACULAR_SETTINGS = {
     "TITLE": "sopdesk API",
     "DESCRIPTION": (

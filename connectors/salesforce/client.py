@@ -8,12 +8,14 @@ simple-salesforce has no retry of its own, so `call` is the only retry.
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
+from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError, SalesforceExpiredSession
 
 from connectors import config, retry, transport
 from connectors.base import ConnectorError, PermanentError, RetryableError
@@ -24,8 +26,32 @@ SYSTEM = "salesforce"
 API_VERSION = "59.0"
 
 
+_clients = threading.local()
+
+
 def connect() -> Salesforce:
+    """This process's and thread's client for the configured account, made once and kept (keep-alive).
+
+    Keyed by account, so a changed configuration gets a new client; recreated in a
+    forked child (a connection pool must not be shared across processes) and per
+    thread (a requests session is not safe to share between threads).
+    """
     account = config.account(SYSTEM)
+    key = json.dumps(account, sort_keys=True, default=str)
+    if getattr(_clients, "pid", None) != os.getpid():
+        _clients.pid, _clients.by_account = os.getpid(), {}
+    client = _clients.by_account.get(key)
+    if client is None:
+        client = _clients.by_account[key] = _new(account)
+    return client
+
+
+def forget() -> None:
+    """Drop this thread's clients (e.g. after an expired session); the next call makes new ones."""
+    _clients.by_account = {}
+
+
+def _new(account: dict) -> Salesforce:
     if account["sandbox"]:
         netloc = urlsplit(account["url"]).netloc
         session = transport.session(redirect_to=account["url"])
@@ -76,5 +102,12 @@ def classify(exc: Exception) -> ConnectorError:
 
 def call(fn: Callable[[Salesforce], T], *, retried: bool = True) -> T:
     """Run `fn(sf)`; with `retried`, through the retry loop. Errors come out classified."""
-    sf = connect()
-    return (retry.run if retried else retry.once)(lambda: fn(sf), classify=classify)
+    return (retry.run if retried else retry.once)(lambda: _attempt(fn), classify=classify)
+
+
+def _attempt(fn: Callable[[Salesforce], T]) -> T:
+    try:
+        return fn(connect())
+    except SalesforceExpiredSession:
+        forget()  # a kept client's session ran out: log in again on the next attempt
+        raise

@@ -11,6 +11,8 @@ sleeping on 429 itself: our retry loop honours Retry-After instead.
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -27,8 +29,32 @@ T = TypeVar("T")
 SYSTEM = "zendesk"
 
 
+_clients = threading.local()
+
+
 def connect() -> Zenpy:
+    """This process's and thread's client for the configured account, made once and kept (keep-alive).
+
+    Keyed by account, so a changed configuration gets a new client; recreated in a
+    forked child (a connection pool must not be shared across processes) and per
+    thread (a requests session is not safe to share between threads).
+    """
     account = config.account(SYSTEM)
+    key = json.dumps(account, sort_keys=True, default=str)
+    if getattr(_clients, "pid", None) != os.getpid():
+        _clients.pid, _clients.by_account = os.getpid(), {}
+    client = _clients.by_account.get(key)
+    if client is None:
+        client = _clients.by_account[key] = _new(account)
+    return client
+
+
+def forget() -> None:
+    """Drop this thread's clients (e.g. after an expired session); the next call makes new ones."""
+    _clients.by_account = {}
+
+
+def _new(account: dict) -> Zenpy:
     session = transport.session(redirect_to=account["url"] if account["sandbox"] else None)
     return Zenpy(
         subdomain=account["subdomain"],
@@ -78,5 +104,8 @@ def classify(exc: Exception) -> ConnectorError:
 
 def call(fn: Callable[[Zenpy], T], *, retried: bool = True) -> T:
     """Run `fn(zenpy)`; with `retried`, through the retry loop. Errors come out classified."""
-    zenpy = connect()
-    return (retry.run if retried else retry.once)(lambda: fn(zenpy), classify=classify)
+    return (retry.run if retried else retry.once)(lambda: _attempt(fn), classify=classify)
+
+
+def _attempt(fn: Callable[[Zenpy], T]) -> T:
+    return fn(connect())

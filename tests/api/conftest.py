@@ -110,7 +110,7 @@ class World:
 def publish(procedure, source, user=None):
     version = services.version_create(procedure=procedure, source=source, created_by=user)
     version = services.version_compile(version=version, compiler="rules")
-    return services.version_publish(version=version, user=user)
+    return services.version_publish(version=version, user=user, confirm_warnings=True)
 
 
 @pytest.fixture
@@ -123,7 +123,9 @@ def build_world(ops_manager) -> World:
         name="Refunds", source=SOP, owner=ops_manager, trigger={"source": "api", "events": ["case.created"]}
     )
     v1 = services.version_publish(
-        version=services.version_compile(version=procedure.versions.get(), compiler="rules"), user=ops_manager
+        version=services.version_compile(version=procedure.versions.get(), compiler="rules"),
+        user=ops_manager,
+        confirm_warnings=True,
     )
     v2 = publish(procedure, SOP_V2, ops_manager)
     v3 = services.version_compile(version=services.version_create(procedure=procedure, source=SOP_V3), compiler="rules")

@@ -49,3 +49,20 @@ def test_rates_parse(rate, expected):
 def test_a_bad_rate_fails_loudly():
     with pytest.raises(ValueError, match="120/m"):
         parse_rate("lots")
+
+
+def test_a_burst_of_hundreds_of_webhooks_from_one_address_gets_no_429_by_default(client, settings):
+    settings.WEBHOOK_RATE = ""
+    url = reverse("cases:hook-zendesk")
+    answers = {client.post(url, b"{}", content_type="application/json").status_code for _ in range(310)}
+    assert 429 not in answers
+
+
+def test_each_source_has_its_own_default_and_the_setting_overrides_them(settings):
+    from sopdesk.ratelimit import rate_for
+
+    settings.WEBHOOK_RATE = ""
+    assert parse_rate(rate_for("/hooks/zendesk/"))[0] >= 1000
+    assert rate_for("/api/events/") == "1200/min"
+    settings.WEBHOOK_RATE = "30/min"
+    assert rate_for("/hooks/zendesk/") == rate_for("/api/events/") == "30/min"

@@ -44,8 +44,10 @@ def test_newcomer_creates_publishes_and_pushes_cases_through_a_procedure(ops_man
     assert {s["kind"] for s in steps} == {"decide", "end"}
     assert all(s["instruction"] for s in steps)
 
-    # 4. POST /api/v1/versions/{id}/publish/
+    # 4. POST /api/v1/versions/{id}/publish/ — the approval role "Finance" is no group yet: confirm creating it
     response = ops.post(f"/api/v1/versions/{version_id}/publish/")
+    assert response.status_code == 400 and response.json()["error"]["issues"][0]["roles_to_create"] == ["Finance"]
+    response = ops.post(f"/api/v1/versions/{version_id}/publish/", {"confirm_warnings": True}, format="json")
     assert response.status_code == 200, response.content
     assert ops.get(f"/api/v1/procedures/{procedure['id']}/").json()["published_version"] == version_id
 
@@ -94,7 +96,7 @@ def test_newcomer_creates_publishes_and_pushes_cases_through_a_procedure(ops_man
     assert len(items) == 1 and items[0]["required_role"] == "Finance"
 
     # 9. POST /api/v1/review-items/{id}/decide/ — someone in Finance takes it over
-    finance = Group.objects.create(name="Finance")
+    finance = Group.objects.get(name="Finance")  # created when the version was published
     admin_user.groups.add(finance)
     response = signed_in(admin_user).post(
         f"/api/v1/review-items/{items[0]['id']}/decide/", {"outcome": "done", "note": "Refunded"}, format="json"

@@ -13,7 +13,7 @@ from django.test import Client
 from cases.intake import event_receive
 from cases.models import Case, InboundEvent, Run
 from cases.webhooks import generic, jira
-from tests.cases.test_webhooks import SECRET, WAIT_GRAPH, post_zendesk, ticket_body
+from tests.cases.test_webhooks import SECRET, WAIT_GRAPH, intake_tasks_run, post_zendesk, ticket_body
 from tests.factories import ProcedureFactory, ProcedureVersionFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,7 @@ def test_nul_in_the_events_api_is_stored_and_processed(client):
     body = json.dumps({"event": "claim.submitted", "case": {"external_id": "CLM-\u00001", "subject": "a\u0000b"}})
     response = client.post("/api/events/", body, content_type="application/json", headers=API)
     assert response.status_code == 202, response.content
+    intake_tasks_run()
     assert Case.objects.get().external_id == "CLM-1"
 
 
@@ -127,7 +128,7 @@ def test_concurrent_duplicate_deliveries_process_once(bug_procedure):
     def deliver():
         try:
             barrier.wait(timeout=10)
-            answers.append(post_zendesk(Client(), body, invocation="inv-race").json())
+            answers.append(post_zendesk(Client(), body, invocation="inv-race", process=False).json())
         finally:
             connection.close()
 
@@ -137,6 +138,8 @@ def test_concurrent_duplicate_deliveries_process_once(bug_procedure):
     for thread in threads:
         thread.join(timeout=60)
     assert len(answers) == 3
+    assert sum(len(a["queued"]) for a in answers) == 1  # one delivery claimed the key; the others are duplicates
+    intake_tasks_run()
     statuses = sorted(InboundEvent.objects.values_list("status", flat=True))
     assert statuses == ["duplicate", "duplicate", "processed"]
     assert sum(1 for a in answers if a["duplicate"]) == 2
@@ -169,3 +172,19 @@ def test_the_health_endpoint_counts_failed_and_stuck_events(bug_procedure):
     health = bearer(raw).get("/api/v1/events/health/").json()
     assert (health["failed"], health["stuck"]) == (1, 1)
     assert health["by_status"]["processed"] == 1 and health["by_status"]["failed"] == 1
+
+
+def test_a_failure_in_the_intake_task_is_kept_failed_and_retried_by_the_command(client, bug_procedure):
+    broken = ProcedureFactory(trigger={})  # no trigger of its own: read from a graph that does not parse
+    version = ProcedureVersionFactory(procedure=broken, graph={"start": "nowhere", "steps": []}, status="published")
+    broken.published_version = version
+    broken.save()
+    assert post_zendesk(client, ticket_body(ticket_id=5), process=False).status_code == 202
+    assert intake_tasks_run() == ["failed"]
+    event = _only_event()
+    assert event.status == "failed" and event.error and not Case.objects.exists()
+    broken.trigger = {"source": "jira"}
+    broken.save()
+    call_command("events", "retry")
+    event.refresh_from_db()
+    assert event.status == "processed" and Run.objects.get().case.external_id == "5"

@@ -13,7 +13,7 @@ from cases.services import run_advance
 from cases.webhooks import jira
 from procedures.models import Procedure
 from tests.cases.graphs import escalation
-from tests.cases.test_webhooks import SECRET, post_zendesk, ticket_body
+from tests.cases.test_webhooks import SECRET, intake_tasks_run, post_zendesk, ticket_body
 from tests.factories import ProcedureVersionFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +42,7 @@ def human_jira_issue(client, key: str, ticket_id: int):
     ).encode()
     headers = {"X-Hub-Signature": jira.sign("jira-secret", body), "X-Atlassian-Webhook-Identifier": f"j-{key}"}
     assert client.post("/hooks/jira/", body, content_type="application/json", headers=headers).status_code == 202
+    intake_tasks_run()
 
 
 def test_shadow_runs_write_nothing_and_agreement_is_reported(sandbox, shadow_procedure, client, capsys):

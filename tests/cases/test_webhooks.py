@@ -54,9 +54,20 @@ def ticket_body(ticket_id=1, tags="product-bug", event="ticket.created", **extra
     return json.dumps({"event": event, "ticket": ticket}).encode()
 
 
-def post_zendesk(client, body: bytes, *, invocation="inv-1", timestamp=None, secret=SECRET, signature=None):
+def intake_tasks_run() -> list[str]:
+    """Run the intake task for every accepted, unprocessed event, oldest first, as the worker does."""
+    from cases.tasks import event_process_task
+
+    pending = InboundEvent.objects.filter(status="received").exclude(verification="rejected").order_by("id")
+    return [event_process_task(event_id) for event_id in pending.values_list("id", flat=True)]
+
+
+def post_zendesk(
+    client, body: bytes, *, invocation="inv-1", timestamp=None, secret=SECRET, signature=None, process=True
+):
+    """Post a signed Zendesk webhook; with `process`, then run the intake task the answer queued (the worker's job)."""
     timestamp = timestamp or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return client.post(
+    response = client.post(
         "/hooks/zendesk/",
         data=body,
         content_type="application/json",
@@ -66,6 +77,9 @@ def post_zendesk(client, body: bytes, *, invocation="inv-1", timestamp=None, sec
             "X-Zendesk-Webhook-Invocation-Id": invocation,
         },
     )
+    if process:
+        intake_tasks_run()
+    return response
 
 
 def test_zendesk_signature_matches_the_published_test_vector():
@@ -84,6 +98,26 @@ def test_signed_ticket_creates_a_case_and_starts_one_run(client, escalation_proc
     event = InboundEvent.objects.get()
     assert (event.status, event.verification, event.case) == ("processed", "verified", case)
     assert "X-Zendesk-Webhook-Signature" in event.headers
+
+
+def test_the_webhook_answers_once_stored_and_the_worker_makes_the_case(client, escalation_procedure):
+    response = post_zendesk(client, ticket_body(), process=False)
+    assert response.status_code == 202, response.content
+    event = InboundEvent.objects.get()
+    assert response.json()["queued"] == [event.id]
+    assert (event.status, event.verification, event.dedupe_key) == ("received", "verified", "inv-1")
+    assert not Case.objects.exists() and not Run.objects.exists()
+    assert intake_tasks_run() == ["processed"]
+    assert Run.objects.get().case == Case.objects.get(external_id="1")
+    assert InboundEvent.objects.get().status == "processed"
+
+
+def test_a_task_delivered_twice_processes_the_event_once(client, escalation_procedure):
+    from cases.tasks import event_process_task
+
+    event_id = post_zendesk(client, ticket_body(), process=False).json()["event"]
+    assert [event_process_task(event_id), event_process_task(event_id)] == ["processed", "done already"]
+    assert Run.objects.count() == 1 and Case.objects.count() == 1
 
 
 def test_duplicate_delivery_starts_no_second_run(client, escalation_procedure):
@@ -144,7 +178,9 @@ def test_requester_reply_resumes_the_waiting_run(client, escalation_procedure):
     run = run_advance(run_id=Run.objects.get().id)
     assert run.status == "waiting"
     reply = ticket_body(event="ticket.updated", latest_comment={"author_email": "alice@acme.example", "public": True})
-    assert post_zendesk(client, reply, invocation="b").json()["runs_resumed"] == [run.id]
+    assert post_zendesk(client, reply, invocation="b").status_code == 202
+    run.refresh_from_db()
+    assert run.status == "running"  # woken by the intake task, advanced through the queue
     assert run_advance(run_id=run.id).status == "completed"
 
 
@@ -154,6 +190,7 @@ def test_jira_hook_checks_x_hub_signature_and_dedupes(client):
     ).encode()
     headers = {"X-Hub-Signature": jira.sign("jira-secret", body), "X-Atlassian-Webhook-Identifier": "w-1"}
     assert client.post("/hooks/jira/", body, content_type="application/json", headers=headers).status_code == 202
+    intake_tasks_run()
     assert client.post("/hooks/jira/", body, content_type="application/json", headers=headers).json()["duplicate"]
     bad = {**headers, "X-Hub-Signature": "sha256=00"}
     assert client.post("/hooks/jira/", body, content_type="application/json", headers=bad).status_code == 401
@@ -188,6 +225,7 @@ def test_salesforce_outbound_message_is_acked_and_deduped_on_notification_id(cli
     first = client.post("/hooks/salesforce/", body, content_type="text/xml")
     assert first.status_code == 200 and b"<Ack>true</Ack>" in first.content
     client.post("/hooks/salesforce/", body, content_type="text/xml")
+    intake_tasks_run()
     case = Case.objects.get(source="salesforce")
     assert (case.external_id, case.subject, case.requester_email) == (
         "500000000000001AAA",
@@ -209,6 +247,7 @@ def test_generic_endpoint_needs_the_bearer_token_and_dedupes_on_idempotency_key(
     auth = {"Authorization": "Bearer api-token", "Idempotency-Key": "k1"}
     assert client.post("/api/events/", body, content_type="application/json", headers=auth).status_code == 202
     assert client.post("/api/events/", body, content_type="application/json", headers=auth).json()["duplicate"]
+    intake_tasks_run()
     assert Case.objects.get(source="api").facts["amount"] == 8400
     assert "Authorization" not in InboundEvent.objects.first().headers
 
@@ -235,6 +274,7 @@ def test_salesforce_platform_event_json_needs_the_bearer_token(client):
     auth = {"Authorization": "Bearer api-token"}
     response = client.post("/hooks/salesforce/", body, content_type="application/json", headers=auth)
     assert response.status_code == 202
+    intake_tasks_run()
     event = InboundEvent.objects.filter(status__in=["processed", "ignored"]).get()
     assert (event.event_type, event.dedupe_key) == ("claim.settled", "41")
     assert Case.objects.get(source="salesforce").external_id == "500000000000009AAA"

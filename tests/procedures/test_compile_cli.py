@@ -45,6 +45,44 @@ def test_json_format_is_the_documented_graph_schema_plus_warnings():
     assert data["compiler"] == "rules"
 
 
+def test_text_format_reads_each_step_back_in_plain_language():
+    text = _run(str(ESCALATION), "--compiler", "rules")
+    lines = text.splitlines()
+    heading = next(i for i, line in enumerate(lines) if "] create_issue:" in line)
+    assert lines[heading + 1].startswith("      reads: If the account plan is not Free → create a Bug in Jira project ENG")
+    assert text.count("      reads: ") == len(parse(json.loads(_run(str(ESCALATION), "--format", "json"))["graph"]).steps)
+
+
+def test_json_format_carries_read_backs_and_coverage_consistent_with_the_text():
+    data = json.loads(_run(str(ESCALATION), "--compiler", "rules", "--format", "json"))
+    graph = parse(data["graph"])
+    assert set(data["readback"]) == {s.key for s in graph.steps} and all(data["readback"].values())
+    text = _run(str(ESCALATION), "--compiler", "rules")
+    if data["coverage"]:  # the compiler reports what became of each sentence
+        assert sum(data["coverage_summary"].values()) == len(data["coverage"])
+        assert f"Coverage: {len(data['coverage'])} sentences:" in text
+    else:  # nothing is made up when it does not
+        assert data["coverage_summary"] is None
+        assert "Coverage: not available" in text and "sentences:" not in text
+
+
+def test_coverage_listing_names_each_sentence_with_its_status_and_line():
+    from procedures.publishing import coverage_line, coverage_listing
+
+    source = "Refund policy\n1. Reply to the customer.\n2. Consider the vibe.\n"
+    coverage = [
+        {"span": {"start": 0, "end": 13}, "text": "Refund policy", "status": "non_procedural", "kind": "title"},
+        {"span": {"start": 17, "end": 39}, "text": "Reply to the customer.", "status": "automated"},
+        {"span": {"start": 43, "end": 61}, "text": "Consider the vibe.", "status": "not_understood"},
+    ]
+    assert coverage_line(coverage) == "3 sentences: 1 automated, 0 needs a person, 1 not understood, 1 non-procedural"
+    assert coverage_listing(coverage, source) == [
+        "  line    1  [non-procedural (title)]  “Refund policy”",
+        "  line    2  [automated]  “Reply to the customer.”",
+        "  line    3  [not understood]  “Consider the vibe.”",
+    ]
+
+
 def test_empty_file_exits_non_zero_with_a_clear_message(tmp_path):
     sop = tmp_path / "empty.md"
     sop.write_text("  \n")

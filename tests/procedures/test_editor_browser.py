@@ -62,3 +62,57 @@ def test_ops_manager_pastes_an_sop_sees_it_side_by_side_and_publishes(live_serve
     page.wait_for_selector(".sop-status-published")
     assert "Published v1" in page.locator(".messagelist").inner_text()
     assert Procedure.objects.get().published_version == version
+
+
+VIBE = "Consider the vibe of the conversation carefully."
+VIBE_SOURCE = "1. Reply to the customer that we are on it.\n2. " + VIBE + "\nRefunds keep customers happy.\n"
+
+
+def test_coverage_bar_read_backs_and_a_publish_that_asks_to_confirm_the_open_questions(
+    live_server, browser_page, ops_manager
+):
+    from procedures import services
+
+    procedure = services.procedure_create_and_compile(name="Vibes", source=VIBE_SOURCE, compiler="rules")
+    version = procedure.versions.get()
+    text = version.source
+    vibe = {"start": text.index(VIBE), "end": text.index(VIBE) + len(VIBE)}
+    purpose = text.index("Refunds keep")
+    version.warnings = [{"code": "not_understood", "message": "Not understood: a person decides.", "span": vibe}]
+    version.coverage = [
+        {"span": {"start": 3, "end": 43}, "text": text[3:43], "status": "automated"},
+        {"span": vibe, "text": VIBE, "status": "not_understood"},
+        {"span": {"start": purpose, "end": len(text)}, "text": text[purpose:], "status": "non_procedural"},
+    ]
+    version.save()
+    ops_manager.is_staff = True
+    ops_manager.save()
+    page = browser_page
+    log_in(page, live_server.url, ops_manager, next_url=f"/procedures/versions/{version.pk}/")
+
+    bar = page.locator(".sop-coverage")
+    assert "3 sentences: 1 automated, 0 needs a person, 1 not understood, 1 non-procedural" in bar.inner_text()
+    assert VIBE in page.locator(".sop-not-understood").inner_text()
+    highlighted = page.locator(".sop-source .sop-cov-not-understood")
+    assert highlighted.first.inner_text() in VIBE and highlighted.first.is_visible()
+    grey = page.locator(".sop-source .sop-cov-non-procedural").first
+    assert float(grey.evaluate("el => getComputedStyle(el).opacity")) < 1
+    readbacks = page.locator(".sop-card .sop-readback")
+    assert readbacks.count() == page.locator(".sop-card").count() == version.steps.count()
+    assert all(r.inner_text().strip() for r in readbacks.all())
+
+    # The correction form arrives when a person opens it (htmx), not with the page.
+    first = page.locator(".sop-card").first
+    first.locator("details.sop-correct summary").click()
+    first.locator("textarea[name=fields_json]").wait_for()
+
+    page.click("button[name=publish]")
+    page.wait_for_selector("#confirm-not-understood")
+    assert VIBE in page.locator("#confirm-not-understood").inner_text()
+    version.refresh_from_db()
+    assert version.status == ProcedureVersion.Status.COMPILED, "nothing is published before the confirmation"
+    page.click("button[name=confirm]")
+    page.wait_for_selector(".sop-status-published")
+    assert "Published v1" in page.locator(".messagelist").inner_text()
+    version.refresh_from_db()
+    assert version.status == ProcedureVersion.Status.PUBLISHED

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from procedures import selectors, services
 from procedures.errors import (
     ProcedureError,
+    ProcedureNameTaken,
     RollbackInvalid,
     SourceDidNotCompile,
     SourceEmpty,
@@ -68,9 +69,20 @@ def test_procedure_create_makes_an_uncompiled_v1_draft(procedure, ops_manager):
     assert not version.steps.exists() and version.graph == {}
 
 
-def test_procedure_slugs_stay_unique(procedure):
-    again = services.procedure_create(name="Product bug escalation", source="1. Reply to the customer.")
-    assert again.slug == "product-bug-escalation-2"
+@pytest.mark.parametrize("name", ["Product bug escalation", "  product BUG escalation ", "Product bug escalation!"])
+def test_a_second_procedure_with_an_existing_name_is_refused_and_nothing_stored(procedure, name):
+    with pytest.raises(ProcedureNameTaken) as caught:
+        services.procedure_create(name=name, source="1. Reply to the customer.")
+    assert "'Product bug escalation' already" in caught.value.message and caught.value.code == "name_taken"
+    assert Procedure.objects.count() == 1 and ProcedureVersion.objects.count() == 1
+    assert not Procedure.objects.filter(slug="product-bug-escalation-2").exists()
+
+
+def test_the_same_name_with_another_explicit_slug_is_still_refused_but_another_name_is_fine(procedure):
+    with pytest.raises(ProcedureNameTaken):
+        services.procedure_create(name="Product bug escalation", source="1. Reply.", slug="bugs-two")
+    other = services.procedure_create(name="Bug escalation for partners", source="1. Reply.")
+    assert other.slug == "bug-escalation-for-partners"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from procedures.compiler import CompileError, compile_source
 from procedures.compiler.base import check_source
 from procedures.compiler.render import graph_as_text
+from procedures.publishing import coverage_counts, coverage_line, coverage_listing
+from procedures.readback import graph_readbacks
 
 
 class Command(BaseCommand):
@@ -31,16 +33,29 @@ class Command(BaseCommand):
             lines = [f"The SOP does not compile: {str(exc).split(': step ')[0] if exc.errors else exc}"]
             lines += [f"  - {_issue_line(issue)}" for issue in exc.errors if issue.step_key or issue.excerpt]
             raise CommandError("\n".join(lines)) from exc
+        readbacks = graph_readbacks(result.graph)
+        coverage = [entry.to_json() for entry in result.coverage]
         if options["format"] == "json":
             data = {
                 "graph": result.graph.to_json(),
+                "readback": readbacks,
                 "warnings": [w.to_json() for w in result.warnings],
+                "coverage": coverage,
+                "coverage_summary": coverage_counts(coverage) if coverage else None,
                 "compiler": result.compiler,
                 "compiler_version": result.compiler_version,
             }
             self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
             return
-        self.stdout.write(graph_as_text(result.graph, source, result.warnings, compiler=result.compiler))
+        text = graph_as_text(result.graph, source, result.warnings, compiler=result.compiler)
+        self.stdout.write(with_readbacks(text, result.graph, readbacks))
+        self.stdout.write("")
+        if coverage:
+            self.stdout.write(f"Coverage: {coverage_line(coverage)}")
+        else:
+            self.stdout.write("Coverage: not available (this compiler did not report what became of each sentence).")
+        for line in coverage_listing(coverage, source):
+            self.stdout.write(line)
 
     def _read(self, name: str) -> str | bytes:
         if name == "-":
@@ -56,3 +71,17 @@ class Command(BaseCommand):
 def _issue_line(issue) -> str:
     where = f" (at {issue.excerpt!r})" if issue.excerpt else ""
     return f"{issue.message}{where}"
+
+
+def with_readbacks(text: str, graph, readbacks: dict[str, str]) -> str:
+    """The step listing with each step's plain-language read-back under its heading line."""
+    headings = {
+        f"{n:>2}. [{step.kind}] {step.key}: {step.title}": step.key for n, step in enumerate(graph.steps, start=1)
+    }
+    out = []
+    for line in text.split("\n"):
+        out.append(line)
+        key = headings.pop(line, None)
+        if key is not None:
+            out.append(f"      reads: {readbacks[key]}")
+    return "\n".join(out)

@@ -1,0 +1,68 @@
+"""Parsed step graphs, cached per procedure version (bounded LRU, per process).
+
+Parsing a graph (pydantic validation of every step) costs far more than a step
+does, and the engine needs the graph on every pass. A published or retired
+version never changes, so it is keyed by id and creation time (a row id reused
+after a rolled-back transaction is another key) and parsed once per process. A
+draft or compiled version can be corrected in place (a step edit keeps
+`compiled_at`), so its key adds a digest of the graph JSON. Each worker process has its own cache, so nothing is shared across
+workers. The cached Graph is shared by callers and must not be mutated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from procedures.steps import Graph, parse
+
+MAX_GRAPHS = 256
+
+_lock = threading.Lock()
+_graphs: OrderedDict[tuple[int, str], Graph] = OrderedDict()
+
+
+
+
+IMMUTABLE = ("published", "retired")  # procedures.services.LOCKED_STATUSES
+
+
+def _key(version: Any) -> tuple[int, str]:
+    created = version.created_at.isoformat() if getattr(version, "created_at", None) else ""
+    if getattr(version, "status", "") in IMMUTABLE:
+        return version.id, created
+    text = json.dumps(version.graph, sort_keys=True, separators=(",", ":"))
+    return version.id, created + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def version_graph(version: Any) -> Graph:
+    """The parsed graph of a ProcedureVersion, from the cache when this version was parsed before."""
+    if version.id is None:
+        return parse(version.graph)
+    key = _key(version)
+    with _lock:
+        graph = _graphs.get(key)
+        if graph is not None:
+            _graphs.move_to_end(key)
+            return graph
+    graph = parse(version.graph)
+    with _lock:
+        _graphs[key] = graph
+        _graphs.move_to_end(key)
+        while len(_graphs) > MAX_GRAPHS:
+            _graphs.popitem(last=False)
+    return graph
+
+
+def version_forget(version_id: int | None = None) -> None:
+    """Drop one version's graphs (all when `version_id` is None)."""
+    with _lock:
+        for key in [k for k in _graphs if version_id is None or k[0] == version_id]:
+            del _graphs[key]
+
+
+def cached_count() -> int:
+    return len(_graphs)
