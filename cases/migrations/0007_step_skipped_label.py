@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_inbound_claim'),
+        ('cases', '0006_inbox_queue_indexes'),
     ]
 
     operations = [
