@@ -36,6 +36,17 @@ class CaseAdmin(SimpleHistoryAdmin):
     inlines = [RunInline]
     readonly_fields = ["timeline"]
 
+    def save_model(self, request, obj, form, change):
+        """A person changing the status moves the SLA clocks with it (`cases.services.case_status_set`)."""
+        if not (change and "status" in form.changed_data):
+            return super().save_model(request, obj, form, change)
+        from cases.services import case_status_set
+
+        status, obj.status = obj.status, form.initial["status"]
+        super().save_model(request, obj, form, change)
+        case_status_set(case=obj, status=status)
+        obj.refresh_from_db()
+
     @admin.display(description="Timeline")
     def timeline(self, obj):
         if not obj.pk:

@@ -90,6 +90,11 @@ class CaseInSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=100)
     group = serializers.CharField(required=False, allow_blank=True, max_length=100)
     priority = serializers.ChoiceField(choices=Case.Priority.values, required=False)
+    status = serializers.ChoiceField(
+        choices=["new", "open", "pending", "hold", "waiting", "solved", "resolved", "closed"],
+        required=False,
+        help_text="The case's status in your system; solved/resolved/closed stops its SLA clocks, open again restarts them.",
+    )
     tier = serializers.CharField(required=False, allow_blank=True, max_length=100)
     url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     fields = serializers.DictField(required=False, help_text="Any further facts the SOP reads as case.fields.")
@@ -186,18 +191,63 @@ class RunStartSerializer(serializers.Serializer):
         return attrs
 
 
+class DryRunAnswerSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=100, help_text="One key of `question.outcomes`.")
+    params = serializers.DictField(
+        required=False, help_text='e.g. {"facts": {"plan": "Pro"}} for a missing fact (names from `question.asks`).'
+    )
+
+
 @extend_schema_serializer(
     examples=[OpenApiExample('try', summary='Try a version on a sample case', request_only=True, value={'version': 1, 'case': {'subject': 'Export to CSV crashes', 'tags': ['product-bug'], 'requester': {'email': 'alice@acme.example', 'name': 'Alice Adams'}, 'organization': 'Acme Corp'}})]
 )
 class DryRunSerializer(serializers.Serializer):
     version = serializers.PrimaryKeyRelatedField(queryset=ProcedureVersion.objects.all())
-    case = CaseInSerializer(help_text="A sample case, as in POST /cases/ (not stored as a real case).")
+    case = CaseInSerializer(required=False, help_text="A sample case, as in POST /cases/. Never stored.")
+    token = serializers.CharField(
+        required=False, max_length=200_000, help_text="To continue: the `token` of the answer that asked a question."
+    )
+    answer = DryRunAnswerSerializer(required=False, help_text="To continue: your answer to `question`.")
+
+    def validate(self, attrs):
+        if attrs.get("token"):
+            if not attrs.get("answer"):
+                raise serializers.ValidationError({"answer": ["Give an answer to continue a dry run."]})
+        elif attrs.get("case") is None:
+            raise serializers.ValidationError({"case": ["Give a sample case (or a token and an answer to continue)."]})
+        return attrs
+
+
+class DryRunStepSerializer(serializers.Serializer):
+    step_key = serializers.CharField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField(help_text="done, read, would write, skipped, failed, waiting, asked or ended.")
+    instruction = serializers.CharField(allow_blank=True)
+    summary = serializers.CharField(allow_blank=True)
+    operation = serializers.CharField(allow_blank=True)
+    request = serializers.DictField(help_text="The rendered request (a would-be write is never sent).")
+    result = serializers.DictField()
+    decision = serializers.DictField()
+
+
+class DryRunQuestionSerializer(serializers.Serializer):
+    step_key = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["hold", "wait"])
+    reason = serializers.CharField()
+    summary = serializers.CharField()
+    outcomes = serializers.ListField(child=serializers.DictField())
+    asks = serializers.ListField(child=serializers.DictField(), help_text="Facts to enter: name, path, type, choices.")
+    details = serializers.DictField()
 
 
 class DryRunResultSerializer(serializers.Serializer):
-    case = serializers.IntegerField(help_text="The sample case created for the try.")
-    run = RunSerializer()
-    entries = TimelineEntrySerializer(many=True)
+    status = serializers.ChoiceField(choices=["completed", "held", "waiting"])
+    outcome = serializers.CharField(allow_blank=True)
+    steps = DryRunStepSerializer(many=True, help_text="The path taken.")
+    writes = serializers.ListField(child=serializers.DictField(), help_text="Every write it would make.")
+    question = DryRunQuestionSerializer(allow_null=True, help_text="What to answer to go on (null when it ended).")
+    token = serializers.CharField(allow_blank=True, help_text="Send it back with `answer` to continue.")
 
 
 class InboundEventSerializer(serializers.ModelSerializer):
@@ -362,23 +412,29 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @extend_schema(request=DryRunSerializer, responses={200: DryRunResultSerializer})
     @action(detail=False, methods=["post"], url_path="dry-run", filter_backends=[], pagination_class=None)
     def dry_run(self, request):
-        """Run a compiled version on a sample case now, without writing to any outside system."""
+        """Walk a compiled version on a sample case now: reads are real, writes are only shown, nothing is stored.
+
+        Where a live run would stop (a judgement, an approval, a missing fact, a wait) the answer carries a
+        `question`; POST again with its `token` and an `answer` to walk that branch.
+        """
         serializer = DryRunSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version = serializer.validated_data["version"]
+        data = serializer.validated_data
+        version = data["version"]
         if not version.graph:
             raise Conflict("This version has not compiled. Compile it first.", code="version_not_compiled")
-        sample = json.dumps(serializer.validated_data["case"], default=str)
-        outcome = tryout.version_try(version=version, sample=sample)
-        if outcome.error:
-            raise Invalid(outcome.error, code="sample_invalid", fields={"case": [outcome.error]})
-        return Response(
-            {
-                "case": outcome.case.id,
-                "run": RunSerializer(outcome.run).data,
-                "entries": TimelineEntrySerializer(outcome.entries, many=True).data,
-            }
-        )
+        if data.get("token"):
+            answer = data["answer"]
+            outcome = tryout.version_try_continue(
+                version=version, token=data["token"], outcome=answer["outcome"], params=answer.get("params") or {}
+            )
+            if outcome.error:
+                raise Invalid(outcome.error, code="answer_invalid", fields={"answer": [outcome.error]})
+        else:
+            outcome = tryout.version_try(version=version, sample=json.loads(json.dumps(data["case"], default=str)))
+            if outcome.error:
+                raise Invalid(outcome.error, code="sample_invalid", fields={"case": [outcome.error]})
+        return Response(outcome.to_json())
 
 
 class EventHealthSerializer(serializers.Serializer):

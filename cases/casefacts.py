@@ -138,14 +138,20 @@ def case_names(case: Case) -> dict[str, Any]:
     """The `case` an SOP's expressions read."""
     facts = case.facts or {}
     fields = dict(facts.get("fields") or {})
+    invalid: dict[str, Any] = {}  # values that should be numbers and are not: the engine says so instead of "missing"
     for key, value in fields.items():
-        if isinstance(value, str) and key.lower().endswith(NUMERIC_FIELD_SUFFIXES) and number(value) is not None:
-            fields[key] = number(value)
+        if isinstance(value, str) and key.lower().endswith(NUMERIC_FIELD_SUFFIXES):
+            if number(value) is not None:
+                fields[key] = number(value)
+            elif value.strip():
+                invalid[f"fields.{key}"] = value
     amount = facts.get("amount")
     if amount is None:
         for key in ("claim_amount", "amount"):
             if fields.get(key) is not None:
                 amount = number(fields[key])
+                if amount is None and f"fields.{key}" in invalid:
+                    invalid["amount"] = invalid[f"fields.{key}"]
                 break
     names = {
         "id": case.id,
@@ -167,6 +173,8 @@ def case_names(case: Case) -> dict[str, Any]:
     }
     if amount is not None:
         names["amount"] = amount
+    if invalid:
+        names["invalid"] = invalid
     for key, value in facts.items():
         names.setdefault(key, value)
     return names
@@ -194,8 +202,10 @@ def _apply_lifecycle(*, case: Case, event: NormalisedEvent) -> None:
     status = SOURCE_STATUS.get((event.status or "").strip().lower())
     if status and not (status == Case.Status.OPEN and case.status == Case.Status.HELD):
         case.status = status
-    if case.status in (Case.Status.RESOLVED, Case.Status.CLOSED) and not case.resolved_at:
-        case.resolved_at = now
+    if case.status in (Case.Status.RESOLVED, Case.Status.CLOSED):
+        case.resolved_at = case.resolved_at or now
+    else:  # reopened (or never solved): the SLA clocks run again
+        case.resolved_at = None
     if event.assignee_email:
         email = event.assignee_email.strip().lower()
         case.facts = {**case.facts, "assignee_email": email}

@@ -61,6 +61,10 @@ class RunState:
     now_floor: str | None = None
     # After a retryable connector failure: not before this moment (ISO).
     retry_at: str | None = None
+    # Steps that did not happen (a reviewer skipped them, or they read what a skipped step never produced): key → why.
+    skipped: dict[str, str] = field(default_factory=dict)
+    # `save_as` names a skipped step never produced: name → why. Steps reading them are skipped too.
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def start(cls, graph: Graph, *, event: dict | None = None) -> RunState:
@@ -99,6 +103,8 @@ class Goto:
     next: str | None
     decision: dict | None = None
     facts: dict | None = None
+    # Set when the step did not happen: why (recorded on the trace and in `RunState.skipped`).
+    skipped: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,15 +161,18 @@ def plan(graph: Graph, state: RunState, case: dict, now: dt.datetime) -> Effect:
     resolution = state.pending("resolution")
     if resolution and resolution.get("outcome") == "stop":
         return End(step.key, "stopped")
+    lost = _reads_unavailable(step, state)
+    if lost and not resolution:
+        return _without(step, state, lost)
     match step:
         case GatherStep():
-            return _plan_gather(step, state, case, resolution)
+            return _plan_gather(graph, step, state, case, resolution)
         case DecideStep():
             return _plan_decide(step, state, case, resolution)
         case ActStep():
-            return _plan_act(step, state, case, resolution)
+            return _plan_act(graph, step, state, case, resolution)
         case WaitStep():
-            return _plan_wait(step, state, now)
+            return _plan_wait(step, state, case, now, resolution)
         case ApproveStep():
             return _plan_approve(step, state, case, resolution)
         case EndStep():
@@ -171,7 +180,49 @@ def plan(graph: Graph, state: RunState, case: dict, now: dt.datetime) -> Effect:
     raise TypeError(f"unknown step kind {step!r}")
 
 
-def _missing(step: Step, exc: MissingFact, *, outcomes: list | None = None, proposal: dict | None = None) -> Hold:
+def _reads_unavailable(step: Step, state: RunState) -> dict[str, str]:
+    if not state.unavailable or not isinstance(step, (GatherStep, ActStep, DecideStep)):
+        return {}
+    from cases.graphreads import step_roots
+
+    return {name: state.unavailable[name] for name in sorted(step_roots(step)) if name in state.unavailable}
+
+
+def _without(step: GatherStep | ActStep | DecideStep, state: RunState, lost: dict[str, str]) -> Effect:
+    """A step that reads what a skipped step never produced: skip it too, or (a decision) hold and say why."""
+    why = "; ".join(f"it reads {name}, which does not exist because {reason}" for name, reason in lost.items())
+    if isinstance(step, DecideStep):
+        return Hold(
+            step.key,
+            "missing_fact",
+            f"{step.title}: cannot decide: {why}. Choose the way on, or stop the run.",
+            {"missing": sorted(lost), "skipped_steps": dict(state.skipped)},
+            _decide_outcomes(step),
+        )
+    return Goto(step.key, step.next, decision={"skipped": why}, skipped=f"{step.title!r} was skipped: {why}")
+
+
+def _not_a_number(exc: MissingFact, case: dict) -> str:
+    """"amount must be a number, got 'lots'" when the missing fact is one the case has, but not as a number."""
+    invalid = case.get("invalid") or {}
+    for key, value in invalid.items():
+        if key.rsplit(".", 1)[-1] == exc.fact and f"case.{key}" in exc.expression:
+            return f"{exc.fact} must be a number, got {value!r}"
+    return ""
+
+
+def _missing(
+    step: Step, exc: MissingFact, *, outcomes: list | None = None, proposal: dict | None = None, case: dict | None = None
+) -> Hold:
+    wrong = _not_a_number(exc, case or {})
+    if wrong:
+        return Hold(
+            step.key,
+            "unknown_value",
+            f"{step.title}: {wrong}. Correct it on the case, then try again.",
+            {"invalid": exc.fact, "expression": exc.expression, "error": wrong, **(proposal or {})},
+            outcomes or [STOP],
+        )
     return Hold(
         step.key,
         "missing_fact",
@@ -181,16 +232,17 @@ def _missing(step: Step, exc: MissingFact, *, outcomes: list | None = None, prop
     )
 
 
-def _call(step: GatherStep | ActStep, state: RunState, case: dict) -> CallOperation | Hold:
+def _call(graph: Graph, step: GatherStep | ActStep, state: RunState, case: dict) -> CallOperation | Hold:
     operation = registry.get(step.operation)
     try:
         names = scope(state.names(case))  # one CEL context for all of the step's parameters
         params = {name: render(template, names) for name, template in step.params.items()}
     except MissingFact as exc:
-        outcomes = [{"key": "continue", "label": "Continue with these facts", "params": ["facts"]}, STOP]
         if isinstance(step, ActStep):
             outcomes = [{"key": "retry", "label": "Try again (after fixing the fact)"}, _skip(step), STOP]
-        return _missing(step, exc, outcomes=outcomes)
+            return _missing(step, exc, outcomes=outcomes, proposal=_skip_details(graph, step), case=case)
+        outcomes = [{"key": "continue", "label": "Continue with these facts", "params": ["facts"]}, STOP]
+        return _missing(step, exc, outcomes=outcomes, proposal=_ask(graph, step), case=case)
     except ExpressionError as exc:
         return Hold(step.key, "unknown_value", f"{step.title}: {exc}", {"error": str(exc)}, [STOP])
     params = {k: v for k, v in params.items() if v is not None}
@@ -198,20 +250,37 @@ def _call(step: GatherStep | ActStep, state: RunState, case: dict) -> CallOperat
 
 
 def _skip(step: ActStep) -> dict:
-    return {"key": "skip", "label": "Treat as done and go on", "next": step.next}
+    return {"key": "skip", "label": "Skip this step (steps that need its result are skipped too)", "next": step.next}
 
 
-def _plan_gather(step: GatherStep, state: RunState, case: dict, resolution: dict | None) -> Effect:
+def _skip_details(graph: Graph, step: ActStep) -> dict:
+    """What skipping `step` would also skip, so the reviewer sees it before choosing."""
+    from cases.graphreads import dependents
+
+    later = dependents(graph, step.key)
+    return {"skip_also": {graph.step(k).title: why for k, why in later.items()}} if later else {}
+
+
+def _ask(graph: Graph, step: GatherStep) -> dict:
+    """Every fact the rest of the run reads from this gather, typed, with the values conditions compare to."""
+    from cases.graphreads import facts_to_ask
+
+    return {"ask": facts_to_ask(graph, step.key), "facts_key": step.save_as}
+
+
+def _plan_gather(graph: Graph, step: GatherStep, state: RunState, case: dict, resolution: dict | None) -> Effect:
     if resolution and resolution.get("outcome") == "continue":
         provided = resolution.get("params") or {}
         facts = {**(state.facts.get(step.save_as) or {}), **provided.get("facts", provided)}
-        return _gather_done(step, state, case, facts, decision={"resolved_by": "reviewer"})
+        return _gather_done(graph, step, state, case, facts, decision={"resolved_by": "reviewer"})
     if step.operation:
-        return _call(step, state, case)
-    return _gather_done(step, state, case, {})
+        return _call(graph, step, state, case)
+    return _gather_done(graph, step, state, case, {})
 
 
-def _gather_done(step: GatherStep, state: RunState, case: dict, result: dict, decision: dict | None = None) -> Effect:
+def _gather_done(
+    graph: Graph, step: GatherStep, state: RunState, case: dict, result: dict, decision: dict | None = None
+) -> Effect:
     facts = dict(result or {})
     names = {**state.names(case), step.save_as: facts}
     try:
@@ -219,14 +288,16 @@ def _gather_done(step: GatherStep, state: RunState, case: dict, result: dict, de
             facts[name] = render(template, names)
             names[step.save_as] = facts
     except MissingFact as exc:
-        return _missing(step, exc, outcomes=_gather_outcomes(), proposal={"found": facts})
+        return _missing(
+            step, exc, outcomes=_gather_outcomes(), proposal={"found": facts, **_ask(graph, step)}, case=case
+        )
     missing = [path for path in step.required if _lookup(facts, path, step.save_as) in (None, "", [])]
     if missing:
         return Hold(
             step.key,
             "missing_fact",
             f"{step.title}: {', '.join(missing)} missing from what was found.",
-            {"missing": missing, "found": facts, "facts_key": step.save_as},
+            {"missing": missing, "found": facts, **_ask(graph, step)},
             _gather_outcomes(),
         )
     return Goto(step.key, step.next, decision=decision, facts={step.save_as: facts})
@@ -272,7 +343,7 @@ def _plan_decide(step: DecideStep, state: RunState, case: dict, resolution: dict
         try:
             holds = evaluate(branch.when, names)
         except MissingFact as exc:
-            return _missing(step, exc, outcomes=outcomes)
+            return _missing(step, exc, outcomes=outcomes, case=case)
         except ExpressionError as exc:
             return Hold(step.key, "unknown_value", f"{step.title}: {exc}", {"error": str(exc)}, outcomes)
         if holds is True:
@@ -297,19 +368,29 @@ def _decide_outcomes(step: DecideStep) -> list[dict]:
     return outcomes + [STOP]
 
 
-def _plan_act(step: ActStep, state: RunState, case: dict, resolution: dict | None) -> Effect:
+def _plan_act(graph: Graph, step: ActStep, state: RunState, case: dict, resolution: dict | None) -> Effect:
     if resolution and resolution.get("outcome") == "skip":
-        return Goto(step.key, step.next, decision={"outcome": "skip", "resolved_by": "reviewer"})
-    return _call(step, state, case)
+        by = resolution.get("by") or "a reviewer"
+        return Goto(
+            step.key,
+            step.next,
+            decision={"outcome": "skip", "resolved_by": "reviewer", **_skip_details(graph, step)},
+            skipped=f"{by} skipped {step.title!r}",
+        )
+    return _call(graph, step, state, case)
 
 
-def _plan_wait(step: WaitStep, state: RunState, now: dt.datetime) -> Effect:
+def _plan_wait(step: WaitStep, state: RunState, case: dict, now: dt.datetime, resolution: dict | None) -> Effect:
     wake = state.pending("wake")
+    if resolution and resolution.get("outcome") == "timeout":
+        return Goto(step.key, step.next, decision={"woken_by": "timer", "recheck": "skipped by a reviewer"})
     if wake:
         if wake.get("by") == "event":
             return Goto(
                 step.key, step.on_event or step.next, decision={"woken_by": "event", "event": wake.get("event")}
             )
+        if step.recheck:
+            return _recheck_call(step, state, case)
         return Goto(step.key, step.next, decision={"woken_by": "timer"})
     due_at = None
     if step.delay:
@@ -398,10 +479,62 @@ def evidence_missing(step: ApproveStep, attachments: list[dict]) -> list[str]:
 # --- Feeding results back -------------------------------------------------------------
 
 
+def _recheck_call(step: WaitStep, state: RunState, case: dict) -> CallOperation | Hold:
+    """The wait's timer fired: read the source of truth before taking the timeout exit."""
+    recheck = step.recheck
+    outcomes = _recheck_outcomes(step)
+    try:
+        operation = registry.get(recheck.operation)
+    except Exception as exc:  # an operation removed from the registry after the SOP was compiled
+        return Hold(step.key, "unknown_value", f"{step.title}: cannot re-check: {exc}", {"error": str(exc)}, outcomes)
+    if operation.writes:
+        return Hold(
+            step.key,
+            "unknown_value",
+            f"{step.title}: the re-check {recheck.operation} writes; a re-check may only read.",
+            {"operation": recheck.operation},
+            outcomes,
+        )
+    try:
+        params = {name: render(template, state.names(case)) for name, template in recheck.params.items()}
+    except ExpressionError as exc:
+        return Hold(step.key, "missing_fact", f"{step.title}: cannot re-check: {exc}", {"error": str(exc)}, outcomes)
+    params = {k: v for k, v in params.items() if v is not None}
+    return CallOperation(step.key, operation.name, params, False, recheck.save_as)
+
+
+def _recheck_outcomes(step: WaitStep) -> list[dict]:
+    return [
+        {"key": "retry", "label": "Check again"},
+        {"key": "timeout", "label": "Go on as if nothing changed (the timeout exit)", "next": step.next},
+        STOP,
+    ]
+
+
+def _recheck_done(step: WaitStep, state: RunState, case: dict, result: dict) -> Effect:
+    recheck = step.recheck
+    names = {**state.names(case), recheck.save_as: result}
+    try:
+        done = evaluate(recheck.until, names) is True
+    except ExpressionError as exc:
+        return Hold(
+            step.key,
+            "unknown_value",
+            f"{step.title}: the re-check's answer cannot be read ({exc}).",
+            {"error": str(exc), "found": result},
+            _recheck_outcomes(step),
+        )
+    decision = {"woken_by": "timer", "recheck": recheck.operation, "until": recheck.until, "holds": done}
+    target = (step.on_event or step.next) if done else step.next
+    return Goto(step.key, target, decision=decision, facts={recheck.save_as: result})
+
+
 def on_result(graph: Graph, state: RunState, case: dict, step_key: str, result: dict) -> Effect:
     step = graph.step(step_key)
     if isinstance(step, GatherStep):
-        return _gather_done(step, state, case, result)
+        return _gather_done(graph, step, state, case, result)
+    if isinstance(step, WaitStep):
+        return _recheck_done(step, state, case, result)
     assert isinstance(step, ActStep)
     return Goto(step.key, step.next, facts={step.save_as: result} if step.save_as else None)
 
@@ -417,7 +550,7 @@ def on_error(graph: Graph, step_key: str, error: ConnectorError) -> Hold:
                 step.key,
                 "conflicting_fact",
                 f"{step.title}: several records match ({error}); which one is meant?",
-                {**detail, "candidates": error.candidates, "facts_key": step.save_as},
+                {**detail, "candidates": error.candidates, **_ask(graph, step)},
                 outcomes,
             )
         if isinstance(error, NotFound):
@@ -425,12 +558,17 @@ def on_error(graph: Graph, step_key: str, error: ConnectorError) -> Hold:
                 step.key,
                 "missing_fact",
                 f"{step.title}: nothing found ({error}).",
-                {**detail, "facts_key": step.save_as},
+                {**detail, **_ask(graph, step)},
                 outcomes,
             )
+    if isinstance(step, WaitStep):
+        return Hold(
+            step.key, "action_failed", f"{step.title}: the re-check failed: {error}", detail, _recheck_outcomes(step)
+        )
     outcomes = [{"key": "retry", "label": "Try the action again"}, STOP]
     if isinstance(step, ActStep):
         outcomes.insert(1, _skip(step))
+        detail.update(_skip_details(graph, step))
     return Hold(step.key, "action_failed", f"{step.title}: the action failed permanently: {error}", detail, outcomes)
 
 
@@ -442,6 +580,14 @@ def apply_goto(graph: Graph, state: RunState, effect: Goto, now: dt.datetime) ->
     cursor = effect.next or state.cursor
     if effect.next:
         visits[effect.next] = visits.get(effect.next, 0) + 1
+    skipped, unavailable = dict(state.skipped), dict(state.unavailable)
+    for name in effect.facts or {}:  # produced after all (a loop came back and the step ran)
+        unavailable.pop(name, None)
+    if effect.skipped:
+        skipped[effect.step_key] = effect.skipped
+        save_as = getattr(graph.step(effect.step_key), "save_as", None)
+        if save_as and not isinstance(graph.step(effect.step_key), DecideStep):
+            unavailable[save_as] = f"{graph.step(effect.step_key).title!r} was skipped"
     return RunState(
         cursor=cursor,
         visits=visits,
@@ -452,6 +598,8 @@ def apply_goto(graph: Graph, state: RunState, effect: Goto, now: dt.datetime) ->
         wake=None,
         retries=state.retries,
         now_floor=state.now_floor,
+        skipped=skipped,
+        unavailable=unavailable,
     )
 
 

@@ -167,7 +167,7 @@ class StepExecution(models.Model):
         STARTED = "started", "Started"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped (dry run)"
+        SKIPPED = "skipped", "Skipped (not sent in a dry run, or not done)"
         WAITING = "waiting", "Waiting"
         HELD = "held", "Held"
 

@@ -87,8 +87,12 @@ def situation_facts(*, step: Any, reason: str, proposal: dict, names: dict) -> d
     - what is missing (`missing`) and which facts the step gathers (`facts_key`);
     - the connector's error code when a lookup failed (`not_found`, `ambiguous`);
     - for a judgement, the values of the facts the SOP says it may use;
-    - for conditions, the values of the facts they read (e.g. `account.plan`).
-    Case-specific values (ids, emails, free text) are deliberately not here.
+    - for conditions, the values of the facts they read (e.g. `account.plan`);
+    - when the edge is a choice among records (several accounts match), the
+      identities chosen among (`candidates`: their ids, or domains/names) and
+      the case's organization: choosing "Umbrella West" between two Umbrella
+      accounts says nothing about two Hooli accounts.
+    Other case-specific values (emails, ticket ids, free text) are deliberately not here.
     """
     facts: dict[str, Any] = {}
     missing = proposal.get("missing")
@@ -97,6 +101,12 @@ def situation_facts(*, step: Any, reason: str, proposal: dict, names: dict) -> d
     for key in ("facts_key", "code"):
         if proposal.get(key):
             facts[key] = str(proposal[key])
+    candidates = candidate_identities(proposal.get("candidates"))
+    if candidates:
+        facts["candidates"] = candidates
+        organization = (names.get("case") or {}).get("organization")
+        if organization:
+            facts["case.organization"] = str(organization)
     paths: list[str] = []
     judgement = getattr(step, "judgement", None)
     if judgement is not None:
@@ -110,6 +120,41 @@ def situation_facts(*, step: Any, reason: str, proposal: dict, names: dict) -> d
         if _scalar(value):
             facts[path] = value
     return facts
+
+
+def _identity(candidate: Any) -> str:
+    if isinstance(candidate, dict):
+        for key in ("id", "domain", "email", "name", "key"):
+            if candidate.get(key) not in (None, ""):
+                return str(candidate[key])
+        return json.dumps(candidate, sort_keys=True, default=str)
+    return str(candidate)
+
+
+def candidate_identities(candidates: Any) -> list[str]:
+    """The sorted identities of the records an edge chose among (ids first, else domain, email, name)."""
+    if not isinstance(candidates, list):
+        return []
+    return sorted({_identity(c) for c in candidates})
+
+
+def chosen_identities(params: dict) -> set[str]:
+    """Every identity a decision's parameters name (the chosen record's id, domain, …)."""
+    found: set[str] = set()
+    for value in (params or {}).values():
+        if isinstance(value, dict):
+            found |= {str(value[k]) for k in ("id", "domain", "email", "key") if value.get(k) not in (None, "")}
+        elif isinstance(value, (str, int)) and not isinstance(value, bool):
+            found.add(str(value))
+    return found
+
+
+def precedent_params_valid(*, params: dict, facts: dict) -> bool:
+    """A precedent's parameters fit the new edge: when it chose among records, its choice is among the new ones."""
+    candidates = facts.get("candidates")
+    if not candidates or not params:
+        return True
+    return bool(chosen_identities(params) & set(candidates))
 
 
 def facts_signature(*, procedure_id: int, step_key: str, reason: str, facts: dict) -> str:
@@ -202,6 +247,7 @@ def precedent_find(
     if exclude_item_id:
         decisions = decisions.exclude(item_id=exclude_item_id)
     exact = list(decisions.filter(signature=signature).order_by("-decided_at", "-id")[:limit])
+    exact = [d for d in exact if precedent_params_valid(params=d.params or {}, facts=facts)]
     matches = [_match(d, score=1.0, exact=True) for d in exact]
     if len(matches) >= limit:
         return matches
@@ -213,8 +259,17 @@ def precedent_find(
     if candidates and text:
         scores = text_similarities(text, [d.case_text for d in candidates])
         ranked = sorted(zip(scores, candidates, strict=True), key=lambda pair: (-pair[0], -pair[1].id))
-        matches += [_match(d, score=s, exact=False) for s, d in ranked if s >= MIN_SIMILARITY][: limit - len(matches)]
+        similar = [_match(d, score=s, exact=False) for s, d in ranked if s >= MIN_SIMILARITY][: limit - len(matches)]
+        matches += [m if precedent_params_valid(params=m.params, facts=facts) else _without_params(m) for m in similar]
     return matches
+
+
+def _without_params(match: PrecedentMatch) -> PrecedentMatch:
+    """A similar decision whose chosen record is not among this edge's candidates: shown, never reused."""
+    from dataclasses import replace
+
+    note = f"{match.note} (its choice is not among this case's candidates)".strip()
+    return replace(match, params={}, note=note)
 
 
 def precedent_consensus(*, matches: list[PrecedentMatch], count: int) -> PrecedentMatch | None:

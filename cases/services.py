@@ -217,9 +217,9 @@ def _apply(
                 _record(
                     run,
                     effect.step_key,
-                    StepExecution.Status.SUCCEEDED,
+                    StepExecution.Status.SKIPPED if effect.skipped else StepExecution.Status.SUCCEEDED,
                     now,
-                    decision=effect.decision,
+                    decision={**(effect.decision or {}), "skipped": effect.skipped} if effect.skipped else effect.decision,
                     result=effect.facts,
                 )
             new_state = engine.apply_goto(graph, state, effect, now)
@@ -243,7 +243,8 @@ def _apply(
                     "for_event": effect.for_event,
                 },
             )
-            if effect.due_at:
+            # Dry and shadow runs record the wait and its due time; no timer of theirs ever fires later.
+            if effect.due_at and run.mode == Run.Mode.LIVE:
                 Timer.objects.create(
                     run=run,
                     step_key=effect.step_key,
@@ -253,7 +254,7 @@ def _apply(
                 )
             _save_state(run, state, Run.Status.WAITING)
             if run.mode == Run.Mode.LIVE and effect.for_event:
-                Case.objects.filter(id=run.case_id).update(status=Case.Status.WAITING)
+                _case_status(run.case_id, Case.Status.WAITING, now)
             return None
         case engine.Hold():
             _hold(run, state, effect, now)
@@ -283,7 +284,7 @@ def _hold(run: Run, state: engine.RunState, hold: engine.Hold, now: dt.datetime)
         allowed_outcomes=hold.allowed_outcomes,
         required_role=hold.role,
     )
-    Case.objects.filter(id=run.case_id).update(status=Case.Status.HELD)
+    _case_status(run.case_id, Case.Status.HELD, now)
     _consult(item.id)
 
 
@@ -294,24 +295,38 @@ def _consult(item_id: int) -> None:
     transaction.on_commit(lambda: async_task("cases.judgements.hold_consult_task", item_id, group="hold_consult"))
 
 
+END_CASE_STATUS = {"closed": Case.Status.CLOSED, "abandoned": Case.Status.CLOSED}
+
+
+def end_case_status(end: engine.End) -> str | None:
+    """What a run's end does to its case: the end step's `case_status`, else closed for closed/abandoned ends.
+
+    An end that only says the SOP is done (`resolved`, `handed_off`, `stopped`,
+    or running off the last step) leaves the case's status to people and the
+    source system: an SOP that escalates has done its part, the case is not solved.
+    """
+    return end.case_status or END_CASE_STATUS.get(end.outcome)
+
+
 def _finish(run: Run, state: engine.RunState, end: engine.End, now: dt.datetime) -> None:
     run.state = state.to_json()
     run.current_step = state.cursor
     run.status = Run.Status.COMPLETED
     run.outcome = end.outcome
+    if state.skipped and end.outcome != "stopped":
+        run.outcome = f"{end.outcome}, partially done"
+        run.error = "Not done: " + "; ".join(state.skipped.values())
     run.finished_at = now
-    run.save(update_fields=["state", "current_step", "status", "outcome", "finished_at", "updated_at"])
+    run.save(update_fields=["state", "current_step", "status", "outcome", "error", "finished_at", "updated_at"])
     if run.mode != Run.Mode.LIVE:
         return
     case = run.case
     updates: dict[str, Any] = {}
-    status = end.case_status or {"resolved": "resolved", "closed": "closed", "abandoned": "closed"}.get(end.outcome)
-    if status:
-        updates["status"] = status
-        if status in ("resolved", "closed"):
-            updates["resolved_at"] = now
+    status = end_case_status(end)
+    if status and status != Case.Status.OPEN:
+        _case_status(case.id, status, now)
     elif case.status in (Case.Status.HELD, Case.Status.WAITING):
-        updates["status"] = Case.Status.OPEN
+        _case_status(case.id, Case.Status.OPEN, now)
     if end.handoff_role:
         updates["queue"] = end.handoff_role
         ReviewItem.objects.create(
@@ -326,6 +341,36 @@ def _finish(run: Run, state: engine.RunState, end: engine.End, now: dt.datetime)
         )
     if updates:
         Case.objects.filter(id=case.id).update(**updates)
+        sla_on_case_event(case=Case.objects.get(id=case.id), event_kind="updated", now=now)  # the queue picks policies
+
+
+DONE = (Case.Status.RESOLVED, Case.Status.CLOSED)
+
+
+def _case_status(case_id: int, status: str, now: dt.datetime, *, by_run: bool = True) -> None:
+    """Set a live case's status and bring its SLA clocks in line (stop, pause, resume, restart).
+
+    `by_run`: a run holding or waiting never reopens a case someone already resolved or closed.
+    """
+    case = Case.objects.select_for_update().get(id=case_id)
+    if case.status == status or (by_run and case.status in DONE and status not in DONE):
+        return
+    case.status = status
+    if status in (Case.Status.RESOLVED, Case.Status.CLOSED):
+        case.resolved_at = case.resolved_at or now
+    else:
+        case.resolved_at = None
+    case.save(update_fields=["status", "resolved_at", "updated_at"])
+    sla_on_case_event(case=case, event_kind="status_changed", now=now)
+
+
+def case_status_set(*, case: Case, status: str, now: dt.datetime | None = None) -> Case:
+    """A person (admin) or an integration (API) sets a case's status: SLA clocks follow in the same transaction."""
+    if status not in Case.Status.values:
+        raise RunError(f"unknown case status {status!r}; use one of {', '.join(Case.Status.values)}")
+    with transaction.atomic():
+        _case_status(case.id, status, now or clock.now(), by_run=False)
+    return Case.objects.get(id=case.id)
 
 
 def _perform(run_id: int, execution: StepExecution) -> bool:
@@ -367,7 +412,8 @@ def _complete(run_id: int, execution_id: int, result: dict | None, error: Except
             execution.status = StepExecution.Status.SUCCEEDED
             execution.result = result
             execution.save(update_fields=["status", "result", "finished_at"])
-            _learn_tier(run.case, result or {}, now)
+            if run.mode == Run.Mode.LIVE:  # dry runs and shadow runs never write case data or clocks
+                _learn_tier(run.case, result or {}, now)
             effect = engine.on_result(graph, state, case_names(run.case), execution.step_key, result or {})
             _apply(run, graph, state, effect, now, recorded=True)
             return True
@@ -487,7 +533,8 @@ def hold_resolve(
             state.retries.pop(f"{item.step_key}-{state.visit}", None)
             state.retry_at = None
             _save_state(run, state, Run.Status.RUNNING)
-            Case.objects.filter(id=run.case_id, status=Case.Status.HELD).update(status=Case.Status.OPEN)
+            if run.mode == Run.Mode.LIVE and Case.objects.filter(id=run.case_id, status=Case.Status.HELD).exists():
+                _case_status(run.case_id, Case.Status.OPEN, now)
             _enqueue(run.id)
     return item
 

@@ -151,13 +151,13 @@ def timeline(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @staff_member_required
 def try_version(request: HttpRequest, version_id: int) -> HttpResponse:
-    from cases.tryout import SAMPLE_CASE, version_try
+    from cases.tryout import SAMPLE_CASE, try_form
     from procedures.models import ProcedureVersion
 
-    version = get_object_or_404(ProcedureVersion, id=version_id)
-    context = {"version": version, "sample": json.dumps(SAMPLE_CASE, indent=2), "error": "", "entries": None}
+    version = get_object_or_404(ProcedureVersion.objects.select_related("procedure"), id=version_id)
+    context = {"version": version, "sample": json.dumps(SAMPLE_CASE, indent=2), "error": "", "result": None}
     if request.method == "POST":
         context["sample"] = request.POST.get("sample", "")
-        outcome = version_try(version=version, sample=context["sample"])
-        context.update(error=outcome.error, entries=outcome.entries, run=outcome.run, case=outcome.case)
+        result = try_form(version=version, data=request.POST)
+        context.update(error=result.error, result=result)
     return render(request, "cases/try.html", context, status=400 if context["error"] else 200)

@@ -142,6 +142,22 @@ class ActStep(_StepBase):
     next: StepKey | None = None
 
 
+class Recheck(_Frozen):
+    """Before a wait's timeout exit is taken, read the source of truth: has what we waited for happened anyway?
+
+    Most outside systems send no event when something settles ("if the carrier
+    has not settled after 7 days, follow up"). When the timer fires, the engine
+    calls `operation` (a read) with `params`, keeps the answer under `save_as`,
+    and evaluates `until` (CEL): true takes the `on_event` exit as if the event
+    had arrived, false the timeout exit `next`.
+    """
+
+    operation: str = Field(description="Registry operation that reads, e.g. carrier.claim_status.")
+    params: dict[str, Template] = Field(default_factory=dict)
+    save_as: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    until: str = Field(min_length=1, description="CEL over save_as, e.g. settlement.settled.")
+
+
 class WaitStep(_StepBase):
     """Wait for a delay, or for an event with a timeout, whichever comes first."""
 
@@ -153,6 +169,9 @@ class WaitStep(_StepBase):
     for_event: str | None = Field(default=None, description="Event that ends the wait early, e.g. customer.replied.")
     on_event: StepKey | None = None
     next: StepKey | None = Field(default=None, description="Where to go when the delay passes.")
+    recheck: Recheck | None = Field(
+        default=None, description="Read the source of truth when the delay passes, before taking `next`."
+    )
 
     @model_validator(mode="after")
     def _waits_for_something(self) -> WaitStep:

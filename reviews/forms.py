@@ -6,6 +6,7 @@ import json
 
 from django import forms
 
+from cases.graphreads import ask_coerce
 from cases.models import ReviewItem
 from reviews.selectors import (
     AGE_CHOICES,
@@ -74,19 +75,45 @@ def parse_facts(text: str) -> dict:
 
 
 class DecisionForm(forms.Form):
-    """Pick one allowed outcome, fill the parameters it leaves open, add a note."""
+    """Pick one allowed outcome, fill the parameters it leaves open, add a note.
+
+    When the hold asks for facts (`asks`: every fact the rest of the run reads
+    from the gather, from `cases.graphreads.facts_to_ask`), the `facts`
+    parameter is one typed field per fact, with the values the SOP's
+    conditions compare against offered as choices: one form, one decision.
+    """
 
     outcome = forms.ChoiceField(widget=forms.RadioSelect)
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Why (kept with the precedent)"})
     )
 
-    def __init__(self, *args, outcomes: list[dict], initial_params: dict | None = None, **kwargs):
+    def __init__(
+        self, *args, outcomes: list[dict], initial_params: dict | None = None, asks: list | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.outcomes = outcomes
         self.fields["outcome"].choices = [(o["key"], o["label"]) for o in outcomes]
         self.param_fields: list[tuple[str, str]] = []
+        self.asks = [a for a in (asks or []) if isinstance(a, dict) and a.get("name")]
+        self.fact_fields: list[tuple[dict, str]] = []
         seen = set()
+        if self.asks and any("facts" in o["params"] for o in outcomes):
+            seen.add("facts")
+            known = (initial_params or {}).get("facts") or {}
+            for ask in self.asks:
+                field_name = f"fact_{ask['name']}"
+                attrs = {"list": f"choices-{ask['name']}", "data-fact": ask["name"], "autocomplete": "off"}
+                if ask.get("type") == "number":
+                    attrs["inputmode"] = "decimal"
+                initial = known.get(ask["name"], "")
+                self.fields[field_name] = forms.CharField(
+                    required=False,
+                    initial="" if isinstance(initial, (dict, list)) else initial,
+                    label=ask.get("path") or ask["name"],
+                    widget=forms.TextInput(attrs=attrs),
+                )
+                self.fact_fields.append((ask, field_name))
         for outcome in outcomes:
             for name in outcome["params"]:
                 if name in seen:
@@ -110,6 +137,9 @@ class DecisionForm(forms.Form):
         params = {}
         if chosen:
             for name in chosen["params"]:
+                if name == "facts" and self.fact_fields:
+                    params["facts"] = self._typed_facts(data)
+                    continue
                 raw = data.get(f"param_{name}", "")
                 try:
                     params[name] = parse_facts(raw) if name == "facts" else raw.strip()
@@ -117,3 +147,11 @@ class DecisionForm(forms.Form):
                     self.add_error(f"param_{name}", exc)
         data["params"] = {k: v for k, v in params.items() if v not in ("", {}, None)}
         return data
+
+    def _typed_facts(self, data: dict) -> dict:
+        typed = {ask["name"]: (data.get(field_name) or "").strip() for ask, field_name in self.fact_fields}
+        values, problems = ask_coerce(self.asks, typed)
+        for problem in problems:
+            name = problem.split(" ", 1)[0]
+            self.add_error(f"fact_{name}", problem)
+        return values

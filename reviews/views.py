@@ -75,6 +75,7 @@ def _detail(request: HttpRequest, item_id: int, form: DecisionForm | None = None
             outcomes=detail.outcomes,
             initial={"outcome": agent.get("outcome")} if agent.get("outcome") else None,
             initial_params=agent.get("params") or _missing_params(detail),
+            asks=detail.hold_details.get("ask"),
         )
     now = clock.now()
     context = {
@@ -106,7 +107,7 @@ def item_decide(request: HttpRequest, item_id: int) -> HttpResponse:
         raise Http404("No such review item.")
     if not can_decide(request.user, item):
         raise PermissionDenied(f"Only {item.required_role or 'Reviewers and Ops managers'} can decide this item.")
-    form = DecisionForm(request.POST, outcomes=services.outcome_choices(item))
+    form = DecisionForm(request.POST, outcomes=services.outcome_choices(item), asks=(item.proposal or {}).get("ask"))
     if not form.is_valid():
         return _detail(request, item_id, form=form, status=400)
     try:

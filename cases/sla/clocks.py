@@ -242,11 +242,41 @@ def sla_clocks_resume(*, case: Case, now: dt.datetime | None = None) -> int:
     return resumed
 
 
+def sla_clock_reopen(*, case: Case, now: dt.datetime | None = None) -> bool:
+    """A resolved case was reopened: its resolution clock runs again from `now`.
+
+    The time it already used still counts (resolution time is the case's total
+    open time), a breach already recorded stays recorded, and the rules that
+    had not fired when it stopped are due again from the clock's new stretch.
+    First-response and assignment clocks, once met, stay met.
+    """
+    now = now or case_clock.now()
+    sla_clock = (
+        SlaClock.objects.select_related("policy")
+        .filter(case=case, kind=ClockKind.RESOLUTION, stopped_at__isnull=False)
+        .first()
+    )
+    policy = sla_policy_for_case(case=case)
+    if sla_clock is None or policy is None or policy.target(ClockKind.RESOLUTION) is None:
+        return False
+    calendar = clock_calendar(policy=sla_clock.policy, queue=case.queue, business_hours=sla_clock.business_hours)
+    with transaction.atomic():
+        sla_clock.consumed += business_time_between(sla_clock.resumed_at, sla_clock.stopped_at, calendar)
+        sla_clock.stopped_at, sla_clock.paused_at, sla_clock.resumed_at = None, None, now
+        sla_clock.due_at = _due(sla_clock, sla_clock.target, calendar)
+        sla_clock.save(update_fields=["consumed", "stopped_at", "paused_at", "resumed_at", "due_at"])
+        for fire in SlaFire.objects.filter(clock=sla_clock, fired_at=None, cancelled_at__isnull=False):
+            fire.cancelled_at, fire.due_at = None, _due(sla_clock, fire.at, calendar)
+            fire.save(update_fields=["cancelled_at", "due_at"])
+    return True
+
+
 def sla_on_case_event(*, case: Case, event_kind: str = "updated", now: dt.datetime | None = None) -> None:
     """Bring the case's clocks in line with the case after an inbound event. Idempotent.
 
     `event_kind` is one of EVENT_KINDS and only documents the caller's intent:
-    the case's own fields decide. No clocks yet: start them. Then stop the
+    the case's own fields decide. No clocks yet: start them. A case that is no
+    longer resolved (reopened) gets its resolution clock back. Then stop the
     first-response clock once `first_response_at` is set, the assignment clock
     once there is an assignee, every clock once the case is resolved or
     closed; pause while the status is waiting, resume when it is not.
@@ -257,6 +287,8 @@ def sla_on_case_event(*, case: Case, event_kind: str = "updated", now: dt.dateti
     if not SlaClock.objects.filter(case=case).exists():
         sla_clocks_start(case=case, now=now)
         return
+    if case.status not in STOPPING_STATUSES and not case.resolved_at:
+        sla_clock_reopen(case=case, now=now)
     sla_clocks_rematch(case=case, now=now)
     running = {c.kind: c for c in SlaClock.objects.filter(case=case, stopped_at=None)}
     for kind, sla_clock in running.items():

@@ -60,6 +60,7 @@ class SweepReport:
     lost_race: list[int] = field(default_factory=list)
     released: int = 0
     breached_clocks: list[int] = field(default_factory=list)
+    stopped_cases: list[int] = field(default_factory=list)  # resolved or closed: clocks stopped, nothing fired
 
     @property
     def more_due(self) -> bool:
@@ -83,6 +84,7 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = DEFAULT_LIMIT) -> 
         .order_by("due_at", "id")[:limit]
     )
     report.selected = len(due)
+    due = _drop_finished_cases(due, now, report)
     if not due:
         return report
     claimed = []
@@ -118,6 +120,22 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = DEFAULT_LIMIT) -> 
         report.fired += [f.id for f in markers]
         report.breached_clocks = clock_ids
     return report
+
+
+def _drop_finished_cases(due: list[SlaFire], now: dt.datetime, report: SweepReport) -> list[SlaFire]:
+    """Fires on cases already resolved or closed are never performed: their clocks are stopped instead.
+
+    Every path that resolves a case stops its clocks (`sla_on_case_event`); this
+    is the guarantee for any path that did not (a bulk update, a restore), so
+    no escalation rule acts on a finished case.
+    """
+    from cases.sla.clocks import STOPPING_STATUSES, sla_on_case_event
+
+    finished = {f.clock.case_id: f.clock.case for f in due if f.clock.case.status in STOPPING_STATUSES}
+    for case in finished.values():
+        sla_on_case_event(case=case, event_kind="resolved", now=now)
+        report.stopped_cases.append(case.id)
+    return [f for f in due if f.clock.case_id not in finished]
 
 
 def _record_failure(fire: SlaFire, exc: Exception, now: dt.datetime, report: SweepReport) -> None:

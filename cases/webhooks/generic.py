@@ -49,6 +49,8 @@ def parse(headers: dict[str, str], body: bytes) -> list[NormalisedEvent]:
     amount = case.get("amount")
     if amount is None and fields:
         amount = fields.get("claim_amount", fields.get("amount"))
+    if amount not in (None, "") and number(amount) is None:
+        raise WebhookRejected(400, "amount_invalid", f"amount must be a number, got {amount!r}.")
     facts = {
         "tags": case.get("tags"),
         "fields": fields,
@@ -70,6 +72,7 @@ def parse(headers: dict[str, str], body: bytes) -> list[NormalisedEvent]:
             requester_name=text(requester.get("name") or case.get("requester_name")),
             organization=text(case.get("organization")),
             priority=text(case.get("priority")),
+            status=text(case.get("status")),
             facts={k: v for k, v in facts.items() if v is not None},
             payload=data,
         )

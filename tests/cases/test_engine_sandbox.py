@@ -145,3 +145,16 @@ def test_missing_photo_is_asked_for_and_the_reply_with_a_photo_reaches_the_appro
     run = run_advance(run_id=run_id)
     assert run.status == "held"
     assert ReviewItem.objects.get(run=run).reason == "approval"
+
+
+@pytest.mark.parametrize("mode", [Run.Mode.DRY_RUN, Run.Mode.SHADOW])
+def test_dry_and_shadow_runs_never_write_case_data_or_start_clocks(sandbox, mode):
+    from cases.models import Case
+    from cases.sla.models import SlaClock, SlaPolicy
+
+    SlaPolicy.objects.create(name="Enterprise", match_tiers=["enterprise"], first_response_target=dt.timedelta(hours=1))
+    run = run_advance(run_id=start("alice@acme.example", mode=mode).id)
+    assert run.status == "completed"
+    case = Case.objects.get(id=run.case_id)
+    assert "tier" not in case.facts, "the plan read from Salesforce is not learned by a dry or shadow run"
+    assert not SlaClock.objects.filter(case=case).exists()

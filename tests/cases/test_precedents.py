@@ -152,3 +152,63 @@ def test_a_disagreeing_decision_breaks_the_consensus(version, reviewer):
     )
     assert len(matches) == 2
     assert precedent_consensus(matches=matches, count=2) is None
+
+
+UMBRELLA = [{"id": "001UMBE", "name": "Umbrella East"}, {"id": "001UMBW", "name": "Umbrella West"}]
+HOOLI = [{"id": "001HOOA", "name": "Hooli Labs"}, {"id": "001HOOB", "name": "Hooli XYZ"}]
+
+
+def _conflict(version, candidates, organization):
+    item = held_item(
+        version,
+        subject="Which account?",
+        description="Two accounts match the requester.",
+        reason=ReviewItem.Reason.CONFLICTING_FACT,
+        proposal={"code": "ambiguous", "facts_key": "account", "candidates": candidates},
+        outcomes=[{"key": "continue", "label": "Continue with these facts", "params": ["facts"]}, {"key": "stop"}],
+    )
+    item.case.account_name = organization
+    item.case.save()
+    return item
+
+
+@pytest.mark.django_db
+def test_a_choice_between_two_umbrella_accounts_is_not_the_same_situation_as_two_hooli_accounts(version, reviewer):
+    from cases.precedents import item_situation
+
+    version.procedure.precedent_auto_apply_after = 1
+    version.procedure.save()
+    for _ in range(2):
+        umbrella = _conflict(version, UMBRELLA, "Umbrella")
+        review_decide(item_id=umbrella.id, user=reviewer, outcome="continue", params={"facts": UMBRELLA[1]})
+    hooli = _conflict(version, HOOLI, "Hooli")
+    situation = item_situation(item=hooli)
+    assert situation["facts"]["candidates"] == ["001HOOA", "001HOOB"]
+    assert situation["facts"]["case.organization"] == "Hooli"
+    assert situation["signature"] != item_situation(item=umbrella)["signature"]
+    matches = precedent_find(
+        procedure=version.procedure,
+        step_key="find_account",
+        reason="conflicting_fact",
+        facts=situation["facts"],
+        text=situation["text"],
+    )
+    assert not any(m.exact for m in matches)
+    assert precedent_auto_outcome(procedure=version.procedure, matches=matches) is None
+    assert all(m.params == {} for m in matches), "Umbrella West is not a Hooli candidate: never offered for reuse"
+
+
+@pytest.mark.django_db
+def test_the_same_conflict_again_reuses_the_choice_because_it_is_among_the_candidates(version, reviewer):
+    from cases.precedents import item_situation, precedent_params_valid
+
+    first = _conflict(version, UMBRELLA, "Umbrella")
+    review_decide(item_id=first.id, user=reviewer, outcome="continue", params={"facts": UMBRELLA[1]})
+    again = _conflict(version, list(reversed(UMBRELLA)), "Umbrella")
+    situation = item_situation(item=again)
+    (match,) = precedent_find(
+        procedure=version.procedure, step_key="find_account", reason="conflicting_fact",
+        facts=situation["facts"], text=situation["text"],
+    )
+    assert match.exact and match.params == {"facts": UMBRELLA[1]}
+    assert precedent_params_valid(params={"facts": UMBRELLA[1]}, facts={"candidates": ["001HOOA", "001HOOB"]}) is False

@@ -167,3 +167,12 @@ def test_advancing_a_finished_run_does_nothing():
     run = run_advance(run_id=start(ACT_GRAPH, Run.Mode.DRY_RUN, ticket_id="1").id)
     before = statuses(run)
     assert statuses(run_advance(run_id=run.id)) == before
+
+
+@pytest.mark.parametrize("mode", [Run.Mode.DRY_RUN, Run.Mode.SHADOW])
+def test_a_dry_or_shadow_run_that_reaches_a_wait_leaves_no_timer_and_touches_no_case_data(mode):
+    run = run_advance(run_id=start(mode=mode, amount=1200).id)
+    assert (run.status, run.current_step) == (Run.Status.WAITING, "wait_reply")
+    assert run.executions.get(step_key="wait_reply").decision["due_at"]
+    assert not Timer.objects.filter(run=run).exists()
+    assert Case.objects.get(id=run.case_id).status == Case.Status.OPEN

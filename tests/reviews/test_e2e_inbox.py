@@ -52,9 +52,10 @@ def test_no_organization_row_is_decided_in_the_browser_and_the_run_completes(
 
     page.keyboard.press("1")  # continue with these facts
     assert page.locator("input[name=outcome][value=continue]").is_checked()
-    facts = page.locator("textarea[name=param_facts]")
-    assert facts.is_visible() and "plan" in facts.input_value(), "the facts editor names what is missing"
-    facts.fill("plan = Free\nname = Pat Doe (self-serve)")
+    facts = page.locator("[data-facts-form]")
+    assert facts.is_visible() and "account.plan" in facts.inner_text(), "one form for every fact the run reads"
+    page.fill("#id_fact_plan", "Free")
+    page.fill("#id_fact_name", "Pat Doe (self-serve)")
     page.fill("textarea[name=note]", "Self-serve user without a contract: treat as Free.")
     page.screenshot(path=str(tmp_path / "e2e-detail.png"))
     page.click("button[type=submit]")

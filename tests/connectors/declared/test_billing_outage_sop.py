@@ -163,9 +163,9 @@ def test_try_on_a_sample_case_and_the_editor_use_the_declared_tools(declared):
     version = ProcedureVersionFactory(graph=billing_outage_graph().to_json(), status="compiled")
     sample = {"subject": "Down again", "requester": {"email": "alice@acme.example"}, "ticket_id": "3"}
     outcome = version_try(version=version, sample=json.dumps(sample))
-    assert (outcome.run.status, outcome.run.outcome) == ("completed", "resolved"), outcome.error
-    credit = next(e for e in outcome.entries if e.step_key == "credit")
-    assert credit.request["mock"] is True and credit.result["credit_id"] == "CR-MOCK"
+    assert (outcome.status, outcome.outcome) == ("completed", "resolved"), outcome.error
+    credit = next(e for e in outcome.steps if e.step_key == "credit")
+    assert credit.mock is True and credit.result["credit_id"] == "CR-MOCK"
     assert not declared.requests
     card = version_editor(version=version).cards[0]
     assert card.operation.name == "billing.get_account_status" and card.operation.origin == "declared http"
