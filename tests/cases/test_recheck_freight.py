@@ -1,9 +1,9 @@
 """Follow-ups look before they chase: the freight claim's waits read carrier.claim_status when their timer fires.
 
-The reference freight-claim SOP, compiled by the rules compiler, with each
-"wait until N days after filing, unless claim.settled" step carrying the
-`recheck` the compiler should emit (see `RECHECK` below), run on the sandbox
-carrier portal in-process. The carrier settles without sending any event.
+The reference freight-claim SOP as the rules compiler compiles it: each
+"wait until N days after filing, unless claim.settled" step carries the
+`recheck` below, run on the sandbox carrier portal in-process. The carrier
+settles without sending any event.
 """
 
 from __future__ import annotations
@@ -38,12 +38,11 @@ FIELDS = {
 
 
 def freight_graph() -> dict:
-    """The compiled reference SOP, each settlement wait given the re-check the compiler should emit."""
+    """The compiled reference SOP; every settlement wait reads the carrier before following up."""
     graph = compile_rules(SOP.read_text()).graph.to_json()
     waits = [s for s in graph["steps"] if s["kind"] == "wait" and s.get("for_event") == "claim.settled"]
     assert len(waits) == 3, "the 7-, 14- and 30-day follow-up waits"
-    for step in waits:
-        step["recheck"] = RECHECK
+    assert all(step["recheck"] == RECHECK for step in waits)
     return graph
 
 

@@ -19,7 +19,7 @@ from procedures.compiler.base import CompileIssue
 from procedures.compiler.rules.candidates import Act, Approve, End, Wait
 from procedures.compiler.rules.document import Segment
 from procedures.compiler.rules.ladders import order_ladders
-from procedures.compiler.rules.vocabulary import SAVE_AS, Known
+from procedures.compiler.rules.vocabulary import RECHECKS, SAVE_AS, Known
 from procedures.steps import Duration, Graph, Span, parse
 
 Exit = tuple[str, tuple]  # (step key, path to the field that holds the next key)
@@ -186,8 +186,31 @@ class Builder:
             delay=_duration_json(spec.delay) if spec.delay else None,
             for_event=spec.for_event,
             anchor=anchor,
+            recheck=self._recheck(spec) if spec.delay else None,
         )
         return key
+
+    def _recheck(self, spec: Wait) -> dict | None:
+        """For an event the source system may never send, the read that checks it when the timer fires.
+
+        Only when the write that created what we wait on is an earlier step of this graph, so every
+        parameter of the read comes from that step (its parameters or its saved result).
+        """
+        if spec.for_event not in RECHECKS:
+            return None
+        write, read, sources, until = RECHECKS[spec.for_event]
+        origin = next((s for s in self.steps.values() if s.get("operation") == write and s.get("save_as")), None)
+        if origin is None:
+            return None
+        params = {}
+        for name, source in sources.items():
+            where, _, field = source.partition(":")
+            value = origin.get("params", {}).get(field) if where == "param" else f"{{{{ {origin['save_as']}.{field} }}}}"
+            if not value:
+                return None
+            params[name] = value
+        save_as = SAVE_AS.get(read, read.split(".", 1)[1])
+        return {"operation": read, "params": params, "save_as": save_as, "until": f"{save_as}.{until}"}
 
     def approve(self, spec: Approve, segment: Segment, role: str) -> str:
         evidence = [{"kind": k, "min_count": n, "description": d} for k, n, d in spec.evidence]

@@ -26,6 +26,19 @@ SAVE_AS = {
     "zendesk.get_ticket": "ticket",
 }
 
+# Events most systems never send, and the read that tells whether they happened anyway:
+# event → (the write that created the thing waited on, the read, its params taken from that write's
+# params or result, the CEL that means "it happened"). A timed wait for such an event re-checks
+# the source of truth when its timer fires (issue: "if the carrier has not settled after 7 days").
+RECHECKS = {
+    "claim.settled": (
+        "carrier.file_claim",
+        "carrier.claim_status",
+        {"carrier": "param:carrier", "claim_id": "result:claim_id"},
+        "settled",
+    ),
+}
+
 # The status values a read operation can return (a condition on any other value could never be true).
 STATUS_VALUES = {
     "carrier.lookup_shipment": ("delivered", "in_transit", "picked_up", "pending", "exception", "lost", "returned"),
