@@ -55,11 +55,14 @@ def compile_with_model(source: str) -> CompileResult:
             errors = [CompileIssue(exc.message, code=exc.code)]
             if not exc.bad_answer or attempt == 2:
                 break
+            if exc.code == "model_truncated":  # structured_call already asked again, without the cut-off text
+                break
             messages = [*messages, {"role": "assistant", "content": exc.raw or ""}, _follow_up(errors)]
             continue
         calls.append(answer.usage())
         graph, errors = _check(answer.content, source=source)
         if graph is not None:
+            answer.accept()
             return CompileResult(
                 graph=graph, compiler=model, compiler_version=COMPILER_VERSION, usage=_usage(model, calls)
             )
