@@ -53,8 +53,6 @@ def compile_with_model(source: str) -> CompileResult:
     Raises CompileError when no model is configured, or when the rules
     compiler finds no procedure in the text at all.
     """
-    from django.conf import settings
-
     from connectors.model import model_configured
     from procedures.compiler.rules import compile_rules
 
@@ -63,7 +61,13 @@ def compile_with_model(source: str) -> CompileResult:
             "No model is configured: set OPENAI_API_KEY, or compile with the rules compiler.",
             [CompileIssue("OPENAI_API_KEY is not set", code="model_not_configured")],
         )
-    base = compile_rules(source)
+    return map_clauses(source, compile_rules(source))
+
+
+def map_clauses(source: str, base: CompileResult) -> CompileResult:
+    """`base` (a rules compile of `source`) with each clause it could not map put to the model."""
+    from django.conf import settings
+
     state = _State(graph=base.graph, coverage=list(base.coverage), warnings=list(base.warnings))
     clauses = open_clauses(base)
     for index, clause in enumerate(clauses):

@@ -295,3 +295,49 @@ def test_the_section_runs_from_the_heading_before_to_the_next_one():
     from procedures.steps import Span
 
     assert section_around(source, Span(start=start, end=start + 14)) == "# Refunds\nA.\nRing the bell.\nB."
+
+
+def _with_coverage(result):
+    """The rules result as a compiler that reports coverage gives it: one entry per sentence."""
+    from dataclasses import replace
+
+    from procedures.compiler import SentenceCoverage
+    from procedures.steps import Span
+
+    entries = []
+    for sentence, status, keys in (
+        ("Refund requests", "non_procedural", ()),
+        ("Find the customer's account in Salesforce.", "automated", ("query_account",)),
+        (BELL, "not_understood", ("judge", "end_stopped")),
+        (NEVER_TWICE, "not_understood", ("judge_2", "end_stopped_2")),
+        (FINANCE, "not_understood", ("judge_3", "end_stopped_3")),
+        ("Close the ticket.", "automated", ("end_closed",)),
+    ):
+        start = SOURCE.index(sentence)
+        span = Span(start=start, end=start + len(sentence))
+        entries.append(SentenceCoverage(span=span, text=sentence, status=status, step_keys=keys))
+    return replace(result, coverage=entries, warnings=[])
+
+
+def test_coverage_entries_name_the_open_clauses_and_are_updated_with_what_became_of_them(openai_stub):
+    from procedures.compiler import coverage_summary
+    from procedures.compiler.llm import map_clauses
+
+    base = _with_coverage(compile_rules(SOURCE))
+    assert [c.coverage_index for c in open_clauses(base)] == [2, 3, 4]
+    openai_stub.script(
+        [reply(clause_answer("not_procedural", 90, note_kind="note")), reply(NEEDS_PERSON), reply(EMAIL_FINANCE)]
+    )
+    result = map_clauses(SOURCE, base)
+    by_text = {c.text: c for c in result.coverage}
+    assert (by_text[BELL].status, by_text[BELL].kind, by_text[BELL].step_keys) == ("non_procedural", "note", ())
+    assert by_text[NEVER_TWICE].status == "person"
+    assert "rings a bell" in by_text[NEVER_TWICE].reason
+    assert by_text[FINANCE].status == "automated"
+    assert by_text[FINANCE].step_keys == (steps_for(result, FINANCE)[0].key,)
+    assert coverage_summary(result.coverage) == {
+        "automated": 3,
+        "person": 1,
+        "not_understood": 0,
+        "non_procedural": 2,
+    }
