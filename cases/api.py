@@ -32,8 +32,8 @@ from cases.webhooks import generic
 from cases.webhooks.base import WebhookRejected
 from procedures.models import Procedure, ProcedureVersion
 from sopdesk.api_auth import Rule
-from sopdesk.api_errors import Conflict, Invalid
-from sopdesk.api_filters import IdFilter
+from sopdesk.api_errors import Conflict, Invalid, Unavailable
+from sopdesk.api_filters import IdFilter, TimeFilter
 
 SECRET_HEADER = re.compile(r"auth|token|secret|signature|cookie|key", re.IGNORECASE)
 
@@ -212,8 +212,8 @@ class InboundEventSerializer(serializers.ModelSerializer):
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", help_text="Search subject, description, ids, requester, account.")
     assignee = django_filters.CharFilter(field_name="assignee__username", help_text="Username.")
-    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    opened_after = TimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = TimeFilter(field_name="opened_at", lookup_expr="lt")
 
     class Meta:
         model = Case
@@ -235,8 +235,8 @@ class RunFilter(django_filters.FilterSet):
 
 
 class EventFilter(django_filters.FilterSet):
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = TimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = TimeFilter(field_name="received_at", lookup_expr="lt")
 
     class Meta:
         model = InboundEvent
@@ -282,6 +282,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             result = intake.event_receive(source="api", headers=headers, body=body, parse=generic.parse, verified=False)
         except WebhookRejected as exc:
             raise Invalid(exc.message, code=exc.code) from None
+        if result.failed or not result.cases:
+            raise Unavailable(
+                f"The event was stored (event {result.event.id}) but could not be processed: "
+                f"{result.event.error or 'no case in it'}. It is retried by `manage.py events retry`."
+            )
         data = {
             "event": result.event.id,
             "duplicate": result.duplicate,
