@@ -506,7 +506,38 @@ def test_the_strict_graph_schema_passes_the_stubs_strict_mode_check(openai_stub)
 
 def test_a_strict_answer_validates_against_the_strict_schema_and_parses():
     jsonschema = pytest.importorskip("jsonschema")
-    from tests.procedures.test_llm_compiler import GRAPH_ANSWER
-
-    jsonschema.validate(GRAPH_ANSWER, strict_schema(graph_json_schema()))
-    assert parse(from_strict(GRAPH_ANSWER, graph_json_schema())).start == "find_account"
+    answer = {
+        "schema_version": 1,
+        "title": "Bug escalation",
+        "trigger": None,
+        "start": "open_bug",
+        "steps": [
+            {
+                "kind": "act",
+                "key": "open_bug",
+                "title": "Open a Jira bug",
+                "instruction": "Open a Bug in ENG.",
+                "span": {"start": 0, "end": 18},
+                "operation": "jira.create_issue",
+                "params": [
+                    {"name": "project", "value": "ENG"},
+                    {"name": "summary", "value": "{{ case.subject }}"},
+                ],
+                "save_as": "issue",
+                "deadline": None,
+                "next": "done",
+            },
+            {
+                "kind": "end",
+                "key": "done",
+                "title": "Done",
+                "instruction": None,
+                "span": None,
+                "outcome": "resolved",
+                "case_status": None,
+                "handoff_role": None,
+            },
+        ],
+    }
+    jsonschema.validate(answer, strict_schema(graph_json_schema()))
+    assert parse(from_strict(answer, graph_json_schema())).step("open_bug").params["project"] == "ENG"
