@@ -35,6 +35,7 @@ _TARGET_FIELDS = ("next", "otherwise", "on_event", "on_missing_evidence", "on_ap
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _CASE_FIELD = re.compile(r"(?<![\w.])case\s*\.\s*fields\s*\.\s*([A-Za-z_]\w*)")
 _SCALAR_TYPES = ("integer", "number", "boolean", "list", "object")
+FREE_TEXT_PARAMS = frozenset({"subject", "summary", "title", "body", "description", "message"})
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ def _operation_step(graph: Graph, clause: Clause, content: dict, source: str) ->
         if literal and spec.type in _SCALAR_TYPES:
             problems.append(f"{param_name} must be a {{{{ CEL }}}} {spec.type}, not the text {value!r}")
         problems += _unknown_fields(value, source, clause)
+        problems += _invented_values(param_name, value, spec, source)
     if problems:
         return {}, f"{operation.name}: " + "; ".join(problems)
     proceed = _continuation(graph.step(clause.step_key))
@@ -141,6 +143,22 @@ def _unknown_fields(expression_text: str, source: str, clause: Clause) -> list[s
         for name in _CASE_FIELD.findall(expression_text)
         if not mentioned(name, section)
     ]
+
+
+def _invented_values(name: str, value: str, spec, source: str) -> list[str]:
+    """A name-like literal (a project key, an address, an issue type, a group) must come from the SOP itself."""
+    text = source.lower()
+    quoted = re.findall(r"'([^']*)'|\"([^\"]*)\"", " ".join(_TEMPLATE.findall(value)))
+    candidates = [q for pair in quoted for q in pair if "@" in q]
+    literal = _TEMPLATE.sub("", value).strip()
+    composed = spec.type == "text" or name in FREE_TEXT_PARAMS
+    if literal and not composed and not spec.choices and spec.type in ("string", "email"):
+        candidates.append(literal)
+    return [f"{name} {c!r} is not in the SOP" for c in candidates if not _as_word(c.lower(), text)]
+
+
+def _as_word(needle: str, text: str) -> bool:
+    return re.search(rf"(?<![\w@.-]){re.escape(needle)}(?![\w@-])", text) is not None
 
 
 # --- conditions ------------------------------------------------------------------------

@@ -172,13 +172,25 @@ def test_not_procedural_drops_the_sentence_only_when_sure(openai_stub):
             clause_answer(
                 "operation",
                 operation="jira.create_issue",
-                params={"project": "FIN", "summary": "Refund", "priority": "Urgent"},
+                params={"project": "FINANCE", "summary": "Refund", "priority": "Urgent"},
             ),
             "priority 'Urgent' is not one of Highest, High, Medium, Low, Lowest",
         ),
         (
             clause_answer("operation", operation="email.send", params={"to": "{{ [manager.email] }}", "subject": "R", "body": "x"}),
             "reads 'manager'",
+        ),
+        (
+            clause_answer(
+                "operation",
+                operation="email.send",
+                params={"to": "{{ ['cfo@example.com'] }}", "subject": "Refund", "body": "x"},
+            ),
+            "to 'cfo@example.com' is not in the SOP",
+        ),
+        (
+            clause_answer("operation", operation="jira.create_issue", params={"project": "FIN", "summary": "Refund"}),
+            "project 'FIN' is not in the SOP",
         ),
         (clause_answer("condition", condition="customer.mood == 'angry'", when_true="stop"), "reads customer"),
         (clause_answer("condition", condition="case.fields.mood == 'angry'", when_true="stop"), "not a field this SOP"),
@@ -193,6 +205,8 @@ def test_not_procedural_drops_the_sentence_only_when_sure(openai_stub):
         "literal-list",
         "choice-not-allowed",
         "unknown-fact-in-template",
+        "invented-address",
+        "invented-project",
         "invented-fact",
         "unmentioned-custom-field",
         "cel-syntax",
