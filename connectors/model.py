@@ -26,8 +26,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -37,21 +38,38 @@ from connectors.strict_schema import from_strict, strict_schema
 
 log = logging.getLogger(__name__)
 
-MAX_RETRIES = 2  # the SDK's own retries (429, 5xx, timeouts, connection errors)
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+# Output budget per kind of call: an answer longer than this is a loop, not an answer.
+MAX_TOKENS = {"judgement": 500, "clause": 400, "compile": 4096}
+DEFAULT_MAX_TOKENS = 1024
+SEED = 20261127  # with temperature 0: the same prompt gives the same answer where the server supports it
+MAX_SDK_RETRIES = 2  # the SDK's own retries (429, 5xx, timeouts, connection errors), when the budget allows
+TASK_MARGIN_SECONDS = 15  # of the task timeout, kept for the task's own work around the model call
+RETRY_SLACK_SECONDS = 2  # the SDK's backoff between attempts, roughly
+MIN_ATTEMPT_SECONDS = 1.0
 
 # Answer problems a follow-up message can fix (the server answered, the content is unusable).
 BAD_ANSWER_CODES = frozenset({"model_not_json", "model_truncated"})
 # Failures where asking again later can succeed.
 RETRYABLE_CODES = frozenset({"model_timeout", "model_unreachable", "model_rate_limited", "model_server_error"})
+# Schema keywords a server may refuse (OpenAI strict mode and maxLength); dropped and the call repeated.
+DROPPABLE_KEYWORDS = frozenset({"maxLength", "minLength", "maxItems", "minItems", "pattern", "format"})
+
+TRUNCATED_NOTE = (
+    "Your previous answer was cut off at the output limit ({tokens} tokens) before the JSON was complete. "
+    "Answer again with a much shorter JSON object: keep every text field to one short sentence and every list short."
+)
 
 
 class ModelError(ConnectorError):
     """The model could not give a usable answer. `code` is stable; the message says what to fix.
 
     `retryable` says whether asking again later can help (timeouts, 429, 5xx,
-    an unreachable server); `raw` is the model's text when there was one (for a
-    follow-up that quotes it); `usage` the tokens and latency of the failed call.
+    an unreachable server); `raw` is the model's text when there was one;
+    `usage` the tokens and latency the failed call(s) cost, always with the
+    model and `error` (the code), so a caller can record what a failure cost.
+    `prompt_tokens`/`context_tokens` are set for a context-size overflow.
     """
 
     def __init__(
@@ -63,6 +81,8 @@ class ModelError(ConnectorError):
         usage: dict | None = None,
         status: int | None = None,
         remote_message: str = "",
+        prompt_tokens: int | None = None,
+        context_tokens: int | None = None,
     ):
         message = _scrub(message)
         super().__init__(message, system="model", status=status, remote_message=_scrub(remote_message))
@@ -70,7 +90,9 @@ class ModelError(ConnectorError):
         self.message = message
         self.retryable = code in RETRYABLE_CODES
         self.raw = raw
-        self.usage = usage or {}
+        self.usage = {**(usage or {}), "error": code}
+        self.prompt_tokens = prompt_tokens
+        self.context_tokens = context_tokens
 
     @property
     def bad_answer(self) -> bool:
@@ -80,7 +102,14 @@ class ModelError(ConnectorError):
 
 @dataclass(frozen=True)
 class ModelAnswer:
-    """A structured answer: `content` in the caller's schema shape, `raw` the text as received."""
+    """A structured answer: `content` in the caller's schema shape, `raw` the text as received.
+
+    `model` is the model that answered (the response's `model`), which may
+    differ from the one asked for. The answer is cached only when the caller
+    calls `accept()` after checking it, so a rejected answer is asked again
+    next time instead of being replayed; `reject()` forgets a cached one.
+    Tokens and latency include any attempt that had to be repeated (a cut-off answer).
+    """
 
     content: dict
     raw: str
@@ -90,6 +119,8 @@ class ModelAnswer:
     latency_ms: int = 0
     cached: bool = False
     prompt_hash: str = field(default="", compare=False)
+    purpose: str = field(default="", compare=False)
+    attempts: int = field(default=1, compare=False)
 
     def usage(self) -> dict:
         return {
@@ -100,6 +131,31 @@ class ModelAnswer:
             "cached": self.cached,
         }
 
+    def accept(self) -> None:
+        """Cache this answer for its prompt: the caller checked it and uses it."""
+        from connectors.models import ModelCall
+
+        if self.cached or not self.prompt_hash:
+            return
+        ModelCall.objects.get_or_create(
+            prompt_hash=self.prompt_hash,
+            defaults={
+                "purpose": self.purpose[:50],
+                "model": self.model[:100],
+                "response": self.raw,
+                "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens,
+                "latency_ms": self.latency_ms,
+            },
+        )
+
+    def reject(self) -> None:
+        """Forget this answer if it came from the cache: the caller can no longer use it."""
+        from connectors.models import ModelCall
+
+        if self.cached and self.prompt_hash:
+            ModelCall.objects.filter(prompt_hash=self.prompt_hash).delete()
+
 
 def model_configured() -> bool:
     """Whether a model can be asked at all (an API key is set)."""
@@ -107,13 +163,23 @@ def model_configured() -> bool:
 
 
 def structured_call(
-    *, purpose: str, messages: list[dict], schema_name: str, schema: dict, model: str | None = None
+    *,
+    purpose: str,
+    messages: list[dict],
+    schema_name: str,
+    schema: dict,
+    model: str | None = None,
+    max_tokens: int | None = None,
 ) -> ModelAnswer:
-    """Ask the model for a JSON object matching `schema`, from the cache when this exact prompt was asked before.
+    """Ask the model for a JSON object matching `schema`, from the cache when this exact prompt was accepted before.
 
     `schema` is the caller's JSON schema (pydantic's is fine); it is sent in
-    strict form and the answer is returned in the caller's shape. A cached
-    answer keeps the usage it cost when it was made, with `cached=True`.
+    strict form and the answer is returned in the caller's shape. The call is
+    deterministic where the server allows (temperature 0, a fixed seed), its
+    output is capped by `max_tokens` (default: by `purpose`, see MAX_TOKENS),
+    and every attempt together fits in the task timeout. An answer cut off at
+    the output limit is asked once more, without quoting the cut-off text.
+    Call `accept()` on the answer once it passed the caller's checks.
     Raises ModelError.
     """
     from connectors.models import ModelCall
@@ -129,7 +195,8 @@ def structured_call(
 
     hit = ModelCall.objects.filter(prompt_hash=key).first()
     if hit is not None:
-        answer = ModelAnswer(
+        log.info("model call %s served from cache (%s)", purpose, key[:12])
+        return ModelAnswer(
             content=from_strict(json.loads(hit.response), schema),
             raw=hit.response,
             model=hit.model,
@@ -138,40 +205,55 @@ def structured_call(
             latency_ms=hit.latency_ms,
             cached=True,
             prompt_hash=key,
+            purpose=purpose,
         )
-        log.info("model call %s served from cache (%s)", purpose, key[:12])
-        return answer
 
-    raw, usage = _ask(model=model, messages=messages, schema_name=schema_name, wire_schema=wire_schema)
-    content = _json_object(raw, usage=usage)
-    ModelCall.objects.get_or_create(
-        prompt_hash=key,
-        defaults={
-            "purpose": purpose[:50],
-            "model": model,
-            "response": raw,
-            "prompt_tokens": usage["prompt_tokens"],
-            "completion_tokens": usage["completion_tokens"],
-            "latency_ms": usage["latency_ms"],
-        },
+    request = _Request(
+        model=model,
+        messages=messages,
+        schema_name=schema_name,
+        wire_schema=wire_schema,
+        max_tokens=max_tokens or MAX_TOKENS.get(purpose, DEFAULT_MAX_TOKENS),
+        deadline=time.monotonic() + call_budget(),
     )
+    spent = _empty_usage(model)
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            raw, usage = _ask(request)
+        except ModelError as exc:
+            spent = _add_usage(spent, exc.usage)
+            exc.usage = {**spent, "error": exc.code}
+            if exc.code != "model_truncated" or attempts > 1:
+                raise
+            # A loop repeats itself when shown its own output: ask afresh, with a note and another seed.
+            note = TRUNCATED_NOTE.format(tokens=exc.usage.get("completion_tokens_last", request.max_tokens))
+            request = request.retry_with({"role": "user", "content": note})
+            log.info("model call %s cut off at the output limit; asking once more", purpose)
+            continue
+        spent = _add_usage(spent, usage)
+        break
+    content = _json_object(raw, usage=spent)
     log.info(
         "model call %s via %s: %s+%s tokens in %s ms",
         purpose,
-        model,
-        usage["prompt_tokens"],
-        usage["completion_tokens"],
-        usage["latency_ms"],
+        spent["model"],
+        spent["prompt_tokens"],
+        spent["completion_tokens"],
+        spent["latency_ms"],
     )
     return ModelAnswer(
         content=from_strict(content, schema),
         raw=raw,
-        model=model,
-        prompt_tokens=usage["prompt_tokens"],
-        completion_tokens=usage["completion_tokens"],
-        latency_ms=usage["latency_ms"],
+        model=spent["model"],
+        prompt_tokens=spent["prompt_tokens"],
+        completion_tokens=spent["completion_tokens"],
+        latency_ms=spent["latency_ms"],
         cached=False,
         prompt_hash=key,
+        purpose=purpose,
+        attempts=attempts,
     )
 
 
@@ -186,48 +268,184 @@ def prompt_hash(*, model: str, schema_name: str, schema: dict, messages: list[di
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def call_budget() -> float:
+    """Seconds all attempts of one call may take together: the task timeout less a margin for the task itself.
+
+    The SDK's retries each wait up to SOPDESK_MODEL_TIMEOUT; unbounded, three
+    of them outlast a 120 s task and the worker is killed mid-call.
+    """
+    task_timeout = float((getattr(settings, "Q_CLUSTER", None) or {}).get("timeout") or 120)
+    return max(MIN_ATTEMPT_SECONDS * 5, task_timeout - TASK_MARGIN_SECONDS)
+
+
 # --- the call -------------------------------------------------------------------------
 
 
-def _client():
-    from openai import OpenAI
+@dataclass
+class _Profile:
+    """What one server accepts, learned from its 400s (kept per base URL and model for the process)."""
 
-    return OpenAI(
-        api_key=settings.OPENAI_API_KEY,
-        base_url=_base_url(),
-        timeout=settings.SOPDESK_MODEL_TIMEOUT,
-        max_retries=MAX_RETRIES,
-    )
+    response_format: str = "json_schema"  # or json_object
+    dropped_keywords: frozenset = frozenset()
+    send_temperature: bool = True
+    send_seed: bool = True
+    tokens_param: str = "max_tokens"
+
+
+_PROFILES: dict[tuple[str, str], _Profile] = {}
+
+
+@dataclass(frozen=True)
+class _Request:
+    model: str
+    messages: list[dict]
+    schema_name: str
+    wire_schema: dict
+    max_tokens: int
+    deadline: float
+    seed: int = SEED
+
+    def retry_with(self, note: dict) -> _Request:
+        return replace(self, messages=[*self.messages, note], seed=self.seed + 1)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+def _profile(model: str) -> _Profile:
+    return _PROFILES.setdefault((_base_url(), model), _Profile())
 
 
 def _base_url() -> str:
     return settings.OPENAI_BASE_URL or DEFAULT_BASE_URL
 
 
-def _ask(*, model: str, messages: list[dict], schema_name: str, wire_schema: dict) -> tuple[str, dict]:
-    """One chat completion (the SDK retries transient failures); returns the text and its usage."""
+def _attempt_plan(remaining: float) -> tuple[float, int]:
+    """(timeout per attempt, SDK retries) so that every attempt together fits in `remaining` seconds."""
+    timeout = max(MIN_ATTEMPT_SECONDS, min(float(settings.SOPDESK_MODEL_TIMEOUT), remaining))
+    fits = int(remaining // (timeout + RETRY_SLACK_SECONDS))
+    return timeout, max(0, min(MAX_SDK_RETRIES, fits - 1))
+
+
+def _ask(request: _Request) -> tuple[str, dict]:
+    """One chat completion (the SDK retries transient failures within the budget); returns the text and usage.
+
+    A 400 that says what the server does not support (a schema keyword, the
+    json_schema response format, temperature or seed, max_tokens) is answered
+    by leaving that out and asking again; anything else is a ModelError.
+    """
     import openai
+    from openai import OpenAI
 
+    profile = _profile(request.model)
     started = time.monotonic()
-    try:
-        with _client() as client:
-            completion = client.chat.completions.create(
-                model=model,
-                messages=messages,
-                response_format={
-                    "type": "json_schema",
-                    "json_schema": {"name": schema_name, "schema": wire_schema, "strict": True},
-                },
-            )
-    except openai.APIError as exc:
-        raise _from_sdk_error(exc, model=model) from None
-    latency_ms = int((time.monotonic() - started) * 1000)
+    for _ in range(6):  # at most one adaptation per thing a server can refuse
+        remaining = request.remaining()
+        if remaining < MIN_ATTEMPT_SECONDS:
+            raise _out_of_time(request, started)
+        timeout, retries = _attempt_plan(remaining)
+        try:
+            with OpenAI(
+                api_key=settings.OPENAI_API_KEY, base_url=_base_url(), timeout=timeout, max_retries=retries
+            ) as client:
+                completion = client.chat.completions.create(**_wire(request, profile))
+        except openai.BadRequestError as exc:
+            said = _server_message(exc, limit=1000)
+            if not _context_overflow(said) and _adapt(profile, said):
+                continue
+            raise _from_sdk_error(exc, request=request, started=started, attempts=1, timeout=timeout) from None
+        except openai.APIError as exc:
+            raise _from_sdk_error(
+                exc, request=request, started=started, attempts=retries + 1, timeout=timeout
+            ) from None
+        break
+    else:
+        raise ModelError(
+            "model_schema_unsupported",
+            f"the model server at {_where()} kept refusing the request after sopdesk left out everything it said it "
+            "does not support: use a server with structured outputs (JSON schema or JSON mode)",
+            usage=_usage_since(started, request.model),
+        )
+    return _answer_text(completion, request=request, started=started)
 
+
+def _wire(request: _Request, profile: _Profile) -> dict:
+    """The request body for what this server accepts."""
+    messages = request.messages
+    if profile.response_format == "json_schema":
+        schema = _without(request.wire_schema, profile.dropped_keywords)
+        response_format = {
+            "type": "json_schema",
+            "json_schema": {"name": request.schema_name, "schema": schema, "strict": True},
+        }
+    else:
+        response_format = {"type": "json_object"}
+        shape = json.dumps(request.wire_schema, separators=(",", ":"))
+        messages = [
+            *messages[:1],
+            {"role": "system", "content": f"Answer with one JSON object that matches this JSON schema:\n{shape}"},
+            *messages[1:],
+        ]
+    body: dict = {"model": request.model, "messages": messages, "response_format": response_format}
+    body[profile.tokens_param] = request.max_tokens
+    if profile.send_temperature:
+        body["temperature"] = 0
+    if profile.send_seed:
+        body["seed"] = request.seed
+    return body
+
+
+_NOT_PERMITTED = re.compile(r"'(\w+)' is not (?:permitted|supported|allowed)", re.I)
+_REFUSAL_WORDS = ("unsupported", "not supported", "does not support", "unknown", "unrecognized", "not permitted")
+
+
+def _adapt(profile: _Profile, said: str) -> bool:
+    """Learn from a 400 what to leave out; True when the request changed and is worth sending again."""
+    text = said or ""
+    refused = {k for k in _NOT_PERMITTED.findall(text) if k in DROPPABLE_KEYWORDS} - profile.dropped_keywords
+    if refused and profile.response_format == "json_schema":
+        profile.dropped_keywords = profile.dropped_keywords | refused
+        return True
+    lowered = text.lower()
+    if any(word in lowered for word in _REFUSAL_WORDS):
+        if profile.send_temperature and re.search(r"\btemperature\b", lowered):
+            profile.send_temperature = False
+            return True
+        if profile.send_seed and re.search(r"\bseed\b", lowered):
+            profile.send_seed = False
+            return True
+        if profile.tokens_param == "max_tokens" and re.search(r"\bmax_tokens\b", lowered):
+            profile.tokens_param = "max_completion_tokens"
+            return True
+    format_refused = ("json_schema" in lowered or "response_format" in lowered) and any(
+        w in lowered for w in ("not supported", "unsupported", "not support", "unknown", "invalid value", "must be")
+    )
+    if format_refused and "invalid schema" not in lowered and profile.response_format == "json_schema":
+        profile.response_format = "json_object"
+        return True
+    return False
+
+
+def _without(node: object, keywords: frozenset) -> object:
+    if not keywords:
+        return node
+    if isinstance(node, dict):
+        return {
+            k: (_without(v, keywords) if k not in ("properties", "$defs") else {n: _without(x, keywords) for n, x in v.items()})
+            for k, v in node.items()
+            if k not in keywords
+        }
+    if isinstance(node, list):
+        return [_without(v, keywords) for v in node]
+    return node
+
+
+def _answer_text(completion, *, request: _Request, started: float) -> tuple[str, dict]:
     usage = {
-        "model": model,
+        "model": getattr(completion, "model", None) or request.model,
         "prompt_tokens": getattr(completion.usage, "prompt_tokens", 0) or 0,
         "completion_tokens": getattr(completion.usage, "completion_tokens", 0) or 0,
-        "latency_ms": latency_ms,
+        "latency_ms": int((time.monotonic() - started) * 1000),
         "cached": False,
     }
     if not completion.choices:
@@ -240,10 +458,10 @@ def _ask(*, model: str, messages: list[dict], schema_name: str, wire_schema: dic
     if choice.finish_reason == "length":
         raise ModelError(
             "model_truncated",
-            f"the model's answer was cut off at its output limit after {usage['completion_tokens']} tokens, "
-            "before the JSON was complete",
+            f"the model's answer was cut off at its output limit after {usage['completion_tokens']} tokens "
+            f"(max_tokens {request.max_tokens}), before the JSON was complete",
             raw=raw,
-            usage=usage,
+            usage={**usage, "completion_tokens_last": usage["completion_tokens"]},
         )
     if choice.finish_reason == "content_filter":
         raise ModelError("model_refused", "the model's content filter stopped the answer", raw=raw, usage=usage)
@@ -273,28 +491,70 @@ def _json_object(raw: str, *, usage: dict) -> dict:
     return content
 
 
-def _from_sdk_error(exc: Exception, *, model: str) -> ModelError:
+_CONTEXT_PATTERNS = (
+    # llama.cpp: "request (2704 tokens) exceeds the available context size (2048 tokens)"
+    re.compile(r"\((\d+) tokens\) exceeds the available context size \((\d+) tokens\)", re.I),
+    # OpenAI / vLLM: "maximum context length is 4096 tokens. However, you requested 5000 tokens"
+    re.compile(r"maximum context length is (\d+) tokens.*?(?:requested|resulted in) (\d+) tokens", re.I | re.S),
+)
+
+
+def _context_overflow(said: str) -> tuple[int, int] | None:
+    """(prompt tokens, context tokens) when a 400 says the request does not fit the model's context."""
+    first, second = _CONTEXT_PATTERNS
+    if match := first.search(said):
+        return int(match.group(1)), int(match.group(2))
+    if match := second.search(said):
+        return int(match.group(2)), int(match.group(1))
+    return None
+
+
+def _from_sdk_error(
+    exc: Exception, *, request: _Request, started: float, attempts: int, timeout: float
+) -> ModelError:
     """Turn the SDK's exception (after its own retries) into a ModelError that says what to fix."""
     import openai
 
     where = _where()
-    attempts = MAX_RETRIES + 1
+    model = request.model
+    usage = _usage_since(started, model)
     if isinstance(exc, openai.APITimeoutError):
+        limit = (
+            f"{timeout:g} s (SOPDESK_MODEL_TIMEOUT)"
+            if timeout >= float(settings.SOPDESK_MODEL_TIMEOUT)
+            else f"{timeout:g} s (what was left of the task's time budget)"
+        )
         return ModelError(
             "model_timeout",
-            f"the model server at {where} did not answer within {settings.SOPDESK_MODEL_TIMEOUT:g} s "
-            f"({attempts} attempts): raise SOPDESK_MODEL_TIMEOUT or check the server",
+            f"the model server at {where} did not answer within {limit}, "
+            f"{attempts} attempt{'s' if attempts != 1 else ''}: raise SOPDESK_MODEL_TIMEOUT or check the server",
+            usage=usage,
         )
     if isinstance(exc, openai.APIConnectionError):
         return ModelError(
             "model_unreachable",
-            f"could not connect to the model server at {where} ({attempts} attempts): "
+            f"could not connect to the model server at {where} ({attempts} attempt{'s' if attempts != 1 else ''}): "
             "check OPENAI_BASE_URL and that the server is running",
+            usage=usage,
         )
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         said = _server_message(exc)
         detail = f" ({said})" if said else ""
+        times = f"{attempts} time{'s' if attempts != 1 else ''}"
+        overflow = _context_overflow(_server_message(exc, limit=1000)) if status in (400, 413) else None
+        if overflow:
+            prompt, context = overflow
+            return ModelError(
+                "model_context_exceeded",
+                f"the request is {prompt} tokens; the model's context is {context} tokens: start the server with a "
+                "larger context (llama.cpp: --ctx-size) or use a model with a longer context",
+                status=status,
+                remote_message=said,
+                usage={**usage, "prompt_tokens": prompt},
+                prompt_tokens=prompt,
+                context_tokens=context,
+            )
         if status in (401, 403):
             code, text = "model_auth", f"rejected the API key (HTTP {status}): check OPENAI_API_KEY"
         elif status == 404:
@@ -302,23 +562,53 @@ def _from_sdk_error(exc: Exception, *, model: str) -> ModelError:
             text = f"answered 404 for model {model!r}{detail}: check SOPDESK_MODEL and OPENAI_BASE_URL"
         elif status == 429:
             code = "model_rate_limited"
-            text = f"answered 429 (rate limited) {attempts} times{detail}: try again later or raise the rate limit"
+            text = f"answered 429 (rate limited) {times}{detail}: try again later or raise the rate limit"
         elif status >= 500 or status in (408, 409):
-            code, text = "model_server_error", f"answered {status} {attempts} times{detail}: try again later"
+            code, text = "model_server_error", f"answered {status} {times}{detail}: try again later"
+        elif "schema" in said.lower():
+            code = "model_schema_unsupported"
+            text = (
+                f"refused the answer schema {request.schema_name!r} (HTTP {status}){detail}: the server does not "
+                "support this JSON schema; use a server with structured outputs (OpenAI, vLLM, llama.cpp's server)"
+            )
         else:
             code = "model_bad_request"
-            text = (
-                f"refused the request (HTTP {status}){detail}: "
-                "check that the model supports structured outputs with a JSON schema"
-            )
-        return ModelError(code, f"the model server at {where} {text}", status=status, remote_message=said)
-    return ModelError("model_error", f"the model call to {where} failed: {exc}")
+            text = f"refused the request (HTTP {status}){detail}"
+        return ModelError(code, f"the model server at {where} {text}", status=status, remote_message=said, usage=usage)
+    return ModelError("model_error", f"the model call to {where} failed: {exc}", usage=usage)
 
 
-def _server_message(exc: Exception) -> str:
+def _out_of_time(request: _Request, started: float) -> ModelError:
+    return ModelError(
+        "model_timeout",
+        f"the model server at {_where()} used the whole time budget of {call_budget():g} s for one call "
+        "(SOPDESK_TASK_TIMEOUT less a margin): raise SOPDESK_TASK_TIMEOUT or use a faster model",
+        usage=_usage_since(started, request.model),
+    )
+
+
+def _empty_usage(model: str) -> dict:
+    return {"model": model, "prompt_tokens": 0, "completion_tokens": 0, "latency_ms": 0, "cached": False}
+
+
+def _usage_since(started: float, model: str) -> dict:
+    return {**_empty_usage(model), "latency_ms": int((time.monotonic() - started) * 1000)}
+
+
+def _add_usage(total: dict, more: dict) -> dict:
+    return {
+        "model": more.get("model") or total["model"],
+        "prompt_tokens": total["prompt_tokens"] + (more.get("prompt_tokens") or 0),
+        "completion_tokens": total["completion_tokens"] + (more.get("completion_tokens") or 0),
+        "latency_ms": total["latency_ms"] + (more.get("latency_ms") or 0),
+        "cached": False,
+    }
+
+
+def _server_message(exc: Exception, limit: int = 200) -> str:
     body = getattr(exc, "body", None)
     message = body.get("message") if isinstance(body, dict) else None
-    return str(message)[:200] if message else ""
+    return str(message)[:limit] if message else ""
 
 
 def _where() -> str:

@@ -4,6 +4,10 @@ OpenAI's strict mode accepts a subset of JSON Schema: every property required,
 no free-form maps, no `oneOf`, no `default`. Callers keep their ordinary
 pydantic schema; `strict_schema` turns it into the strict form for the wire
 and `from_strict` turns an answer back into the caller's shape.
+
+Every list and every free string in a schema sent is bounded (`maxItems`,
+`maxLength`): servers such as llama.cpp turn the schema into a grammar, and an
+unbounded list or string is where a small model loops until its token limit.
 """
 
 from __future__ import annotations
@@ -11,15 +15,28 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-# Keywords OpenAI's strict mode accepts; everything else (default, minLength, discriminator, title, ...) is dropped.
+# Keywords kept on the wire; everything else (default, discriminator, title, ...) is dropped. A server
+# that rejects a kept bound (OpenAI's strict mode may refuse maxLength) gets it dropped by connectors.model.
 _KEPT_KEYWORDS = frozenset({
     "type", "properties", "required", "additionalProperties", "items", "anyOf", "$ref", "$defs", "enum",
     "description", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "multipleOf", "minItems", "maxItems",
+    "multipleOf", "minItems", "maxItems", "minLength", "maxLength",
 })  # fmt: skip
+# Bounds given to a list or a free string that has none (a caller's own bound is kept).
+DEFAULT_MAX_ITEMS = 64
+DEFAULT_MAX_LENGTH = 2000
+PAIR_MAX_ITEMS = 24
+PAIR_NAME_MAX_LENGTH = 64
 _PAIR_NAME = "name"
 _PAIR_VALUE = "value"
-_ANY_SCALAR = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"}]}
+_ANY_SCALAR = {
+    "anyOf": [
+        {"type": "string", "maxLength": DEFAULT_MAX_LENGTH},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "null"},
+    ]
+}
 
 
 def strict_schema(schema: dict) -> dict:
@@ -32,8 +49,10 @@ def strict_schema(schema: dict) -> dict:
     * a map (`additionalProperties: {schema}`) becomes a list of
       `{"name", "value"}` pairs, since strict mode has no free-form objects;
     * `oneOf` becomes `anyOf`, `const` a one-value `enum`; `discriminator`,
-      `default`, `title`, `minLength`/`maxLength` and other unsupported
-      keywords are dropped; `$defs` are kept and converted too.
+      `default`, `title` and other unsupported keywords are dropped; `$defs`
+      are kept and converted too;
+    * every array gets `maxItems` and every string without an `enum`,
+      `pattern` or `format` gets `maxLength`, when the caller gave none.
     Applying it twice gives the same result.
     """
     out = _strict(copy.deepcopy(schema))
@@ -72,7 +91,17 @@ def _strict(node: Any) -> Any:
         out["items"] = _strict(node["items"])
     if "anyOf" in node:
         out["anyOf"] = [_strict(v) for v in node["anyOf"]]
-    return out
+    return _bounded(out)
+
+
+def _bounded(node: dict) -> dict:
+    kind = node.get("type")
+    if kind == "array" and "maxItems" not in node:
+        node["maxItems"] = DEFAULT_MAX_ITEMS
+    free = not any(k in node for k in ("enum", "pattern", "format", "maxLength"))
+    if kind == "string" and free:
+        node["maxLength"] = DEFAULT_MAX_LENGTH
+    return node
 
 
 def _pairs_schema(node: dict) -> dict:
@@ -83,10 +112,14 @@ def _pairs_schema(node: dict) -> dict:
         "type": "array",
         "items": {
             "type": "object",
-            "properties": {_PAIR_NAME: {"type": "string"}, _PAIR_VALUE: value_schema},
+            "properties": {
+                _PAIR_NAME: {"type": "string", "maxLength": PAIR_NAME_MAX_LENGTH},
+                _PAIR_VALUE: value_schema,
+            },
             "required": [_PAIR_NAME, _PAIR_VALUE],
             "additionalProperties": False,
         },
+        "maxItems": node.get("maxProperties", PAIR_MAX_ITEMS),
     }
     description = node.get("description", "")
     out["description"] = (description + " " if description else "") + "Given as a list of name/value pairs."

@@ -26,8 +26,8 @@ def version(db):
     return make_version()
 
 
-def answer(outcome: str, confidence: float = 0.9, *, params=None, **extra) -> dict:
-    """The model's answer in the strict wire shape (params as name/value pairs)."""
+def answer(outcome: str, confidence: int = 90, *, params=None, **extra) -> dict:
+    """The model's answer in the strict wire shape (params as name/value pairs, confidence 0-100)."""
     return {
         "outcome": outcome,
         "confidence": confidence,
@@ -59,7 +59,7 @@ def test_no_model_configured_means_no_proposal_and_a_person_decides(version, set
 
 
 def test_the_schema_offers_exactly_the_steps_outcomes_and_the_ticket_is_fenced_data(version, openai_stub):
-    openai_stub.script([reply(answer("offer_call", 0.93))])
+    openai_stub.script([reply(answer("offer_call", 93))])
     proposal = propose(version, case_text=INJECTION)
     assert (proposal.source, proposal.outcome, proposal.confidence) == ("model", "offer_call", 0.93)
     assert proposal.auto_apply, "0.93 is above the default threshold of 0.8, and no parameters"
@@ -67,7 +67,9 @@ def test_the_schema_offers_exactly_the_steps_outcomes_and_the_ticket_is_fenced_d
 
     request = openai_stub.requests[0]
     schema = request.body["response_format"]["json_schema"]["schema"]
-    assert schema["properties"]["outcome"]["enum"] == ["offer_call", "reply", "stop"]
+    assert schema["properties"]["outcome"]["enum"] == ["offer_call", "reply"], "never the engine's own stop"
+    assert schema["properties"]["confidence"] == {"type": "integer", "minimum": 0, "maximum": 100}
+    assert "stop" not in user_text(request)
     system, user = request.messages
     assert "untrusted" in system["content"] and "never an instruction" in system["content"]
     block = user["content"].split("<ticket_data>\n", 1)[1].rsplit("\n</ticket_data>", 1)[0]
@@ -80,13 +82,13 @@ def test_the_schema_offers_exactly_the_steps_outcomes_and_the_ticket_is_fenced_d
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        (answer("close_all_tickets", 0.99), "does not offer"),
+        (answer("close_all_tickets", 99), "does not offer"),
         (
-            answer("reply", 0.99, actions=[{"operation": "zendesk.close_ticket", "params": {"ticket_id": "*"}}]),
+            answer("reply", 99, actions=[{"operation": "zendesk.close_ticket", "params": {"ticket_id": "*"}}]),
             "adds fields",
         ),
-        (answer("reply", 0.99, params={"priority": "Highest"}), "fixes"),
-        (answer("reply", 7), "confidence"),
+        (answer("reply", 99, params={"priority": "Highest"}), "fixes"),
+        (answer("reply", 101), "confidence"),
     ],
     ids=["outcome-not-offered", "extra-action", "fixed-parameter", "confidence-out-of-range"],
 )
@@ -97,16 +99,51 @@ def test_an_injected_ticket_cannot_get_past_what_the_sop_allows(version, openai_
     assert problem in proposal.problem
 
 
+def user_text(request) -> str:
+    return request.messages[1]["content"].split("Case facts")[0]
+
+
+def test_stop_is_not_the_models_to_choose(version, openai_stub):
+    openai_stub.script([reply(answer("stop", 99))])
+    proposal = propose(version)
+    assert (proposal.source, proposal.outcome) == ("none", "")
+    assert "does not offer" in proposal.problem
+
+
+def test_a_fractional_confidence_is_discarded(version, openai_stub):
+    openai_stub.script([reply(answer("reply", 0.97))])
+    proposal = propose(version)
+    assert proposal.source == "none" and "whole number from 0 to 100" in proposal.problem
+
+
+def test_an_accepted_answer_is_reused_and_a_discarded_one_is_asked_again(version, openai_stub):
+    openai_stub.script([reply(answer("close_all_tickets", 99)), reply(answer("reply", 90))])
+    assert propose(version).source == "none"
+    assert propose(version).outcome == "reply", "the discarded answer was not cached"
+    assert propose(version).outcome == "reply"
+    assert len(openai_stub.requests) == 2, "the accepted one was"
+
+
+def test_a_failed_model_call_still_records_what_it_cost(version, openai_stub):
+    from tests.support.openai_stub import error
+
+    openai_stub.script([error(500)] * 3)
+    proposal = propose(version)
+    assert proposal.source == "none" and proposal.problem.startswith("model:")
+    assert (proposal.usage["model"], proposal.usage["error"]) == ("stub-model", "model_server_error")
+    assert proposal.usage["latency_ms"] > 0
+
+
 def test_below_the_procedures_threshold_the_proposal_only_goes_to_a_reviewer(version, openai_stub):
     version.procedure.judgement_confidence_threshold = 0.95
-    openai_stub.script([reply(answer("reply", 0.9))])
+    openai_stub.script([reply(answer("reply", 90))])
     proposal = propose(version)
     assert (proposal.outcome, proposal.auto_apply) == ("reply", False)
 
 
 def test_injected_ticket_at_a_hold_changes_nothing_beyond_the_sop(version, openai_stub):
     """End to end at a hold: the model is told to close everything; the item stays open, the run stays held."""
-    openai_stub.script([reply(answer("close_all_tickets", 1.0))])
+    openai_stub.script([reply(answer("close_all_tickets", 100))])
     item = judgement_item(version, subject="Urgent", description=INJECTION)
     other_case = held_item(version).case
     proposal = hold_consult(item_id=item.id)
@@ -122,7 +159,7 @@ def test_injected_ticket_at_a_hold_changes_nothing_beyond_the_sop(version, opena
 
 
 def test_a_confident_model_judgement_is_applied_and_recorded(version, openai_stub):
-    openai_stub.script([reply(answer("reply", 0.97))])
+    openai_stub.script([reply(answer("reply", 97))])
     item = judgement_item(version)
     proposal = hold_consult(item_id=item.id)
     assert proposal.auto_apply

@@ -40,6 +40,7 @@ class Answer:
     completion_tokens: int = 50
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     error_message: str = ""
+    model: str | None = None  # the model named in the response (a server may answer with another one)
 
 
 def reply(content: dict | str, *, prompt_tokens: int = 100, completion_tokens: int = 50, **kwargs) -> Answer:
@@ -52,6 +53,21 @@ def error(status: int, message: str = "", *, retry_after_ms: int | None = 1) -> 
     """An HTTP error. `retry_after_ms` keeps the SDK's retries fast (None: the SDK's own backoff)."""
     headers = {"retry-after-ms": str(retry_after_ms)} if retry_after_ms is not None else {}
     return Answer(status=status, headers=headers, error_message=message or f"stub error {status}")
+
+
+def truncated(partial: str = '{"outcome": "appr', *, completion_tokens: int = 400) -> Answer:
+    """An answer cut off at the output limit (`finish_reason: length`), as a looping model leaves it."""
+    return Answer(content=partial, finish_reason="length", completion_tokens=completion_tokens)
+
+
+def context_overflow(prompt_tokens: int = 2704, context_tokens: int = 2048) -> Answer:
+    """llama.cpp's 400 for a request larger than the context it was started with."""
+    return error(
+        400,
+        f"request ({prompt_tokens} tokens) exceeds the available context size ({context_tokens} tokens), "
+        "try increasing it",
+        retry_after_ms=None,
+    )
 
 
 def slow(seconds: float, then: Answer | None = None) -> Answer:
@@ -188,7 +204,7 @@ class OpenAIStub:
             "id": f"chatcmpl-stub-{next(self._ids)}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": request.get("model", STUB_MODEL),
+            "model": answer.model or request.get("model", STUB_MODEL),
             "choices": [
                 {
                     "index": 0,
@@ -210,7 +226,7 @@ class OpenAIStub:
             "id": f"resp-stub-{n}",
             "object": "response",
             "created_at": int(time.time()),
-            "model": request.get("model", STUB_MODEL),
+            "model": answer.model or request.get("model", STUB_MODEL),
             "status": "completed",
             "output": [
                 {
@@ -233,7 +249,7 @@ class OpenAIStub:
 _STRICT_KEYWORDS = {
     "type", "properties", "required", "additionalProperties", "items", "anyOf", "$ref", "$defs", "enum", "const",
     "description", "title", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "multipleOf", "minItems", "maxItems",
+    "multipleOf", "minItems", "maxItems", "minLength", "maxLength",
 }  # fmt: skip
 
 
