@@ -24,13 +24,13 @@ SOURCE = (
     "\n"
     "1. Find the customer's account in Salesforce.\n"
     "2. Ring the brass bell twice for luck.\n"
-    "3. Never refund the same account more than twice in 90 days.\n"
-    "4. Let the finance team know by email at finance@example.com.\n"
+    "3. Accounts flagged as risky go no further.\n"
+    "4. Make sure finance@example.com hears about it.\n"
     "5. Close the ticket.\n"
 )
 BELL = "Ring the brass bell twice for luck."
-NEVER_TWICE = "Never refund the same account more than twice in 90 days."
-FINANCE = "Let the finance team know by email at finance@example.com."
+RISKY = "Accounts flagged as risky go no further."
+FINANCE = "Make sure finance@example.com hears about it."
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def clause_answer(kind: str, confidence: int = 90, **fields) -> dict:
 
 
 NEEDS_PERSON = clause_answer("needs_person", reason="Nothing sopdesk can do rings a bell.")
-STOP_AFTER_TWO = clause_answer(
+STOP_IF_RISKY = clause_answer(
     "condition", condition="account.risk_flag == true", when_true="stop", when_false="proceed", confidence=70
 )
 EMAIL_FINANCE = clause_answer(
@@ -78,16 +78,16 @@ def warnings_for(result, sentence: str) -> list[str]:
 
 
 def test_the_rules_leave_three_clauses_open():
-    assert [c.text for c in open_clauses(compile_rules(SOURCE))] == [BELL, NEVER_TWICE, FINANCE]
+    assert [c.text for c in open_clauses(compile_rules(SOURCE))] == [BELL, RISKY, FINANCE]
 
 
 def test_each_open_clause_is_one_small_bounded_question_with_its_section(openai_stub):
-    openai_stub.script([reply(NEEDS_PERSON), reply(STOP_AFTER_TWO), reply(EMAIL_FINANCE)])
+    openai_stub.script([reply(NEEDS_PERSON), reply(STOP_IF_RISKY), reply(EMAIL_FINANCE)])
     compile_with_model(SOURCE)
     assert len(openai_stub.requests) == 3
     systems = {r.messages[0]["content"] for r in openai_stub.requests}
     assert systems == {system_prompt()}, "one system prompt for every clause: a server caches its prefix"
-    for request, clause in zip(openai_stub.requests, (BELL, NEVER_TWICE, FINANCE), strict=True):
+    for request, clause in zip(openai_stub.requests, (BELL, RISKY, FINANCE), strict=True):
         body = request.body
         assert body["max_tokens"] == MAX_TOKENS["clause"]
         assert (body["temperature"], body["response_format"]["json_schema"]["name"]) == (0, "sop_clause")
@@ -106,7 +106,7 @@ def test_each_open_clause_is_one_small_bounded_question_with_its_section(openai_
 
 
 def test_an_accepted_operation_replaces_the_judgement_step(openai_stub):
-    openai_stub.script([reply(NEEDS_PERSON), reply(STOP_AFTER_TWO), reply(EMAIL_FINANCE)])
+    openai_stub.script([reply(NEEDS_PERSON), reply(STOP_IF_RISKY), reply(EMAIL_FINANCE)])
     result = compile_source(SOURCE, compiler="llm")
     [email] = steps_for(result, FINANCE)
     assert isinstance(email, ActStep)
@@ -120,9 +120,9 @@ def test_an_accepted_operation_replaces_the_judgement_step(openai_stub):
 
 
 def test_a_condition_over_known_facts_becomes_a_decision(openai_stub):
-    openai_stub.script([reply(NEEDS_PERSON), reply(STOP_AFTER_TWO), reply(NEEDS_PERSON)])
+    openai_stub.script([reply(NEEDS_PERSON), reply(STOP_IF_RISKY), reply(NEEDS_PERSON)])
     result = compile_with_model(SOURCE)
-    [check] = [s for s in steps_for(result, NEVER_TWICE) if s.kind == "decide"]
+    [check] = [s for s in steps_for(result, RISKY) if s.kind == "decide"]
     assert check.judgement is None
     [branch] = check.branches
     assert branch.when == "account.risk_flag == true"
@@ -152,8 +152,8 @@ def test_not_procedural_drops_the_sentence_only_when_sure(openai_stub):
     result = compile_with_model(SOURCE)
     assert steps_for(result, BELL) == []
     assert result.graph.step("query_account").next == "judge_2"
-    assert len(steps_for(result, NEVER_TWICE)) == 2, "judgement and its stop: 70 is not sure enough to drop it"
-    assert any("only at confidence 70" in w for w in warnings_for(result, NEVER_TWICE))
+    assert len(steps_for(result, RISKY)) == 2, "judgement and its stop: 70 is not sure enough to drop it"
+    assert any("only at confidence 70" in w for w in warnings_for(result, RISKY))
 
 
 @pytest.mark.parametrize(
@@ -228,7 +228,7 @@ def test_an_answer_that_fails_the_checks_keeps_the_judgement_and_is_not_cached(o
 
 def test_a_recompile_reuses_accepted_answers_and_asks_again_about_refused_ones(openai_stub):
     refused = clause_answer("operation", operation="zendesk.close_ticket")
-    openai_stub.script([reply(NEEDS_PERSON), reply(STOP_AFTER_TWO), reply(refused), reply(EMAIL_FINANCE)])
+    openai_stub.script([reply(NEEDS_PERSON), reply(STOP_IF_RISKY), reply(refused), reply(EMAIL_FINANCE)])
     first = compile_with_model(SOURCE)
     assert isinstance(steps_for(first, FINANCE)[0], DecideStep)
     second = compile_with_model(SOURCE)
@@ -243,7 +243,7 @@ def test_usage_counts_every_call_including_failed_ones_and_names_the_answering_m
             error(500, "overloaded"),
             error(500, "overloaded"),
             error(500, "overloaded"),
-            reply(STOP_AFTER_TWO, model="qwen2.5-coder-1.5b-instruct", prompt_tokens=1800, completion_tokens=60),
+            reply(STOP_IF_RISKY, model="qwen2.5-coder-1.5b-instruct", prompt_tokens=1800, completion_tokens=60),
             reply(EMAIL_FINANCE, model="qwen2.5-coder-1.5b-instruct", prompt_tokens=1900, completion_tokens=90),
         ]
     )
@@ -323,7 +323,7 @@ def _with_coverage(result):
         ("Refund requests", "non_procedural", ()),
         ("Find the customer's account in Salesforce.", "automated", ("query_account",)),
         (BELL, "not_understood", ("judge", "end_stopped")),
-        (NEVER_TWICE, "not_understood", ("judge_2", "end_stopped_2")),
+        (RISKY, "not_understood", ("judge_2", "end_stopped_2")),
         (FINANCE, "not_understood", ("judge_3", "end_stopped_3")),
         ("Close the ticket.", "automated", ("end_closed",)),
     ):
@@ -345,8 +345,8 @@ def test_coverage_entries_name_the_open_clauses_and_are_updated_with_what_became
     result = map_clauses(SOURCE, base)
     by_text = {c.text: c for c in result.coverage}
     assert (by_text[BELL].status, by_text[BELL].kind, by_text[BELL].step_keys) == ("non_procedural", "note", ())
-    assert by_text[NEVER_TWICE].status == "person"
-    assert "rings a bell" in by_text[NEVER_TWICE].reason
+    assert by_text[RISKY].status == "person"
+    assert "rings a bell" in by_text[RISKY].reason
     assert by_text[FINANCE].status == "automated"
     assert by_text[FINANCE].step_keys == (steps_for(result, FINANCE)[0].key,)
     assert coverage_summary(result.coverage) == {
