@@ -1,7 +1,7 @@
 """Regression cases: cases whose right answer a person fixed, replayed before a version is published.
 
 Every reviewer decision that differs from the agent's proposal becomes a
-regression case once its run has finished (`regression_cases_collect`, run by
+regression case once its run has finished (up to PER_SITUATION of each situation) (`regression_cases_collect`, run by
 each mining pass and before each publish check); an ops manager can pin any
 case (`reviews.insights.services.regression_case_pin`). The expected result is
 what the live run ended with after the person's decision: its end outcome and
@@ -16,13 +16,15 @@ person, *wrong* otherwise.
 
 from __future__ import annotations
 
-from django.db.models import F
+from django.db.models import Count, F
 
 from cases.models import Case, Decision, Run, StepExecution
 from connectors import registry
 from procedures.models import ProcedureVersion
 from reviews.insights.impact import case_path
 from reviews.models import RegressionCase, RegressionRun
+
+PER_SITUATION = 5
 
 
 def expected_for(*, case_id: int, procedure_id: int) -> dict | None:
@@ -51,18 +53,33 @@ def _writes(operation: str) -> bool:
 
 
 def regression_cases_collect(*, procedure_id: int | None = None) -> int:
-    """Store every finished reviewer override as a regression case (idempotent). Returns how many were added."""
+    """Store finished reviewer overrides as regression cases (idempotent). Returns how many were added.
+
+    At most PER_SITUATION per situation (procedure, step, facts signature, proposed → chosen), the newest
+    first: the same override a hundred times is one lesson, and every publish replays them all.
+    """
     overrides = (
         Decision.objects.filter(source=Decision.Source.REVIEWER)
         .exclude(proposed_outcome="")
         .exclude(outcome=F("proposed_outcome"))
     )
+    stored = RegressionCase.objects.filter(source=RegressionCase.Source.OVERRIDE, decision__isnull=False)
     if procedure_id is not None:
         overrides = overrides.filter(procedure_id=procedure_id)
+        stored = stored.filter(procedure_id=procedure_id)
+    situation = ("procedure_id", "step_key", "signature", "proposed_outcome", "outcome")
+    counts: dict[tuple, int] = {
+        tuple(row[:-1]): row[-1]
+        for row in stored.values_list(*(f"decision__{name}" for name in situation))
+        .annotate(n=Count("id"))
+        .values_list(*(f"decision__{name}" for name in situation), "n")
+    }
     added = 0
-    for decision_id, case_id, proc_id, step, outcome, proposed in overrides.values_list(
-        "id", "item__case_id", "procedure_id", "step_key", "outcome", "proposed_outcome"
-    ).iterator():
+    rows = overrides.order_by("-decided_at", "-id").values_list("id", "item__case_id", *situation)
+    for decision_id, case_id, proc_id, step, signature, proposed, outcome in rows.iterator(chunk_size=5000):
+        key = (proc_id, step, signature, proposed, outcome)
+        if counts.get(key, 0) >= PER_SITUATION:
+            continue
         if RegressionCase.objects.filter(procedure_id=proc_id, case_id=case_id).exists():
             continue
         expected = expected_for(case_id=case_id, procedure_id=proc_id)
@@ -79,6 +96,7 @@ def regression_cases_collect(*, procedure_id: int | None = None) -> int:
                 "note": f"At {step} the agent proposed {proposed!r}; a reviewer chose {outcome!r}.",
             },
         )
+        counts[key] = counts.get(key, 0) + 1
         added += 1
     return added
 

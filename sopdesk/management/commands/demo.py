@@ -41,6 +41,10 @@ class Command(BaseCommand):
         admin, password = self._demo_admin()
         for line in demo_load(owner=admin):
             self.stdout.write(f"  {line}")
+        from reviews.insights.demo import insights_demo_load  # issue 13: generated history, mined insights
+
+        for line in insights_demo_load(owner=admin):
+            self.stdout.write(f"  {line}")
         if no_serve:
             self._print_login(host, port, password)
             return
