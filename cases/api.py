@@ -21,7 +21,7 @@ import re
 
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -32,8 +32,8 @@ from cases.webhooks import generic
 from cases.webhooks.base import WebhookRejected
 from procedures.models import Procedure, ProcedureVersion
 from sopdesk.api_auth import Rule
-from sopdesk.api_errors import Conflict, Invalid
-from sopdesk.api_filters import IdFilter
+from sopdesk.api_errors import Conflict, Invalid, Unavailable
+from sopdesk.api_filters import IdFilter, TimeFilter
 
 SECRET_HEADER = re.compile(r"auth|token|secret|signature|cookie|key", re.IGNORECASE)
 
@@ -96,6 +96,9 @@ class CaseInSerializer(serializers.Serializer):
     attachments = AttachmentSerializer(many=True, required=False)
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample('claim', summary='A freight claim from your claims form', request_only=True, value={'event': 'claim.submitted', 'case': {'external_id': 'CLM-1042', 'subject': 'Crushed pallet on delivery', 'description': 'Two of six cartons crushed; photos attached.', 'requester': {'email': 'dana@acme.example', 'name': 'Dana Diaz'}, 'organization': 'Acme Corp', 'amount': 8400, 'tags': ['freight-claim'], 'priority': 'high', 'fields': {'tracking_number': '1Z999AA10123456784', 'carrier': 'UPS'}, 'attachments': [{'kind': 'photo', 'name': 'crushed.jpg', 'url': 'https://files.example.com/crushed.jpg'}]}})]
+)
 class CaseEventSerializer(serializers.Serializer):
     event = serializers.RegexField(
         r"^[\w.:-]+$",
@@ -117,7 +120,7 @@ class CaseCreatedSerializer(serializers.Serializer):
 
 class TimelineEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
-    kind = serializers.ChoiceField(choices=["event", "step", "hold", "wait"])
+    kind = serializers.ChoiceField(choices=selectors.TIMELINE_KINDS)
     title = serializers.CharField()
     status = serializers.CharField(allow_blank=True)
     run_id = serializers.IntegerField(allow_null=True)
@@ -153,6 +156,9 @@ class RunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample('start', summary="Run a procedure's published version on a case", request_only=True, value={'case': 1, 'procedure': 1, 'mode': 'live'})]
+)
 class RunStartSerializer(serializers.Serializer):
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all())
     procedure = serializers.PrimaryKeyRelatedField(
@@ -180,6 +186,9 @@ class RunStartSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample('try', summary='Try a version on a sample case', request_only=True, value={'version': 1, 'case': {'subject': 'Export to CSV crashes', 'tags': ['product-bug'], 'requester': {'email': 'alice@acme.example', 'name': 'Alice Adams'}, 'organization': 'Acme Corp'}})]
+)
 class DryRunSerializer(serializers.Serializer):
     version = serializers.PrimaryKeyRelatedField(queryset=ProcedureVersion.objects.all())
     case = CaseInSerializer(help_text="A sample case, as in POST /cases/ (not stored as a real case).")
@@ -212,8 +221,8 @@ class InboundEventSerializer(serializers.ModelSerializer):
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", help_text="Search subject, description, ids, requester, account.")
     assignee = django_filters.CharFilter(field_name="assignee__username", help_text="Username.")
-    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    opened_after = TimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = TimeFilter(field_name="opened_at", lookup_expr="lt")
 
     class Meta:
         model = Case
@@ -235,8 +244,8 @@ class RunFilter(django_filters.FilterSet):
 
 
 class EventFilter(django_filters.FilterSet):
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = TimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = TimeFilter(field_name="received_at", lookup_expr="lt")
 
     class Meta:
         model = InboundEvent
@@ -282,6 +291,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             result = intake.event_receive(source="api", headers=headers, body=body, parse=generic.parse, verified=False)
         except WebhookRejected as exc:
             raise Invalid(exc.message, code=exc.code) from None
+        if result.failed or not result.cases:
+            raise Unavailable(
+                f"The event was stored (event {result.event.id}) but could not be processed: "
+                f"{result.event.error or 'no case in it'}. It is retried by `manage.py events retry`."
+            )
         data = {
             "event": result.event.id,
             "duplicate": result.duplicate,
@@ -300,6 +314,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response({"case": case.id, "entries": TimelineEntrySerializer(entries, many=True).data})
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample('cancel', summary='Cancel with a reason', request_only=True, value={'reason': 'Customer withdrew the claim by phone.'})]
+)
 class RunCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
@@ -364,6 +381,14 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         )
 
 
+class EventHealthSerializer(serializers.Serializer):
+    window_hours = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField(), help_text="Last 24 hours, by final state.")
+    failed = serializers.IntegerField(help_text="Failed on our side and not yet retried (`manage.py events retry`).")
+    stuck = serializers.IntegerField(help_text="Stored over 5 minutes ago and still 'received'.")
+    oldest_failed_at = serializers.DateTimeField(allow_null=True)
+
+
 class InboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Every webhook and API event as received, with what became of it. Read-only."""
 
@@ -373,7 +398,14 @@ class InboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     access = {
         "list": Rule("cases:read", "cases.view_inboundevent"),
         "retrieve": Rule("cases:read", "cases.view_inboundevent"),
+        "health": Rule("cases:read", "cases.view_inboundevent"),
     }
+
+    @extend_schema(responses={200: EventHealthSerializer})
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def health(self, request):
+        """Intake health: events by final state over the last 24 hours, and those that need attention now."""
+        return Response(EventHealthSerializer(selectors.event_health()).data)
 
 
 def register(router) -> None:

@@ -38,6 +38,8 @@ class InboundEvent(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices)
     event_type = models.CharField(max_length=100, blank=True)
     dedupe_key = models.CharField(max_length=255, blank=True)
+    # The dedupe key this row claimed before processing; unique per source, so one delivery wins.
+    claim = models.CharField(max_length=255, null=True, blank=True, editable=False)  # noqa: DJ001 - NULLs never collide
     received_at = models.DateTimeField(auto_now_add=True)
     headers = models.JSONField(default=dict, blank=True)
     body = models.TextField(blank=True, help_text="The raw body as received.")
@@ -52,6 +54,9 @@ class InboundEvent(models.Model):
         indexes = [
             models.Index(fields=["source", "dedupe_key"], name="inbound_dedupe_idx"),
             models.Index(fields=["status", "received_at"], name="inbound_status_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "claim"], name="inbound_one_claim_per_key"),
         ]
 
     def __str__(self) -> str:

@@ -15,10 +15,13 @@ from procedures.steps import Graph, GraphError, parse
 _PATH = re.compile(r"\b([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+)")
 
 
+TIMELINE_KINDS = ("event", "step", "hold", "wait", "sla")  # "sla": clocks started, met, breached, fired
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: dt.datetime
-    kind: str  # event | step | hold | wait
+    kind: str  # one of TIMELINE_KINDS
     title: str
     status: str = ""
     run_id: int | None = None
@@ -241,3 +244,27 @@ def shadow_compare(*, procedure_ids: list[int] | None = None) -> list[ShadowAgre
             ShadowAgreement(procedure=name, runs=len(procedure_runs), agreed=agreed, disagreements=disagreements)
         )
     return report
+
+
+def event_health(*, window_hours: int = 24, stuck_after_seconds: int = 300) -> dict:
+    """Inbound events by final state in the window, plus the failed and stuck ones that need attention."""
+    from django.db.models import Count, Min
+
+    from cases import clock
+    from cases.models import InboundEvent
+
+    now = clock.now()
+    recent = InboundEvent.objects.filter(received_at__gte=now - dt.timedelta(hours=window_hours))
+    by_status = dict.fromkeys(InboundEvent.Status.values, 0)
+    by_status.update(dict(recent.values_list("status").annotate(n=Count("id")).values_list("status", "n")))
+    failed = InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).aggregate(n=Count("id"), at=Min("received_at"))
+    stuck = InboundEvent.objects.filter(
+        status=InboundEvent.Status.RECEIVED, received_at__lt=now - dt.timedelta(seconds=stuck_after_seconds)
+    ).count()
+    return {
+        "window_hours": window_hours,
+        "by_status": by_status,
+        "failed": failed["n"],
+        "stuck": stuck,
+        "oldest_failed_at": failed["at"],
+    }

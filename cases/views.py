@@ -11,6 +11,7 @@ import json
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
@@ -48,6 +49,17 @@ def _receive(request: HttpRequest, source: str, verify, parse, *, ack=None) -> H
         result = event_receive(source=source, headers=headers, body=request.body, verify=verify, parse=parse)
     except WebhookRejected as exc:
         return JsonResponse({"error": exc.code, "message": exc.message}, status=exc.status)
+    except DatabaseError:
+        return JsonResponse(
+            {"error": "unavailable", "message": "The event could not be stored right now; send it again."},
+            status=503,
+            headers={"Retry-After": "5"},
+        )
+    if result.failed:  # stored and kept; retried on our side, so the sender must not resend
+        return JsonResponse(
+            {"event": result.event.id, "status": "failed", "message": "Stored; processing failed and will be retried."},
+            status=202,
+        )
     if ack:
         return ack(result)
     return JsonResponse(

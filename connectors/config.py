@@ -19,6 +19,7 @@ Credentials are read at call time and never stored, logged or returned:
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -107,3 +108,12 @@ def describe(system: str) -> dict[str, Any]:
         return {"system": system, "configured": False, "problem": str(exc)}
     safe = {key: ("set" if value else "") if key in SECRET_FIELDS else value for key, value in details.items()}
     return {"system": system, "configured": True, **safe}
+
+
+def write_lease() -> timedelta:
+    """How long an in-flight write (e.g. a reserved email) belongs to the worker that started it.
+
+    The engine's step lease: past it the worker is presumed dead and the write is performed again,
+    once, with the same idempotency key.
+    """
+    return timedelta(seconds=settings.ENGINE["step_lease_seconds"])

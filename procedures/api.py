@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import OuterRef, Subquery
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_serializer
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -66,6 +66,9 @@ def _trigger(value):
     return value
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample('refunds', summary='A short SOP, compiled with the rules compiler', request_only=True, value={'name': 'Refund requests', 'source': 'Refund requests\n\n1. Reply to the customer that we received the request.\n2. Add the tag refund-requested.\n3. Close the ticket.\n', 'trigger': {'source': 'api', 'events': ['case.created'], 'tags': ['refund']}, 'compile': True, 'compiler': 'rules'})]
+)
 class ProcedureCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, help_text="e.g. 'Product bug escalation'.")
     source = serializers.CharField(
@@ -81,6 +84,9 @@ class ProcedureCreateSerializer(serializers.Serializer):
     compiler = serializers.ChoiceField(choices=COMPILERS, required=False, help_text="Default: 'llm' when configured.")
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample('edit', summary='A new draft from edited text', request_only=True, value={'source': 'Refund requests\n\n1. Add the tag refund-requested.\n2. Reply to the customer that we received the request.\n3. Close the ticket.\n', 'compile': True})]
+)
 class SourceSerializer(serializers.Serializer):
     source = serializers.CharField(trim_whitespace=False, help_text="The whole new SOP text.")
     compile = serializers.BooleanField(
@@ -89,10 +95,16 @@ class SourceSerializer(serializers.Serializer):
     compiler = serializers.ChoiceField(choices=COMPILERS, required=False)
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample('back', summary='Publish version 1 again', request_only=True, value={'to_version': 1})]
+)
 class RollbackSerializer(serializers.Serializer):
     to_version = serializers.IntegerField(min_value=1, help_text="The version number to publish again.")
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample('rules', summary='Compile with the rules compiler', request_only=True, value={'compiler': 'rules'})]
+)
 class CompileSerializer(serializers.Serializer):
     compiler = serializers.ChoiceField(choices=COMPILERS, required=False)
 
@@ -120,6 +132,9 @@ class StepSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample('retitle', summary="Change a step's title", request_only=True, value={'changes': {'title': 'Tag the ticket refund-requested'}})]
+)
 class StepCorrectSerializer(serializers.Serializer):
     changes = serializers.DictField(
         help_text='Step fields to change, as in the graph JSON, e.g. {"title": "…", "params": {…}}. '

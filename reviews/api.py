@@ -15,7 +15,7 @@ inbox pages and here.
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -52,6 +52,9 @@ class ReviewItemSerializer(serializers.ModelSerializer):
         return services.outcome_choices(obj)
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample('approve', summary='Approve with a note', request_only=True, value={'outcome': 'approve', 'note': 'Photos show the damage; amount matches the invoice.'})]
+)
 class DecideSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=100, help_text="One of the item's allowed outcome keys.")
     params = serializers.DictField(required=False, help_text="Values for the outcome's open parameters.")

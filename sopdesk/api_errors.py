@@ -49,6 +49,14 @@ class RequestTooLarge(exceptions.APIException):
     default_detail = "The request body is too large."
 
 
+class Unavailable(exceptions.APIException):
+    """Stored but not processed yet (503): the client may retry with the same Idempotency-Key."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+    default_detail = "The service cannot process this right now; retry shortly."
+
+
 class Conflict(exceptions.APIException):
     """The request is well-formed but the resource's state does not allow it (409)."""
 

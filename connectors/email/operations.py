@@ -4,8 +4,11 @@ Mail cannot be unsent or looked up afterwards, so the key is reserved in the
 `WriteRecord` ledger *before* sending: a duplicate finds the reservation and
 returns the recorded result instead of mailing twice. A failed send releases
 the reservation so the step can be retried; a reservation left by a crashed
-worker is considered abandoned after `STALE_AFTER`. The Message-ID is derived
-from the key, so a receiving system can also drop a duplicate.
+worker is abandoned once the engine's step lease has passed (`config.write_lease`):
+exactly one retry then takes it over with a compare-and-set and sends the mail
+again, with the same Message-ID (derived from the key), so a receiving system
+can drop a duplicate. A retry that comes while the reservation is still young
+is told to come back when the lease ends, not held.
 
 In sandbox mode mail goes to the sandbox SMTP sink; otherwise to Django's
 configured backend (EMAIL_HOST ...).
@@ -15,7 +18,6 @@ from __future__ import annotations
 
 import smtplib
 import socket
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,7 +31,6 @@ from connectors.models import WriteRecord
 
 SYSTEM = "email"
 OPERATION = "email.send"
-STALE_AFTER = timedelta(minutes=10)
 
 
 def classify(exc: Exception) -> ConnectorError:
@@ -100,6 +101,20 @@ def _reserve(key: str) -> WriteRecord | None:
         return WriteRecord.objects.get(idempotency_key=key)
 
 
+def _take_over(record: WriteRecord) -> None:
+    """Take an unfinished reservation whose lease has passed, or say when to come back. Exactly one caller wins."""
+    now = timezone.now()
+    expires = record.created_at + config.write_lease()
+    if expires > now:
+        wait = max(1, int((expires - now).total_seconds()) + 1)
+        raise RetryableError(
+            f"this email is being sent by another worker; retry in {wait} s", system=SYSTEM, retry_after=wait
+        )
+    taken = WriteRecord.objects.filter(id=record.id, created_at=record.created_at, result={}).update(created_at=now)
+    if not taken:  # another retry took it (or it finished) a moment ago
+        raise RetryableError("this email is being sent by another worker", system=SYSTEM, retry_after=1)
+
+
 def send(params: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
     message_id = f"<{idempotency.token(idempotency_key)}@sopdesk>"
     if not idempotency_key:
@@ -109,10 +124,7 @@ def send(params: dict[str, Any], *, idempotency_key: str | None = None) -> dict[
     if existing is not None:
         if existing.result:
             return existing.result
-        if existing.created_at > timezone.now() - STALE_AFTER:
-            raise RetryableError("this email is being sent by another worker", system=SYSTEM, retry_after=5)
-        existing.created_at = timezone.now()
-        existing.save(update_fields=["created_at"])
+        _take_over(existing)
     try:
         result = _send(params, message_id)
     except Exception:

@@ -53,6 +53,7 @@ MATRIX = [
     ("decide review item",                    "post", lambda w: f"/api/v1/review-items/{w.item.id}/decide/",         lambda w: {"outcome": "continue", "note": "ok"},       INBOX),
     ("list inbound events",                   "get",  lambda w: "/api/v1/events/?source=api",                        None,                                                  READ_ALL),
     ("read inbound event",                    "get",  lambda w: f"/api/v1/events/{w.event.id}/",                     None,                                                  READ_ALL),
+    ("intake health",                         "get",  lambda w: "/api/v1/events/health/",                             None,                                                  READ_ALL),
     ("list connector operations",             "get",  lambda w: "/api/v1/operations/?system=jira",                   None,                                                  READ_ALL),
     ("read connector operation",              "get",  lambda w: "/api/v1/operations/jira.create_issue/",             None,                                                  READ_ALL),
     ("list insights",                         "get",  lambda w: "/api/v1/insights/?procedure=x",                     None,                                                  INSIGHTS_READ),

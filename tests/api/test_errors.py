@@ -100,6 +100,22 @@ def test_a_bad_filter_value_names_the_parameter(admin_token):
     assert set(error["fields"]) == {"opened_after", "status"}
 
 
+def test_a_time_filter_no_database_can_represent_is_a_400_naming_it(admin_token):
+    from urllib.parse import quote
+
+    response = bearer(admin_token).get(f"/api/v1/events/?received_after={quote('0001-01-01T00:00:00+01:00')}")
+    error = _error(response, 400)
+    assert set(error["fields"]) == {"received_after"}
+
+
+@pytest.mark.parametrize("value", ["5509-09-27T06:10:10+19:10", "2026-09-27T06:10:10-23:59", "9999-12-31T23:59:59Z"])
+def test_a_time_filter_with_any_offset_is_converted_not_a_crash(admin_token, value):
+    from urllib.parse import quote
+
+    for url in (f"/api/v1/cases/?opened_after={quote(value)}", f"/api/v1/events/?received_before={quote(value)}"):
+        assert bearer(admin_token).get(url).status_code == 200
+
+
 def test_huge_ids_are_a_400_not_a_crash(admin_token):
     client = bearer(admin_token)
     error = _error(client.get(f"/api/v1/runs/?procedure={2**70}"), 400)
