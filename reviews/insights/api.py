@@ -15,7 +15,7 @@ Insights are for ops managers: reading needs the permission to change procedures
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -76,6 +76,12 @@ class CheckSerializer(serializers.Serializer):
     )
 
 
+NOTE_ACCEPT = OpenApiExample("accept", summary="Accept", request_only=True, value={"note": "Rewriting step 2."})
+NOTE_DISMISS = OpenApiExample(
+    "dismiss", summary="Dismiss", request_only=True, value={"note": "Seasonal; ENG already knows."}
+)
+
+
 def _raise(exc: services.InsightError):
     cls = Conflict if exc.code in ("not_finished", "not_published") else Invalid
     raise cls(exc.message, code=exc.code)
@@ -107,7 +113,7 @@ class InsightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=NoteSerializer, responses={200: InsightSerializer})
+    @extend_schema(request=NoteSerializer, responses={200: InsightSerializer}, examples=[NOTE_ACCEPT])
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         """Accept the insight (someone will act on it)."""
@@ -116,7 +122,7 @@ class InsightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         insight = services.insight_accept(insight=self.get_object(), user=request.user, note=note.validated_data.get("note", ""))
         return Response(InsightSerializer(insight).data)
 
-    @extend_schema(request=NoteSerializer, responses={200: InsightSerializer})
+    @extend_schema(request=NoteSerializer, responses={200: InsightSerializer}, examples=[NOTE_DISMISS])
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
         """Dismiss: hidden until its evidence grows materially."""
@@ -183,6 +189,16 @@ class RegressionCaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
             cases = cases.filter(procedure__slug=self.request.query_params["procedure"])
         return cases
 
+    @extend_schema(
+        examples=[
+            OpenApiExample(
+                "pin",
+                summary="Keep a case as a regression case",
+                request_only=True,
+                value={"procedure": "billing-disputes", "case": 1234, "note": "The typical refund dispute"},
+            )
+        ]
+    )
     def create(self, request, *args, **kwargs):
         """Pin a case as a regression case of a procedure."""
         serializer = self.get_serializer(data=request.data)
@@ -197,7 +213,11 @@ class RegressionCaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
             _raise(exc)
         return Response(RegressionCaseSerializer(item).data, status=201)
 
-    @extend_schema(request=CheckSerializer, responses={200: dict})
+    @extend_schema(
+        request=CheckSerializer,
+        responses={200: dict},
+        examples=[OpenApiExample("check", summary="Replay through version 7", request_only=True, value={"version": 7})],
+    )
     @action(detail=False, methods=["post"])
     def check(self, request):
         """Replay the procedure's regression cases through a version: which it gets right, wrong, or still holds."""
