@@ -22,8 +22,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from itertools import pairwise
 
+from django.db import connection, transaction
 from django.db.models import Q
 
+from cases import clock
 from cases.models import Case, ReviewItem, Run, StepExecution
 from cases.sla.models import SlaClock
 from reviews.models import MinedCase
@@ -87,18 +89,26 @@ def cases_extract(*, since: dt.datetime | None) -> int:
 
 def _extract_chunk(pairs: list[tuple[int, int]]) -> int:
     case_ids = sorted({case_id for case_id, _ in pairs})
-    cases = {row["id"]: row for row in Case.objects.filter(id__in=case_ids).values(
+    wanted = set(case_ids)
+    lo, hi = case_ids[0], case_ids[-1]
+    dense = hi - lo <= 4 * len(case_ids)
+
+    def scope(field: str) -> dict:
+        """Dense ids: a range, far cheaper to build than `IN (1000 ids)` (rows of other cases are skipped below)."""
+        return {f"{field}__gte": lo, f"{field}__lte": hi} if dense else {f"{field}__in": case_ids}
+
+    cases = {row["id"]: row for row in Case.objects.filter(**scope("id")).values(
         "id", "source", "subject", "description", "account_name", "facts", "queue", "priority", "opened_at"
     )}  # fmt: skip
     outcomes: dict[tuple[int, int], set[str]] = defaultdict(set)
     holds: dict[tuple[int, int], int] = defaultdict(int)
-    for row in Run.objects.filter(case_id__in=case_ids, mode=Run.Mode.LIVE).values(
+    for row in Run.objects.filter(**scope("case_id"), mode=Run.Mode.LIVE).values(
         "case_id", "version__procedure_id", "status", "outcome"
     ):
         key = (row["case_id"], row["version__procedure_id"])
         if row["status"] == Run.Status.COMPLETED and row["outcome"]:
             outcomes[key].add(f"end:{row['outcome']}")
-    for row in ReviewItem.objects.filter(case_id__in=case_ids, run__mode=Run.Mode.LIVE).values(
+    for row in ReviewItem.objects.filter(**scope("case_id"), run__mode=Run.Mode.LIVE).values(
         "case_id", "run__version__procedure_id", "step_key", "status", "outcome",
         "decision__source", "decision__proposed_outcome",
     ):  # fmt: skip
@@ -112,11 +122,11 @@ def _extract_chunk(pairs: list[tuple[int, int]]) -> int:
             if row["decision__source"] == "reviewer" and proposed and proposed != row["outcome"]:
                 outcomes[key].add(f"override:{step}")
     breached = set(
-        SlaClock.objects.filter(case_id__in=case_ids, breached_at__isnull=False).values_list("case_id", flat=True)
+        SlaClock.objects.filter(**scope("case_id"), breached_at__isnull=False).values_list("case_id", flat=True)
     )
     usage: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for row in (
-        StepExecution.objects.filter(run__case_id__in=case_ids, run__mode=Run.Mode.LIVE)
+        StepExecution.objects.filter(**scope("run__case_id"), run__mode=Run.Mode.LIVE)
         .exclude(usage={})
         .values("run__case_id", "run__version__procedure_id", "usage")
     ):
@@ -124,9 +134,11 @@ def _extract_chunk(pairs: list[tuple[int, int]]) -> int:
         spent[0] += 1
         spent[1] += int(row["usage"].get("prompt_tokens") or 0) + int(row["usage"].get("completion_tokens") or 0)
     rows = []
+    adapt = connection.ops.adapt_datetimefield_value
+    mined_at = adapt(clock.now())
     for case_id, procedure_id in pairs:
         case = cases.get(case_id)
-        if case is None:
+        if case is None or case_id not in wanted:
             continue
         key = (case_id, procedure_id)
         happened = outcomes[key]
@@ -139,24 +151,28 @@ def _extract_chunk(pairs: list[tuple[int, int]]) -> int:
         if unattended:
             happened.add("unattended")
         calls, tokens = usage.get(key, (0, 0))
-        rows.append(
-            MinedCase(
-                case_id=case_id,
-                procedure_id=procedure_id,
-                opened_at=case["opened_at"],
-                attributes="\n".join(case_attributes(case)),
-                outcomes="\n".join(sorted(happened)),
-                unattended=unattended,
-                holds=holds[key],
-                model_calls=calls,
-                model_tokens=tokens,
-            )
-        )
-    MinedCase.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["case", "procedure"],
-        update_fields=["opened_at", "attributes", "outcomes", "unattended", "holds", "model_calls", "model_tokens",
-                       "mined_at"],
-    )  # fmt: skip
+        attributes = "\n".join(case_attributes(case))
+        rows.append((case_id, procedure_id, adapt(case["opened_at"]), attributes, "\n".join(sorted(happened)),
+                     unattended, holds[key], calls, tokens, mined_at))  # fmt: skip
+    _upsert(rows)
     return len(rows)
+
+
+_COLUMNS = ("case_id", "procedure_id", "opened_at", "attributes", "outcomes", "unattended", "holds", "model_calls",
+            "model_tokens", "mined_at")  # fmt: skip
+
+
+def _upsert(rows: list[tuple]) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE for the chunk (SQLite ≥ 3.24 and PostgreSQL); no per-value ORM work."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(MinedCase._meta.db_table)
+    columns = ", ".join(_COLUMNS)
+    marks = ", ".join(["%s"] * len(_COLUMNS))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "
+        f"ON CONFLICT (case_id, procedure_id) DO UPDATE SET {updates}"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:  # one commit per chunk, not per row
+        cursor.executemany(sql, rows)
