@@ -48,11 +48,8 @@ def action_text(outcome: str) -> str | None:
             return "open a Bug in the Jira project ENG with the ticket subject as the summary and stop"
         slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
         return f"add the tag routed-{slug} to the ticket and stop"
-    if kind in ("decided", "override"):
-        step, _, chosen = value.partition("=")
-        if chosen == "stop" or kind == "override":
-            return None
-        return f"answer {chosen.replace('_', ' ')} at the step {step}"
+    # A reviewer's choice at a judgement ("decided:", "override:") has no sentence the rules compiler would
+    # turn into that choice reliably; those insights point at the step to rewrite by hand instead.
     return None
 
 
