@@ -6,7 +6,7 @@ from cases.models import Run
 from reviews.insights.history import billing_procedure_ensure, history_generate
 from reviews.insights.mining import mining_pass
 
-DEMO_CASES = 2000
+DEMO_CASES = 800
 
 
 def insights_demo_load(*, owner=None) -> list[str]:
@@ -14,10 +14,10 @@ def insights_demo_load(*, owner=None) -> list[str]:
     procedure = billing_procedure_ensure(owner=owner)
     if Run.objects.filter(version__procedure=procedure).exists():
         return [f"{procedure.name}: history already generated; insights at /inbox/insights/"]
-    summary = history_generate(cases=DEMO_CASES, days=60, procedure=procedure)
+    summary = history_generate(cases=DEMO_CASES, days=45, procedure=procedure)
     report = mining_pass()
     return [
-        f"{procedure.name}: published, with {summary.cases} generated cases over 60 days "
+        f"{procedure.name}: published, with {summary.cases} generated cases over 45 days "
         f"({summary.product_bugs} product-bug disputes rerouted to Engineering)",
         f"Insights: {report.insights} found at /inbox/insights/; weekly report at /inbox/reports/weekly/",
     ]

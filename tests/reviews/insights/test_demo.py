@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_history_gives_the_routed_insight_and_loads_once(client, ops_manager):
     lines = insights_demo_load()
-    assert "2000 generated cases" in lines[0]
+    assert "800 generated cases" in lines[0]
     insight = Insight.objects.get(active=True, detail__outcome="routed:Engineering")
     assert insight.detail["attribute"] == "tag:billing-dispute" and insight.amendment
     assert insight_demo_again_is_a_no_op()
