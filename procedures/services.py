@@ -23,10 +23,13 @@ import hashlib
 import unicodedata
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from procedures import steps as graph_schema
@@ -372,13 +375,35 @@ def version_publish(*, version: ProcedureVersion, user=None, confirm_warnings: b
         previous.status = ProcedureVersion.Status.RETIRED
         previous._history_user = user
         previous.save()
+    checks = version_checks_run(version=version)  # SOPDESK_PUBLISH_CHECKS (issue 13)
     version.status, version.published_at = ProcedureVersion.Status.PUBLISHED, now
     version._history_user = user
     version.save()
     procedure.published_version, procedure.status = version, Procedure.Status.ACTIVE
     procedure._history_user = user
     procedure.save()
+    version.check_results = checks
     return version
+
+
+# --- Publish checks (issue 13): SOPDESK_PUBLISH_CHECKS, dotted paths of functions called with the version.
+# An inversion so that procedures never imports reviews or cases: e.g. reviews' regression cases.
+
+
+def publish_checks() -> list:
+    """The configured check functions, imported on first use; ImproperlyConfigured names a bad entry."""
+    checks = []
+    for dotted in settings.SOPDESK_PUBLISH_CHECKS:
+        try:
+            checks.append(import_string(dotted))
+        except ImportError as exc:
+            raise ImproperlyConfigured(f"SOPDESK_PUBLISH_CHECKS: cannot import {dotted!r} ({exc}).") from exc
+    return checks
+
+
+def version_checks_run(*, version: ProcedureVersion) -> list[dict]:
+    """Run every publish check on `version` (also before publishing, to preview); returns their results."""
+    return [check(version=version) for check in publish_checks()]
 
 
 @transaction.atomic

@@ -28,12 +28,14 @@ def _router() -> SimpleRouter:
     from connectors.api import register as register_connectors
     from procedures.api import register as register_procedures
     from reviews.api import register as register_reviews
+    from reviews.insights.api import register as register_insights  # issue 13
 
     router = SimpleRouter()
     register_procedures(router)
     register_cases(router)
     register_reviews(router)
     register_connectors(router)
+    register_insights(router)
     return router
 
 

@@ -332,3 +332,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("SOPDESK_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Insights and the weekly report (reviews/insights, reviews/report; issue 13) ---------------
+SOPDESK_INSIGHTS_WINDOW_DAYS = env_int("SOPDESK_INSIGHTS_WINDOW_DAYS", 30)
+SOPDESK_INSIGHTS_MIN_SUPPORT = env_int("SOPDESK_INSIGHTS_MIN_SUPPORT", 10)
+SOPDESK_INSIGHTS_MIN_LIFT = env_float("SOPDESK_INSIGHTS_MIN_LIFT", 1.5)
+SOPDESK_INSIGHTS_ALPHA = env_float("SOPDESK_INSIGHTS_ALPHA", 0.05)
+SOPDESK_INSIGHTS_REPLAY_CASES = env_int("SOPDESK_INSIGHTS_REPLAY_CASES", 50)
+SOPDESK_MODEL_PRICE_PER_MILLION = env_float("SOPDESK_MODEL_PRICE_PER_MILLION", 0.6)
+SOPDESK_REPORT_TO = env_list("SOPDESK_REPORT_TO", [])
+SOPDESK_REPORT_WEEKDAY = env_int("SOPDESK_REPORT_WEEKDAY", 0)
+SOPDESK_REPORT_HOUR = env_int("SOPDESK_REPORT_HOUR", 7)
+# Functions called with the version about to be published; their results are shown with the publish.
+SOPDESK_PUBLISH_CHECKS = env_list("SOPDESK_PUBLISH_CHECKS", ["reviews.insights.regression.publish_check"])

@@ -18,6 +18,7 @@ OPS_ONLY = "401 403 403 200 403 200"  # ops managers (and admins) change procedu
 CASE_CREATE = "401 403 403 201 201 201"  # integrations create cases
 INBOX = "401 403 200 200 403 200"  # reviewers work the inbox (ops managers too, as in the inbox pages)
 CREATED_BY_OPS = "401 403 403 201 403 201"
+INSIGHTS_READ = "401 403 403 200 200 200"  # ops managers, and tokens with procedures:read (issue 13)
 
 SOURCE_V5 = "Refund requests\n\n1. Reply to the customer.\n2. Close the ticket.\n3. Add the tag done.\n"
 
@@ -69,10 +70,31 @@ MATRIX = [
     ("create MCP server",                     "post", lambda w: "/api/v1/mcp-servers/",                              lambda w: {"name": "outage", "transport": "stdio", "command": "outage-mcp"}, CREATED_BY_OPS),
     ("list custom fields",                    "get",  lambda w: "/api/v1/custom-fields/",                            None,                                                  READ_ALL),
     ("select custom fields (bad system: 400)", "post", lambda w: "/api/v1/custom-fields/select/",                    lambda w: {"system": "jira", "fields": ["x"]},          "401 403 403 400 403 400"),
+    ("list insights",                         "get",  lambda w: "/api/v1/insights/?procedure=x",                     None,                                                  INSIGHTS_READ),
+    ("read insight",                          "get",  lambda w: f"/api/v1/insights/{_insight(w).id}/",              None,                                                  INSIGHTS_READ),
+    ("accept insight",                        "post", lambda w: f"/api/v1/insights/{_insight(w).id}/accept/",        lambda w: {"note": "ok"},                              OPS_ONLY),
+    ("dismiss insight",                       "post", lambda w: f"/api/v1/insights/{_insight(w).id}/dismiss/",       lambda w: {"note": "no"},                              OPS_ONLY),
+    ("draft from insight (none proposed)",    "post", lambda w: f"/api/v1/insights/{_insight(w).id}/draft/",         None,                                                  "401 403 403 400 403 400"),
+    ("weekly report preview",                 "get",  lambda w: "/api/v1/insights/report/",                          None,                                                  INSIGHTS_READ),
+    ("list regression cases",                 "get",  lambda w: "/api/v1/regression-cases/",                         None,                                                  INSIGHTS_READ),
+    ("pin regression case (run not ended)",   "post", lambda w: "/api/v1/regression-cases/",                         lambda w: {"procedure": w.procedure.slug, "case": w.case.id}, "401 403 403 409 403 409"),
+    ("check regression cases",                "post", lambda w: "/api/v1/regression-cases/check/",                   lambda w: {"version": w.v3.id},                        OPS_ONLY),
     ("OpenAPI schema",                        "get",  lambda w: "/api/schema/",                                      None,                                                  "401 200 200 200 200 200"),
     ("Swagger UI (a browser page: sign in)",  "get",  lambda w: "/api/docs/",                                        None,                                                  "302 200 200 200 302 200"),
     ("unknown API path",                      "get",  lambda w: "/api/v1/nothing-here/",                             None,                                                  "404 404 404 404 404 404"),
 ]  # fmt: skip
+
+
+def _insight(w):
+    """The world's one insight, created on first use (the insights rows, issue 13)."""
+    if isinstance(w, _Ids):
+        return w
+    from reviews.models import Insight
+
+    insight, _ = Insight.objects.get_or_create(
+        procedure=w.procedure, key="tag:x→routed:Engineering", defaults={"kind": "association", "title": "x"}
+    )
+    return insight
 
 
 def test_authorization_matrix(world, clients):

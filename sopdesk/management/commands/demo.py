@@ -43,6 +43,10 @@ class Command(BaseCommand):
         for line in demo_load(owner=admin):
             self.stdout.write(f"  {line}")
         demo_env = self._write_env(host, port, sandbox_port)
+        from reviews.insights.demo import insights_demo_load  # issue 13: generated history, mined insights
+
+        for line in insights_demo_load(owner=admin):
+            self.stdout.write(f"  {line}")
         if no_serve:
             self._print_login(host, port, password)
             return
