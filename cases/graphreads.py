@@ -103,23 +103,37 @@ def dependents(graph: Graph, step_key: str) -> dict[str, str]:
 
     A gather or act step that depends on a missing result loses its own
     `save_as` too, so the steps reading *that* are included (transitively).
+    An act step compiled from the same SOP instruction as a skipped act step
+    goes with it ("put the Jira key on the ticket as a note and add the tag
+    jira-linked": the tag says the note is there).
     """
     skipped = graph.step(step_key)
     missing = {_save_as(skipped): skipped.title} if _save_as(skipped) else {}
     found: dict[str, str] = {}
     if not missing:
         return found
+    skipped_instructions: dict[tuple[int, int], str] = {}
     for key in reachable(graph, step_key):
         step = graph.step(key)
         if key == step_key:
             continue
         reads = sorted(step_roots(step) & set(missing))
+        together = _instruction(step) in skipped_instructions and isinstance(step, ActStep)
+        if not reads and not together:
+            continue
         if not reads:
+            found[key] = f"it belongs to the same SOP instruction as {skipped_instructions[_instruction(step)]!r}"
             continue
         found[key] = "; ".join(f"it reads {name}, which {missing[name]!r} did not produce" for name in reads)
+        if isinstance(step, ActStep) and _instruction(step) is not None:
+            skipped_instructions[_instruction(step)] = step.title
         if _save_as(step) and not isinstance(step, DecideStep):
             missing[_save_as(step)] = step.title
     return found
+
+
+def _instruction(step: Step) -> tuple[int, int] | None:
+    return (step.span.start, step.span.end) if step.span else None
 
 
 # --- Asking for facts --------------------------------------------------------------------

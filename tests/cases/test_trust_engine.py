@@ -347,3 +347,16 @@ def test_the_events_api_refuses_an_amount_that_is_not_a_number(client, settings)
     assert answer.status_code == 400
     assert answer.json()["message"] == "amount must be a number, got 'lots'."
     assert not Case.objects.exists()
+
+
+def test_skipping_the_jira_bug_in_the_compiled_escalation_sop_also_skips_the_jira_linked_tag():
+    from pathlib import Path
+
+    from procedures.compiler.rules import compile_rules
+
+    source = (Path(__file__).resolve().parents[2] / "tests" / "procedures" / "compiler_eval" / "11-escalation.md").read_text()
+    graph = compile_rules(source).graph
+    [create] = [s for s in graph.steps if getattr(s, "operation", None) == "jira.create_issue"]
+    [tag] = [s for s in graph.steps if getattr(s, "operation", None) == "zendesk.add_tags" and "jira-linked" in str(s.params)]
+    later = dependents(graph, create.key)
+    assert tag.key in later and "same SOP instruction" in later[tag.key]
