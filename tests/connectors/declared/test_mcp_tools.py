@@ -13,7 +13,7 @@ from connectors import health, registry
 from connectors.base import PermanentError
 from connectors.declared import services
 from connectors.declared.mcp import mcp_import
-from procedures.compiler.llm import operations_text
+from procedures.compiler.llm_clauses import operations_text
 from tests.api.conftest import signed_in
 from tests.support.processes import ROOT, free_port, wait_for
 
@@ -58,8 +58,8 @@ def test_stdio_tools_are_imported_listed_in_the_api_and_the_editor_vocabulary_an
     assert "outage detector" in check["keywords"]
     assert by_name["outage.open_incident"]["writes"] is True
     vocabulary = operations_text()  # what the model compiler is told exists
-    assert "- outage.check_outage (reads: use in gather steps)" in vocabulary
-    assert "- outage.open_incident (writes: use in act steps)" in vocabulary
+    assert "- outage.check_outage [reads]" in vocabulary
+    assert "- outage.open_incident [writes]" in vocabulary
 
     facts = registry.get("outage.check_outage").load_handler()({"region": "eu-west"})
     assert facts == {"region": "eu-west", "outage": True, "hours_since_outage": 3.0}
