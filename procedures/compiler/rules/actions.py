@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from connectors import registry
-from procedures.compiler.rules import operations, quantities, vocabulary
+from procedures.compiler.rules import declared, operations, quantities, vocabulary
 from procedures.compiler.rules.candidates import TICKET, Act, Approve, End, Spec, Wait, cel_list, lit
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.vocabulary import Known
@@ -188,6 +188,10 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         return None  # an action with a condition inside it is never run unconditionally
     if _DESCRIPTIVE_SUBJECT.match(text):
         return None  # "Each notice opens a ticket …" describes, it does not ask
+    if on_declared := declared.recognise(text, known):
+        return on_declared
+    if declared.looks_up(text) and declared.unknown_system(text, known):
+        return None  # a look-up in a system the team has not declared: a question, never a built-in look-alike
     if bumped := operations.bump(text):
         return bumped
     verb = (re.match(r"([a-z]+)", lowered) or re.match("", "")).group(0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from procedures.compiler.rules import quantities, vocabulary
+from procedures.compiler.rules import declared, quantities, vocabulary
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.vocabulary import Known
 
@@ -352,7 +352,18 @@ def _unread_clause(text: str, known: Known) -> bool:
 
 
 def condition(text: str, known: Known) -> Condition | None:
-    """CEL for a written condition, or None. Conjunctions join with && / ||."""
+    """CEL for a written condition, or None. Conjunctions join with && / ||.
+
+    Once the team has declared operations, a condition on a custom field nobody documented or declared
+    (`case.fields.customer_segment`) is None too: a question ("which system tells us …?"), not an invented fact.
+    """
+    found = _condition(text, known)
+    if found and declared.undeclared_fields(found.cel, known):
+        return None
+    return found
+
+
+def _condition(text: str, known: Known) -> Condition | None:
     text = known.expand(text.strip(" .,:;"))
     parts = re.split(
         r"\s+and\s+(?=(?:the|it|its|their|they|customer|order|amount)\b)|\s+(?:who|which|that)\s+(?=have|has|are|is|were|was)|\s+with\s+(?=plan\b)",
@@ -364,6 +375,8 @@ def condition(text: str, known: Known) -> Condition | None:
         if all(found):
             return Condition(" && ".join(f"({c.cel})" for c in found), text, tuple(n for c in found for n in c.needs))
         return None  # never a condition on half of what the text says
+    if on_declared := declared.condition(text, known):
+        return Condition(on_declared[0], text, on_declared[1])
     if _unread_clause(text, known):
         return None
     if re.search(r"\bno assignee\b|\bunassigned\b|\bnot (?:yet )?assigned\b", text, re.I):

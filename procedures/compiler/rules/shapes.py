@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules import clauses, conditions, quantities, vocabulary
+from procedures.compiler.rules import clauses, conditions, declared, quantities, vocabulary
 from procedures.compiler.rules.candidates import End
 from procedures.compiler.rules.document import Segment, sub
 from procedures.compiler.rules.state import Check, Pending, Walk
@@ -336,6 +336,15 @@ def conditional_text(
             code="condition_not_understood",
             step_key=key,
         )
+        if declared.declared(w.b.known) and (fact := re.match(r"(?:the\s+)?(.+?)\s+(?:is|are|was|were|has|have)\b", head.strip(), re.I)):
+            picks = ", ".join(declared.candidates(fact.group(1), w.b.known))
+            w.b.warn(
+                f"Which system tells us {fact.group(1)}? No declared operation returns it: pick one ({picks}) "
+                "or declare it, then compile again",
+                seg,
+                code="unknown_fact",
+                step_key=key,
+            )
     snapshot = dict(w.b.known.results)
     _run_body(w, body, more)
     w.b.known.results = snapshot
@@ -372,6 +381,7 @@ def _branch_body(w: Walk, pending: Pending, body: list[Segment], more: list[Segm
     w.b.known.results = snapshot
     pending.then_exits += w.b.exits
     w.b.exits = pending.then_exits + pending.else_exits
+    w.pending = pending  # still open: a later "Otherwise …" is the else of every branch, not their follow-on
     w.understood += 1
 
 

@@ -185,6 +185,13 @@ class Known:
     abbreviations: dict[str, str] = field(default_factory=dict)  # the SOP's own "abbrevs: TL = team lead, …"
 
     _shorthand: tuple | None = field(default=None, repr=False, compare=False)
+    _operations: dict | None = field(default=None, repr=False, compare=False)
+
+    def operations(self) -> dict[str, registry.Operation]:
+        """The registry, read once per compile (each read of it costs a query for the declared operations)."""
+        if self._operations is None:
+            self._operations = registry.operations()
+        return self._operations
 
     def expand(self, text: str) -> str:
         """Shorthand spelled out for recognition (spans are untouched): "pull acct in SF" → "pull account in Salesforce"."""
@@ -206,7 +213,7 @@ class Known:
         return save_as in self.results
 
     def returns(self, save_as: str) -> tuple[str, ...]:
-        op = registry.operations().get(self.results.get(save_as, ""))
+        op = self.operations().get(self.results.get(save_as, ""))
         return op.returns if op else ()
 
 

@@ -29,6 +29,7 @@ from procedures.compiler.rules import (
     clauses,
     conditions,
     criteria,
+    declared,
     sections,
     sentences,
     shapes,
@@ -41,6 +42,7 @@ from procedures.compiler.rules.document import Code, Heading, Item, Section, Seg
 from procedures.compiler.rules.state import Check, Pending, Schedule
 
 _TERSE_END = re.compile(r"^(?:stop|stop here|done|end|that's it|nothing else|no further action)[.!]?$", re.I)
+_THEN_IF = re.compile(r";\s*(?=(?:if|when)\s+[^,;]+,\s*\w)", re.I)
 _GUARD = re.compile(r"\bfor [\w ,&-]+ only\b|\bonly (?:if|when|for)\b", re.I)
 _JUMP = re.compile(
     r"^(?:then\s+)?(?:go|skip|jump|continue|proceed|move on|return)\s+(?:straight\s+|directly\s+|back\s+)?(?:to|with)\s+"
@@ -200,6 +202,12 @@ class Walker:
 
     # -- bodies: clauses → steps ----------------------------------------------------------
     def body(self, segments: list[Segment]) -> None:
+        for i, segment in enumerate(segments):  # "check X; if Y, do Z": X, then a conditional sentence of its own
+            then_if = _THEN_IF.search(segment.text)
+            if then_if and i == len(segments) - 1 and then_if.start() > 0:
+                self.body(segments[:i] + [sub(segment, 0, then_if.start())])
+                self.sentence(sub(segment, then_if.end(), len(segment.text)))
+                return
         parts = [c for s in segments for c in clauses.split(s)]
         context = " ".join(s.text for s in segments)
         guarded = next((i for i, c in enumerate(parts) if _GUARD.search(c.text)), None)
@@ -301,6 +309,23 @@ class Walker:
             code="not_understood",
             step_key=key,
         )
+        if missing := declared.missing_inputs(clause.text, self.b.known):
+            self.b.warn(
+                f"Which fact gives {', '.join(missing[1])} for {missing[0]}? Nothing gathered before this step has it: "
+                "look it up in an earlier step, or set the parameter in the step",
+                clause,
+                code="unknown_fact",
+                step_key=key,
+            )
+        elif system := declared.unknown_system(clause.text, self.b.known):
+            picks = ", ".join(declared.candidates(clause.text, self.b.known))
+            self.b.warn(
+                f"Which system is “{system}”? No declared operation matches it: pick one ({picks}) "
+                "or declare it, then compile again",
+                clause,
+                code="unknown_system",
+                step_key=key,
+            )
 
     def _ensure_for(self, templates, clause: Segment) -> None:
         text = " ".join(templates)

@@ -179,3 +179,13 @@ def test_a_195_kb_sop_compiles_in_a_few_seconds():
     result = _compile(source)
     assert time.monotonic() - started < 20  # 4–8 s on a busy 2-core machine
     assert len(result.coverage) > 1000
+
+
+def test_an_otherwise_after_two_branches_of_one_decision_runs_only_when_neither_applies():
+    result = _compile(
+        "If the amount is over $500, tag the ticket big. If the amount is over $100, tag the ticket medium. "
+        "Otherwise reply to the customer."
+    )
+    assert walk(result.graph, {**CASE, "amount": 900.0}).ops() == ["zendesk.add_tags"]
+    assert walk(result.graph, {**CASE, "amount": 200.0}).ops() == ["zendesk.add_tags"]  # not also the reply
+    assert walk(result.graph, {**CASE, "amount": 20.0}).ops() == ["zendesk.reply"]
