@@ -220,3 +220,27 @@ def test_a_declared_tool_whose_input_nothing_gives_is_a_question_not_a_guessed_f
     assert "outage.check_region" not in {getattr(s, "operation", None) for s in graph.steps}
     (question,) = [w for w in result.warnings if w.code == "unknown_fact"]
     assert "region" in question.message and "outage.check_region" in question.message
+
+
+@pytest.mark.parametrize(
+    ("email", "outcome", "performed", "not_performed"),
+    [
+        ("fraud@acme.example", "stopped", {"zendesk.add_tags"}, {"outage.check_region", "billing.apply_service_credit"}),
+        ("late@acme.example", "resolved", {"zendesk.reply"}, {"outage.check_region", "billing.apply_service_credit"}),
+        ("alice@acme.example", "resolved", {"outage.check_region", "billing.apply_service_credit"}, {"zendesk.reply"}),
+        ("carol@acme.example", "resolved", {"outage.check_region"}, {"billing.apply_service_credit", "zendesk.reply"}),
+    ],
+)
+def test_the_compiled_sop_runs_each_branch_end_to_end_on_the_mocks(
+    declared, sandbox, email, outcome, performed, not_performed
+):
+    from procedures.compiler import compile_source
+
+    graph = compile_source(SOP, compiler="rules").graph
+    version = ProcedureVersionFactory(graph=graph.to_json(), status="published")
+    case = CaseFactory(source="zendesk", external_id="1", requester_email=email, facts={"ticket_id": "1"})
+    done = run_advance(run_id=run_start(case=case, version=version, mode=Run.Mode.DRY_RUN, enqueue=False).id)
+    assert (done.status, done.outcome) == ("completed", outcome), path(done)
+    operations = {e.request.get("operation") for e in done.executions.all() if e.request}
+    assert performed <= operations and not (not_performed & operations), operations
+    assert not declared.requests  # mocks answered; the billing and outage systems were not called
