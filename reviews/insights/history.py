@@ -71,7 +71,7 @@ def billing_procedure_ensure(*, owner=None) -> Procedure:
             owner=owner,
         )
     version = version_compile(version=procedure.versions.order_by("-number").first(), compiler="rules")
-    version_publish(version=version, user=owner)
+    version_publish(version=version, user=owner, confirm_warnings=True)  # our own generated-history SOP
     procedure.refresh_from_db()
     return procedure
 
