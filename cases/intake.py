@@ -439,3 +439,29 @@ def _case_upsert(item: NormalisedEvent) -> tuple[Case, bool]:
     _fit_columns(case)
     case.save()
     return case, False
+
+
+def events_requeue(*, older_than_seconds: int | None = None) -> list[int]:
+    """Queue processing again for accepted events a dead worker left `received` (their task died with it).
+
+    Accepted means verified, parsed and claimed (a claim or an event type is recorded).
+    Processing is idempotent (`event_process` locks the row and skips it once processed), so
+    a task that was only slow, not lost, costs one extra no-op.
+    """
+    import datetime as dt
+
+    from django.db.models import Q
+    from django_q.tasks import async_task
+
+    from cases import conf
+
+    age = conf.step_lease_seconds() if older_than_seconds is None else older_than_seconds
+    stuck = list(
+        InboundEvent.objects.filter(status=InboundEvent.Status.RECEIVED, received_at__lt=clock.now() - dt.timedelta(seconds=age))
+        .filter(Q(claim__isnull=False) | ~Q(event_type=""))
+        .order_by("id")
+        .values_list("id", flat=True)[:500]
+    )
+    for event_id in stuck:
+        async_task("cases.tasks.event_process_task", event_id, group="event_process")
+    return stuck

@@ -8,9 +8,10 @@ process leaves its sentinel and workers running headless. The supervisor:
 - starts `manage.py qcluster` as a child in its own process group; when the child
   exits (or is killed) it kills what is left of that group and starts a new one;
 - asks the kernel to SIGTERM the child if the supervisor itself dies (Linux);
-- runs `cases.services.runs_recover` at start and every `interval` seconds, so a
-  step orphaned by a killed worker is re-enqueued within the step lease plus one
-  interval, whatever the cluster's age (tasks a dead cluster had locked in the ORM
+- runs `cases.services.runs_recover` (and `cases.intake.events_requeue` for
+  accepted webhooks whose processing task died) at start and every `interval`
+  seconds, so a step orphaned by a killed worker is re-enqueued within the step
+  lease plus one interval, whatever the cluster's age (tasks a dead cluster had locked in the ORM
   broker become claimable only after django-q2's `retry`; recovery enqueues a new
   task instead of waiting for them, and the engine makes the late duplicate a no-op).
 """
@@ -84,10 +85,17 @@ def recovery_loop(stop: threading.Event, *, interval: float, sweep: Callable[[],
 
 def supervise(*, interval: float, grace: float, stop: threading.Event, max_restarts: int | None = None) -> int:
     """Keep one cluster running until `stop` is set; returns the number of restarts."""
+    from cases.intake import events_requeue
     from cases.services import runs_recover
 
+    def sweep() -> list[int]:
+        events = events_requeue()
+        if events:
+            logger.warning("re-queued %d accepted event(s) a dead worker left unprocessed: %s", len(events), events)
+        return runs_recover()
+
     sweeper = threading.Thread(
-        target=recovery_loop, args=(stop,), kwargs={"interval": interval, "sweep": runs_recover}, daemon=True
+        target=recovery_loop, args=(stop,), kwargs={"interval": interval, "sweep": sweep}, daemon=True
     )
     sweeper.start()
     restarts = 0

@@ -188,3 +188,21 @@ def test_a_failure_in_the_intake_task_is_kept_failed_and_retried_by_the_command(
     call_command("events", "retry")
     event.refresh_from_db()
     assert event.status == "processed" and Run.objects.get().case.external_id == "5"
+
+
+def test_an_accepted_event_whose_task_died_is_queued_again_by_the_recovery_sweep(client, bug_procedure):
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_q.models import OrmQ
+
+    from cases.intake import events_requeue
+
+    assert post_zendesk(client, ticket_body(ticket_id=8), process=False).status_code == 202
+    OrmQ.objects.all().delete()  # the worker that had taken the task was killed
+    assert events_requeue() == []  # younger than the lease: its task may still be running
+    InboundEvent.objects.update(received_at=timezone.now() - dt.timedelta(minutes=10))
+    [event_id] = events_requeue()
+    assert OrmQ.objects.count() == 1
+    assert intake_tasks_run() == ["processed"] and Case.objects.get().external_id == "8"
+    assert InboundEvent.objects.get(id=event_id).status == "processed"
