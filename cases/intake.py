@@ -100,11 +100,23 @@ def event_receive(
     of ours (a bug, the database) marks the stored event failed and is reported
     in the result (`failed`), never raised: the event is kept for `events retry`.
     """
+    event, items = _stored_and_parsed(source=source, headers=headers, body=body, parse=parse, verify=verify)
+    if items is None:
+        return IngestResult(event=event, failed=True)
+    if verify is not None:
+        _mark_verified(event, verified=verified)
+    return event_ingest(event=event, items=items, verified=verified)
+
+
+def _stored_and_parsed(*, source, headers, body, parse, verify) -> tuple[InboundEvent, list[NormalisedEvent] | None]:
+    """Store the request, then verify and parse it; (event, None) when it failed on our side (kept as failed).
+
+    A refusal marks the stored event rejected and raises WebhookRejected again for the caller to answer with.
+    """
     event = event_record(source=source, headers=headers, body=body)
     try:
         if verify is not None:
             verify(headers, body)
-            _mark_verified(event, verified=verified)
         items = parse(headers, body)
         for item in items:
             _check_ids(item)
@@ -113,8 +125,8 @@ def event_receive(
         raise
     except Exception as exc:
         logger.exception("parsing inbound event %s failed", event.id)
-        return IngestResult(event=event_fail(event=event, error=exc), failed=True)
-    return event_ingest(event=event, items=items, verified=verified)
+        return event_fail(event=event, error=exc), None
+    return event, items
 
 
 def event_accept(
@@ -134,19 +146,10 @@ def event_accept(
     (`cases.tasks.event_process_task`). An event whose task is lost stays `received`
     and verified, and `events retry` processes it.
     """
-    event = event_record(source=source, headers=headers, body=body)
-    try:
-        if verify is not None:
-            verify(headers, body)  # recorded with the claim, in one UPDATE
-        items = parse(headers, body)
-        for item in items:
-            _check_ids(item)
-    except WebhookRejected as exc:
-        event_reject(event=event, code=exc.code, message=exc.message)
-        raise
-    except Exception as exc:
-        logger.exception("parsing inbound event %s failed", event.id)
-        return IngestResult(event=event_fail(event=event, error=exc), failed=True)
+    # Verification is recorded with the claim, in one UPDATE.
+    event, items = _stored_and_parsed(source=source, headers=headers, body=body, parse=parse, verify=verify)
+    if items is None:
+        return IngestResult(event=event, failed=True)
     result = IngestResult(event=event)
     for index, item in enumerate(items):
         row = event
