@@ -59,7 +59,7 @@ def _graph(version: ProcedureVersion) -> Graph:
 def _enqueue(run_id: int) -> None:
     from django_q.tasks import async_task
 
-    transaction.on_commit(lambda: async_task("cases.tasks.run_advance_task", run_id, group="run_advance"))
+    transaction.on_commit(lambda: async_task("cases.tasks.run_advance_task", run_id, group="run_advance", save=False))
 
 
 # --- Start ----------------------------------------------------------------------
@@ -552,5 +552,5 @@ def runs_recover(*, older_than_seconds: int | None = None, now: dt.datetime | No
     )
     stuck |= set(Run.objects.filter(status__in=ACTIVE, updated_at__lt=cutoff).values_list("id", flat=True))
     for run_id in sorted(stuck):
-        async_task("cases.tasks.run_advance_task", run_id, group="run_advance")
+        async_task("cases.tasks.run_advance_task", run_id, group="run_advance", save=False)
     return sorted(stuck)
