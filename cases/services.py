@@ -437,8 +437,9 @@ def _learn_tier(case: Case, result: dict, now: dt.datetime) -> None:
     """A plan read from the CRM (e.g. Salesforce `plan`) is the case's tier, which picks its SLA policy."""
     plan = str(result.get("plan") or "").strip().lower()
     if plan and not (case.facts or {}).get("tier"):
-        case.facts = {**(case.facts or {}), "tier": plan}
-        case.save(update_fields=["facts", "updated_at"])
+        case.facts, case.updated_at = {**(case.facts or {}), "tier": plan}, clock.now()
+        # An UPDATE, not save(): the case's history leaves facts out, so a history row would record nothing.
+        Case.objects.filter(id=case.id).update(facts=case.facts, updated_at=case.updated_at)
         sla_on_case_event(case=case, event_kind="updated", now=now)
 
 
