@@ -76,19 +76,18 @@ def run_start(
     graph = _graph(version)
     trigger_key = f"{version.procedure_id}:{mode}"
     state = engine.RunState.start(graph, event=event)
-    try:
-        with transaction.atomic():
-            run, created = Run.objects.get_or_create(
-                case=case,
-                trigger_key=trigger_key,
-                defaults={
-                    "version": version,
-                    "mode": mode,
-                    "status": Run.Status.PENDING,
-                    "current_step": graph.start,
-                    "state": state.to_json(),
-                },
-            )
+    try:  # get_or_create inserts in its own savepoint, so a lost race leaves the caller's transaction usable
+        run, created = Run.objects.get_or_create(
+            case=case,
+            trigger_key=trigger_key,
+            defaults={
+                "version": version,
+                "mode": mode,
+                "status": Run.Status.PENDING,
+                "current_step": graph.start,
+                "state": state.to_json(),
+            },
+        )
     except Exception as exc:  # IntegrityError from a concurrent start: that one wins
         from django.db import IntegrityError
 
@@ -292,7 +291,9 @@ def _consult(item_id: int) -> None:
     """Ask for a proposal on a new hold (precedents, then the model): `cases.judgements.hold_consult`."""
     from django_q.tasks import async_task
 
-    transaction.on_commit(lambda: async_task("cases.judgements.hold_consult_task", item_id, group="hold_consult"))
+    transaction.on_commit(
+        lambda: async_task("cases.judgements.hold_consult_task", item_id, group="hold_consult", save=False)
+    )
 
 
 END_CASE_STATUS = {"closed": Case.Status.CLOSED, "abandoned": Case.Status.CLOSED}

@@ -192,7 +192,7 @@ def _clocks_start(
             _pause_unsaved(sla_clock, clock_fires, calendar, now)
         clocks.append(sla_clock)
         fires += clock_fires
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the intake's transaction: no savepoint of its own
         SlaClock.objects.bulk_create(clocks)
         SlaFire.objects.bulk_create(fires)  # each fire's clock id is taken from its clock, saved just above
     return clocks
@@ -233,7 +233,7 @@ def _rematch(case: Case, clocks: list[SlaClock], policy: SlaPolicy | None, now: 
     running_ids = [c.id for c in running]
     moved: list[SlaClock] = []
     fires: list[SlaFire] = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # callers hold the case in their transaction; a failure aborts it
         SlaFire.objects.filter(clock_id__in=running_ids, fired_at=None).delete()
         done: dict[int, set[str]] = {}
         for clock_id, rule_key in SlaFire.objects.filter(clock_id__in=running_ids).values_list("clock_id", "rule_key"):
