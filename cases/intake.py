@@ -1,8 +1,11 @@
 """Inbound events: store as received, reject with a reason, or turn into cases and runs.
 
-Order matters and is the contract: `event_record` commits the raw request
-before anything else looks at it; verification and parsing come after, and a
-refused request is kept (status REJECTED) with the reason. Every stored event
+Nothing is acknowledged before it is stored. Webhooks (`event_accept`) check the
+signature and parse the body in memory, then store the event row with its dedupe
+claim and its processing task in one transaction and answer 202; the worker does
+the rest (`event_process`). The synchronous API path (`event_receive`) commits
+the raw request first and verifies, parses and ingests after. Either way a
+refused request is kept (status REJECTED) with the reason, and every stored event
 ends in a terminal state with a reason: processed / ignored, duplicate,
 rejected (the sender gets a 4xx saying what to fix) or failed (our fault: kept
 with the error, counted on the health page, retried by `manage.py events retry`).
