@@ -32,7 +32,7 @@ from django.db import transaction
 from cases import clock, conf, engine, graphcache
 from cases.casefacts import case_names
 from cases.models import Case, ReviewItem, Run, StepExecution, Timer
-from cases.sla.clocks import sla_on_case_event
+from cases.sla.clocks import sla_on_case_event, sla_status_change_matters
 from connectors import registry
 from connectors.base import ConnectorError, RetryableError
 from procedures.models import ProcedureVersion
@@ -356,13 +356,15 @@ def _case_status(case_id: int, status: str, now: dt.datetime, *, by_run: bool = 
     case = Case.objects.select_for_update().get(id=case_id)
     if case.status == status or (by_run and case.status in DONE and status not in DONE):
         return
+    was = case.status
     case.status = status
     if status in (Case.Status.RESOLVED, Case.Status.CLOSED):
         case.resolved_at = case.resolved_at or now
     else:
         case.resolved_at = None
     case.save(update_fields=["status", "resolved_at", "updated_at"])
-    sla_on_case_event(case=case, event_kind="status_changed", now=now)
+    if sla_status_change_matters(was, status):  # open ↔ held leaves the clocks running: two reads saved per hold
+        sla_on_case_event(case=case, event_kind="status_changed", now=now)
 
 
 def case_status_set(*, case: Case, status: str, now: dt.datetime | None = None) -> Case:

@@ -34,6 +34,18 @@ from cases.sla.models import (
 
 STOPPING_STATUSES = (Case.Status.RESOLVED, Case.Status.CLOSED)
 PAUSING_STATUSES = (Case.Status.WAITING,)
+
+
+def sla_status_change_matters(before: str, after: str) -> bool:
+    """Whether moving a case from `before` to `after` can change its clocks (pause, resume, stop, reopen).
+
+    Clocks run under every status that neither pauses nor stops them (open, held), so a move
+    between two of those changes nothing; a status change with nothing else is all it can be.
+    """
+    running = set(Case.Status.values) - set(STOPPING_STATUSES) - set(PAUSING_STATUSES)
+    return not {before, after} <= running
+
+
 EVENT_KINDS = ("created", "assigned", "first_public_reply", "resolved", "status_changed", "updated")
 
 
