@@ -5,7 +5,8 @@
 
 Tools: `check_outage` (read), `open_incident` (write; honours `idempotency_key`),
 `explode` (always an error). If MCP_CALL_LOG names a file, every tool call
-appends one JSON line to it, so a test can count the calls a server received.
+appends one JSON line to it (with the server's process id), so a test can count the calls a server
+received and the processes that answered them.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _log(tool: str, **arguments) -> None:
     path = os.environ.get("MCP_CALL_LOG")
     if path:
         with open(path, "a") as f:
-            f.write(json.dumps({"tool": tool, **arguments}) + "\n")
+            f.write(json.dumps({"tool": tool, "pid": os.getpid(), **arguments}) + "\n")
 
 
 @app.tool()
