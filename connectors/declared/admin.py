@@ -258,4 +258,3 @@ class CustomFieldAdmin(SimpleHistoryAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         catalog.declarations_changed()
-

@@ -103,7 +103,10 @@ def declared_demo_load() -> list[str]:
         hooks = config.sandbox_urls(settings.SANDBOX_URL)["http"]
         urls = {"billing": f"{hooks}/hooks/billing", "outage-detector": f"{hooks}/hooks/outage-detector"}
     else:
-        urls = {"billing": "https://billing.example.internal/api", "outage-detector": "https://outages.example.internal"}
+        urls = {
+            "billing": "https://billing.example.internal/api",
+            "outage-detector": "https://outages.example.internal",
+        }
     for name, url in urls.items():
         if not Endpoint.objects.filter(name=name).exists():
             services.endpoint_save(name=name, base_url=url)

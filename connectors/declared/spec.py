@@ -27,6 +27,7 @@ class Output:
     name: str
     path: str
     type: str = "string"
+    values: tuple[str, ...] = ()  # the only values it can take (JSON Schema `enum`), when declared
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,18 @@ def params_from_schema(schema: dict[str, Any]) -> dict[str, Param]:
 
 def outputs_from_rows(rows: list[dict[str, Any]]) -> tuple[Output, ...]:
     return tuple(
-        Output(name=str(r["name"]), path=str(r.get("path") or f"/{r['name']}"), type=str(r.get("type") or "string"))
+        Output(
+            name=str(r["name"]),
+            path=str(r.get("path") or f"/{r['name']}"),
+            type=str(r.get("type") or "string"),
+            values=enum_values(r.get("enum")),
+        )
         for r in rows or ()
     )
+
+
+def enum_values(enum: Any) -> tuple[str, ...]:
+    """A declared value list as strings (null dropped): ["active", "suspended", null] → ("active", "suspended")."""
+    if not isinstance(enum, list | tuple):
+        return ()
+    return tuple(str(v).lower() if isinstance(v, bool) else str(v) for v in enum if v is not None)
