@@ -22,8 +22,9 @@ BILLING_STATUS = {
         "required": ["email"],
     },
     "outputs": [
-        {"name": "account_status", "path": "/account/status", "type": "string"},
-        {"name": "suspension_reason", "path": "$.account.suspension_reason", "type": "string"},
+        {"name": "account_status", "path": "/account/status", "type": "string", "enum": ["active", "suspended", "closed"]},
+        {"name": "suspension_reason", "path": "$.account.suspension_reason", "type": "string",
+         "enum": ["fraud", "non-payment"]},
         {"name": "region", "path": "/account/region", "type": "string"},
         {"name": "payment_link", "path": "/links/payment", "type": "string"},
     ],

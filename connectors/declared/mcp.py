@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from connectors import idempotency, retry
 from connectors.base import ConnectorError, NotConfigured, PermanentError, RetryableError
 from connectors.declared import extract, mcp_pool, secrets
-from connectors.declared.spec import OperationSpec, ServerSpec
+from connectors.declared.spec import OperationSpec, ServerSpec, schema_values
 
 T = TypeVar("T")
 
@@ -194,9 +194,11 @@ def mcp_import(*, server, system: str, writes: dict[str, bool], synonyms: dict[s
     with transaction.atomic():
         for tool_name, tool_writes in writes.items():
             tool = tools[tool_name]
+            output_schema = tool["output_schema"] or {}
             outputs = [
-                {"name": snake(name), "path": f"/{name}", "type": _output_type(prop)}
-                for name, prop in ((tool["output_schema"] or {}).get("properties") or {}).items()
+                {"name": snake(name), "path": f"/{name}", "type": _output_type(prop, output_schema)}
+                | ({"enum": values} if (values := schema_values(prop, output_schema)) else {})
+                for name, prop in (output_schema.get("properties") or {}).items()
             ]
             schema = dict(tool["input_schema"] or {"type": "object", "properties": {}})
             schema = {k: v for k, v in schema.items() if k in ("type", "properties", "required")}
@@ -217,7 +219,10 @@ def mcp_import(*, server, system: str, writes: dict[str, bool], synonyms: dict[s
     return created
 
 
-def _output_type(prop: dict) -> str:
+def _output_type(prop: dict, root: dict) -> str:
     from connectors.declared.spec import SCHEMA_TYPES, schema_type
 
+    ref = prop.get("$ref") if isinstance(prop, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        prop = (root.get("$defs") or {}).get(ref.removeprefix("#/$defs/"), {})
     return SCHEMA_TYPES.get(schema_type(prop), "string")

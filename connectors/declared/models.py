@@ -93,7 +93,8 @@ class DeclaredOperation(models.Model):
     outputs = models.JSONField(
         default=list,
         blank=True,
-        help_text='Output facts: [{"name": "account_status", "path": "/status", "type": "string"}]',
+        help_text='Output facts: [{"name": "account_status", "path": "/status", "type": "string", '
+        '"enum": ["active", "suspended", "closed"]}]; enum (optional) lists the only values it can return.',
     )
     # HTTP
     endpoint = models.ForeignKey(Endpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="operations")
