@@ -42,8 +42,17 @@ def question_answer(request, version_id: int):
     return redirect(views.editor_url(version))
 
 
+def _version(pk: int) -> ProcedureVersion:
+    version = ProcedureVersion.objects.filter(pk=pk).first()
+    if version is None:
+        raise serializers.ValidationError({"version": [f"There is no version {pk}: give the id of a compiled draft."]})
+    return version
+
+
 class AnswerSerializer(serializers.Serializer):
-    version = serializers.IntegerField(help_text="The draft version whose question this answers.")
+    version = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text="The draft version whose question this answers."
+    )
     phrase = serializers.CharField(max_length=200, help_text="The question's phrase, e.g. “the customer's segment”.")
     answer = serializers.CharField(
         max_length=300,
@@ -66,9 +75,9 @@ class QuestionViewSet(viewsets.ViewSet):
     def list(self, request):
         """Open questions of one version, each with its pick list (candidates first)."""
         raw = request.query_params.get("version", "")
-        if not raw.isdigit():
+        if not raw.isdigit() or len(raw) > 9:
             raise serializers.ValidationError({"version": ["Give the version id: ?version=12."]})
-        version = get_object_or_404(ProcedureVersion, pk=int(raw))
+        version = _version(int(raw))
         return Response(
             {"version": version.pk, "questions": [q.to_json() for q in questions.version_questions(version=version)]}
         )
@@ -90,9 +99,8 @@ class QuestionViewSet(viewsets.ViewSet):
         serializer = AnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        version = get_object_or_404(ProcedureVersion, pk=data["version"])
         version = questions.question_answer(
-            version=version, phrase=data["phrase"], answer=data["answer"], user=request.user
+            version=_version(data["version"]), phrase=data["phrase"], answer=data["answer"], user=request.user
         )
         return Response(
             {
