@@ -141,7 +141,12 @@ def choices(
 
 
 def zendesk_custom_fields() -> list[tuple[str, str, str, tuple]]:
+    """[(fact, title, type, choices)] of the selected Zendesk ticket fields; [] when none (or no database here)."""
+    from connectors.declared.catalog import declared_operations
     from connectors.declared.models import CustomField
+
+    if "zendesk.get_ticket_fields" not in declared_operations():  # cached: no query when nothing is selected
+        return []
 
     rows = CustomField.objects.filter(enabled=True, system="zendesk").values_list("fact", "title", "type", "choices")
     return [(fact, title, kind, tuple(str(c) for c in values or ())) for fact, title, kind, values in rows]
