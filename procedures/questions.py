@@ -155,4 +155,17 @@ def question_answer(*, version: ProcedureVersion, phrase: str, answer: str, user
                 "answered_on_version": version.number,
             },
         )
-        return services.version_compile(version=version)
+        version = services.version_compile(version=version)
+        if value and question.key in {q.key for q in version_questions(version=version)}:
+            raise AnswerRefused(_unusable(question, value))  # rolls the answer and the compile back
+        return version
+
+
+def _unusable(question: Question, value: str) -> str:
+    op = registry.operations().get(value.partition(":")[0])
+    needs = [name for name, param in op.params.items() if param.required] if op else []
+    why = f": {op.name} needs {', '.join(needs)}, which nothing before that sentence gives" if needs else ""
+    return (
+        f"“{value}” cannot be used for “{question.phrase}”{why}. Look it up in an earlier step, choose another "
+        f"option, or “{PERSON}”."
+    )

@@ -172,8 +172,10 @@ def candidates(text: str, known: Known, *, limit: int = 3) -> list[str]:
 
 
 def still_open(phrase: str) -> bool:
-    """False once a person answered the question about this phrase for the procedure being compiled."""
-    return vocab.find(vocab.key(phrase)) is None
+    """Whether to ask about this phrase again: not when a person said they decide it. (Asked only where a sentence
+    was not understood, so an answer naming an operation or fact that could not be used here is asked again.)"""
+    answer = vocab.find(vocab.key(phrase))
+    return answer is None or bool(answer.answer)
 
 
 def _answered_operation(text: str, known: Known) -> Operation | None:

@@ -30,12 +30,22 @@ CUSTOMERS = {
                 {"name": "plan", "path": "/plan"}],
     "endpoint": "billing",
 }  # fmt: skip
+ORDERS = {
+    "name": "orders.lookup",
+    "summary": "Find an order by its number.",
+    "method": "GET",
+    "path": "/orders/{order_number}",
+    "input_schema": {"type": "object", "properties": {"order_number": {"type": "string"}}, "required": ["order_number"]},
+    "outputs": [{"name": "segment", "path": "/segment"}],
+    "endpoint": "billing",
+}  # fmt: skip
 
 
 @pytest.fixture
 def tools(tool_server):
     declared_tools.declare(billing_url=tool_server.url, outage_url=tool_server.url)
     declared_services.operation_save(data=CUSTOMERS)
+    declared_services.operation_save(data=ORDERS)
     declared_services.custom_fields_select(
         system="zendesk",
         sobject="Ticket",
@@ -154,6 +164,15 @@ def test_bad_answers_are_refused_and_store_nothing(tools, ops_manager, reviewer)
         format="json",
     )
     assert response.status_code == 403
+    response = client.post(
+        "/api/v1/questions/answer/",
+        {"version": version.pk, "phrase": "customer's segment", "answer": "orders.lookup:segment"},
+        format="json",
+    )
+    assert response.status_code == 400  # nothing before the sentence gives an order number: never a blind lookup
+    assert "orders.lookup needs order_number" in response.json()["error"]["message"]
+    version.refresh_from_db()
+    assert any(w["code"] == "unknown_fact" for w in version.warnings)  # the compile was rolled back too
     services.version_publish(version=version, user=ops_manager, confirm_warnings=True)
     response = client.post(
         "/api/v1/questions/answer/",
