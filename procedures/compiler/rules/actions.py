@@ -258,11 +258,10 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     ) and vocabulary.role_for(lowered):
         to, roles = operations.recipients(lowered, known)
         if not to:
-            return None
+            return None  # "goes to the team lead of its queue": who that is, and their address, is a question
         body = "Escalated to you: {{ case.subject }} ({{ case.url }})"
-        notes = [f"email recipient {r.lower()!r} is a role, not an address: set the address in the step" for r in roles]
         params = {"to": cel_list(to), "subject": "Escalated: {{ case.subject }}", "body": body}
-        return Act("email.send", params, f"Escalate: {text[:100]}", notes=notes)
+        return Act("email.send", params, f"Escalate: {text[:100]}", notes=operations.role_notes(roles))
     if verb in ("go", "goes", "put", "log", "file") and re.search(
         r"\b(?:into|in)\s+(?:the\s+)?(?:jira\s+)?(?:project\s+)?[A-Z]{2,10}\b", text
     ):

@@ -65,8 +65,7 @@ def recipients(text: str, known: Known) -> tuple[list[str], list[str]]:
         roles.append(role.strip().title())
     if _ADDRESS.search(text):
         return to, []  # "let finance know at finance-ops@example.com": the address, not the role's name
-    to += [lit(r.lower()) for r in roles]
-    return to, roles
+    return to, roles  # a role is not an address: never a recipient, the caller asks for its address
 
 
 def email_body(text: str, known: Known, *, to_requester: bool) -> str:
@@ -275,14 +274,25 @@ def reply(text: str, known: Known | None = None) -> Act | None:
 
 
 def email(text: str, known: Known) -> Act | None:
-    """A mail to the people the text names; None (a question) when it names nobody."""
+    """A mail to the addresses the text names; None (a question) when it names no address.
+
+    A role ("the team lead", "the VP of Customer Success") has no address sopdesk knows: a mail only to
+    roles is a question, and a mail to an address and a role goes to the address with a warning for the role.
+    """
     to, roles = recipients(text, known)
     if not to:
         return None
     body = email_body(text, known, to_requester=to == ["case.requester_email"])
     params = {"to": cel_list(to), "subject": "{{ case.subject }}", "body": body}
-    notes = [f"email recipient {r.lower()!r} is a role, not an address: set the address in the step" for r in roles]
-    return Act("email.send", params, text[:120], notes=notes)
+    return Act("email.send", params, text[:120], notes=role_notes(roles))
+
+
+def role_notes(roles: list[str]) -> list[str]:
+    return [
+        f"{r.lower()!r} is a role, not an address: the mail does not go to them; add their address to the SOP "
+        "(or a step of its own)"
+        for r in roles
+    ]
 
 
 def zendesk_group(text: str) -> str | None:

@@ -30,11 +30,13 @@ from procedures.compiler.rules import (
     conditions,
     criteria,
     declared,
+    operations,
     sections,
     sentences,
     shapes,
     tables,
     timing,
+    vocabulary,
 )
 from procedures.compiler.rules.builder import Builder, Exit
 from procedures.compiler.rules.candidates import Act, Approve, End, Wait
@@ -309,7 +311,25 @@ class Walker:
             code="not_understood",
             step_key=key,
         )
-        if missing := declared.missing_inputs(clause.text, self.b.known):
+        if re.match(r"(?:e-?mail|mail|notify|warn|tell|inform|alert|message|let|loop in|goes|go|escalate)\b", clause.text.strip(), re.I):
+            _, roles = operations.recipients(clause.text, self.b.known)
+            if roles:
+                self.b.warn(
+                    f"Who receives this? {', '.join(repr(r.lower()) for r in roles)} is a role, not an address: "
+                    "write the address in the SOP (\"… by email at team-leads@example.com\")",
+                    clause,
+                    code="question",
+                    step_key=key,
+                )
+        if system := vocabulary.named_system(clause.text):
+            self.b.warn(
+                f"Which endpoint is this? The text names a system ({system!r}) that is not a configured endpoint: "
+                "configure it (SOPDESK_HTTP_ENDPOINTS) or declare the operation, then compile again",
+                clause,
+                code="unknown_system",
+                step_key=key,
+            )
+        elif missing := declared.missing_inputs(clause.text, self.b.known):
             self.b.warn(
                 f"Which fact gives {', '.join(missing[1])} for {missing[0]}? Nothing gathered before this step has it: "
                 "look it up in an earlier step, or set the parameter in the step",
