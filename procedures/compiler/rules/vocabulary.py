@@ -268,19 +268,32 @@ def role_for(text: str) -> str | None:
 
 
 def endpoint_for(text: str) -> str | None:
-    """The HTTP endpoint a phrase names: one named as such ("the "pagerduty" endpoint"), a configured one
-    (`SOPDESK_HTTP_ENDPOINTS`), or one of the usual systems (status page, paging webhook, billing ...)."""
+    """The HTTP endpoint a phrase names: one named as such ("the "pagerduty" endpoint", "the deletion
+    webhook") or a configured one (`SOPDESK_HTTP_ENDPOINTS`, by its name or a usual phrase for it: "status
+    page" → status-page). A system named only in passing ("through the billing system") is no endpoint:
+    calling a guessed one would act on a customer through a system nobody connected."""
     named = re.search(r"[\"“']([\w-]+)[\"”']\s+endpoint|\bendpoint\s+[\"“']([\w-]+)[\"”']", text, re.IGNORECASE)
     if named:
         return (named.group(1) or named.group(2)).lower()
     hook = re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+webhook\b", text, re.IGNORECASE)
     if hook and hook.group(1).lower() not in ("the", "a", "an", "our", "paging"):
         return hook.group(1).lower()
-    for name in configured_endpoints():
+    if re.search(r"\bpaging webhook\b", text, re.IGNORECASE):
+        return "paging-webhook"
+    configured = configured_endpoints()
+    for name in configured:
         if re.search(rf"\b{re.escape(name).replace('[-_]', ' ')}\b|\b{re.escape(name.replace('-', ' '))}\b", text, re.I):
             return name
     for pattern, name in ENDPOINTS:
-        if re.search(pattern, text, re.IGNORECASE):
+        if name in configured and re.search(pattern, text, re.IGNORECASE):
+            return name
+    return None
+
+
+def named_system(text: str) -> str | None:
+    """A usual system the phrase names that is not a configured endpoint ("the billing system"), for the question."""
+    for pattern, name in ENDPOINTS:
+        if name not in configured_endpoints() and re.search(pattern, text, re.IGNORECASE):
             return name
     return None
 
