@@ -47,7 +47,7 @@ def test_numbered_steps_run_in_order():
 
 def test_bullets_with_if_then_otherwise_branch_on_a_money_threshold():
     source = (
-        "- If the refund is over $5,000, email the finance team.\n"
+        "- If the refund is over $5,000, email the finance team at finance@example.com.\n"
         "- Otherwise reply to the customer that the refund is approved.\n"
     )
     result = _compile(source)
@@ -116,7 +116,7 @@ def test_schedule_at_7_14_and_30_days_chains_waits_anchored_to_the_first_action(
 
 
 def test_within_hours_for_an_event_that_does_not_come_sends_a_reminder():
-    source = "1. Open a Jira task in project IT.\n2. If the IT task is not done within 24 hours, remind the IT queue by email.\n"
+    source = "1. Open a Jira task in project IT.\n2. If the IT task is not done within 24 hours, remind the IT queue by email at it-queue@example.com.\n"
     result = _compile(source)
     [wait] = _steps(result, WaitStep)
     assert (wait.delay.hours, wait.for_event) == (24, "issue.done")
@@ -208,3 +208,51 @@ def test_out_of_x_after_in_x_is_the_other_branch_of_the_same_decision():
     assert decide.branches[0].when == "case.fields.purchase_age_days < 730"
     old = walk(result.graph, {"ticket_id": "1", "fields": {"purchase_age_days": 900}})
     assert old.calls("zendesk.add_tags")[0]["tags"] == ["paid-repair"]
+
+
+def test_a_mail_to_a_role_without_an_address_is_a_question_not_a_mail():
+    result = _compile("1. Tag the ticket billing.\n2. Let the team lead know by email.\n")
+    assert not [s for s in _steps(result, ActStep) if s.operation == "email.send"]
+    [ask] = [w for w in result.warnings if w.code == "question"]
+    assert "'team leads' is a role, not an address" in ask.message
+    assert result.graph.step(ask.step_key).judgement
+
+
+def test_a_mail_to_an_address_and_a_role_goes_to_the_address_and_warns_about_the_role():
+    result = _compile("1. Warn the assignee and the team lead by email.\n")
+    [mail] = [s for s in _steps(result, ActStep) if s.operation == "email.send"]
+    assert mail.params["to"] == "{{ [case.assignee_email] }}"
+    assert any("'team leads' is a role" in w.message and w.step_key == mail.key for w in result.warnings)
+
+
+def test_a_system_named_in_passing_is_not_a_guessed_endpoint(settings):
+    source = "1. Tag the ticket refund.\n2. Issue the refund through the billing system.\n"
+    guessed = _compile(source)
+    assert not [s for s in _steps(guessed, ActStep) if s.operation == "http.request"]
+    [ask] = [w for w in guessed.warnings if w.code == "unknown_system"]
+    assert "'billing'" in ask.message and "SOPDESK_HTTP_ENDPOINTS" in ask.message
+    settings.CONNECTORS = {**settings.CONNECTORS, "http": {"endpoints": {"billing": "http://127.0.0.1:9/"}}}
+    [call] = [s for s in _steps(_compile(source), ActStep) if s.operation == "http.request"]
+    assert call.params["endpoint"] == "billing"
+
+
+def test_a_range_rung_next_to_the_rung_above_it_compares_its_lower_bound_only():
+    source = "Credits:\n- Under $100: tag credit-small.\n- $100–500: tag credit-mid.\n- Over $500: tag credit-big.\n"
+    result = _compile(source)
+    assert "case.amount >= 100.0" in _conditions(result)
+    assert not [c for c in _conditions(result) if "<= 500" in c]
+    case = {"ticket_id": "1", "subject": "s", "url": "u"}
+    for amount, tag in ((50.0, "credit-small"), (100.0, "credit-mid"), (500.0, "credit-mid"), (500.01, "credit-big")):
+        [tags] = walk(result.graph, {**case, "amount": amount}).calls("zendesk.add_tags")
+        assert tags["tags"] == [tag], amount
+
+
+def test_a_section_marked_for_information_only_is_not_procedure():
+    source = (
+        "1. Tag the ticket chargeback.\n\nreason codes we see most (FYI only):\n"
+        "  fraudulent            -> cx says they didn't make the purchase\n"
+        "  duplicate             -> check for a real double charge first\n"
+    )
+    result = _compile(source)
+    assert not _conditions(result)
+    assert {c.status for c in result.coverage if "fraudulent" in source[c.span.start : c.span.end]} == {"non_procedural"}

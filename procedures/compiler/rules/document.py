@@ -26,6 +26,10 @@ _MID_SENTENCE_END = re.compile(
     r"(,|\b(?:and|or|the|a|an|to|of|with|for|in|on|by|if|than|is|are|be|that|who|which))\s*$", re.IGNORECASE
 )
 MAX_LINES = 20_000
+_FOR_INFORMATION = re.compile(
+    r"\bfyi\b|\bfor (?:your )?(?:reference|information)\b|\b(?:reference|info|information|background) only\b|"
+    r"\bnot (?:a )?(?:steps?|procedure)\b"
+)
 
 # Section headings whose whole section is not procedure.
 SECTION_KINDS = (
@@ -43,6 +47,8 @@ def section_kind(heading: str) -> str:
     """The non-procedural kind a section heading gives its content, or "" for a procedural section."""
     text = heading.strip().strip("#*: ").lower()
     text = re.sub(r"^\d+(?:\.\d+)*[.)]?\s*", "", text)
+    if _FOR_INFORMATION.search(text) and len(text.split()) <= 10:
+        return "note"  # "reason codes we see most (FYI only):" — what follows is reference, not steps
     if len(text.split()) > 5:
         return ""
     for pattern, kind in SECTION_KINDS:

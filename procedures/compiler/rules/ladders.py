@@ -8,7 +8,10 @@ rung follows a rung that contains it; otherwise the written order is kept.
 
 from __future__ import annotations
 
-from procedures.compiler.intervals import most_specific_first
+import math
+import re
+
+from procedures.compiler.intervals import interval, most_specific_first
 
 
 def order_ladders(steps: dict[str, dict]) -> None:
@@ -16,5 +19,23 @@ def order_ladders(steps: dict[str, dict]) -> None:
         branches = step.get("branches")
         if step.get("kind") != "decide" or not branches or len(branches) < 2:
             continue
+        for branch in branches:
+            branch["when"] = _without_upper_rung(branch["when"], [b["when"] for b in branches if b is not branch])
         order = most_specific_first([b["when"] for b in branches])
         step["branches"] = [branches[i] for i in order]
+
+
+def _without_upper_rung(when: str, others: list[str]) -> str:
+    """ "$100–500 team lead, over $500 manager": the range's upper bound is the next rung's lower bound, so
+    the rung reads ">= 100" and the "> 500" rung goes first — one comparison per rung, as the ladder says."""
+    own = interval(when)
+    parts = [p.strip() for p in when.split("&&")]
+    if own is None or len(parts) != 2 or own.low == -math.inf or own.high == math.inf:
+        return when
+    for other in map(interval, others):
+        if other is None or other.fact != own.fact or other.high != math.inf:
+            continue
+        if other.low == own.high and other.low_open != own.high_open:  # "<= 500" next to "> 500"
+            lower = next(p for p in parts if re.search(r">=?", p))
+            return lower
+    return when
