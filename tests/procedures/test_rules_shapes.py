@@ -256,3 +256,49 @@ def test_a_section_marked_for_information_only_is_not_procedure():
     result = _compile(source)
     assert not _conditions(result)
     assert {c.status for c in result.coverage if "fraudulent" in source[c.span.start : c.span.end]} == {"non_procedural"}
+
+
+def test_a_plain_text_table_with_a_rule_line_and_wrapped_cells_reads_the_status_the_lookup_returns():
+    source = (
+        "1. Look up the shipment with the carrier.\n\n"
+        "    STATUS        WHAT TO DO                                   TAG\n"
+        "    ------------  -------------------------------------------  ----------------\n"
+        "    delayed       reply to the customer with the new date      carrier-delayed\n"
+        "    damaged       file a claim with the carrier for the        carrier-damaged\n"
+        "                  declared value and attach the photos\n"
+    )
+    result = _compile(source)
+    assert _conditions(result) == ['shipment.status == "delayed"', 'shipment.status == "damaged"']
+    case = {"ticket_id": "1", "subject": "s", "url": "u", "description": "d", "attachments": [], "fields": {"carrier": "ups", "tracking_number": "1Z", "declared_value": 80}}
+    damaged = walk(result.graph, case, results={"shipment": {"status": "damaged", "carrier": "ups", "tracking_number": "1Z"}})
+    [claim] = [s for s in _steps(result, ActStep) if s.operation == "carrier.file_claim"]
+    assert claim.params["amount"] == "{{ case.fields.declared_value }}" and "photo" in claim.params["photos"]
+    assert damaged.ops() == ["carrier.lookup_shipment", "carrier.file_claim", "zendesk.add_tags"]
+    assert [c["tags"] for c in damaged.calls("zendesk.add_tags")] == [["carrier-damaged"]]
+
+
+def test_a_table_conditions_on_the_left_results_on_the_right_tags_and_sign_offs():
+    source = (
+        "| Months in service | Remedy | Tag | Sign-off needed |\n"
+        "|---|---|---|---|\n"
+        "| 0 to 11 | Free replacement unit | warranty-full | none |\n"
+        "| 12 to 24 | Repair at cost | warranty-at-cost | Device Support team lead |\n"
+        "| over 24 | Out of warranty | out-of-warranty | none |\n"
+    )
+    result = _compile(source)
+    assert set(_conditions(result)) == {
+        "case.fields.months_in_service <= 11",
+        "case.fields.months_in_service >= 12",  # its upper bound is the next rung's lower bound
+        "case.fields.months_in_service > 24",
+    }
+    assert not [s for s in _steps(result, GatherStep) if s.operation]  # "Free replacement" is no plan to look up
+    [approval] = _steps(result, ApproveStep)
+    assert approval.role.lower() == "device support team leads"
+    case = {"ticket_id": "1", "subject": "s", "url": "u"}
+    young = walk(result.graph, {**case, "fields": {"months_in_service": 3}})
+    assert [c["tags"] for c in young.calls("zendesk.add_tags")] == [["warranty-full"]]
+
+
+def test_money_said_of_another_thing_is_not_the_case_amount():
+    assert not _conditions(_compile("- Lost parcels over $1,000: open a Jira task in project LOGI.\n"))
+    assert _conditions(_compile("- If the order was worth more than $100, tag the ticket big.\n")) == ["case.amount > 100.0"]

@@ -73,10 +73,21 @@ def _range(text: str) -> Condition | None:
 _AMOUNT_NOUNS = r"order|claim|refund|invoice|cart|purchase|credit|payment|transaction|charge|total|case|request|amt"
 
 
+_OTHER_THING = re.compile(
+    rf"\b([a-z]+?)s?\s+(?:(?:is|are|was|were|be|of|worth|valued at)\s+)*(?:{_GT}|{_LT}|{_GE}|{_LE})\s*[$€£]", re.I
+)
+
+
 def _money(text: str) -> Condition | None:
     other = re.search(r"\b(\w+)\s+(?:value|cost)\b", text, re.I)
     if other and not re.fullmatch(_AMOUNT_NOUNS + r"|the|its|their|this|that|a|an", other.group(1), re.I):
         return None  # "the damaged value is over $2,500" is not the case amount
+    thing = _OTHER_THING.search(text.strip())
+    if thing and not re.fullmatch(
+        _AMOUNT_NOUNS + r"|chargeback|dispute|return|expense|bill|deal|item|amount|value|total|price|cost|sum|worth|spend"
+        r"|balance|anything|everything|one|it|that|this|them|those|spent|pay|paid|costs?|fee|if|when|for",
+        thing.group(1), re.I):
+        return None  # "Lost parcels over $1,000": the parcel's value, which is not said to be the case amount
     if ranged := _range(text):
         return ranged
     amount = quantities.money(text)
@@ -118,7 +129,7 @@ def _plan(text: str, known: Known) -> Condition | None:
     plans = re.findall(rf"\b({'|'.join(vocabulary.PLANS)})\b", re.sub(r"\bEnt\b", "Enterprise", text))
     if not plans or re.search(r"\b(?:opportunity|closed won)\b", text, re.I):
         return None
-    weak = [p for p in plans if p in ("Team", "Standard", "Basic", "Business", "Starter", "Premium") + _TIERS]
+    weak = [p for p in plans if p in ("Free", "Pro", "Team", "Standard", "Basic", "Business", "Starter", "Premium") + _TIERS]
     if weak and not re.search(r"\b(?:plan|tier|customers?|accounts?|subscribers?|members?)\b", text, re.I):
         return None
     if re.search(r"\d|\b(?:more|fewer|less|at least|any|all|several|many|some|affected|users?|seats?)\b", text, re.I):
@@ -234,7 +245,7 @@ def _equals(text: str, known: Known) -> Condition | None:
         return None
     if re.match(r"[a-z]+ed\b", value, re.I) and len(value.split()) > 1:
         return None  # "flagged for fraud" is a state the text describes, not a field value
-    fact = vocabulary.fact(phrase, known)
+    fact = _result_status(phrase, known) or vocabulary.fact(phrase, known)
     if fact is None:
         words = vocabulary.normalise(phrase)
         if not _FIELD_WORDS.match(words) or re.match(r"(?:it|this|that|they|he|she|customer|requester|user)$", words):
@@ -249,6 +260,19 @@ def _equals(text: str, known: Known) -> Condition | None:
         listed = "[" + ", ".join(_literal(v) for v in choices) + "]"
         return Condition(f"{'!' if op == '!=' else ''}({fact} in {listed})", text, needs)
     return Condition(f"{fact} {op} {_literal(value)}", text, needs)
+
+
+def _result_status(phrase: str, known: Known) -> str | None:
+    """ "the status" / "the carrier status" right after a read that returns a status: that read's status."""
+    words = vocabulary.normalise(phrase)
+    m = re.fullmatch(r"(?:(\w+)\s+)?status", words)
+    last = next(reversed(known.results), None)
+    if not m or last is None or "status" not in known.returns(last):
+        return None
+    system = m.group(1)
+    if system and system not in (last, known.results[last].split(".")[0], known.results[last].split(".")[1].split("_")[-1]):
+        return None
+    return f"{last}.status"
 
 
 def _literal(value: str) -> str:
@@ -276,6 +300,23 @@ def _status(text: str, known: Known) -> Condition | None:
     if not any(v == value or v in value for v in allowed):
         return None  # not a value the source system can return
     return Condition(f'{last}.status == "{value}"', text)
+
+
+def _field_range(text: str, known: Known) -> Condition | None:
+    """ "Months in service 12 to 24" → 12 ≤ case.fields.months_in_service ≤ 24 (a range from 0 is its upper bound)."""
+    m = re.match(
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(?:from\s+|between\s+)?(\d+)\s*(?:to|–|—|-|and)\s*(\d+)$",
+        text.strip(),
+        re.I,
+    )
+    if not m or quantities.duration(text) or quantities.money(text) is not None or int(m.group(3)) <= int(m.group(2)):
+        return None
+    fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))
+    if "(" in fact or re.match(r"(?:it|this|that|they|there)\b", m.group(1), re.I):
+        return None
+    if int(m.group(2)) == 0:
+        return Condition(f"{fact} <= {m.group(3)}", text)
+    return Condition(f"{fact} >= {m.group(2)} && {fact} <= {m.group(3)}", text)
 
 
 def _field_compare(text: str, known: Known) -> Condition | None:
@@ -389,6 +430,7 @@ def _condition(text: str, known: Known) -> Condition | None:
             return found
     return (
         _plan(text, known)
+        or _field_range(text, known)
         or _field_compare(text, known)
         or _flag_set(text, known)
         or _no_match(text, known)

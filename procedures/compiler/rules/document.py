@@ -363,9 +363,13 @@ def _table(source: str, spans: list[tuple[int, int]], i: int) -> tuple[int, Tabl
         line = source[start:end]
         if not line.strip() or (piped and not _TABLE_ROW.match(line)) or (not piped and _MARKER.match(line)):
             break
+        if not piped and rows and _continuation(line, source, rows[-1]):
+            rows[-1] = _joined(rows[-1], _strip(source, start, end), source)  # a cell wrapped onto the next line
+            j += 1
+            continue
         if not piped and not re.search(r"\S(?: {2,}|\t)\S", line.strip()):
             break
-        if _TABLE_SEPARATOR.match(line):
+        if _TABLE_SEPARATOR.match(line) or (not piped and re.fullmatch(r"[-=]{2,}(?:\s+[-=]{2,})+", line.strip())):
             separator_seen = True
         else:
             rows.append(_cells(source, start, end, piped))
@@ -375,6 +379,25 @@ def _table(source: str, spans: list[tuple[int, int]], i: int) -> tuple[int, Tabl
         header, rows = rows[0], rows[1:]
     whole = _strip(source, spans[i][0], spans[j - 1][1])
     return j, Table(whole, header, tuple(rows))
+
+
+def _continuation(line: str, source: str, previous: tuple[Segment, ...]) -> bool:
+    """One cell, indented past the first column of a plain-text table: the rest of a cell of the row above."""
+    if len(previous) < 2 or re.search(r"\S(?: {2,}|\t)\S", line.strip()):
+        return False
+    line_start = source.rfind("\n", 0, previous[0].start) + 1
+    indent = len(line) - len(line.lstrip(" "))
+    return indent > previous[0].start - line_start + 1 and "\t" not in line
+
+
+def _joined(row: tuple[Segment, ...], more: Segment, source: str) -> tuple[Segment, ...]:
+    """The row with `more` added to the cell whose column it sits under. That cell's text is the two pieces
+    joined by a space; its span runs to the end of `more` (so it also covers the cells to its right)."""
+    column = more.start - (source.rfind("\n", 0, more.start) + 1)
+    starts = [c.start - (source.rfind("\n", 0, c.start) + 1) for c in row]
+    index = max((i for i, s in enumerate(starts) if s <= column + 1), default=0)
+    cell = row[index]
+    return row[:index] + (Segment(f"{cell.text} {more.text}", cell.start, more.end),) + row[index + 1 :]
 
 
 def walk(found):

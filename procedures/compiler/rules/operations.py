@@ -218,7 +218,7 @@ def file_claim(text: str, known: Known) -> Act:
     params = {
         "carrier": carrier(known),
         "tracking_number": tracking,
-        "amount": "{{ case.amount }}",
+        "amount": "{{ case.fields.declared_value }}" if re.search(r"\bdeclared\b", text, re.I) else "{{ case.amount }}",
         "description": "{{ case.description }}",
     }
     if "photo" in text.lower():
