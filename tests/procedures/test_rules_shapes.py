@@ -226,14 +226,14 @@ def test_a_mail_to_an_address_and_a_role_goes_to_the_address_and_warns_about_the
 
 
 def test_a_system_named_in_passing_is_not_a_guessed_endpoint(settings):
-    source = "1. Tag the ticket refund.\n2. Issue the refund through the billing system.\n"
+    source = "1. Tag the ticket refund.\n2. Update the address in the order system.\n"
     guessed = _compile(source)
     assert not [s for s in _steps(guessed, ActStep) if s.operation == "http.request"]
     [ask] = [w for w in guessed.warnings if w.code == "unknown_system"]
-    assert "'billing'" in ask.message and "SOPDESK_HTTP_ENDPOINTS" in ask.message
-    settings.CONNECTORS = {**settings.CONNECTORS, "http": {"endpoints": {"billing": "http://127.0.0.1:9/"}}}
+    assert "'order-system'" in ask.message and "SOPDESK_HTTP_ENDPOINTS" in ask.message
+    settings.CONNECTORS = {**settings.CONNECTORS, "http": {"endpoints": {"order-system": "http://127.0.0.1:9/"}}}
     [call] = [s for s in _steps(_compile(source), ActStep) if s.operation == "http.request"]
-    assert call.params["endpoint"] == "billing"
+    assert call.params["endpoint"] == "order-system"
 
 
 def test_a_range_rung_next_to_the_rung_above_it_compares_its_lower_bound_only():
@@ -302,3 +302,39 @@ def test_a_table_conditions_on_the_left_results_on_the_right_tags_and_sign_offs(
 def test_money_said_of_another_thing_is_not_the_case_amount():
     assert not _conditions(_compile("- Lost parcels over $1,000: open a Jira task in project LOGI.\n"))
     assert _conditions(_compile("- If the order was worth more than $100, tag the ticket big.\n")) == ["case.amount > 100.0"]
+
+
+RUNBOOK = """1. Take ownership.
+   a. Set the ticket's priority to urgent.
+   b. Add an internal note to the ticket: "On-call has picked this up."
+
+2. Decide the severity. Look at which merchants are failing. This is your call.
+   a. If every merchant is affected, treat it as SEV1 and go to step 3.
+   b. If only some merchants are affected, treat it as SEV2 and go to step 4.
+
+3. SEV1: open the incident.
+   a. Create a Jira issue in the PAYOPS project, issue type Incident,
+      priority Highest, with the ticket link in the description.
+   b. Tag the ticket sev1.
+   c. Stop here.
+
+4. SEV2: a smaller response.
+   a. Create a Jira issue in the PAYOPS project, issue type Bug, priority High.
+   b. Tag the ticket sev2.
+"""
+
+
+def test_a_runbook_leaves_the_call_to_the_engineer_and_its_group_titles_are_not_conditions():
+    result = _compile(RUNBOOK)
+    assert not _conditions(result)  # "This is your call": no rule guessed from "every merchant is affected"
+    judgements = [s for s in _steps(result, DecideStep) if s.judgement]
+    assert any("every merchant" in s.instruction for s in judgements)
+    issues = {s.params["issue_type"]: s.params for s in _steps(result, ActStep) if s.operation == "jira.create_issue"}
+    assert (issues["Incident"]["priority"], issues["Bug"]["priority"]) == ("Highest", "High")
+    tags = sorted(s.params["tags"] for s in _steps(result, ActStep) if s.operation == "zendesk.add_tags")
+    assert tags == ['{{ ["sev1"] }}', '{{ ["sev2"] }}']
+    case = {"ticket_id": "1", "subject": "s", "url": "u", "description": "d"}
+    # the engineer answers: every merchant is affected (and carries on at each other question)
+    answers = {s.key: s.judgement.outcomes[0].key for s in judgements}
+    sev1 = walk(result.graph, case, answers=answers, results={"jira": {"key": "PAYOPS-1", "url": "u"}})
+    assert sev1.ops() == ["zendesk.update_ticket", "zendesk.add_note", "jira.create_issue", "zendesk.add_tags"]

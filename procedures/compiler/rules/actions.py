@@ -146,7 +146,7 @@ def _role_name(words: str) -> str:
 
 def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
     """The spec for one clause. `context` is the whole sentence (for systems named elsewhere in it)."""
-    text = _active(known.expand(text.strip(" .;,")))
+    text = _active(known.expand(re.sub(r"\s+", " ", text).strip(" .;,")))  # hard-wrapped lines read as one
     spec = _recognise(text, known, known.expand(context))
     limit = re.search(rf"\bwithin\s+({quantities.NUMBER}\s*(?:business\s+)?(?:min(?:ute)?s?|hours?|days?))", text, re.I)
     if isinstance(spec, Act) and not spec.gather and limit:
@@ -336,7 +336,11 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         "create",
         "trigger",
     ):
-        return Act("http.request", {"endpoint": endpoint, "method": "POST"}, text[:120])
+        params = {"endpoint": endpoint, "method": "POST"}
+        said = re.search(r"[\"“]([^\"”]{3,200})[\"”](?!\s+endpoint)", text)
+        if said and said.group(1).lower() != endpoint:  # 'Post "Checkout degraded - investigating" to the status page'
+            params["body"] = "{{ {" + lit("message") + ": " + lit(said.group(1)) + "} }}"
+        return Act("http.request", params, text[:120])
     if re.match(
         r"(?:post|send)\s+(?:a\s+)?(?:public\s+|private\s+)?(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter|end user|user|caller)|confirm|thank|acknowledge|let the (?:customer|requester|reporter|end user|user)",
         lowered,

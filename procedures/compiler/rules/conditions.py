@@ -398,6 +398,8 @@ def condition(text: str, known: Known) -> Condition | None:
     Once the team has declared operations, a condition on a custom field nobody documented or declared
     (`case.fields.customer_segment`) is None too: a question ("which system tells us …?"), not an invented fact.
     """
+    if known.judged:
+        return None  # the text says a person decides here: their choice, never a rule guessed from the wording
     found = _condition(text, known)
     if found and declared.undeclared_fields(found.cel, known):
         return None

@@ -314,7 +314,7 @@ def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     if re.search(r"->|→|=>", seg.text):
         return False
     prev = last.segment.text
-    wrapped = len(prev.rsplit("\n", 1)[-1]) >= 60 and not re.search(r"[.!?:;]$|->|→", prev)
+    wrapped = len(prev.rsplit("\n", 1)[-1]) >= 40 and not re.search(r"[.!?:;]$|->|→", prev)
     return bool(_MID_SENTENCE_END.search(prev)) or (wrapped and seg.text[:1].islower())
 
 

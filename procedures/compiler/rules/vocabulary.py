@@ -134,7 +134,9 @@ ROLES = (
     (r"on-?call", "On-call"),
 )
 
-# Systems reached through http.request: phrase → endpoint name.
+# Systems reached through http.request: phrase → endpoint name. Only the usual ones (USUAL_ENDPOINTS, the
+# documented vocabulary) are taken without configuration; the others must be configured endpoints.
+USUAL_ENDPOINTS = ("status-page", "paging-webhook", "billing")
 ENDPOINTS = (
     (r"status page", "status-page"),
     (r"paging webhook|^page\b|\bpage (?:the |an? )?(?:on-?call|engineer|responder|team)", "paging-webhook"),
@@ -183,6 +185,7 @@ class Known:
 
     results: dict[str, str] = field(default_factory=dict)
     abbreviations: dict[str, str] = field(default_factory=dict)  # the SOP's own "abbrevs: TL = team lead, …"
+    judged: bool = False  # inside a step the text leaves to a person ("This is your call"): no automated condition
 
     _shorthand: tuple | None = field(default=None, repr=False, compare=False)
     _operations: dict | None = field(default=None, repr=False, compare=False)
@@ -269,9 +272,9 @@ def role_for(text: str) -> str | None:
 
 def endpoint_for(text: str) -> str | None:
     """The HTTP endpoint a phrase names: one named as such ("the "pagerduty" endpoint", "the deletion
-    webhook") or a configured one (`SOPDESK_HTTP_ENDPOINTS`, by its name or a usual phrase for it: "status
-    page" → status-page). A system named only in passing ("through the billing system") is no endpoint:
-    calling a guessed one would act on a customer through a system nobody connected."""
+    webhook"), a configured one (`SOPDESK_HTTP_ENDPOINTS`, by its name or a usual phrase for it), or one of
+    the usual three (status page, paging webhook, billing system). Any other system named in passing ("the
+    order system") is no endpoint: calling a guessed one would act through a system nobody connected."""
     named = re.search(r"[\"“']([\w-]+)[\"”']\s+endpoint|\bendpoint\s+[\"“']([\w-]+)[\"”']", text, re.IGNORECASE)
     if named:
         return (named.group(1) or named.group(2)).lower()
@@ -285,15 +288,15 @@ def endpoint_for(text: str) -> str | None:
         if re.search(rf"\b{re.escape(name).replace('[-_]', ' ')}\b|\b{re.escape(name.replace('-', ' '))}\b", text, re.I):
             return name
     for pattern, name in ENDPOINTS:
-        if name in configured and re.search(pattern, text, re.IGNORECASE):
+        if (name in configured or name in USUAL_ENDPOINTS) and re.search(pattern, text, re.IGNORECASE):
             return name
     return None
 
 
 def named_system(text: str) -> str | None:
-    """A usual system the phrase names that is not a configured endpoint ("the billing system"), for the question."""
+    """A system the phrase names that is not a configured endpoint ("the order system"), for the question."""
     for pattern, name in ENDPOINTS:
-        if name not in configured_endpoints() and re.search(pattern, text, re.IGNORECASE):
+        if name not in configured_endpoints() and name not in USUAL_ENDPOINTS and re.search(pattern, text, re.I):
             return name
     return None
 

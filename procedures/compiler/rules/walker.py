@@ -50,6 +50,12 @@ _JUMP = re.compile(
     r"^(?:then\s+)?(?:go|skip|jump|continue|proceed|move on|return)\s+(?:straight\s+|directly\s+|back\s+)?(?:to|with)\s+"
     r"(?:step\s+(\d+[a-z]?)|(?:the\s+)?[\"“']?([A-Z][\w -]{1,40}?)[\"”']?(?:\s+section|\s+below|\s+above)?)$",
 )
+_PERSON_DECIDES = re.compile(
+    r"\byour (?:own )?(?:call|judg(?:e)?ment|discretion)\b|\bjudg(?:e)?ment call\b|\buse (?:your )?(?:best )?judg(?:e)?ment\b"
+    r"|\bat (?:your|the agent's|their) discretion\b|\bdoes not decide it for you\b",
+    re.I,
+)
+_LABELLED = re.compile(r"^([^:()]{2,40}):\s+\S")
 _SLA_TARGET = re.compile(r"\bfirst response\b.*\bwithin\b|\bwithin\b.*\bfirst response\b|\bresolution time\b", re.I)
 
 
@@ -63,6 +69,7 @@ class Walker:
         self.private_replies = False
         self.recheck_hint: str | None = None
         self.decides: dict[str, str] = {}  # fact → the first decide on it, for later "X: …" cases
+        self.titles: set[str] = set()  # labels of step groups reached by a jump ("SEV1" in "4. SEV1: open …")
         self.understood = 0
 
     # -- items ----------------------------------------------------------------------------
@@ -86,6 +93,15 @@ class Walker:
             self.b.anchor(item.number.lower(), before)
 
     def _item(self, item: Item) -> None:
+        if item.children and self._title_of_children(item):
+            return
+        if item.children and _PERSON_DECIDES.search(item.segment.text) and not self.b.known.judged:
+            self.b.known.judged = True  # "Decide the severity … This is your call": each case below is a question
+            try:
+                self._item(item)
+            finally:
+                self.b.known.judged = False
+            return
         if item.children and criteria.criteria(self, item):
             return
         if item.children and item.segment.text.endswith(":"):
@@ -138,6 +154,27 @@ class Walker:
             self.sentence(sents[i])
             i += 1
         self._children(item)
+
+    def _title_of_children(self, item: Item) -> bool:
+        """ "4. SEV1: open the incident." over lettered sub-steps, reached by "go to step 4" (or labelled like a
+        group that is), and "1. Take ownership." over sub-steps: the line names the group, it is not a condition
+        or a step of its own (the jump already chose the path)."""
+        text = item.segment.text.strip()
+        if sum(1 for c in item.children if isinstance(c, Item) and c.marked) < 2 or text.endswith(":"):
+            return False
+        if len(sentences.split(item.segment)) != 1 or len(text.split()) > 8 or re.match(r"(?:if|when|unless|for)\b", text, re.I):
+            return False
+        label = _LABELLED.match(text)
+        targeted = item.number.lower() in {reference for _, reference, _ in self.b.jumps}
+        if label and not (targeted or label.group(1).lower() in self.titles):
+            return False
+        if label:
+            self.titles.add(label.group(1).lower())
+        elif actions.recognise(text, self.b.known) is not None:
+            return False  # "1. Open a Bug in ENG." over its sub-steps is a step of its own
+        self.b.mark(item.segment, "heading")
+        self._children(item)
+        return True
 
     def _classified(self, seg: Segment) -> bool:
         kind = sentences.kind_of(seg.text)
