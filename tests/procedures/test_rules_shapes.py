@@ -338,3 +338,30 @@ def test_a_runbook_leaves_the_call_to_the_engineer_and_its_group_titles_are_not_
     answers = {s.key: s.judgement.outcomes[0].key for s in judgements}
     sev1 = walk(result.graph, case, answers=answers, results={"jira": {"key": "PAYOPS-1", "url": "u"}})
     assert sev1.ops() == ["zendesk.update_ticket", "zendesk.add_note", "jira.create_issue", "zendesk.add_tags"]
+
+
+def test_a_state_told_in_words_is_a_question_a_field_the_text_names_is_a_condition():
+    told = _compile("1. Tag the ticket security.\n2. If the device is lost or stolen, open a Jira task in project SEC.\n")
+    assert not _conditions(told)
+    assert any(w.code == "condition_not_understood" or "person" in w.message for w in told.warnings)
+    named = _compile("1. Tag the ticket security.\n2. If the incident type is device-lost, open a Jira task in project SEC.\n")
+    assert _conditions(named) == ['case.fields.incident_type == "device-lost"']
+    listed = _compile(
+        "| field | meaning |\n|---|---|\n| species | dog, cat, bird |\n\n"
+        "1. If the species is bird, tag the ticket exotics, because only one clinic sees them.\n"
+    )
+    assert _conditions(listed) == ['case.fields.species == "bird"']
+    [tag] = [s for s in _steps(listed, ActStep) if s.operation == "zendesk.add_tags"]
+    assert tag.params["tags"] == '{{ ["exotics"] }}'
+    missing = _compile("1. Tag the ticket warranty.\n2. If the serial number is missing, ask the customer for it.\n")
+    assert not [c for c in _conditions(missing) if '"missing"' in c]
+
+
+def test_tone_and_validation_sections_with_long_headings_are_not_procedure():
+    source = (
+        "1. Tag the ticket intake.\n\n## Tone for anyone phoning the owner\n\nSpeak slowly and confirm the address twice.\n\n"
+        "## Validation rules (for the web team)\n\n- owner_phone must have at least 10 digits.\n"
+    )
+    result = _compile(source)
+    assert [s.operation for s in _steps(result, ActStep)] == ["zendesk.add_tags"]
+    assert not _conditions(result)

@@ -245,11 +245,15 @@ def _equals(text: str, known: Known) -> Condition | None:
         return None
     if re.match(r"[a-z]+ed\b", value, re.I) and len(value.split()) > 1:
         return None  # "flagged for fraud" is a state the text describes, not a field value
+    if re.fullmatch(r"missing|empty|blank|absent|present|provided|given|unknown|known|set|filled(?: in)?", value, re.I):
+        return None  # "the serial number is missing" says whether it is there, not what it is
     fact = _result_status(phrase, known) or vocabulary.fact(phrase, known)
     if fact is None:
         words = vocabulary.normalise(phrase)
         if not _FIELD_WORDS.match(words) or re.match(r"(?:it|this|that|they|he|she|customer|requester|user)$", words):
             return None
+        if not _named_field(phrase, words, value) and vocabulary.snake(words) not in known.identifiers:
+            return None  # "the device is lost or stolen": a state told in words, not a field the text names
         fact = "case.fields." + vocabulary.snake(words)
     if "(" in fact or fact.startswith("case.requester"):
         return None
@@ -260,6 +264,20 @@ def _equals(text: str, known: Known) -> Condition | None:
         listed = "[" + ", ".join(_literal(v) for v in choices) + "]"
         return Condition(f"{'!' if op == '!=' else ''}({fact} in {listed})", text, needs)
     return Condition(f"{fact} {op} {_literal(value)}", text, needs)
+
+
+_FIELD_NOUNS = (
+    r"type|category|reason|status|state|grade|level|tier|code|country|region|channel|source|severity|priority"
+    r"|segment|language|kind|method|result|outcome|score|count|flag|class|mode|stage|answer|rating|size|band"
+)
+
+
+def _named_field(phrase: str, words: str, value: str) -> bool:
+    """A field the text names: written as one (`customer_data`, `red_flag`), or a noun phrase ending in a
+    field word ("the incident type", "the category") — not a thing with a state ("the device")."""
+    if re.fullmatch(r"`?[a-z]+(?:_[a-z0-9]+)+`?", phrase.strip().removeprefix("the ").strip()):
+        return True
+    return bool(re.search(rf"\b(?:{_FIELD_NOUNS})s?$", words)) and not re.match(r"(?:none|all|any|each|every)\b", words)
 
 
 def _result_status(phrase: str, known: Known) -> str | None:

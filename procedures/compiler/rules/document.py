@@ -36,7 +36,8 @@ SECTION_KINDS = (
     (r"purpose|scope|objective|goal|overview|background|about|introduction|summary|audience|applies to", "purpose"),
     (r"definitions?|glossary|terms|terminology", "definition"),
     (r"examples?|sample|samples|templates?|macros?|canned (?:responses?|replies)", "example"),
-    (r"inputs?|outputs?|fields|required (?:fields|information|data)|what you(?:'ll)? need|prerequisites|data", "io_list"),
+    (r"inputs?|outputs?|fields|required (?:fields|information|data)|what you(?:'ll)? need|prerequisites|data"
+     r"|(?:form |field |input )?validation(?: rules)?", "io_list"),
     (r"tone|style|voice|writing guidelines|communication (?:style|guidelines)", "tone"),
     (r"revision history|change ?log|history|versions?|document control|approvals? of this document", "history"),
     (r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faq", "note"),
@@ -49,10 +50,10 @@ def section_kind(heading: str) -> str:
     text = re.sub(r"^\d+(?:\.\d+)*[.)]?\s*", "", text)
     if _FOR_INFORMATION.search(text) and len(text.split()) <= 10:
         return "note"  # "reason codes we see most (FYI only):" — what follows is reference, not steps
-    if len(text.split()) > 5:
+    if len(text.split()) > 8:
         return ""
     for pattern, kind in SECTION_KINDS:
-        if re.fullmatch(rf"(?:the\s+)?(?:{pattern})(?:\b[\w ,&/-]*)?", text):
+        if re.fullmatch(rf"(?:the\s+)?(?:{pattern})(?:\b[\w ,&/()'-]*)?", text):
             return kind
     return ""
 

@@ -36,6 +36,7 @@ def tags(text: str) -> list[str]:
         re.I,
     )
     words = match.group(1) if match else text
+    words = re.split(r",?\s+\b(?:because|since|so|as|which|who|if|when|unless|until|for|to|so that)\b", words)[0]
     found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+|[a-z][a-z0-9]{2,})`?", words.split(" on ")[0])
     return [t for t in found if t not in ("and", "the", "ticket", "tickets", "as", "with", "too", "also")][:4]
 

@@ -179,12 +179,22 @@ def abbreviations(source: str) -> dict[str, str]:
     return found
 
 
+def identifiers(source: str) -> frozenset[str]:
+    """Field names the SOP itself writes as field names: snake_case or `backticked` words, and the first cell of
+    table rows that read like a field list ("| species | choice | dog, cat, … |")."""
+    found = set(re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", source))
+    found |= {w.lower() for w in re.findall(r"`([A-Za-z][\w]*)`", source)}
+    found |= {w.lower() for w in re.findall(r"(?m)^\s*\|\s*([a-z][a-z0-9_]*)\s*\|", source)}
+    return frozenset(found)
+
+
 @dataclass
 class Known:
     """Results saved so far on the main path: save_as → operation name."""
 
     results: dict[str, str] = field(default_factory=dict)
     abbreviations: dict[str, str] = field(default_factory=dict)  # the SOP's own "abbrevs: TL = team lead, …"
+    identifiers: frozenset[str] = frozenset()  # field names the SOP writes as such (`prior_strikes`, "| species |")
     judged: bool = False  # inside a step the text leaves to a person ("This is your call"): no automated condition
 
     _shorthand: tuple | None = field(default=None, repr=False, compare=False)
