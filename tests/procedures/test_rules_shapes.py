@@ -365,3 +365,38 @@ def test_tone_and_validation_sections_with_long_headings_are_not_procedure():
     result = _compile(source)
     assert [s.operation for s in _steps(result, ActStep)] == ["zendesk.add_tags"]
     assert not _conditions(result)
+
+
+LADDER = """A ticket carries the number of strikes the member already has (ticket field `prior_strikes`).
+
+Read the post and decide whether it breaks a rule. If it
+does not break a rule, tag the ticket no-violation and set it to solved.
+Nothing else happens.
+
+- **No prior strikes** - a written warning. Tag the ticket strike-warning.
+- **1 to 2 prior strikes** - a suspension. Tag the ticket suspend-24h.
+- **3 or more prior strikes** - a ban. Tag the ticket ban-permanent.
+  The ban needs the approval of the Trust & Safety lead.
+
+Bans are applied by hand in the moderation console; sopdesk cannot reach it.
+
+Then add an internal note to the ticket with the number of prior strikes, so that an appeal can be checked quickly.
+"""
+
+
+def test_bold_labelled_cases_on_a_named_count_are_one_ladder_and_a_terse_end_ends_its_own_branch():
+    result = _compile(LADDER)
+    assert set(_conditions(result)) == {
+        "case.fields.prior_strikes == 0",
+        "case.fields.prior_strikes >= 1 && case.fields.prior_strikes <= 2",
+        "case.fields.prior_strikes >= 3",
+    }
+    [approval] = _steps(result, ApproveStep)
+    assert approval.role.lower().startswith("trust & safety lead")
+    assert not [s for s in _steps(result, ApproveStep) if "hand" in s.instruction]  # done by hand: a person
+    case = {"ticket_id": "1", "subject": "s", "url": "u"}
+    answers = {s.key: s.judgement.outcomes[-1].key for s in _steps(result, DecideStep) if s.judgement}  # "none"/"stop"
+    answers.update({s.key: "proceed" for s in _steps(result, DecideStep) if s.judgement and s.judgement.outcomes[0].key == "proceed"})
+    one = walk(result.graph, {**case, "fields": {"prior_strikes": 1}}, answers=answers)
+    assert [c["tags"] for c in one.calls("zendesk.add_tags")] == [["suspend-24h"]]
+    assert one.calls("zendesk.add_note")  # the note after the ladder is still reached

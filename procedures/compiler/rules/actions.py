@@ -97,7 +97,7 @@ def _approve(text: str) -> Approve | None:
         role = vocabulary.role_for(part)
         if role and role not in roles:
             roles.append(role)
-    specific = re.search(r"\bapproval (?:from|by) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then)\b|,|$|\.)", lowered)
+    specific = re.search(r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then)\b|,|$|\.)", lowered)
     if specific and len(roles) == 1 and len(specific.group(1)) > len(roles[0].rstrip("s")) + 2:
         roles = [_role_name(specific.group(1))]  # "the Head of Finance", not "Finance"
     evidence = []
@@ -113,7 +113,7 @@ def _approve(text: str) -> Approve | None:
     ):
         roles = [qualified.group(1).capitalize() + "s"]
     named = re.search(
-        r"\b(?:approval|approve|sign-off)\s+(?:from|by)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+and\b|,|$|\.|\s+before\b|\s+then\b)",
+        r"\b(?:approval|approve|sign-off)\s+(?:from|by|of)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+and\b|,|$|\.|\s+before\b|\s+then\b)",
         lowered,
     )
     if not roles and named:
@@ -126,7 +126,13 @@ def _approve(text: str) -> Approve | None:
         lowered,
     )
     before = re.search(r"\b(?:the|a|an)\s+([a-z][\w&/ -]{1,30}?)(?:'s)?\s+(?:approval|approves?)\b", lowered)
-    if not roles and before and not re.match(r"(?:it|this|that|manager)\b", before.group(1)) and not subject:
+    if (
+        not roles
+        and before
+        and not re.match(r"(?:it|this|that|manager)\b", before.group(1))
+        and not re.search(r"\b(?:needs?|requires?|gets?|must|has|have|is|are)\b", before.group(1))
+        and not subject
+    ):
         roles = [_role_name(before.group(1))]
     if not roles and subject and not re.match(r"(?:it|this|that|they|which|needs?|requires?|gets?|get)\b", subject.group(1)):
         name = subject.group(1).strip()
@@ -176,8 +182,18 @@ _DESCRIPTIVE_SUBJECT = re.compile(
 )
 
 
+_BY_HAND = re.compile(
+    r"\bby hand\b|\bmanually\b|\(manual\)|\bmanual!|\bcan(?:not|'t| not) (?:reach|access)\b|\bis(?:n't| not) (?:hooked up|connected)\b"
+    r"|\boutside (?:of )?sopdesk\b|\bsopdesk (?:cannot|can't|can not|does not|doesn't)\b",
+    re.I,
+)
+
+
 def _recognise(text: str, known: Known, context: str) -> Spec | None:
     text = re.sub(r"^(?:also|then|finally|and)\s+", "", text, flags=re.I)
+    if _BY_HAND.search(text) or _BY_HAND.search(context):
+        return None  # the text says a person does this by hand, outside the systems sopdesk reaches
+    text = re.sub(r",?\s+(?:so that|so|in order to|because)\s+(?!(?:the|that)\s+(?:ticket|case)\b).*$", "", text, flags=re.I)
     lowered = text.lower()
     whole = f"{lowered} {context.lower()}"
     for recogniser in (_end, _wait, _approve):

@@ -178,6 +178,28 @@ def _count(text: str) -> Condition | None:
     return Condition(f"case.fields.{noun}{suffix} {op} {int(quantities.number(match.group(1)))}", text)
 
 
+def _counted_field(text: str, known: Known) -> Condition | None:
+    """ "No prior strikes", "1 to 2 prior strikes", "6 or more prior strikes": a count the text names as a field
+    (`prior_strikes`), never a noun made into a field."""
+    m = re.fullmatch(
+        r"(?:the\s+member\s+has\s+)?(no|zero|\d+)(?:\s*(?:to|–|—|-)\s*(\d+)|\s+or\s+(more|fewer|less)|\+)?\s+([a-z][a-z ]{2,40}?)",
+        text.strip().strip("*").strip(),
+        re.I,
+    )
+    if not m:
+        return None
+    field = vocabulary.snake(m.group(4))
+    if field not in known.identifiers and field.rstrip("s") not in known.identifiers:
+        return None
+    fact = f"case.fields.{field if field in known.identifiers else field.rstrip('s')}"
+    low = 0 if m.group(1).lower() in ("no", "zero") else int(m.group(1))
+    if m.group(2):
+        return Condition(f"{fact} >= {low} && {fact} <= {int(m.group(2))}" if low else f"{fact} <= {m.group(2)}", text)
+    if m.group(3) or text.strip().endswith("+"):
+        return Condition(f"{fact} {'>=' if (m.group(3) or 'more').lower() == 'more' else '<='} {low}", text)
+    return Condition(f"{fact} == {low}", text)
+
+
 def _years(text: str) -> Condition | None:
     """ "patients under 18", "customers aged 65 or over" → the person's age."""
     m = re.search(
@@ -444,6 +466,8 @@ def _condition(text: str, known: Known) -> Condition | None:
         return Condition('!has(case.assignee_email) || case.assignee_email == ""', text)
     if mentioned := _mentions(text):
         return mentioned
+    if counted := _counted_field(text, known):
+        return counted
     for recogniser in (_stage, _money, _tag, _severity, _count, _years, _age, _subject_of_request):
         found = recogniser(text)
         if found:

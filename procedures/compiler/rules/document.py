@@ -26,6 +26,11 @@ _MID_SENTENCE_END = re.compile(
     r"(,|\b(?:and|or|the|a|an|to|of|with|for|in|on|by|if|than|is|are|be|that|who|which))\s*$", re.IGNORECASE
 )
 MAX_LINES = 20_000
+_TERSE_END = re.compile(
+    r"^(?:stop|stop here|done|that's it|nothing else(?: happens| to do| is needed)?|nothing more(?: to do| happens)?"
+    r"|no further action(?: is (?:needed|required))?)[.!]$",
+    re.I,
+)
 _FOR_INFORMATION = re.compile(
     r"\bfyi\b|\bfor (?:your )?(?:reference|information)\b|\b(?:reference|info|information|background) only\b|"
     r"\bnot (?:a )?(?:steps?|procedure)\b"
@@ -315,6 +320,8 @@ def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     if re.search(r"->|→|=>", seg.text):
         return False
     prev = last.segment.text
+    if re.search(r"[.!]$", prev) and _TERSE_END.match(seg.text) and indent == last.indent:
+        return True  # "…, tag it and set it to solved.\nNothing else happens." ends that sentence's branch
     wrapped = len(prev.rsplit("\n", 1)[-1]) >= 40 and not re.search(r"[.!?:;]$|->|→", prev)
     return bool(_MID_SENTENCE_END.search(prev)) or (wrapped and seg.text[:1].islower())
 

@@ -43,7 +43,11 @@ from procedures.compiler.rules.candidates import Act, Approve, End, Wait
 from procedures.compiler.rules.document import Code, Heading, Item, Section, Segment, Table, section_kind, sub
 from procedures.compiler.rules.state import Check, Pending, Schedule
 
-_TERSE_END = re.compile(r"^(?:stop|stop here|done|end|that's it|nothing else|no further action)[.!]?$", re.I)
+_TERSE_END = re.compile(
+    r"^(?:stop|stop here|done|end|that's it|nothing else(?: happens| to do| is needed)?|nothing more(?: to do| happens)?"
+    r"|no further action(?: is (?:needed|required))?)[.!]?$",
+    re.I,
+)
 _THEN_IF = re.compile(r";\s*(?=(?:if|when)\s+[^,;]+,\s*\w)", re.I)
 _GUARD = re.compile(r"\bfor [\w ,&-]+ only\b|\bonly (?:if|when|for)\b", re.I)
 _JUMP = re.compile(
@@ -127,6 +131,8 @@ class Walker:
                 )
             self.understood += 1
             return
+        if self._labelled_case(item, sents):
+            return
         head = shapes.ARROW.match(sents[0].text)
         if head and item.children:
             body = [sub(sents[0], head.start(2), len(sents[0].text))] + sents[1:]
@@ -173,6 +179,19 @@ class Walker:
         elif actions.recognise(text, self.b.known) is not None:
             return False  # "1. Open a Bug in ENG." over its sub-steps is a step of its own
         self.b.mark(item.segment, "heading")
+        self._children(item)
+        return True
+
+    def _labelled_case(self, item: Item, sents: list[Segment]) -> bool:
+        """ "- **1 to 2 prior strikes** - a 24-hour suspension. Tag the ticket suspend-24h.": the bold label is the
+        case, a description after the dash is what it means, the sentences after it are its steps."""
+        label = re.match(r"^\*\*([^*]{2,80})\*\*\s*(?:-|–|—|:)\s*", sents[0].text)
+        if not label or not conditions.condition(label.group(1), self.b.known):
+            return False
+        rest = sub(sents[0], label.end(), len(sents[0].text))
+        word = re.match(r"[A-Za-z]+", rest.text)
+        body = [rest] if word and word.group(0).lower() in clauses.VERBS else []
+        shapes.conditional_text(self, sents[0], label.group(1), body, headed=True, more=sents[1:])
         self._children(item)
         return True
 
