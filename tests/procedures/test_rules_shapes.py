@@ -400,3 +400,34 @@ def test_bold_labelled_cases_on_a_named_count_are_one_ladder_and_a_terse_end_end
     one = walk(result.graph, {**case, "fields": {"prior_strikes": 1}}, answers=answers)
     assert [c["tags"] for c in one.calls("zendesk.add_tags")] == [["suspend-24h"]]
     assert one.calls("zendesk.add_note")  # the note after the ladder is still reached
+
+
+CHECKLIST = """The ticket carries the number of units missing in the ticket field short_units.
+
+BEFORE UNLOADING
+[ ] Wait for the dock door scan to come through, for up to 4 hours.
+    If no scan has arrived after 4 hours, email the receiving lead at lead@example.com.
+
+AFTER UNLOADING
+[ ] Damage: if the ticket is tagged damaged-on-arrival, tag the ticket claim-needed.
+[ ] Shortage:
+      more than 5 units short  -> open a Jira issue in the WHS project, type Task
+      1 to 5 units short       -> add an internal note "Minor shortage" to the ticket
+[ ] Close: tag the ticket received and set it to solved.
+"""
+
+
+def test_a_checklist_reads_its_boxes_labels_and_a_count_in_the_words_of_a_named_field():
+    result = _compile(CHECKLIST)
+    conditions = _conditions(result)
+    assert '"damaged-on-arrival" in case.tags' in conditions
+    assert {"case.fields.short_units > 5", "case.fields.short_units >= 1"} <= set(conditions)
+    waits = _steps(result, WaitStep)
+    assert [(w.delay.hours, w.for_event) for w in waits if w.for_event] == [(4, "warehouse.scanned")]
+    tags = [s.params["tags"] for s in _steps(result, ActStep) if s.operation == "zendesk.add_tags"]
+    assert '{{ ["received"] }}' in tags  # "Close:" is the box's label, the step is still read
+    case = {"ticket_id": "1", "subject": "s", "url": "u", "tags": []}
+    proceed = {s.key: "proceed" for s in _steps(result, DecideStep) if s.judgement}  # the sentence about the field
+    small = walk(result.graph, {**case, "fields": {"short_units": 3}}, events={"warehouse.scanned": [0.01]}, answers=proceed)
+    assert "jira.create_issue" not in small.ops() and "zendesk.add_note" in small.ops()
+    assert "zendesk.add_tags" in small.ops() and not any(c["tags"] == ["claim-needed"] for c in small.calls("zendesk.add_tags"))

@@ -187,17 +187,40 @@ def _counted_field(text: str, known: Known) -> Condition | None:
         re.I,
     )
     if not m:
+        return _compared_count(text, known)
+    field = _identifier(m.group(4), known)
+    if field is None:
         return None
-    field = vocabulary.snake(m.group(4))
-    if field not in known.identifiers and field.rstrip("s") not in known.identifiers:
-        return None
-    fact = f"case.fields.{field if field in known.identifiers else field.rstrip('s')}"
+    fact = f"case.fields.{field}"
     low = 0 if m.group(1).lower() in ("no", "zero") else int(m.group(1))
     if m.group(2):
         return Condition(f"{fact} >= {low} && {fact} <= {int(m.group(2))}" if low else f"{fact} <= {m.group(2)}", text)
     if m.group(3) or text.strip().endswith("+"):
         return Condition(f"{fact} {'>=' if (m.group(3) or 'more').lower() == 'more' else '<='} {low}", text)
     return Condition(f"{fact} == {low}", text)
+
+
+def _identifier(words: str, known: Known) -> str | None:
+    """The field the SOP names for these words, in any order: "units short" → `short_units`."""
+    wanted = {w.rstrip("s") for w in vocabulary.snake(words).split("_")}
+    for name in sorted(known.identifiers):
+        if {w.rstrip("s") for w in name.split("_")} == wanted:
+            return name
+    return None
+
+
+def _compared_count(text: str, known: Known) -> Condition | None:
+    """ "more than 5 units short" → case.fields.short_units > 5, when `short_units` is a field the SOP names."""
+    m = re.fullmatch(
+        r"(more than|over|above|at least|fewer than|less than|under|below|at most)\s+(\d+)\s+([a-z][a-z ]{2,40}?)",
+        text.strip(),
+        re.I,
+    )
+    if not m or (field := _identifier(m.group(3), known)) is None:
+        return None
+    op = {"more than": ">", "over": ">", "above": ">", "at least": ">=", "fewer than": "<", "less than": "<"}
+    op |= {"under": "<", "below": "<", "at most": "<="}
+    return Condition(f"case.fields.{field} {op[m.group(1).lower()]} {m.group(2)}", text)
 
 
 def _years(text: str) -> Condition | None:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_MARKER = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>\d{1,3}[.)]|[-*•+]|[a-zA-Z][.)]|\(?[a-z]\))[ \t]+")
+_MARKER = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<marker>\d{1,3}[.)]|[-*•+]|[a-zA-Z][.)]|\(?[a-z]\)|\[[ xX✓]?\]|[☐☑✓])[ \t]+"
+)
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
 _RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
@@ -243,6 +245,7 @@ def blocks(source: str) -> list[Block]:
             i, previous_blank = i + 1, False
             continue
         number = marker.group("marker").strip("().") if marker else ""
+        number = "-" if number[:1] in ("[", "☐", "☑", "✓") else number  # a checklist box is a bullet
         item = _Open(seg, indent, bool(marker), number, column=marker.end() if marker else indent)
         # A lead-in line ("If the customer is on Enterprise:") owns the unindented items after it.
         while stack and stack[-1].indent >= indent and not (
@@ -344,8 +347,8 @@ def _plain_table_at(source: str, spans: list[tuple[int, int]], i: int) -> bool:
         if not line.strip() or _MARKER.match(line):
             break
         cells = _COLUMNS.findall(line.strip())
-        if not re.search(r"\S(?: {2,}|\t)\S", line.strip()):
-            break
+        if not re.search(r"\S(?: {2,}|\t)\S", line.strip()) or re.search(r"->|→|=>", line):
+            break  # aligned "X  -> do Y" lines are rules, each its own case, not a table
         counts.append(len(cells))
     return len(counts) >= 2 and counts[0] >= 2 and len(set(counts)) == 1
 

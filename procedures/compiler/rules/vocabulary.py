@@ -102,7 +102,7 @@ EVENTS = (
     (r"\bsettle", "claim.settled"),
     (r"\b(?:repl|answer|respond|accept|decline|confirm|yes/no|hear back)", "customer.replied"),
     (r"\bapprov", "approval.decided"),
-    (r"\bscann?ed\b|\barrives? at the warehouse|\breturned\b", "warehouse.scanned"),
+    (r"\bscan(?:s|ned)?\b|\barrives? at the warehouse|\breturned\b", "warehouse.scanned"),
     (r"\b(?:kickoff|meeting|call)\b.*\bbook|\bbook.*\b(?:kickoff|meeting|call)|\bto book\b|\bbooks? (?:a|the|their) (?:visit|appointment|slot)", "meeting.booked"),
     (r"\b(?:task|issue|ticket)\b.*\b(?:done|complete|closed|resolved)", "issue.done"),
     (r"\bresolved\b|\ball-clear\b", "incident.resolved"),

@@ -133,6 +133,9 @@ class Walker:
             return
         if self._labelled_case(item, sents):
             return
+        label = re.match(r"^([A-Z][A-Za-z -]{1,25}):\s+(?=\S)", sents[0].text)
+        if label and not conditions.condition(label.group(1), self.b.known) and self._step_after(sents[0], label.end()):
+            sents[0] = sub(sents[0], label.end(), len(sents[0].text))  # "Damage: if the ticket is tagged …"
         head = shapes.ARROW.match(sents[0].text)
         if head and item.children:
             body = [sub(sents[0], head.start(2), len(sents[0].text))] + sents[1:]
@@ -181,6 +184,13 @@ class Walker:
         self.b.mark(item.segment, "heading")
         self._children(item)
         return True
+
+    @staticmethod
+    def _step_after(seg: Segment, at: int) -> bool:
+        """Whether what follows a "Label:" is a step or a rule of its own ("if …", "tag the ticket …")."""
+        rest = seg.text[at:]
+        word = re.match(r"[A-Za-z]+", rest)
+        return bool(word) and (word.group(0).lower() in ("if", "when", "unless") or word.group(0).lower() in clauses.VERBS)
 
     def _labelled_case(self, item: Item, sents: list[Segment]) -> bool:
         """ "- **1 to 2 prior strikes** - a 24-hour suspension. Tag the ticket suspend-24h.": the bold label is the
