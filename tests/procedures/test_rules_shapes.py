@@ -431,3 +431,28 @@ def test_a_checklist_reads_its_boxes_labels_and_a_count_in_the_words_of_a_named_
     small = walk(result.graph, {**case, "fields": {"short_units": 3}}, events={"warehouse.scanned": [0.01]}, answers=proceed)
     assert "jira.create_issue" not in small.ops() and "zendesk.add_note" in small.ops()
     assert "zendesk.add_tags" in small.ops() and not any(c["tags"] == ["claim-needed"] for c in small.calls("zendesk.add_tags"))
+
+
+def test_approvers_are_named_as_the_text_names_them_and_an_unnamed_one_is_a_question():
+    source = (
+        "| Role | Who |\n|---|---|\n| Incident Commander (IC) | from the rota |\n\n"
+        "Refunds:\n- Up to $250: the agent may approve on their own.\n"
+        "- From $250 to $2,000: a Billing team lead must approve the refund.\n"
+        "- Over $2,000: the Finance Director must approve.\n\n"
+        "Then the IC signs off the review.\nThe change needs approval before it goes out.\n"
+    )
+    result = _compile(source)
+    roles = sorted(a.role for a in _steps(result, ApproveStep))
+    assert roles == ["Billing team leads", "Finance directors", "Incident commanders"]
+    assert set(_conditions(result)) == {"case.amount <= 250.0", "case.amount > 250.0", "case.amount > 2000.0"}
+    assert any(w.code == "not_understood" and "needs approval before" in w.excerpt for w in result.warnings)
+
+
+def test_a_loyalty_tier_is_the_case_tier_and_an_email_subject_is_taken_from_the_text():
+    result = _compile(
+        "1. Customers on the Gold tier get a gift: tag the ticket gift.\n"
+        '2. Let the account manager know by email with the subject "Renewal at risk".\n'
+    )
+    assert _conditions(result) == ['case.tier == "Gold"']
+    [mail] = [s for s in _steps(result, ActStep) if s.operation == "email.send"]
+    assert mail.params["subject"] == "Renewal at risk"

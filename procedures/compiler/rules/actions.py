@@ -134,12 +134,47 @@ def _approve(text: str) -> Approve | None:
         and not subject
     ):
         roles = [_role_name(before.group(1))]
-    if not roles and subject and not re.match(r"(?:it|this|that|they|which|needs?|requires?|gets?|get)\b", subject.group(1)):
+    if (
+        not roles
+        and subject
+        and not re.match(r"(?:it|this|that|they|which|needs?|requires?|gets?|get)\b", subject.group(1))
+        and not re.search(r"\b(?:needs?|requires?|gets?|must|has|have|is|are|goes|go)$", subject.group(1).strip())
+    ):
         name = subject.group(1).strip()
         roles = [name[0].upper() + name[1:] + ("" if name.endswith("s") else "s")]
-    if re.search(r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:can\s+)?approves?\b|approved (?:automatically|straight away)", lowered):
+    if re.search(r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:(?:can|may|is allowed to)\s+)?approves?\b|approved (?:automatically|straight away)", lowered):
         return None  # the person working the case approves: no approval gate
-    return Approve(text.strip(" ."), roles or ["Managers"], evidence, named=bool(roles))
+    if not roles:
+        return None  # the text names no approver: who approves is a question, never a default role
+    roles = [_fuller(role, lowered) for role in roles]
+    return Approve(text.strip(" ."), roles, evidence, named=True)
+
+
+_NOT_ROLE_WORDS = frozenset(
+    ("the", "a", "an", "their", "our", "its", "any", "each", "from", "by", "of", "and", "or", "must", "needs")
+    + ("need", "only", "then", "also", "is", "are", "be", "to", "with", "approval", "approve", "approves")
+    + ("sign", "off", "ok", "signs")
+)
+_ROLE_HEAD = r"(?:manager|lead|director|officer|head|counsel|supervisor|moderator|engineer|commander|controller|owner)s?"
+
+
+def _fuller(role: str, lowered: str) -> str:
+    """ "Team leads" when the text says "a Billing team lead", "Finance" for "the Finance Director": the role as
+    the text names it (up to two words before the role's head word)."""
+    core = role.lower().rstrip("s")
+    m = re.search(rf"\b((?:[a-z&]+\s+){{1,2}}){re.escape(core)}s?\b", lowered)
+    before = m.group(1).split() if m else []
+    words: list[str] = []
+    for word in reversed(before):  # the words right before the role that name it ("billing" team lead)
+        if word in _NOT_ROLE_WORDS or word.endswith("'s"):
+            break
+        words.insert(0, word)
+    if m and words:
+        return _role_name(" ".join(words) + " " + core)
+    after = re.search(rf"\b{re.escape(core)}\s+({_ROLE_HEAD})\b", lowered)
+    if after:
+        return _role_name(f"{core} {after.group(1)}")
+    return role
 
 
 def _role_name(words: str) -> str:

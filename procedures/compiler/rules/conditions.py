@@ -135,6 +135,8 @@ def _plan(text: str, known: Known) -> Condition | None:
     if re.search(r"\d|\b(?:more|fewer|less|at least|any|all|several|many|some|affected|users?|seats?)\b", text, re.I):
         return None  # "more than 5 Enterprise customers are affected" is not a test of this customer's plan
     negated = _is_negated(text) or re.search(r"\bunless\b", text, re.I)
+    if re.search(r"\btier\b", text, re.I) and not re.search(r"\bplan\b", text, re.I) and len(plans) == 1:
+        return Condition(f'case.tier {"!=" if negated else "=="} "{plans[0]}"', text)  # the case's tier, no look-up
     if len(plans) == 1:
         return Condition(f'account.plan {"!=" if negated else "=="} "{plans[0]}"', text, ("account",))
     listed = ", ".join(f'"{p}"' for p in plans)

@@ -45,7 +45,8 @@ SECTION_KINDS = (
     (r"examples?|sample|samples|templates?|macros?|canned (?:responses?|replies)", "example"),
     (r"inputs?|outputs?|fields|required (?:fields|information|data)|what you(?:'ll)? need|prerequisites|data"
      r"|(?:form |field |input )?validation(?: rules)?", "io_list"),
-    (r"tone|style|voice|writing guidelines|communication (?:style|guidelines)", "tone"),
+    (r"tone|style|voice|writing guidelines|communication (?:style|guidelines)|how to (?:sound|write|talk|speak)"
+     r"|writing to|talking to|speaking to", "tone"),
     (r"revision history|change ?log|history|versions?|document control|approvals? of this document", "history"),
     (r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faq", "note"),
 )

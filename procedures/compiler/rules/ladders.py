@@ -20,9 +20,24 @@ def order_ladders(steps: dict[str, dict]) -> None:
         if step.get("kind") != "decide" or not branches or len(branches) < 2:
             continue
         for branch in branches:
+            branch["when"] = _after_touching_rung(branch["when"], [b["when"] for b in branches if b is not branch])
+        for branch in branches:
             branch["when"] = _without_upper_rung(branch["when"], [b["when"] for b in branches if b is not branch])
         order = most_specific_first([b["when"] for b in branches])
         step["branches"] = [branches[i] for i in order]
+
+
+def _after_touching_rung(when: str, others: list[str]) -> str:
+    """ "Up to $250 …" then "From $250 to $2,000 …": $250 is the first rung's (it is written "up to"), so the
+    second starts above it — each amount on exactly one rung."""
+    own = interval(when)
+    if own is None or own.low == -math.inf or own.low_open:
+        return when
+    for other in map(interval, others):
+        touching = other is not None and other.fact == own.fact and other.high == own.low and not other.high_open
+        if touching and other.low < own.low:
+            return re.sub(rf"{re.escape(own.fact)}\s*>=\s*", f"{own.fact} > ", when, count=1)
+    return when
 
 
 def _without_upper_rung(when: str, others: list[str]) -> str:

@@ -283,8 +283,11 @@ def email(text: str, known: Known) -> Act | None:
     to, roles = recipients(text, known)
     if not to:
         return None
+    subject = re.search(r"\bsubject(?: line)?\s+[\"“']([^\"”']{2,120})[\"”']", text, re.I)
+    if subject:
+        text = text[: subject.start()] + text[subject.end() :]
     body = email_body(text, known, to_requester=to == ["case.requester_email"])
-    params = {"to": cel_list(to), "subject": "{{ case.subject }}", "body": body}
+    params = {"to": cel_list(to), "subject": subject.group(1) if subject else "{{ case.subject }}", "body": body}
     return Act("email.send", params, text[:120], notes=role_notes(roles))
 
 

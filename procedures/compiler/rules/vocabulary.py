@@ -172,6 +172,8 @@ ABBREVIATIONS = {
 def abbreviations(source: str) -> dict[str, str]:
     """The SOP's own abbreviations: lines such as "abbrevs: CB = chargeback, TL = team lead (the lead)"."""
     found: dict[str, str] = {}
+    for long, short in re.findall(r"\b([A-Z][\w&]*(?:\s+[A-Z][\w&]*){1,4})\s+\(([A-Z]{2,6})\)", source):
+        found[short] = long  # "Incident Commander (IC)": the IC later is the Incident Commander
     for line in re.findall(r"(?im)^\s*(?:abbrevs?|abbreviations|acronyms|key|legend)\s*[:\-–](.+(?:\n(?!\s*\n).+)*)", source):
         for short, long in re.findall(r"([\w./]+(?: [\w.]+)?)\s*=\s*([^,;=()]+?)\s*(?:\([^)]*\))?\s*(?=,|;|$)", line, re.M):
             if len(short) <= 12 and long.strip():
