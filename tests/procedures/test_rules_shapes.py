@@ -456,3 +456,18 @@ def test_a_loyalty_tier_is_the_case_tier_and_an_email_subject_is_taken_from_the_
     assert _conditions(result) == ['case.tier == "Gold"']
     [mail] = [s for s in _steps(result, ActStep) if s.operation == "email.send"]
     assert mail.params["subject"] == "Renewal at risk"
+
+
+def test_decimal_numbered_steps_are_steps_and_telling_the_requester_is_a_reply():
+    source = (
+        "1.1 Set the ticket priority to urgent.\n"
+        "1.2 Raise an Incident in Jira project SEC with priority Highest.\n"
+        "1.3 Email privacy-legal@example.com with the Jira issue key and the ticket link.\n"
+        "1.4 Reply to the customer to confirm the refund and tell them it takes 5 to 10 days.\n"
+    )
+    result = _compile(source)
+    ops = [s.operation for s in _steps(result, ActStep)]
+    assert ops == ["zendesk.update_ticket", "jira.create_issue", "email.send", "zendesk.reply"]
+    [mail] = [s for s in _steps(result, ActStep) if s.operation == "email.send"]
+    assert "{{ jira.key }}" in mail.params["body"]
+    assert not [w for w in result.warnings if w.code == "not_understood"]

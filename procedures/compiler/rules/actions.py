@@ -400,7 +400,11 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if re.match(r"(?:e-?mail|mail|notify|remind|warn|tell|inform|alert|send|message|ping|cc)\b", lowered) or re.match(
         r"(?:let|loop in|keep|give)\b.*\b(?:know|in the loop|posted|informed|heads[- ]up)\b|loop in\b", lowered
     ):
-        return operations.email(text, known)
+        mail = operations.email(text, known)
+        told = re.match(r"(?:tell|inform|let|keep)\b", lowered) and not re.search(r"\be-?mail|\bmail\b", lowered)
+        if mail and mail.params["to"] == "{{ [case.requester_email] }}" and told:
+            return operations.reply(text, known)  # "tell them it takes 5 days": the requester hears on the ticket
+        return mail
     return _by_keywords(lowered, known)
 
 

@@ -80,7 +80,7 @@ def email_body(text: str, known: Known, *, to_requester: bool) -> str:
         if known.has("account"):
             lines.append("Account: {{ account.name }}")
     if known.has("jira") and re.search(r"jira|issue|link", text, re.I):
-        lines.append("Jira issue: {{ jira.url }}")
+        lines.append("Jira issue: {{ jira.key }} ({{ jira.url }})" if re.search(r"\bkey\b", text, re.I) else "Jira issue: {{ jira.url }}")
     return "\n".join(lines)
 
 
