@@ -471,3 +471,16 @@ def test_decimal_numbered_steps_are_steps_and_telling_the_requester_is_a_reply()
     [mail] = [s for s in _steps(result, ActStep) if s.operation == "email.send"]
     assert "{{ jira.key }}" in mail.params["body"]
     assert not [w for w in result.warnings if w.code == "not_understood"]
+
+
+def test_rough_notes_shorthand_and_a_rule_the_text_leaves_to_a_person():
+    source = (
+        "- pull acct from SF -> need plan + owner\n"
+        '- risk flag set -> email acct owner, subj "Renewal at risk"\n'
+        "- cust mentions a competitor / \"switching\" -> CSM judgement call, don't auto-anything\n"
+    )
+    result = _compile(source)
+    [mail] = [s for s in _steps(result, ActStep) if s.operation == "email.send"]
+    assert mail.params["subject"] == "Renewal at risk"
+    assert not [c for c in _conditions(result) if "matches" in c]  # no keyword test where a person decides
+    assert any("competitor" in s.instruction for s in _steps(result, DecideStep) if s.judgement)

@@ -248,7 +248,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     verb = (re.match(r"([a-z]+)", lowered) or re.match("", "")).group(0)
     if verb in ("record", "note", "log", "capture") and (recorded := operations.record(text, known)):
         return recorded
-    if re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull)\b", lowered) and not re.match(
+    if re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)\b", lowered) and not re.match(
         r"(?:reply|email|e-mail)\b", lowered
     ):
         return operations.gather(text, whole, known)

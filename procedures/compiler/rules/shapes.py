@@ -35,6 +35,10 @@ CHECK_FAIL = re.compile(
 CONDITIONAL = re.compile(rf"^(?:if|when|for|once|in case|where)\s+(.+?)(?:{_NO_THOUSANDS}|:|\s+then\s+)\s*(.+)$", re.I)
 SCOPE = re.compile(r"^(?:if|where|in case(?: of)?|for|when(?:ever)?|once)\s+(.+)$", re.I)
 ARROW = re.compile(r"^(.+?)\s*(?:->|→|=>)\s*(.*)$")
+_PERSON_CALL = re.compile(
+    r"\bjudg(?:e)?ment call\b|\byour call\b|\bdon'?t auto|\bdo not automate\b|\bnever automate\b|\ba human (?:decides|picks|judges)\b",
+    re.I,
+)
 COLON = re.compile(r"^([^:()]{2,60}):\s*(.+)$")
 SUBJECT = re.compile(r"^(.+?)\s+(needs?|requires?|gets?|are|is|go(?:es)?)\s+(.+)$", re.I)
 
@@ -287,7 +291,11 @@ def conditional_text(
             w, Segment("otherwise " + body[0].text, body[0].start, body[0].end), offset=len("otherwise "), more=more
         )
         return
-    cond = condition or conditions.condition(head, w.b.known)
+    said = " ".join(b.text for b in body)
+    if condition is None and _PERSON_CALL.search(said):
+        cond = None  # "… -> CSM judgement call, don't auto-anything": whether it applies is the person's call too
+    else:
+        cond = condition or conditions.condition(head, w.b.known)
     if cond is None and w.b.start is None and re.match(r"(?:when|whenever|once|as soon as)\b", seg.text.strip(), re.I):
         w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
         _run_body(w, body, more)  # "When a user asks for a reset, …" at the top is the trigger, not a question

@@ -166,6 +166,13 @@ ABBREVIATIONS = {
     "TL": "team lead",
     "AM": "account manager",
     "grp": "group",
+    "tkt": "ticket",
+    "tkts": "tickets",
+    "subj": "subject",
+    "oppty": "opportunity",
+    "prio": "priority",
+    "cust": "customer",
+    "biz days": "business days",
 }
 
 
