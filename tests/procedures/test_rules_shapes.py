@@ -484,3 +484,13 @@ def test_rough_notes_shorthand_and_a_rule_the_text_leaves_to_a_person():
     assert mail.params["subject"] == "Renewal at risk"
     assert not [c for c in _conditions(result) if "matches" in c]  # no keyword test where a person decides
     assert any("competitor" in s.instruction for s in _steps(result, DecideStep) if s.judgement)
+
+
+def test_a_day_count_is_the_field_the_sop_names_for_it():
+    named = _compile(
+        "The ticket has the days since delivery (ticket field days_since_delivery).\n\n"
+        "1. If it is within 30 days of delivery, tag the ticket return-approved.\n"
+    )
+    assert "case.fields.days_since_delivery <= 30" in _conditions(named)
+    other = _compile("The ticket has the field order_id.\n\n1. If the parcel is more than 10 days late, tag the ticket late.\n")
+    assert not [c for c in _conditions(other) if "_days" in c and "delay_days" not in c]

@@ -239,15 +239,21 @@ def _years(text: str) -> Condition | None:
     return Condition(f"case.fields.age {op[m.group(1).lower()]} {m.group(2)}", text)
 
 
-def _age(text: str) -> Condition | None:
+def _age(text: str, known: Known) -> Condition | None:
     dur = quantities.duration(text)
-    op = _operator(text)
+    within = re.search(rf"\bwithin\s+{quantities.NUMBER}\s+(?:business\s+)?days?\b", text, re.I)
+    op = "<=" if within and _operator(text) is None else _operator(text)
     if dur is None or op is None or re.search(r"\bwait|->|→", text, re.I):
         return None
-    if not re.search(rf"(?:{_GT}|{_LT}|{_GE}|{_LE})\s*{quantities.NUMBER}\s", text, re.I):
+    if not within and not re.search(rf"(?:{_GT}|{_LT}|{_GE}|{_LE})\s*{quantities.NUMBER}\s", text, re.I):
         return None  # the comparison must be on the duration itself ("more than 30 days")
     days = dur.days + (1 if dur.hours else 0)
     lowered = text.lower()
+    named = [i for i in sorted(known.identifiers) if re.search(r"(?:^|_)days(?:_|$)", i)]
+    if len(named) == 1:  # the SOP names its day count (`days_since_delivery`): that field, no invented one
+        return Condition(f"case.fields.{named[0]} {op} {days}", text)
+    if within:
+        return None
     if re.search(r"bought|purchase", lowered):
         name = "purchase_age_days"
     elif re.search(r"with us|customer for|tenure|member", lowered):
@@ -259,6 +265,8 @@ def _age(text: str) -> Condition | None:
         noun = vocabulary.snake(re.sub(quantities.DURATION.pattern, " ", noun, flags=re.I))
         if not noun or noun == "value" or len(noun.split("_")) > 4:
             return None
+        if known.identifiers and noun + "_days" not in known.identifiers:
+            return None  # the SOP names its fields, and not this one: a question, never an invented field
         name = noun[:30] + "_days"
     return Condition(f"case.fields.{name} {op} {days}", text)
 
@@ -493,10 +501,12 @@ def _condition(text: str, known: Known) -> Condition | None:
         return mentioned
     if counted := _counted_field(text, known):
         return counted
-    for recogniser in (_stage, _money, _tag, _severity, _count, _years, _age, _subject_of_request):
+    for recogniser in (_stage, _money, _tag, _severity, _count, _years, _subject_of_request):
         found = recogniser(text)
         if found:
             return found
+    if aged := _age(text, known):
+        return aged
     return (
         _plan(text, known)
         or _field_range(text, known)
