@@ -494,3 +494,12 @@ def test_a_day_count_is_the_field_the_sop_names_for_it():
     assert "case.fields.days_since_delivery <= 30" in _conditions(named)
     other = _compile("The ticket has the field order_id.\n\n1. If the parcel is more than 10 days late, tag the ticket late.\n")
     assert not [c for c in _conditions(other) if "_days" in c and "delay_days" not in c]
+
+
+def test_a_leading_unless_keeps_the_condition_as_written_and_acts_on_the_otherwise_branch():
+    result = _compile("1. Tag the ticket new.\n2. Unless the requester is on Enterprise, reply to the customer that we are on it.\n")
+    assert _conditions(result) == ['account.plan == "Enterprise"']
+    case = {"ticket_id": "1", "subject": "s", "url": "u", "requester_email": "a@b.c", "organization": "O"}
+    pro = walk(result.graph, case, results={"account": {"plan": "Pro", "id": "1", "match_count": 1}})
+    enterprise = walk(result.graph, case, results={"account": {"plan": "Enterprise", "id": "1", "match_count": 1}})
+    assert "zendesk.reply" in pro.ops() and "zendesk.reply" not in enterprise.ops()

@@ -188,21 +188,24 @@ def check_failed(w: Walk, seg: Segment) -> bool:
 
 
 def unless(w: Walk, seg: Segment) -> bool:
-    """ "X, unless the customer is Enterprise" → if not (customer is Enterprise): X."""
+    """ "X, unless the customer is Enterprise" / "Unless the customer is Enterprise, X" → when the customer is
+    Enterprise nothing, otherwise X: the condition as written (positive), the step on the otherwise branch."""
     m = re.match(r"^(.+?),?\s+unless\s+(.+?)[.]?$", seg.text.strip())
-    if not m:
+    leading = re.match(r"^unless\s+([^,]+?),\s*(\S.*?)[.]?$", seg.text.strip(), re.I)
+    if not (m or leading) or (leading and re.search(r"\bunless\b", leading.group(2), re.I)):
         return False
-    found = conditions.condition(m.group(2), w.b.known)
+    said, action = (leading.group(1), (leading.start(2), leading.end(2))) if leading else (m.group(2), (0, m.end(1)))
+    found = conditions.condition(said, w.b.known)
     if found is None:
         return False
     for need in found.needs:
         w.ensure(need, seg)
     w.pending = None
-    key = w.b.decide(found.cel, m.group(2).strip(), seg)  # X unless Y: when Y, nothing; otherwise X
+    key = w.b.decide(found.cel, said.strip(), seg)  # X unless Y: when Y, nothing; otherwise X
     exempt = w.b.exits
     w.b.exits = [(key, ("otherwise",))]
     before = dict(w.b.known.results)
-    w.body([sub(seg, 0, m.end(1))])
+    w.body([sub(seg, *action)])
     w.b.known.results = before
     w.b.exits = exempt + w.b.exits
     w.understood += 1
