@@ -31,7 +31,8 @@ def _end(text: str) -> End | None:
     if re.fullmatch(r"(?:and\s+|then\s+)?(?:close|close it|resolve it|solve it)", lowered):
         return End("Close", "closed", "closed")
     if re.fullmatch(
-        r"(?:and\s+|then\s+)?(?:close|mark|set)\s+(?:it\s+|the\s+(?:ticket|case|request)\s+)?(?:as\s+|to\s+)?(?:solved|resolved)", lowered
+        r"(?:and\s+|then\s+)?(?:close|mark|set)\s+(?:it\s+|the\s+(?:ticket|case|request)\s+)?(?:as\s+|to\s+)?(?:solved|resolved)",
+        lowered,
     ) or re.fullmatch(r"(?:and\s+|then\s+)?(?:solve|resolve)(?:\s+it)?", lowered):
         return End("Close as solved", "resolved", "resolved")
     if re.fullmatch(
@@ -83,7 +84,9 @@ def _approve(text: str) -> Approve | None:
         lowered = re.sub(r"\b(?:ok|okay|go-ahead|green light) from\b", "approval from", lowered)
         lowered = _SIGN_OFF.sub("approval", lowered)
         text = lowered
-    if re.search(r"\bwithout\b[^.]*\b(?:approval|sign)|\bno (?:approval|sign-off)\b|\b(?:not|never) (?:need|require)", lowered):
+    if re.search(
+        r"\bwithout\b[^.]*\b(?:approval|sign)|\bno (?:approval|sign-off)\b|\b(?:not|never) (?:need|require)", lowered
+    ):
         return None  # "lower priorities close without sign-off" says no approval is needed
     if not re.search(r"\bapprov(?:al|e|es|ing)\b", lowered) or re.search(
         r"\b(?:is|are|was|were|been|be) approved\b", lowered
@@ -97,7 +100,10 @@ def _approve(text: str) -> Approve | None:
         role = vocabulary.role_for(part)
         if role and role not in roles:
             roles.append(role)
-    specific = re.search(r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then)\b|,|$|\.)", lowered)
+    specific = re.search(
+        r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then)\b|,|$|\.)",
+        lowered,
+    )
     if specific and len(roles) == 1 and len(specific.group(1)) > len(roles[0].rstrip("s")) + 2:
         roles = [_role_name(specific.group(1))]  # "the Head of Finance", not "Finance"
     evidence = []
@@ -142,7 +148,10 @@ def _approve(text: str) -> Approve | None:
     ):
         name = subject.group(1).strip()
         roles = [name[0].upper() + name[1:] + ("" if name.endswith("s") else "s")]
-    if re.search(r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:(?:can|may|is allowed to)\s+)?approves?\b|approved (?:automatically|straight away)", lowered):
+    if re.search(
+        r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:(?:can|may|is allowed to)\s+)?approves?\b|approved (?:automatically|straight away)",
+        lowered,
+    ):
         return None  # the person working the case approves: no approval gate
     if not roles:
         return None  # the text names no approver: who approves is a question, never a default role
@@ -155,7 +164,9 @@ _NOT_ROLE_WORDS = frozenset(
     + ("need", "only", "then", "also", "is", "are", "be", "to", "with", "approval", "approve", "approves")
     + ("sign", "off", "ok", "signs")
 )
-_ROLE_HEAD = r"(?:manager|lead|director|officer|head|counsel|supervisor|moderator|engineer|commander|controller|owner)s?"
+_ROLE_HEAD = (
+    r"(?:manager|lead|director|officer|head|counsel|supervisor|moderator|engineer|commander|controller|owner)s?"
+)
 
 
 def _fuller(role: str, lowered: str) -> str:
@@ -228,7 +239,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     text = re.sub(r"^(?:also|then|finally|and)\s+", "", text, flags=re.I)
     if _BY_HAND.search(text) or _BY_HAND.search(context):
         return None  # the text says a person does this by hand, outside the systems sopdesk reaches
-    text = re.sub(r",?\s+(?:so that|so|in order to|because)\s+(?!(?:the|that)\s+(?:ticket|case)\b).*$", "", text, flags=re.I)
+    text = re.sub(
+        r",?\s+(?:so that|so|in order to|because)\s+(?!(?:the|that)\s+(?:ticket|case)\b).*$", "", text, flags=re.I
+    )
     lowered = text.lower()
     whole = f"{lowered} {context.lower()}"
     for recogniser in (_end, _wait, _approve):
@@ -252,9 +265,10 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         r"(?:reply|email|e-mail)\b", lowered
     ):
         return operations.gather(text, whole, known)
-    if re.match(r"(?:add|put|leave|write|post|log|record|note|paste|attach|include|document|make)\b|(?:an? )?internal note\s*[:\"“(]", lowered) and (
-        "internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered)
-    ):
+    if re.match(
+        r"(?:add|put|leave|write|post|log|record|note|paste|attach|include|document|make)\b|(?:an? )?internal note\s*[:\"“(]",
+        lowered,
+    ) and ("internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered)):
         if re.search(r"summari[sz]|describ|explain|your own words|what happened", lowered):
             return None  # a summary is written by a person
         with_fact = re.search(r"\bwith (?:the |their |its )?([\w ]+?)$", lowered)
@@ -269,9 +283,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         if body == "{{ jira.key }}":
             body = "Jira issue {{ jira.key }}: {{ jira.url }}"
         return Act("zendesk.add_note", {"ticket_id": TICKET, "body": body}, "Add an internal note")
-    if re.search(r"\b(?:add|leave|write|post|put|log|make)\b[^.]*\bnote\b|\bnote (?:on|to) the\b", lowered) and re.search(
-        r"\baccount|salesforce\b", lowered
-    ):
+    if re.search(
+        r"\b(?:add|leave|write|post|put|log|make)\b[^.]*\bnote\b|\bnote (?:on|to) the\b", lowered
+    ) and re.search(r"\baccount|salesforce\b", lowered):
         what = operations.quoted_or_after(text, "saying|that|with")
         body = (what + "\n\n" if what else "") + "Ticket: {{ case.subject }}\n{{ case.url }}"
         return Act(
@@ -291,12 +305,16 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         r"(?:goes|go|is escalated|escalate|route|move|send|assign|transfer|reassign|hand)\s+(?:it\s+|the\s+(?:ticket|case)\s+|\w+\s+)?(?:over\s+)?to\b\s*(?:the\s+)?(.+)$",
         lowered,
     )
-    kept = re.match(r"(?:leave|keep|put|place)\s+(?:it|the ticket)\s+in\s+(?:the\s+)?(.+?)\s+(?:queue|group)$", text, re.I)
+    kept = re.match(
+        r"(?:leave|keep|put|place)\s+(?:it|the ticket)\s+in\s+(?:the\s+)?(.+?)\s+(?:queue|group)$", text, re.I
+    )
     if kept:
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": kept.group(1)}, f"Route to {kept.group(1)}")
     explicit = re.search(r"\(?(?:the\s+)?([A-Z][\w&' -]{1,40}?)\s+group\)?", text)
     if escalation and explicit:
-        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}")
+        return Act(
+            "zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}"
+        )
     if escalation and re.match(r"tier\s*\d|level\s*\d|l\d\b", escalation.group(1)):
         group = operations.zendesk_group(escalation.group(1))
         if group is None:

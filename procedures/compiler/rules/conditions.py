@@ -84,9 +84,12 @@ def _money(text: str) -> Condition | None:
         return None  # "the damaged value is over $2,500" is not the case amount
     thing = _OTHER_THING.search(text.strip())
     if thing and not re.fullmatch(
-        _AMOUNT_NOUNS + r"|chargeback|dispute|return|expense|bill|deal|item|amount|value|total|price|cost|sum|worth|spend"
+        _AMOUNT_NOUNS
+        + r"|chargeback|dispute|return|expense|bill|deal|item|amount|value|total|price|cost|sum|worth|spend"
         r"|balance|anything|everything|one|it|that|this|them|those|spent|pay|paid|costs?|fee|if|when|for",
-        thing.group(1), re.I):
+        thing.group(1),
+        re.I,
+    ):
         return None  # "Lost parcels over $1,000": the parcel's value, which is not said to be the case amount
     if ranged := _range(text):
         return ranged
@@ -129,7 +132,9 @@ def _plan(text: str, known: Known) -> Condition | None:
     plans = re.findall(rf"\b({'|'.join(vocabulary.PLANS)})\b", re.sub(r"\bEnt\b", "Enterprise", text))
     if not plans or re.search(r"\b(?:opportunity|closed won)\b", text, re.I):
         return None
-    weak = [p for p in plans if p in ("Free", "Pro", "Team", "Standard", "Basic", "Business", "Starter", "Premium") + _TIERS]
+    weak = [
+        p for p in plans if p in ("Free", "Pro", "Team", "Standard", "Basic", "Business", "Starter", "Premium") + _TIERS
+    ]
     if weak and not re.search(r"\b(?:plan|tier|customers?|accounts?|subscribers?|members?)\b", text, re.I):
         return None
     if re.search(r"\d|\b(?:more|fewer|less|at least|any|all|several|many|some|affected|users?|seats?)\b", text, re.I):
@@ -261,7 +266,11 @@ def _age(text: str, known: Known) -> Condition | None:
     elif re.search(r"late|promised|delay|after the", lowered):
         name = "delay_days"
     else:
-        noun = re.sub(r"\b(?:more|less|fewer|than|over|under|above|below|at least|at most|ago|after|before|for|of|the)\b", " ", lowered)
+        noun = re.sub(
+            r"\b(?:more|less|fewer|than|over|under|above|below|at least|at most|ago|after|before|for|of|the)\b",
+            " ",
+            lowered,
+        )
         noun = vocabulary.snake(re.sub(quantities.DURATION.pattern, " ", noun, flags=re.I))
         if not noun or noun == "value" or len(noun.split("_")) > 4:
             return None
@@ -293,10 +302,16 @@ def _equals(text: str, known: Known) -> Condition | None:
     )
     if not match:
         return None
-    phrase, value = re.sub(r"^(?:if|when|where|unless)\s+", "", match.group(1).strip(), flags=re.I), match.group(3).strip()
+    phrase, value = (
+        re.sub(r"^(?:if|when|where|unless)\s+", "", match.group(1).strip(), flags=re.I),
+        match.group(3).strip(),
+    )
     if re.match(r"(?:there|it|this|that|they)\b", phrase, re.I):
         return None
-    if re.match(r"(?:a|an|the|any|some|set|on|in|at|from|not|still|being|already)\b", value, re.I) or len(value.split()) > 3:
+    if (
+        re.match(r"(?:a|an|the|any|some|set|on|in|at|from|not|still|being|already)\b", value, re.I)
+        or len(value.split()) > 3
+    ):
         return None
     if re.match(r"[a-z]+ed\b", value, re.I) and len(value.split()) > 1:
         return None  # "flagged for fraud" is a state the text describes, not a field value
@@ -343,7 +358,11 @@ def _result_status(phrase: str, known: Known) -> str | None:
     if not m or last is None or "status" not in known.returns(last):
         return None
     system = m.group(1)
-    if system and system not in (last, known.results[last].split(".")[0], known.results[last].split(".")[1].split("_")[-1]):
+    if system and system not in (
+        last,
+        known.results[last].split(".")[0],
+        known.results[last].split(".")[1].split("_")[-1],
+    ):
         return None
     return f"{last}.status"
 
@@ -404,13 +423,25 @@ def _field_compare(text: str, known: Known) -> Condition | None:
     fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))
     if "(" in fact or re.match(r"(?:it|this|that|they|there)\b", m.group(1), re.I):
         return None
-    op = {"at least": ">=", "at most": "<=", "more than": ">", "over": ">", "less than": "<", "fewer than": "<", "under": "<"}
+    op = {
+        "at least": ">=",
+        "at most": "<=",
+        "more than": ">",
+        "over": ">",
+        "less than": "<",
+        "fewer than": "<",
+        "under": "<",
+    }
     return Condition(f"{fact} {op.get(m.group(2).lower(), m.group(2))} {m.group(3)}", text)
 
 
 def _flag_set(text: str, known: Known) -> Condition | None:
     """ "the Salesforce risk flag is set" → account.risk_flag == true: a yes/no attribute an earlier read returns."""
-    m = re.match(r"^(?:the\s+)?(?:salesforce\s+)?([\w ]+?)\s+(?:is\s+)?(set|ticked|checked|true|on|not set|unset)\b", text.strip(), re.I)
+    m = re.match(
+        r"^(?:the\s+)?(?:salesforce\s+)?([\w ]+?)\s+(?:is\s+)?(set|ticked|checked|true|on|not set|unset)\b",
+        text.strip(),
+        re.I,
+    )
     if not m:
         return None
     attr = vocabulary.snake(m.group(1))
@@ -425,14 +456,17 @@ def _flag_set(text: str, known: Known) -> Condition | None:
 
 def _no_match(text: str, known: Known) -> Condition | None:
     """ "no account matches" / "the match count is zero" → the account lookup matched nothing."""
-    no_match = re.search(r"\bno (?:account|record|customer|organi[sz]ation)s? (?:matches|match|is found|found)\b", text, re.I)
+    no_match = re.search(
+        r"\bno (?:account|record|customer|organi[sz]ation)s? (?:matches|match|is found|found)\b", text, re.I
+    )
     if no_match and ("match_count" in known.returns("account") or not known.has("account")):
         return Condition("account.match_count == 0", text, ("account",))
     return None
 
 
 _MENTIONS = re.compile(
-    r"\b(?:asks? about|mentions?|mentioning|is about|talks about|refers to|asks for|threatens?|says?)\s+(?:a|an|the)?\s*(.+)$", re.I
+    r"\b(?:asks? about|mentions?|mentioning|is about|talks about|refers to|asks for|threatens?|says?)\s+(?:a|an|the)?\s*(.+)$",
+    re.I,
 )
 _MOODS = r"angry|upset|furious|frustrated|abusive|threatening|rude|hostile|unhappy|dissatisfied"
 
@@ -444,8 +478,14 @@ def _mentions(text: str) -> Condition | None:
         return None
     before = text[: m.start()]
     words = re.findall(_MOODS, before, re.I) if re.search(r"\bor\s*$", before.strip(), re.I) else []
-    if before.strip() and not words and not re.fullmatch(
-        r"(?:the\s+)?(?:customer|requester|ticket|message|email|request|caller|user|they|it)?\s*", before.strip(), re.I
+    if (
+        before.strip()
+        and not words
+        and not re.fullmatch(
+            r"(?:the\s+)?(?:customer|requester|ticket|message|email|request|caller|user|they|it)?\s*",
+            before.strip(),
+            re.I,
+        )
     ):
         return None
     alternatives = [a.strip(" .'\"") for a in re.split(r"\s*(?:/|,|\bor\b|\band\b)\s*", m.group(1))]

@@ -43,12 +43,21 @@ SECTION_KINDS = (
     (r"purpose|scope|objective|goal|overview|background|about|introduction|summary|audience|applies to", "purpose"),
     (r"definitions?|glossary|terms|terminology", "definition"),
     (r"examples?|sample|samples|templates?|macros?|canned (?:responses?|replies)", "example"),
-    (r"inputs?|outputs?|fields|required (?:fields|information|data)|what you(?:'ll)? need|prerequisites|data"
-     r"|(?:form |field |input )?validation(?: rules)?", "io_list"),
-    (r"tone|style|voice|writing guidelines|communication (?:style|guidelines)|how to (?:sound|write|talk|speak)"
-     r"|writing to|talking to|speaking to", "tone"),
+    (
+        r"inputs?|outputs?|fields|required (?:fields|information|data)|what you(?:'ll)? need|prerequisites|data"
+        r"|(?:form |field |input )?validation(?: rules)?",
+        "io_list",
+    ),
+    (
+        r"tone|style|voice|writing guidelines|communication (?:style|guidelines)|how to (?:sound|write|talk|speak)"
+        r"|writing to|talking to|speaking to",
+        "tone",
+    ),
     (r"revision history|change ?log|history|versions?|document control|approvals? of this document", "history"),
-    (r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faq", "note"),
+    (
+        r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faq",
+        "note",
+    ),
 )
 
 
@@ -64,8 +73,6 @@ def section_kind(heading: str) -> str:
         if re.fullmatch(rf"(?:the\s+)?(?:{pattern})(?:\b[\w ,&/()'-]*)?", text):
             return kind
     return ""
-
-
 
 
 @dataclass(frozen=True)
@@ -224,15 +231,24 @@ def blocks(source: str) -> list[Block]:
             continue
         if _indented_code(line, previous_blank, stack):
             j = i
-            while j < len(spans) and (source[spans[j][0] : spans[j][1]].startswith(("    ", "\t")) or not source[spans[j][0] : spans[j][1]].strip()):
+            while j < len(spans) and (
+                source[spans[j][0] : spans[j][1]].startswith(("    ", "\t"))
+                or not source[spans[j][0] : spans[j][1]].strip()
+            ):
                 j += 1
             result.append(Code(_strip(source, start, spans[j - 1][1])))
             stack.clear()
             i, previous_blank = j, True
             continue
         marker = _MARKER.match(line)
-        if marker and marker.group("marker")[0].isdigit() and not marker.group("indent") and (
-            section_kind(line[marker.end() :]) or (previous_blank and not nxt.strip() and _numbered_title(line[marker.end() :]))
+        if (
+            marker
+            and marker.group("marker")[0].isdigit()
+            and not marker.group("indent")
+            and (
+                section_kind(line[marker.end() :])
+                or (previous_blank and not nxt.strip() and _numbered_title(line[marker.end() :]))
+            )
         ):
             result.append(Heading(_strip(source, start + marker.end(), end), 2))  # "4. Roles and responsibilities"
             stack.clear()
@@ -249,8 +265,10 @@ def blocks(source: str) -> list[Block]:
         number = "-" if number[:1] in ("[", "☐", "☑", "✓") else number  # a checklist box is a bullet
         item = _Open(seg, indent, bool(marker), number, column=marker.end() if marker else indent)
         # A lead-in line ("If the customer is on Enterprise:") owns the unindented items after it.
-        while stack and stack[-1].indent >= indent and not (
-            stack[-1].lead_in and stack[-1].indent == indent and marker and not stack[-1].marked
+        while (
+            stack
+            and stack[-1].indent >= indent
+            and not (stack[-1].lead_in and stack[-1].indent == indent and marker and not stack[-1].marked)
         ):
             stack.pop()
         if stack and (indent > stack[-1].indent or stack[-1].lead_in):

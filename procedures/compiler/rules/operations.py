@@ -56,7 +56,9 @@ def recipients(text: str, known: Known) -> tuple[list[str], list[str]]:
         to.append("account.owner_email")
     if re.search(r"\bassignee\b", lowered):
         to.append("case.assignee_email")
-    without_roles = re.sub(r"(?:the\s+)?(?:customer|requester|employee|user|caller|reporter)(?:'s|’s)\s+\w+", "", lowered)
+    without_roles = re.sub(
+        r"(?:the\s+)?(?:customer|requester|employee|user|caller|reporter)(?:'s|’s)\s+\w+", "", lowered
+    )
     if _REQUESTER.search(without_roles) and not to:
         to.append("case.requester_email")
     for pattern, role in vocabulary.ROLES:
@@ -80,7 +82,11 @@ def email_body(text: str, known: Known, *, to_requester: bool) -> str:
         if known.has("account"):
             lines.append("Account: {{ account.name }}")
     if known.has("jira") and re.search(r"jira|issue|link", text, re.I):
-        lines.append("Jira issue: {{ jira.key }} ({{ jira.url }})" if re.search(r"\bkey\b", text, re.I) else "Jira issue: {{ jira.url }}")
+        lines.append(
+            "Jira issue: {{ jira.key }} ({{ jira.url }})"
+            if re.search(r"\bkey\b", text, re.I)
+            else "Jira issue: {{ jira.url }}"
+        )
     return "\n".join(lines)
 
 
@@ -250,7 +256,11 @@ def reply(text: str, known: Known | None = None) -> Act | None:
             {"ticket_id": TICKET, "body": f"We would like to offer you {offering.group(1).strip(' .')}."},
             "Make the offer",
         )
-    if re.match(r"ask\s+(?!(?:the\s+)?(?:customer|claimant|requester|reporter|them|him|her|user|patient|member|guardian|employee)\b|for\b)", text, re.I):
+    if re.match(
+        r"ask\s+(?!(?:the\s+)?(?:customer|claimant|requester|reporter|them|him|her|user|patient|member|guardian|employee)\b|for\b)",
+        text,
+        re.I,
+    ):
         return None  # "Ask IT to wipe the device": someone else, not a reply to the requester
     ask = re.match(
         r"ask\s+(?:the\s+)?(?:customer|claimant|requester|reporter|them|user)\s+(?:to|for)\s+(.+)$", text, re.I
@@ -264,7 +274,9 @@ def reply(text: str, known: Known | None = None) -> Act | None:
     else:
         body = quoted_or_after(text, "saying|that|asking|with") or text[0].upper() + text[1:] + "."
     with_fact = re.search(r"\bwith (?:the |their |its )?([\w ]+?)$", text.strip(" ."), re.I)
-    if with_fact and re.search(r"\b(?:outcome|result|decision|answer|reason|explanation|details|update)\b", with_fact.group(1), re.I):
+    if with_fact and re.search(
+        r"\b(?:outcome|result|decision|answer|reason|explanation|details|update)\b", with_fact.group(1), re.I
+    ):
         return None  # what the outcome is, only a person knows
     if with_fact and (fact := vocabulary.fact(with_fact.group(1), known or vocabulary.Known())):
         body = f"{with_fact.group(1).strip().capitalize()}: {{{{ {fact} }}}}"

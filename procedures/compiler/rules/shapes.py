@@ -72,7 +72,10 @@ def otherwise(w: Walk, seg: Segment, *, offset: int = 0, more: list[Segment] | N
     return True
 
 
-ALWAYS = re.compile(r"^(?:in every case|in all cases|in any case|in both cases|always|regardless|either way|whatever the outcome|no matter what)\b[,:]?\s*", re.I)
+ALWAYS = re.compile(
+    r"^(?:in every case|in all cases|in any case|in both cases|always|regardless|either way|whatever the outcome|no matter what)\b[,:]?\s*",
+    re.I,
+)
 INTRO = re.compile(r"^(?:when|whenever|once)\b[^.]*:$", re.I)
 
 
@@ -228,9 +231,9 @@ def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, sco
                 return True
             if pattern is COLON and head.split()[0].lower() in clauses.VERBS:
                 continue
-            if re.match(r"(?:before|after|at|during|on arrival|upon)\b", head.strip(), re.I) and not conditions.condition(
-                head, w.b.known
-            ):
+            if re.match(
+                r"(?:before|after|at|during|on arrival|upon)\b", head.strip(), re.I
+            ) and not conditions.condition(head, w.b.known):
                 w.pending = None  # "Before the truck is at the door: …" says when, not whether
                 _run_body(w, [sub(seg, m.start(2), len(text))], more)
                 return True
@@ -347,7 +350,9 @@ def conditional_text(
             code="condition_not_understood",
             step_key=key,
         )
-        if declared.declared(w.b.known) and (fact := re.match(r"(?:the\s+)?(.+?)\s+(?:is|are|was|were|has|have)\b", head.strip(), re.I)):
+        if declared.declared(w.b.known) and (
+            fact := re.match(r"(?:the\s+)?(.+?)\s+(?:is|are|was|were|has|have)\b", head.strip(), re.I)
+        ):
             picks = ", ".join(declared.candidates(fact.group(1), w.b.known))
             w.b.warn(
                 f"Which system tells us {fact.group(1)}? No declared operation returns it: pick one ({picks}) "

@@ -28,7 +28,8 @@ _SEPARATOR = re.compile(r"^[-=:+_ ]*$")
 # Headers of columns that say what to do rather than when: a decision table has its conditions on the left
 # and these on the right ("| Months in service | Remedy | Tag | Sign-off needed |").
 _RESULT_HEAD = re.compile(
-    _OUTCOME.pattern + r"|\btags?\b|\blabels?\b|remedy|entitle|sign[- ]?off|reply|template|penalty|consequence|treatment",
+    _OUTCOME.pattern
+    + r"|\btags?\b|\blabels?\b|remedy|entitle|sign[- ]?off|reply|template|penalty|consequence|treatment",
     re.I,
 )
 _TAG_HEAD = re.compile(r"^(?:(?:zendesk|ticket)\s+)?(?:tags?|labels?)(?:\s+to\s+(?:add|apply))?$", re.I)
@@ -50,7 +51,9 @@ def decision_table(w: Walk, table: Table) -> None:
     outcome = _outcome_column(header)
     title = header[outcome].text if outcome < len(header) else ""
     cells = [row[outcome] for row in table.rows if outcome < len(row) and row[outcome].text]
-    field_list = re.fullmatch(r"(?:field|name|column|term|abbreviation|input|output|data|attribute)s?", header[0].text.strip(), re.I)
+    field_list = re.fullmatch(
+        r"(?:field|name|column|term|abbreviation|input|output|data|attribute)s?", header[0].text.strip(), re.I
+    )
     if not cells or field_list or sum(_acts(title, c.text) for c in cells) * 2 < len(cells):
         w.b.mark(table.segment, "note")  # a reference table (targets, contacts), not a decision
         return
@@ -121,7 +124,11 @@ def _settings_table(w: Walk, table: Table, header, settings: dict[int, str]) -> 
         for i, kind in settings.items():
             if i < len(cells) and cells[i].text and not _ANY.match(cells[i].text):
                 cell = cells[i]
-                text = f"set the ticket priority to {cell.text.lower()}" if kind == "priority" else f"assign the ticket to the {cell.text} group"
+                text = (
+                    f"set the ticket priority to {cell.text.lower()}"
+                    if kind == "priority"
+                    else f"assign the ticket to the {cell.text} group"
+                )
                 body.append(Segment(text, cell.start, cell.end))
         rows.append((_span(w.b.source, cells), " and ".join(parts), body))
     alternatives(w, rows)
@@ -136,7 +143,9 @@ def _acts(title: str, cell: str) -> bool:
     if re.search(r"approv|sign|route|queue|group|escalat", title, re.I):
         return True
     words = [re.match(r"[A-Za-z]+", part) for part in re.split(r"[;,]\s*", cell)]
-    return any(w and w.group(0).lower() in VERBS for w in words) or bool(re.search(r"\bapprov|\bsign[- ]off", cell, re.I))
+    return any(w and w.group(0).lower() in VERBS for w in words) or bool(
+        re.search(r"\bapprov|\bsign[- ]off", cell, re.I)
+    )
 
 
 def _body(title: str, cell: Segment) -> Segment:
@@ -162,7 +171,9 @@ def _readable_columns(w: Walk, header, rows, outcome: int, results: set[int]) ->
         i
         for i in columns
         if all(
-            i >= len(cells) or not cells[i].text or _ANY.match(cells[i].text)
+            i >= len(cells)
+            or not cells[i].text
+            or _ANY.match(cells[i].text)
             or conditions.condition(_phrase(header[i].text, cells[i].text), w.b.known)
             for cells in rows
         )
@@ -187,8 +198,14 @@ def _phrase(header: str, cell: str) -> str:
     number = re.fullmatch(r"(\d+)(?:\s+or\s+(more|fewer|less|above|below))?", cell.strip())
     if number:
         word = {"more": "at least", "above": "at least", "fewer": "at most", "less": "at most", "below": "at most"}
-        return f"the {header} is {word[number.group(2)]} {number.group(1)}" if number.group(2) else f"the {header} is {cell}"
-    if quantities.money(cell) is not None or re.search(r"\d|\b(?:over|under|more|less|above|below|at least)\b", cell, re.I):
+        return (
+            f"the {header} is {word[number.group(2)]} {number.group(1)}"
+            if number.group(2)
+            else f"the {header} is {cell}"
+        )
+    if quantities.money(cell) is not None or re.search(
+        r"\d|\b(?:over|under|more|less|above|below|at least)\b", cell, re.I
+    ):
         return f"{header} {cell}"
     if cell.lower() in ("yes", "y", "true", "✓"):
         return header
@@ -278,7 +295,10 @@ _RUNG = re.compile(
 def ladder(w: Walk, seg: Segment) -> bool:
     """ "$100–500 team lead approves, over $500 manager approves": rungs of one ladder, not steps in sequence."""
     parts, pos = [], 0
-    for m in re.finditer(r"[,;]\s+(?=(?:and\s+|or\s+)?(?:(?:if|for|when)\s+)?(?:under|over|above|below|up to|more than|less than|at least|at most|between|from)?\s*[$€£]\d)", seg.text):
+    for m in re.finditer(
+        r"[,;]\s+(?=(?:and\s+|or\s+)?(?:(?:if|for|when)\s+)?(?:under|over|above|below|up to|more than|less than|at least|at most|between|from)?\s*[$€£]\d)",
+        seg.text,
+    ):
         parts.append(_part(seg, pos, m.start()))
         pos = m.end()
     parts.append(_part(seg, pos, len(seg.text)))

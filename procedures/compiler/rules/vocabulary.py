@@ -12,7 +12,21 @@ from dataclasses import dataclass, field
 
 from connectors import registry
 
-PLANS = ("Free", "Pro", "Enterprise", "Business", "Basic", "Premium", "Starter", "Team", "Standard", "Gold", "Silver", "Platinum", "Bronze")
+PLANS = (
+    "Free",
+    "Pro",
+    "Enterprise",
+    "Business",
+    "Basic",
+    "Premium",
+    "Starter",
+    "Team",
+    "Standard",
+    "Gold",
+    "Silver",
+    "Platinum",
+    "Bronze",
+)
 
 # save_as names for the results of read operations (and writes whose result is used later).
 SAVE_AS = {
@@ -103,7 +117,10 @@ EVENTS = (
     (r"\b(?:repl|answer|respond|accept|decline|confirm|yes/no|hear back)", "customer.replied"),
     (r"\bapprov", "approval.decided"),
     (r"\bscan(?:s|ned)?\b|\barrives? at the warehouse|\breturned\b", "warehouse.scanned"),
-    (r"\b(?:kickoff|meeting|call)\b.*\bbook|\bbook.*\b(?:kickoff|meeting|call)|\bto book\b|\bbooks? (?:a|the|their) (?:visit|appointment|slot)", "meeting.booked"),
+    (
+        r"\b(?:kickoff|meeting|call)\b.*\bbook|\bbook.*\b(?:kickoff|meeting|call)|\bto book\b|\bbooks? (?:a|the|their) (?:visit|appointment|slot)",
+        "meeting.booked",
+    ),
     (r"\b(?:task|issue|ticket)\b.*\b(?:done|complete|closed|resolved)", "issue.done"),
     (r"\bresolved\b|\ball-clear\b", "incident.resolved"),
     (r"\bpaid\b|\bpayment\b", "payment.received"),
@@ -181,8 +198,12 @@ def abbreviations(source: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for long, short in re.findall(r"\b([A-Z][\w&]*(?:\s+[A-Z][\w&]*){1,4})\s+\(([A-Z]{2,6})\)", source):
         found[short] = long  # "Incident Commander (IC)": the IC later is the Incident Commander
-    for line in re.findall(r"(?im)^\s*(?:abbrevs?|abbreviations|acronyms|key|legend)\s*[:\-–](.+(?:\n(?!\s*\n).+)*)", source):
-        for short, long in re.findall(r"([\w./]+(?: [\w.]+)?)\s*=\s*([^,;=()]+?)\s*(?:\([^)]*\))?\s*(?=,|;|$)", line, re.M):
+    for line in re.findall(
+        r"(?im)^\s*(?:abbrevs?|abbreviations|acronyms|key|legend)\s*[:\-–](.+(?:\n(?!\s*\n).+)*)", source
+    ):
+        for short, long in re.findall(
+            r"([\w./]+(?: [\w.]+)?)\s*=\s*([^,;=()]+?)\s*(?:\([^)]*\))?\s*(?=,|;|$)", line, re.M
+        ):
             if len(short) <= 12 and long.strip():
                 found[short.strip()] = long.strip()
     return found
@@ -304,7 +325,9 @@ def endpoint_for(text: str) -> str | None:
         return "paging-webhook"
     configured = configured_endpoints()
     for name in configured:
-        if re.search(rf"\b{re.escape(name).replace('[-_]', ' ')}\b|\b{re.escape(name.replace('-', ' '))}\b", text, re.I):
+        if re.search(
+            rf"\b{re.escape(name).replace('[-_]', ' ')}\b|\b{re.escape(name.replace('-', ' '))}\b", text, re.I
+        ):
             return name
     for pattern, name in ENDPOINTS:
         if (name in configured or name in USUAL_ENDPOINTS) and re.search(pattern, text, re.IGNORECASE):

@@ -143,8 +143,16 @@ class Walker:
             self._children(item)
             return
         cut = next((i for i, s in enumerate(sents[1:], 1) if shapes.OTHERWISE.match(s.text)), len(sents))
-        ends = all(_TERSE_END.match(s.text) for s in sents[1:cut])  # "If …, close the ticket. Stop." — the stop is the branch's
-        if item.marked and cut > 1 and shapes.conditional(self, sents[0], more=sents[1:cut], scoped=ends and bool(shapes.SCOPE.match(sents[0].text))):
+        ends = all(
+            _TERSE_END.match(s.text) for s in sents[1:cut]
+        )  # "If …, close the ticket. Stop." — the stop is the branch's
+        if (
+            item.marked
+            and cut > 1
+            and shapes.conditional(
+                self, sents[0], more=sents[1:cut], scoped=ends and bool(shapes.SCOPE.match(sents[0].text))
+            )
+        ):
             for sentence in sents[cut:]:  # "If …, X. Otherwise Y." — the otherwise is the decision's else
                 self.sentence(sentence)
             self._children(item)
@@ -156,7 +164,10 @@ class Walker:
                 then is not None
                 and _TERSE_END.match(then.text)
                 and shapes.SCOPE.match(sents[i].text)
-                and (timing.no_reply(self, sents[i], more=[then]) or shapes.conditional(self, sents[i], more=[then], scoped=True))
+                and (
+                    timing.no_reply(self, sents[i], more=[then])
+                    or shapes.conditional(self, sents[i], more=[then], scoped=True)
+                )
             ):
                 i += 2
                 continue
@@ -171,7 +182,11 @@ class Walker:
         text = item.segment.text.strip()
         if sum(1 for c in item.children if isinstance(c, Item) and c.marked) < 2 or text.endswith(":"):
             return False
-        if len(sentences.split(item.segment)) != 1 or len(text.split()) > 8 or re.match(r"(?:if|when|unless|for)\b", text, re.I):
+        if (
+            len(sentences.split(item.segment)) != 1
+            or len(text.split()) > 8
+            or re.match(r"(?:if|when|unless|for)\b", text, re.I)
+        ):
             return False
         label = _LABELLED.match(text)
         targeted = item.number.lower() in {reference for _, reference, _ in self.b.jumps}
@@ -190,7 +205,9 @@ class Walker:
         """Whether what follows a "Label:" is a step or a rule of its own ("if …", "tag the ticket …")."""
         rest = seg.text[at:]
         word = re.match(r"[A-Za-z]+", rest)
-        return bool(word) and (word.group(0).lower() in ("if", "when", "unless") or word.group(0).lower() in clauses.VERBS)
+        return bool(word) and (
+            word.group(0).lower() in ("if", "when", "unless") or word.group(0).lower() in clauses.VERBS
+        )
 
     def _labelled_case(self, item: Item, sents: list[Segment]) -> bool:
         """ "- **1 to 2 prior strikes** - a 24-hour suspension. Tag the ticket suspend-24h.": the bold label is the
@@ -224,7 +241,11 @@ class Walker:
             shapes.otherwise(self, seg, more=list(item.children))
             return True
         scoped = shapes.SCOPE.match(seg.text)
-        if scoped and re.match(r"(?:when|once)", seg.text, re.I) and not conditions.condition(scoped.group(1), self.b.known):
+        if (
+            scoped
+            and re.match(r"(?:when|once)", seg.text, re.I)
+            and not conditions.condition(scoped.group(1), self.b.known)
+        ):
             self.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
             self._children(item)
             return True
@@ -340,7 +361,9 @@ class Walker:
         if isinstance(spec, End):
             if spec.case_status in ("closed", "resolved") and re.search(r"\bsolved?\b", clause.text, re.I):
                 # the SOP closes the Zendesk ticket itself, not only sopdesk's case
-                solve = Act("zendesk.update_ticket", {"ticket_id": actions.TICKET, "status": "solved"}, "Solve the ticket")
+                solve = Act(
+                    "zendesk.update_ticket", {"ticket_id": actions.TICKET, "status": "solved"}, "Solve the ticket"
+                )
                 self.b.act(solve, clause)
             self.b.end(spec, clause)
         elif isinstance(spec, Approve):
@@ -377,12 +400,16 @@ class Walker:
             code="not_understood",
             step_key=key,
         )
-        if re.match(r"(?:e-?mail|mail|notify|warn|tell|inform|alert|message|let|loop in|goes|go|escalate)\b", clause.text.strip(), re.I):
+        if re.match(
+            r"(?:e-?mail|mail|notify|warn|tell|inform|alert|message|let|loop in|goes|go|escalate)\b",
+            clause.text.strip(),
+            re.I,
+        ):
             _, roles = operations.recipients(clause.text, self.b.known)
             if roles:
                 self.b.warn(
                     f"Who receives this? {', '.join(repr(r.lower()) for r in roles)} is a role, not an address: "
-                    "write the address in the SOP (\"… by email at team-leads@example.com\")",
+                    'write the address in the SOP ("… by email at team-leads@example.com")',
                     clause,
                     code="question",
                     step_key=key,
