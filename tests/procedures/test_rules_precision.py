@@ -345,3 +345,19 @@ def test_a_leading_unless_keeps_the_condition_as_written_and_acts_on_the_otherwi
     pro = walk(result.graph, case, results={"account": {"plan": "Pro", "id": "1", "match_count": 1}})
     enterprise = walk(result.graph, case, results={"account": {"plan": "Enterprise", "id": "1", "match_count": 1}})
     assert "zendesk.reply" in pro.ops() and "zendesk.reply" not in enterprise.ops()
+
+
+def test_criteria_read_on_fields_the_sop_names_and_on_an_earlier_read():
+    source = (
+        "The form gives the country of registration (ticket field country) and the expected monthly volume "
+        "(ticket field monthly_volume).\n\n"
+        "1. Look up the seller's account in Salesforce.\n"
+        "2. Tag the ticket edd-required if any of the following is true:\n"
+        "   - the Salesforce account has its risk flag set;\n"
+        "   - the expected monthly volume is more than $50,000;\n"
+        "   - the country of registration is one of KY, PA, VG or SC.\n"
+    )
+    [condition] = _conditions(_compile(source))
+    assert "account.risk_flag == true" in condition
+    assert "case.fields.monthly_volume > 50000.0" in condition  # not the case amount
+    assert '(case.fields.country in ["KY", "PA", "VG", "SC"])' in condition

@@ -7,31 +7,21 @@ one the rules understand (the caller then asks a judgement question instead).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from procedures.compiler.rules import declared, quantities, vocabulary
 from procedures.compiler.rules.clauses import VERBS
+from procedures.compiler.rules.comparisons import GE, GT, LE, LT, Condition, literal, operator_of
+from procedures.compiler.rules.fields import (
+    counted_field,
+    field_range,
+    money_field,
+    named_field,
+    one_of,
+    result_status,
+)
 from procedures.compiler.rules.vocabulary import Known
 
-_GT = r"(?:over|more than|above|greater than|exceeds?|exceeding|higher than|>)"
-_GE = r"(?:at least|or more|and above|or above|>=|≥)"
-_LT = r"(?:under|less than|below|lower than|<)"
-_LE = r"(?:at most|up to|or less|and below|or below|<=|≤)"
 _SEVERITIES = ("critical", "high", "medium", "low")
-
-
-@dataclass(frozen=True)
-class Condition:
-    cel: str
-    label: str
-    needs: tuple[str, ...] = ()  # save_as names the expression reads (to gather first)
-
-
-def _operator(text: str) -> str | None:
-    for pattern, op in ((_GE, ">="), (_LE, "<="), (_GT, ">"), (_LT, "<")):
-        if re.search(rf"(?<!\w){pattern}(?!\w)", text, re.I):
-            return op
-    return None
 
 
 def _negate(op: str) -> str:
@@ -50,7 +40,7 @@ def _bare_amount(text: str) -> float | None:
     if not re.search(_AMOUNT_WORDS, text, re.I) or quantities.duration(text) is not None:
         return None
     match = re.search(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?![\w.%])", text)
-    return float(match.group(1).replace(",", "")) if match and _operator(text) else None
+    return float(match.group(1).replace(",", "")) if match and operator_of(text) else None
 
 
 _RANGE = re.compile(
@@ -74,7 +64,7 @@ _AMOUNT_NOUNS = r"order|claim|refund|invoice|cart|purchase|credit|payment|transa
 
 
 _OTHER_THING = re.compile(
-    rf"\b([a-z]+?)s?\s+(?:(?:is|are|was|were|be|of|worth|valued at)\s+)*(?:{_GT}|{_LT}|{_GE}|{_LE})\s*[$€£]", re.I
+    rf"\b([a-z]+?)s?\s+(?:(?:is|are|was|were|be|of|worth|valued at)\s+)*(?:{GT}|{LT}|{GE}|{LE})\s*[$€£]", re.I
 )
 
 
@@ -98,7 +88,7 @@ def _money(text: str) -> Condition | None:
         amount = _bare_amount(text)
     if amount is None:
         return None
-    op = _operator(text) or ">="
+    op = operator_of(text) or ">="
     return Condition(f"case.amount {op} {amount:.1f}", text)
 
 
@@ -185,51 +175,6 @@ def _count(text: str) -> Condition | None:
     return Condition(f"case.fields.{noun}{suffix} {op} {int(quantities.number(match.group(1)))}", text)
 
 
-def _counted_field(text: str, known: Known) -> Condition | None:
-    """ "No prior strikes", "1 to 2 prior strikes", "6 or more prior strikes": a count the text names as a field
-    (`prior_strikes`), never a noun made into a field."""
-    m = re.fullmatch(
-        r"(?:the\s+member\s+has\s+)?(no|zero|\d+)(?:\s*(?:to|–|—|-)\s*(\d+)|\s+or\s+(more|fewer|less)|\+)?\s+([a-z][a-z ]{2,40}?)",
-        text.strip().strip("*").strip(),
-        re.I,
-    )
-    if not m:
-        return _compared_count(text, known)
-    field = _identifier(m.group(4), known)
-    if field is None:
-        return None
-    fact = f"case.fields.{field}"
-    low = 0 if m.group(1).lower() in ("no", "zero") else int(m.group(1))
-    if m.group(2):
-        return Condition(f"{fact} >= {low} && {fact} <= {int(m.group(2))}" if low else f"{fact} <= {m.group(2)}", text)
-    if m.group(3) or text.strip().endswith("+"):
-        return Condition(f"{fact} {'>=' if (m.group(3) or 'more').lower() == 'more' else '<='} {low}", text)
-    return Condition(f"{fact} == {low}", text)
-
-
-def _identifier(words: str, known: Known) -> str | None:
-    """The field the SOP names for these words, in any order: "units short" → `short_units`."""
-    wanted = {w.rstrip("s") for w in vocabulary.snake(words).split("_")}
-    for name in sorted(known.identifiers):
-        if {w.rstrip("s") for w in name.split("_")} == wanted:
-            return name
-    return None
-
-
-def _compared_count(text: str, known: Known) -> Condition | None:
-    """ "more than 5 units short" → case.fields.short_units > 5, when `short_units` is a field the SOP names."""
-    m = re.fullmatch(
-        r"(more than|over|above|at least|fewer than|less than|under|below|at most)\s+(\d+)\s+([a-z][a-z ]{2,40}?)",
-        text.strip(),
-        re.I,
-    )
-    if not m or (field := _identifier(m.group(3), known)) is None:
-        return None
-    op = {"more than": ">", "over": ">", "above": ">", "at least": ">=", "fewer than": "<", "less than": "<"}
-    op |= {"under": "<", "below": "<", "at most": "<="}
-    return Condition(f"case.fields.{field} {op[m.group(1).lower()]} {m.group(2)}", text)
-
-
 def _years(text: str) -> Condition | None:
     """ "patients under 18", "customers aged 65 or over" → the person's age."""
     m = re.search(
@@ -247,10 +192,10 @@ def _years(text: str) -> Condition | None:
 def _age(text: str, known: Known) -> Condition | None:
     dur = quantities.duration(text)
     within = re.search(rf"\bwithin\s+{quantities.NUMBER}\s+(?:business\s+)?days?\b", text, re.I)
-    op = "<=" if within and _operator(text) is None else _operator(text)
+    op = "<=" if within and operator_of(text) is None else operator_of(text)
     if dur is None or op is None or re.search(r"\bwait|->|→", text, re.I):
         return None
-    if not within and not re.search(rf"(?:{_GT}|{_LT}|{_GE}|{_LE})\s*{quantities.NUMBER}\s", text, re.I):
+    if not within and not re.search(rf"(?:{GT}|{LT}|{GE}|{LE})\s*{quantities.NUMBER}\s", text, re.I):
         return None  # the comparison must be on the duration itself ("more than 30 days")
     days = dur.days + (1 if dur.hours else 0)
     lowered = text.lower()
@@ -317,12 +262,12 @@ def _equals(text: str, known: Known) -> Condition | None:
         return None  # "flagged for fraud" is a state the text describes, not a field value
     if re.fullmatch(r"missing|empty|blank|absent|present|provided|given|unknown|known|set|filled(?: in)?", value, re.I):
         return None  # "the serial number is missing" says whether it is there, not what it is
-    fact = _result_status(phrase, known) or vocabulary.fact(phrase, known)
+    fact = result_status(phrase, known) or vocabulary.fact(phrase, known)
     if fact is None:
         words = vocabulary.normalise(phrase)
         if not _FIELD_WORDS.match(words) or re.match(r"(?:it|this|that|they|he|she|customer|requester|user)$", words):
             return None
-        if not _named_field(phrase, words, value) and vocabulary.snake(words) not in known.identifiers:
+        if not named_field(phrase, words, value) and vocabulary.snake(words) not in known.identifiers:
             return None  # "the device is lost or stolen": a state told in words, not a field the text names
         fact = "case.fields." + vocabulary.snake(words)
     if "(" in fact or fact.startswith("case.requester"):
@@ -331,51 +276,9 @@ def _equals(text: str, known: Known) -> Condition | None:
     needs = (fact.split(".")[0],) if not fact.startswith("case.") else ()
     choices = [v.strip() for v in re.split(r"\s+or\s+|\s*,\s*", value) if v.strip()]
     if len(choices) > 1:
-        listed = "[" + ", ".join(_literal(v) for v in choices) + "]"
+        listed = "[" + ", ".join(literal(v) for v in choices) + "]"
         return Condition(f"{'!' if op == '!=' else ''}({fact} in {listed})", text, needs)
-    return Condition(f"{fact} {op} {_literal(value)}", text, needs)
-
-
-_FIELD_NOUNS = (
-    r"type|category|reason|status|state|grade|level|tier|code|country|region|channel|source|severity|priority"
-    r"|segment|language|kind|method|result|outcome|score|count|flag|class|mode|stage|answer|rating|size|band"
-)
-
-
-def _named_field(phrase: str, words: str, value: str) -> bool:
-    """A field the text names: written as one (`customer_data`, `red_flag`), or a noun phrase ending in a
-    field word ("the incident type", "the category") — not a thing with a state ("the device")."""
-    if re.fullmatch(r"`?[a-z]+(?:_[a-z0-9]+)+`?", phrase.strip().removeprefix("the ").strip()):
-        return True
-    return bool(re.search(rf"\b(?:{_FIELD_NOUNS})s?$", words)) and not re.match(r"(?:none|all|any|each|every)\b", words)
-
-
-def _result_status(phrase: str, known: Known) -> str | None:
-    """ "the status" / "the carrier status" right after a read that returns a status: that read's status."""
-    words = vocabulary.normalise(phrase)
-    m = re.fullmatch(r"(?:(\w+)\s+)?status", words)
-    last = next(reversed(known.results), None)
-    if not m or last is None or "status" not in known.returns(last):
-        return None
-    system = m.group(1)
-    if system and system not in (
-        last,
-        known.results[last].split(".")[0],
-        known.results[last].split(".")[1].split("_")[-1],
-    ):
-        return None
-    return f"{last}.status"
-
-
-def _literal(value: str) -> str:
-    lowered = value.lower()
-    if lowered in ("true", "false"):
-        return lowered
-    if lowered in ("zero", "none"):
-        return "0"
-    if re.fullmatch(r"-?\d+(?:\.\d+)?", value):
-        return value
-    return '"' + value.replace('"', '\\"') + '"'
+    return Condition(f"{fact} {op} {literal(value)}", text, needs)
 
 
 def _status(text: str, known: Known) -> Condition | None:
@@ -392,23 +295,6 @@ def _status(text: str, known: Known) -> Condition | None:
     if not any(v == value or v in value for v in allowed):
         return None  # not a value the source system can return
     return Condition(f'{last}.status == "{value}"', text)
-
-
-def _field_range(text: str, known: Known) -> Condition | None:
-    """ "Months in service 12 to 24" → 12 ≤ case.fields.months_in_service ≤ 24 (a range from 0 is its upper bound)."""
-    m = re.match(
-        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(?:from\s+|between\s+)?(\d+)\s*(?:to|–|—|-|and)\s*(\d+)$",
-        text.strip(),
-        re.I,
-    )
-    if not m or quantities.duration(text) or quantities.money(text) is not None or int(m.group(3)) <= int(m.group(2)):
-        return None
-    fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))
-    if "(" in fact or re.match(r"(?:it|this|that|they|there)\b", m.group(1), re.I):
-        return None
-    if int(m.group(2)) == 0:
-        return Condition(f"{fact} <= {m.group(3)}", text)
-    return Condition(f"{fact} >= {m.group(2)} && {fact} <= {m.group(3)}", text)
 
 
 def _field_compare(text: str, known: Known) -> Condition | None:
@@ -445,6 +331,12 @@ def _flag_set(text: str, known: Known) -> Condition | None:
     if not m:
         return None
     attr = vocabulary.snake(m.group(1))
+    words = attr.split("_")
+    for n in range(min(3, len(words)), 0, -1):  # "the Salesforce account has its risk flag" → risk_flag
+        tail = "_".join(words[-n:])
+        if tail == "risk_flag" or any(tail in known.returns(s) for s in known.results):
+            attr = tail
+            break
     owner = next((s for s in reversed(known.results) if attr in known.returns(s)), None)
     if owner is None and attr == "risk_flag":
         owner = "account"
@@ -539,7 +431,7 @@ def _condition(text: str, known: Known) -> Condition | None:
         return Condition('!has(case.assignee_email) || case.assignee_email == ""', text)
     if mentioned := _mentions(text):
         return mentioned
-    if counted := _counted_field(text, known):
+    if counted := counted_field(text, known) or money_field(text, known):
         return counted
     for recogniser in (_stage, _money, _tag, _severity, _count, _years, _subject_of_request):
         found = recogniser(text)
@@ -549,11 +441,12 @@ def _condition(text: str, known: Known) -> Condition | None:
         return aged
     return (
         _plan(text, known)
-        or _field_range(text, known)
+        or field_range(text, known)
         or _field_compare(text, known)
         or _flag_set(text, known)
         or _no_match(text, known)
         or _not_found(text, known)
+        or one_of(text, known)
         or _equals(text, known)
         or _status(text, known)
     )

@@ -215,6 +215,9 @@ def identifiers(source: str) -> frozenset[str]:
     found = set(re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", source))
     found |= {w.lower() for w in re.findall(r"`([A-Za-z][\w]*)`", source)}
     found |= {w.lower() for w in re.findall(r"(?m)^\s*\|\s*([a-z][a-z0-9_]*)\s*\|", source)}
+    found |= {
+        w.lower() for w in re.findall(r"\b(?:ticket|custom|form|case)\s+field\s+[`\"']?([a-z][a-z0-9_]*)", source, re.I)
+    }
     return frozenset(found)
 
 
