@@ -361,3 +361,12 @@ def test_criteria_read_on_fields_the_sop_names_and_on_an_earlier_read():
     assert "account.risk_flag == true" in condition
     assert "case.fields.monthly_volume > 50000.0" in condition  # not the case amount
     assert '(case.fields.country in ["KY", "PA", "VG", "SC"])' in condition
+
+
+def test_vip_without_a_tag_is_not_a_tag_test():
+    assert not _conditions(
+        _compile("1. Tag the ticket new.\n2. If the customer is a VIP account, tag the ticket vip-care.\n")
+    )
+    assert _conditions(_compile("1. If the customer is tagged VIP, tag the ticket vip-care.\n")) == [
+        '"vip" in case.tags'
+    ]

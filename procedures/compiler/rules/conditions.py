@@ -140,7 +140,8 @@ def _plan(text: str, known: Known) -> Condition | None:
 
 
 def _tag(text: str) -> Condition | None:
-    match = re.search(r"\btagged\s+(?:as\s+|with\s+)?`?([\w-]+)`?|\b(VIP)\b", text)
+    # "VIP" alone may be an account attribute in Salesforce: only "tagged VIP" is a tag test
+    match = re.search(r"\btagged\s+(?:as\s+|with\s+)?`?([\w-]+)`?|\b(VIP)\b(?=.*\btag)", text)
     if not match:
         return None
     tag = (match.group(1) or match.group(2)).lower()
