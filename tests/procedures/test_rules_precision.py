@@ -370,3 +370,15 @@ def test_vip_without_a_tag_is_not_a_tag_test():
     assert _conditions(_compile("1. If the customer is tagged VIP, tag the ticket vip-care.\n")) == [
         '"vip" in case.tags'
     ]
+
+
+def test_an_optional_step_is_the_persons_choice_and_the_procedure_goes_on_either_way():
+    result = _compile(
+        "1. Tag the ticket new.\n2. Optionally, add an internal note saying checked.\n3. Tag the ticket done.\n"
+    )
+    [choice] = [s for s in _steps(result, DecideStep) if s.judgement]
+    case = {"ticket_id": "1", "subject": "s", "url": "u"}
+    skipped = walk(result.graph, case, answers={choice.key: "none"})
+    assert skipped.ops() == ["zendesk.add_tags", "zendesk.add_tags"]
+    taken = walk(result.graph, case, answers={choice.key: choice.judgement.outcomes[0].key})
+    assert taken.ops() == ["zendesk.add_tags", "zendesk.add_note", "zendesk.add_tags"]

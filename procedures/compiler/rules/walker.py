@@ -63,6 +63,27 @@ _LABELLED = re.compile(r"^([^:()]{2,40}):\s+\S")
 _SLA_TARGET = re.compile(r"\bfirst response\b.*\bwithin\b|\bwithin\b.*\bfirst response\b|\bresolution time\b", re.I)
 
 
+_OPTIONAL = re.compile(
+    r"^(optionally|if (?:needed|necessary|appropriate|useful|in doubt)|where (?:needed|necessary|appropriate)"
+    r"|when (?:needed|necessary|appropriate)|as needed|at your discretion),?\s+(?=\S)",
+    re.I,
+)
+
+
+def _optional(w: Walker, seg: Segment) -> bool:
+    """ "Optionally, add a note …" / "If needed, reply …": a person says whether; the step runs only if they do,
+    and the procedure goes on either way."""
+    m = _OPTIONAL.match(seg.text)
+    if not m:
+        return False
+    w.pending = None
+    shapes.conditional_text(
+        w, seg, f"{m.group(1).capitalize()}: {seg.text[m.end() :].strip(' .')}", [sub(seg, m.end(), len(seg.text))]
+    )
+    w.pending = None
+    return True
+
+
 class Walker:
     def __init__(self, builder: Builder):
         self.b = builder
@@ -282,6 +303,7 @@ class Walker:
             tables.ladder,
             shapes.rule,
             shapes.unless,
+            _optional,
             shapes.conditional,
         ):
             if shape(self, seg):
