@@ -7,7 +7,7 @@ an effect tells the shell what must happen next (see `cases.engine`).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from procedures.steps import Graph
@@ -49,7 +49,12 @@ class RunState:
         return cls(**known)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        # Each container copied one level deep: the engine replaces values, it never edits one in place.
+        # (`dataclasses.asdict` deep-copies every fact, and cost more than the rest of a step.)
+        return {
+            name: dict(value) if isinstance(value, dict) else value
+            for name, value in ((f, getattr(self, f)) for f in self.__dataclass_fields__)
+        }
 
     @property
     def visit(self) -> int:
