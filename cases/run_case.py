@@ -45,12 +45,16 @@ def case_status(case_id: int, status: str, now: dt.datetime, *, by_run: bool = T
 def tier_learn(case: Case, result: dict, now: dt.datetime) -> bool:
     """A plan read from the CRM (e.g. Salesforce `plan`) is the case's tier, which picks its SLA policy.
 
-    Returns True when the case changed (its names must be read again).
+    `case` may be partly loaded (the engine reads only what SOPs read); its facts are brought up to date.
+    Returns True when they changed (the case's names must be read again).
     """
     plan = str(result.get("plan") or "").strip().lower()
     if not plan or (case.facts or {}).get("tier"):
         return False
-    case.facts = {**(case.facts or {}), "tier": plan}
-    case.save(update_fields=["facts", "updated_at"])
-    sla_on_case_event(case=case, event_kind="updated", now=now)
+    fresh = Case.objects.select_for_update().get(id=case.id)  # every field: the SLA policy may read any
+    if not (fresh.facts or {}).get("tier"):
+        fresh.facts = {**(fresh.facts or {}), "tier": plan}
+        fresh.save(update_fields=["facts", "updated_at"])
+        sla_on_case_event(case=fresh, event_kind="updated", now=now)
+    case.facts = fresh.facts
     return True

@@ -31,8 +31,22 @@ from connectors import registry
 from connectors.base import ConnectorError, RetryableError
 
 ACTIVE = (Run.Status.PENDING, Run.Status.RUNNING)
-# What the engine needs of the version is its id, status and creation time (the graph cache's key).
-VERSION_UNREAD = ("graph", "source", "warnings", "errors", "usage", "coverage")
+# The locking SELECT reads the run, what SOPs read of the case (`cases.casefacts.case_names`), and of the
+# version only the graph cache's key: not its graph, source text or compiler output.
+CASE_READ = (
+    "source",
+    "status",
+    "subject",
+    "description",
+    "requester_email",
+    "requester_name",
+    "account_name",
+    "external_id",
+    "external_url",
+    "priority",
+    "facts",
+)
+VERSION_READ = ("status", "created_at")
 RUN_FIELDS = [
     "state",
     "current_step",
@@ -72,13 +86,16 @@ class Outcome:
 
 
 def locked_run(run_id: int) -> Run:
-    """The run, row-locked, with its case and the version's cache key (not its graph or source)."""
+    """The run, row-locked, with what SOPs read of its case and the version's cache key (not its graph or source)."""
     return (
         Run.objects.select_for_update(of=("self",))
         .select_related("case", "version")
-        .defer(*(f"version__{name}" for name in VERSION_UNREAD))
+        .only(*_RUN_READ, *(f"case__{name}" for name in CASE_READ), *(f"version__{name}" for name in VERSION_READ))
         .get(id=run_id)
     )
+
+
+_RUN_READ = tuple(f.name for f in Run._meta.concrete_fields)
 
 
 def pass_run(run_id: int, budget: Budget, answer: Answer | None = None) -> Outcome:
@@ -268,8 +285,8 @@ class Pass:
         return row
 
     def call_succeeded(self, step_key: str, result: dict) -> engine.Effect:
-        if self.live and tier_learn(self.run.case, result, self.now):
-            self._names = None  # dry runs and shadow runs never write case data or clocks
+        if self.live and tier_learn(self.run.case, result, self.now):  # never in dry runs and shadow runs
+            self._names = None
         return engine.on_result(self.graph, self.state, self.case, step_key, result)
 
     def call_failed(self, step_key: str, error: ConnectorError) -> None:

@@ -113,7 +113,14 @@ def run_advance(*, run_id: int, max_steps: int = MAX_STEPS_PER_ADVANCE) -> Run:
     outcome = pass_run(run_id, budget)
     while outcome.next is not None:
         outcome = _call_then_pass(run_id, outcome.next, budget)
-    return Run.objects.get(id=run_id)
+    return _as_saved(outcome.run)
+
+
+def _as_saved(run: Run) -> Run:
+    """The run as the last pass saved it; its case and version are read afresh when asked for."""
+    for relation in ("case", "version"):
+        Run._meta.get_field(relation).delete_cached_value(run)
+    return run
 
 
 def _call_then_pass(run_id: int, call: Read | StepExecution, budget: Budget) -> Outcome:
