@@ -118,8 +118,10 @@ def run_advance(*, run_id: int, max_steps: int = MAX_STEPS_PER_ADVANCE) -> Run:
 
 def _as_saved(run: Run) -> Run:
     """The run as the last pass saved it; its case and version are read afresh when asked for."""
-    for relation in ("case", "version"):
-        Run._meta.get_field(relation).delete_cached_value(run)
+    for name in ("case", "version"):
+        relation = Run._meta.get_field(name)
+        if relation.is_cached(run):
+            relation.delete_cached_value(run)
     return run
 
 
