@@ -9,11 +9,16 @@ A name or field the expression needs but the run does not have raises
 `MissingFact` (the engine turns it into a hold); any other failure raises
 `ExpressionError`.
 
-Compiled programs are cached by expression text (bounded LRU; a text always
-compiles to the same program, so no version can make an entry stale). Building
-the CEL context (the standard library plus every name, converted) costs far more
-than running a program, so a step builds it once: `scope(names)` returns a
-`Scope` that `evaluate` and `render` accept in place of the names.
+Compiled programs are cached by expression text, with the names and functions
+each one reads (bounded LRU; a text always compiles to the same program, so no
+procedure version can make an entry stale, and a program is shared by every
+version that uses the expression). Templates are split into text and
+placeholders once per template text. Building a CEL context (the standard
+library, every name converted) costs far more than running a program, so a
+step builds one: `scope(names)` returns a `Scope` that `evaluate` and `render`
+accept in place of the names. A Scope converts only the names its expressions
+read, and adds the standard library only for an expression that calls one of
+its functions.
 """
 
 from __future__ import annotations
@@ -56,6 +61,25 @@ def _program(expression: str) -> Any:
         raise ExpressionError(f"cannot compile {expression!r}: {exc}", expression=expression) from exc
 
 
+def _stdlib_names() -> frozenset[str]:
+    """Every name the standard library adds, also as CEL reports it (`math.greatest` reads `math`, calls `greatest`)."""
+    context = cel.Context()
+    stdlib.add_stdlib_to_context(context)
+    names = set(context.functions)
+    return frozenset(names | {n.rsplit(".", 1)[-1] for n in names} | {n.split(".")[0] for n in names if "." in n})
+
+
+_STDLIB = _stdlib_names()
+
+
+@lru_cache(maxsize=4096)
+def _reads(expression: str) -> tuple[tuple[str, ...], bool]:
+    """The names an expression reads, and whether it calls a standard-library function."""
+    program = _program(expression)
+    variables = tuple(program.variables())
+    return variables, not _STDLIB.isdisjoint((*variables, *program.functions()))
+
+
 def _plain(value: Any) -> Any:
     """Values CEL can take: JSON-like, no None inside maps (CEL reads absent keys as missing)."""
     if isinstance(value, dict):
@@ -65,33 +89,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _context(names: dict[str, Any]) -> Any:
-    context = cel.Context()
-    stdlib.add_stdlib_to_context(context)
-    for name, value in names.items():
-        context.add_variable(name, _plain(value))
-    return context
-
-
 class Scope:
-    """The names one step's expressions see, made into a CEL context once (on first use)."""
+    """The names one step's expressions see, in one CEL context that gets what they read as they need it."""
 
-    __slots__ = ("_context", "names")
+    __slots__ = ("_bound", "_context", "_stdlib", "names")
 
     def __init__(self, names: dict[str, Any]):
         self.names = dict(names)
-        self._context: Any = None
+        self._context = cel.Context()
+        self._bound: set[str] = set()
+        self._stdlib = False
 
-    @property
-    def context(self) -> Any:
-        if self._context is None:
-            self._context = _context(self.names)
+    def context_for(self, expression: str) -> Any:
+        """The context with every name `expression` reads (that exists) and, if it calls one, the standard library."""
+        variables, wants_stdlib = _reads(expression)
+        if wants_stdlib and not self._stdlib:
+            stdlib.add_stdlib_to_context(self._context)
+            self._stdlib = True
+        for name in variables:
+            if name not in self._bound and name in self.names:
+                self._context.add_variable(name, _plain(self.names[name]))
+                self._bound.add(name)
         return self._context
 
     def set(self, name: str, value: Any) -> None:
-        """Bind one more name (e.g. a fact computed from an earlier one) without rebuilding the context."""
+        """Bind one more name (e.g. a fact computed from an earlier one) without starting a new context."""
         self.names[name] = value
-        if self._context is not None:
+        if name in self._bound:
             self._context.add_variable(name, _plain(value))
 
 
@@ -117,8 +141,9 @@ def _json_value(value: Any) -> Any:
 def evaluate(expression: str, names: dict[str, Any] | Scope) -> Any:
     """The value of a CEL expression, as JSON-compatible Python."""
     program = _program(expression)
+    context = scope(names).context_for(expression)
     try:
-        return _json_value(program.execute(scope(names).context))
+        return _json_value(program.execute(context))
     except KeyError as exc:
         fact = str(exc.args[0]) if exc.args else "?"
         raise MissingFact(f"{expression!r} needs {fact!r}, which is missing", expression=expression, fact=fact) from exc
@@ -147,10 +172,22 @@ def render(template: Any, names: dict[str, Any] | Scope) -> Any:
         return [render(v, names) for v in template]
     if not isinstance(template, str):
         return template
+    whole, parts = _template(template)
+    if whole is not None:
+        return evaluate(whole, names)
+    if len(parts) == 1:
+        return template
+    # parts alternate: text, placeholder expression, text, ...
+    return "".join(part if i % 2 == 0 else _text(evaluate(part, names)) for i, part in enumerate(parts))
+
+
+@lru_cache(maxsize=4096)
+def _template(template: str) -> tuple[str | None, tuple[str, ...]]:
+    """(the expression, ()) for a template that is exactly one placeholder, else (None, text and expressions)."""
     whole = PLACEHOLDER.fullmatch(template.strip())
     if whole and template.strip().count("{{") == 1:
-        return evaluate(whole.group(1), names)
-    return PLACEHOLDER.sub(lambda m: _text(evaluate(m.group(1), names)), template)
+        return whole.group(1), ()
+    return None, tuple(PLACEHOLDER.split(template))
 
 
 def _text(value: Any) -> str:

@@ -7,6 +7,11 @@ after a rolled-back transaction is another key) and parsed once per process. A
 draft or compiled version can be corrected in place (a step edit keeps
 `compiled_at`), so its key adds a digest of the graph JSON. Each worker process has its own cache, so nothing is shared across
 workers. The cached Graph is shared by callers and must not be mutated.
+
+The CEL programs of a graph's conditions and templates are cached beside it,
+in `cases.expressions`, by expression text: a text always compiles to the same
+program, so those entries are shared by every version that uses them and no
+version can make one stale (bounded LRU, per process as well).
 """
 
 from __future__ import annotations

@@ -148,6 +148,16 @@ class Run(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Kept by the engine's shell in the same UPDATE as `state`, so a step costs no extra read.
+    last_sequence = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Sequence number of the run's last trace row (0: none yet)."
+    )
+    call_in_flight = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Sequence number of the STARTED trace row whose connector call may be under way.",
+    )
 
     class Meta:
         ordering = ["-started_at"]

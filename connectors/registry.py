@@ -317,6 +317,8 @@ def operations() -> dict[str, Operation]:
 
 
 def get(name: str) -> Operation:
+    if name in OPERATIONS:  # a declared operation never shadows a built-in one: no need to read the declarations
+        return OPERATIONS[name]
     known = operations()
     try:
         return known[name]

@@ -60,3 +60,11 @@ def test_one_scope_serves_every_expression_and_template_of_a_step():
     with pytest.raises(MissingFact) as missing:
         evaluate("account.owner == 'x'", names)
     assert missing.value.fact == "owner"
+
+
+def test_a_scope_finds_standard_library_functions_after_expressions_that_used_none():
+    names = scope({"case": {"amount": 95, "subject": "Export crashes"}, "tags": ["a", "b", "a"]})
+    assert evaluate("case.amount > 50", names) is True  # no library function called yet
+    assert evaluate("math.least(case.amount + 10, 100)", names) == 100
+    assert evaluate("case.subject.charAt(1)", names) == "x"
+    assert render("{{ tags.distinct() }}", names) == ["a", "b"]
