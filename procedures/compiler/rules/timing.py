@@ -44,9 +44,44 @@ def _bound_wait(w: Walk, seg: Segment) -> bool:
     return True
 
 
+def _restated_wait(w: Walk, seg: Segment) -> bool:
+    """ "Wait up to 4 hours for the scan. If no scan has arrived after 4 hours, email the lead.": the second
+    sentence is the timeout of the wait just made, not a second wait. Only for the same delay, with nothing but
+    a person's check in between, and an event that is the one awaited (or names one when the wait had none)."""
+    m = NOT_WITHIN.match(seg.text)
+    delay = quantities.duration(seg.text)
+    comma = seg.text.find(",", m.end()) if m else -1
+    if not m or delay is None or comma < 0:
+        return False
+    waits = [k for k, s in w.b.steps.items() if s["kind"] == "wait"]
+    if not waits:
+        return False
+    wait = w.b.steps[waits[-1]]
+    after = list(w.b.steps)[list(w.b.steps).index(waits[-1]) + 1 :]
+    if any(not (w.b.steps[k]["kind"] == "decide" and "judgement" in w.b.steps[k]) for k in after):
+        return False
+    if wait.get("delay") != delay.model_dump(exclude_defaults=True):
+        return False
+    first = quantities.DURATION.search(seg.text)
+    before_time = seg.text[: first.start()] if first else seg.text
+    event = vocabulary.event_for(before_time) if _NEGATIVE.search(before_time) else None
+    if wait.get("for_event"):
+        if event not in (None, wait["for_event"]):
+            return False
+    elif event is None or w.b.exits != [(wait["key"], ("next",))]:
+        return False
+    else:
+        wait["for_event"] = event
+        w.b.watching.setdefault(event, []).append(wait["key"])
+    w.pending = None
+    w.body([sub(seg, comma + 1, len(seg.text))])
+    w.understood += 1
+    return True
+
+
 def timed(w: Walk, seg: Segment) -> bool:
     """Waits stated as times: "7 days after filing", "At 14 days", "again at 14 and 30 days", "if not … within"."""
-    if _bound_wait(w, seg):
+    if _bound_wait(w, seg) or _restated_wait(w, seg):
         return True
     text = seg.text
     durs = quantities.durations(text)
@@ -207,7 +242,10 @@ def event_handler(w: Walk, seg: Segment) -> bool:
     watchers = w.b.watching.pop(event, [])
     main = w.b.exits
     w.b.exits = []
-    if main:
+    if main and _after_timeout(w, watchers, main):
+        for exit_ in main:  # "chase it if not done in 20 days … once done, reply": after the chase, wait again
+            w.b.set_target(exit_, watchers[0])
+    elif main:
         w.b.exits = main
         wait = w.b.wait(Wait(f"Wait until {m.group(1)}", None, event), seg)
         w.b.exits = [(wait, ("on_event",))]
@@ -217,6 +255,27 @@ def event_handler(w: Walk, seg: Segment) -> bool:
     w.pending = None
     w.body([rest])
     return True
+
+
+def _after_timeout(w: Walk, watchers: list[str], main: list) -> bool:
+    """The open path is what runs when a timed wait the text itself asked for ("wait for the issue to be done")
+    gave up: it goes back to that wait. A timer only implied by "if not done within 24 hours" gets the wait the
+    later "when it is done" states."""
+    wait = w.b.steps[watchers[0]] if len(watchers) == 1 else {}
+    if not wait.get("delay") or not re.search(r"\bwait", wait.get("instruction", ""), re.I):
+        return False
+    seen, todo = set(), [w.b.steps[watchers[0]].get("next")]
+    while todo:
+        key = todo.pop()
+        if key and key not in seen and key in w.b.steps:
+            seen.add(key)
+            step = w.b.steps[key]
+            todo += [step.get(n) for n in ("next", "otherwise", "on_approved", "on_rejected")]
+            todo += [b.get("next") for b in step.get("branches", [])]
+            todo += [o.get("next") for o in step.get("judgement", {}).get("outcomes", [])]
+    return all(key in seen or key == w.b.steps[watchers[0]].get("next") for key, _ in main) and all(
+        key != watchers[0] for key, _ in main
+    )
 
 
 def _when_then_verb(text: str) -> re.Match | None:

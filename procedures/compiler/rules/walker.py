@@ -522,6 +522,9 @@ class Walker:
                 break
 
     def _approve(self, spec: Approve, clause: Segment) -> None:
+        if self._restated_approval(spec):
+            self.understood += 1
+            return
         rejected: list[Exit] = []
         for role in spec.roles:
             key = self.b.approve(spec, clause, role)
@@ -547,6 +550,19 @@ class Walker:
         self.b.exits = rejected
         self.b.end(End("Rejected: stop", "stopped"), clause)
         self.b.exits = keep
+
+    def _restated_approval(self, spec: Approve) -> bool:
+        """ "… needs sign-off from the account manager. Ask for it; the account manager approves or declines.":
+        the second sentence restates the approval the procedure is already waiting on, it asks nobody twice."""
+        if len(spec.roles) != 1 or spec.evidence or len(self.b.exits) != 1:
+            return False
+        key, path = self.b.exits[0]
+        step = self.b.steps[key]
+        return (
+            path == ("on_approved",)
+            and step["kind"] == "approve"
+            and step.get("role", "").lower() == spec.roles[0].lower()
+        )
 
     def finish_constraints(self) -> None:
         """Constraints stated anywhere ("all replies are private") apply to every step they name."""
