@@ -18,6 +18,7 @@ from procedures.compiler.rules.fields import (
     named_field,
     one_of,
     result_status,
+    timed_field,
 )
 from procedures.compiler.rules.vocabulary import Known
 
@@ -432,7 +433,7 @@ def _condition(text: str, known: Known) -> Condition | None:
         return Condition('!has(case.assignee_email) || case.assignee_email == ""', text)
     if mentioned := _mentions(text):
         return mentioned
-    if counted := counted_field(text, known) or money_field(text, known):
+    if counted := counted_field(text, known) or money_field(text, known) or timed_field(text, known):
         return counted
     for recogniser in (_stage, _money, _tag, _severity, _count, _years, _subject_of_request):
         found = recogniser(text)

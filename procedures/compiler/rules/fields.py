@@ -148,3 +148,39 @@ def field_range(text: str, known: Known) -> Condition | None:
     if int(m.group(2)) == 0:
         return Condition(f"{fact} <= {m.group(3)}", text)
     return Condition(f"{fact} >= {m.group(2)} && {fact} <= {m.group(3)}", text)
+
+
+_TIME_UNIT = {"hour": "hours", "hr": "hours", "minute": "minutes", "min": "minutes"}
+
+
+def timed_field(text: str, known: Known) -> Condition | None:
+    """ "Outage length 4 up to 12 hours" → 4 ≤ case.fields.outage_hours < 12: a length of time compared on a field
+    the SOP names with that unit (`outage_hours`) and whose other words the text says ("outage")."""
+    unit = re.search(r"\d\s*(hours?|hrs?|minutes?|mins?)\b", text, re.I)
+    if not unit:
+        return None
+    suffix = _TIME_UNIT[unit.group(1).lower().rstrip("s")]
+    said = set(vocabulary.snake(text).split("_"))
+    fields = [
+        name
+        for name in sorted(known.identifiers)
+        if name.endswith("_" + suffix) and set(name.split("_")[:-1]) <= said and name != suffix
+    ]
+    if len(fields) != 1:
+        return None
+    fact, n = f"case.fields.{fields[0]}", r"(\d+(?:\.\d+)?)"
+    units = r"\s*(?:hours?|hrs?|minutes?|mins?)\b"
+    patterns = (
+        (rf"\b{n}\s*(?:up to|until)\s*{n}{units}", "{f} >= {0} && {f} < {1}"),
+        (rf"\b{n}\s*(?:to|–|—|-)\s*{n}{units}", "{f} >= {0} && {f} <= {1}"),
+        (rf"\b(?:under|less than|below|fewer than)\s+{n}{units}", "{f} < {0}"),
+        (rf"\b(?:over|more than|above|longer than)\s+{n}{units}", "{f} > {0}"),
+        (rf"\b(?:at least\s+{n}{units}|{n}{units}\s+or\s+(?:more|longer))", "{f} >= {0}"),
+        (rf"\b(?:at most\s+{n}{units}|up to\s+{n}{units}|{n}{units}\s+or\s+(?:less|fewer|shorter))", "{f} <= {0}"),
+    )
+    for pattern, template in patterns:
+        m = re.search(pattern, text, re.I)
+        if m:
+            numbers = [g for g in m.groups() if g]
+            return Condition(template.format(*numbers, f=fact), text)
+    return None

@@ -70,7 +70,7 @@ def decision_table(w: Walk, table: Table) -> None:
         ]
         body = [_body(title, cells[outcome])] if outcome < len(cells) and not _NONE.match(cells[outcome].text) else []
         body += [c for i in sorted(results) if i < len(cells) and (c := _result(header[i].text, cells[i]))]
-        rows.append((_span(w.b.source, cells), " and ".join(parts), body))
+        rows.append((_span(w.b.source, cells), " and ".join(parts), body, parts))
     alternatives(w, rows)
 
 
@@ -178,6 +178,10 @@ def _readable_columns(w: Walk, header, rows, outcome: int, results: set[int]) ->
             for cells in rows
         )
     }
+    if readable and min(columns) not in readable:
+        # the first column is what the table is read by ("Outage length | Credit | Also do"): a readable column
+        # to its right is an outcome ("$25"), not the condition, so every row is a question quoting its cells
+        return columns
     return readable or columns
 
 
@@ -214,9 +218,12 @@ def _phrase(header: str, cell: str) -> str:
     return f"the {header} is {cell}"
 
 
-def alternatives(w: Walk, rows: list[tuple[Segment, str, list[Segment]]]) -> None:
-    """Mutually exclusive alternatives: each row's steps run only when its condition holds and no earlier one did."""
-    found = [(seg, head, body, conditions.condition(head, w.b.known) if head else None) for seg, head, body in rows]
+def alternatives(w: Walk, rows: list[tuple]) -> None:
+    """Mutually exclusive alternatives: each row's steps run only when its condition holds and no earlier one did.
+
+    A row is (span, condition text, body) or, from a table, (span, condition text, body, cell phrases): a row
+    with a cell the rules cannot read is a question, never a condition on the cells they can."""
+    found = [(row[0], row[1], row[2], _row_condition(w, row)) for row in rows]
     remaining: list[Exit] = list(w.b.exits)
     ends: list[Exit] = []
     last: tuple[str, str] | None = None  # (decide key, fact root) the next row on the same fact joins
@@ -267,6 +274,15 @@ def alternatives(w: Walk, rows: list[tuple[Segment, str, list[Segment]]]) -> Non
     w.b.exits = ends + remaining
     w.pending = Pending(last[0], ends, remaining, last[1], known_before=dict(w.b.known.results)) if last else None
     w.understood += 1
+
+
+def _row_condition(w: Walk, row: tuple):
+    head = row[1]
+    if not head:
+        return None
+    if len(row) > 3 and len(row[3]) > 1 and not all(conditions.condition(p, w.b.known) for p in row[3]):
+        return None
+    return conditions.condition(head, w.b.known)
 
 
 def _unique(outcomes: list[tuple[str, str]]) -> list[tuple[str, str]]:
