@@ -18,15 +18,27 @@ def money_field(text: str, known: Known) -> Condition | None:
     """ "the expected monthly volume is more than $50,000" → case.fields.monthly_volume > 50000: money compared
     on a field the SOP names (`monthly_volume`), not the case amount."""
     m = re.search(rf"([a-z][a-z ]{{2,50}}?)\s+(?:is\s+|are\s+|was\s+)?(?:{GT}|{LT}|{GE}|{LE})\s*[$€£]", text, re.I)
+    ranged = _MONEY_RANGE.search(text)
     amount = quantities.money(text)
-    if not m or amount is None or not known.identifiers:
+    if not (m or ranged) or amount is None or not known.identifiers:
         return None
-    words = vocabulary.normalise(m.group(1)).split()
+    words = vocabulary.normalise((ranged or m).group(1)).split()
     for n in range(min(3, len(words)), 0, -1):
         field = identifier(" ".join(words[-n:]), known)
+        if field and ranged:  # "Change fee $75 up to $250": both bounds, on that field
+            low, high = (quantities.money("$" + ranged.group(i)) for i in (2, 3))
+            fact = f"case.fields.{field}"
+            return Condition(f"{fact} >= {low:.1f} && {fact} <= {high:.1f}", text)
         if field:
             return Condition(f"case.fields.{field} {operator_of(text)} {amount:.1f}", text)
     return None
+
+
+_MONEY_RANGE = re.compile(
+    r"([a-z][a-z ]{2,50}?)\s+(?:is\s+|of\s+)?(?:from\s+|between\s+)?[$€£]\s?([\d,.]+k?)\s*"
+    r"(?:up to|to|–|—|-|and)\s*[$€£]?\s?([\d,.]+k?)",
+    re.I,
+)
 
 
 def counted_field(text: str, known: Known) -> Condition | None:

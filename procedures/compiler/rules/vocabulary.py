@@ -293,6 +293,11 @@ def fact(phrase: str, known: Known) -> str | None:
     if found:
         return f"{found[0]}.{found[1]}"
     text = normalise(phrase)
+    for name in sorted(known.identifiers, key=lambda n: -len(n)):
+        # a field the SOP names (`change_reason`) read in words ("the change reason"): that field, not a
+        # usual phrase inside it ("reason")
+        if "_" in name and re.search(rf"\b{re.escape(name.replace('_', ' '))}\b", text.replace("_", " ")):
+            return f"case.fields.{name}"
     for words, expr in sorted(CASE_PHRASES.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"\b{re.escape(normalise(words))}\b", text):
             return expr
