@@ -37,7 +37,9 @@ def tags(text: str) -> list[str]:
     )
     words = match.group(1) if match else text
     words = re.split(r",?\s+\b(?:because|since|so|as|which|who|if|when|unless|until|for|to|so that)\b", words)[0]
-    found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+|[a-z][a-z0-9]{2,})`?", words.split(" on ")[0])
+    # "port-8A": a hyphenated tag keeps its capitals' part (Zendesk stores tags in lower case), never cut short
+    found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][A-Za-z0-9]+)+|[a-z][a-z0-9]{2,})`?(?![\w-])", words.split(" on ")[0])
+    found = [t.lower() for t in found]
     return [t for t in found if t not in ("and", "the", "ticket", "tickets", "as", "with", "too", "also")][:4]
 
 
@@ -323,6 +325,10 @@ def zendesk_group(text: str) -> str | None:
 
 def gather(text: str, whole: str, known: Known) -> Act | None:
     lowered = text.lower()
+    if re.search(r"\bfrom the (?:ticket|case)(?:'s)?\b", lowered) and not re.search(
+        r"shipment|parcel|package|salesforce|jira|account|opportunit|\bwith the\b|\bin the\b", lowered
+    ):
+        return None  # "read the reference from the ticket's `port_order` field": the ticket has it, no system is asked
     if re.search(r"opportunit", lowered):
         return Act(
             "salesforce.query_open_opportunity",
@@ -344,7 +350,8 @@ def gather(text: str, whole: str, known: Known) -> Act | None:
             gather=True,
             required=required,
         )
-    if re.search(r"shipment|tracking|carrier|parcel|package", whole):
+    if re.search(r"shipment|tracking|parcel|package", whole) or re.search(r"\bcarrier\b", lowered):
+        # a carrier named only around the clause ("you will need it for the carrier") may be a phone carrier
         return Act(
             "carrier.lookup_shipment",
             {"carrier": "{{ case.fields.carrier }}", "tracking_number": "{{ case.fields.tracking_number }}"},
