@@ -320,6 +320,8 @@ def _plain_heading(line: str, nxt: str) -> bool:
         return False
     significant = [w for w in words if w.lower() not in ("and", "or", "of", "the", "a", "an", "for", "to", "in", "on")]
     title_case = all(w[:1].isupper() for w in significant)
+    if title_case and len(words) <= 4 and nxt.strip() and section_kind(text):
+        return True  # "Tone" over a paragraph: a heading whose whole section is not procedure
     return title_case and bool(_MARKER.match(nxt) or _TABLE_ROW.match(nxt))
 
 
