@@ -53,6 +53,8 @@ _LINE_KINDS = (
      r"status|review cycle|classification|site|form|rev|location)\s*[:\-–]", "purpose"),
     (r"^(?:abbrevs?|abbreviations|acronyms|glossary|key|legend)\s*[:\-–]", "definition"),
     (r"^[\w' -]{2,40}:\s+(?:a|an|the)\s+[\w' -]+?\s+(?:who|whose|that|which|where)\b", "definition"),
+    # "When customers ask where their refund is, tell them …": how to answer a question, not a step of the case
+    (r"^(?:when|if|whenever)\s+(?:a\s+|the\s+)?(?:customers?|callers?|users?|people|someone|travell?ers?)\s+asks?\s+(?:us\s+)?(?:where|when|why|how|what|whether|about)\b", "note"),
     (r"^because\b[^,]*,\s*(?:we|our|it|this|they)\b(?!.*\b(?:must|should|need)\b)", "note"),
     (r"^(?:this|the) (?:document|procedure|sop|policy|runbook|guide|playbook|page|process)\b.*\b(?:describes?|explains?|covers?|sets? out|defines?|outlines?|applies|is for|exists)", "purpose"),
     (r"^(?:the )?(?:purpose|goal|aim|objective) of this\b", "purpose"),

@@ -57,14 +57,23 @@ def _restated_wait(w: Walk, seg: Segment) -> bool:
     if not waits:
         return False
     wait = w.b.steps[waits[-1]]
-    after = list(w.b.steps)[list(w.b.steps).index(waits[-1]) + 1 :]
-    if any(not (w.b.steps[k]["kind"] == "decide" and "judgement" in w.b.steps[k]) for k in after):
-        return False
     if wait.get("delay") != delay.model_dump(exclude_defaults=True):
         return False
     first = quantities.DURATION.search(seg.text)
     before_time = seg.text[: first.start()] if first else seg.text
     event = vocabulary.event_for(before_time) if _NEGATIVE.search(before_time) else None
+    if wait.get("for_event") and event in (None, wait["for_event"]) and wait.get("next") == wait.get("on_event"):
+        # "… then wait 5 days for them to reply. <what a reply leads to>. If no photos come back in 5 days, …":
+        # the wait's timeout, which so far went the way a reply goes, takes these steps; the main path goes on
+        main, w.b.exits = w.b.exits, [(wait["key"], ("next",))]
+        w.pending = None
+        w.body([sub(seg, comma + 1, len(seg.text))])
+        w.b.exits = main + w.b.exits
+        w.understood += 1
+        return True
+    after = list(w.b.steps)[list(w.b.steps).index(waits[-1]) + 1 :]
+    if any(not (w.b.steps[k]["kind"] == "decide" and "judgement" in w.b.steps[k]) for k in after):
+        return False
     if wait.get("for_event"):
         if event not in (None, wait["for_event"]):
             return False
