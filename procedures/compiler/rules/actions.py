@@ -261,9 +261,11 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     verb = (re.match(r"([a-z]+)", lowered) or re.match("", "")).group(0)
     if verb in ("record", "note", "log", "capture") and (recorded := operations.record(text, known)):
         return recorded
-    if re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)\b", lowered) and not re.match(
-        r"(?:reply|email|e-mail)\b", lowered
-    ):
+    if (
+        re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)\b", lowered)
+        and not re.match(r"(?:reply|email|e-mail)\b", lowered)
+        and not re.search(r"\bget\b[\w' ]{0,40}?\b(?:moving|going|started|fixed|sorted|done|back|on the road)\b", lowered)
+    ):  # "get the parcels moving" is a goal, not a look-up
         return operations.gather(text, whole, known)
     if re.match(
         r"(?:add|put|leave|write|post|log|record|note|paste|attach|include|document|make)\b|(?:an? )?internal note\s*[:\"“(]",

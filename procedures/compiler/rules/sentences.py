@@ -60,7 +60,7 @@ _LINE_KINDS = (
     (r"^(?:the )?(?:purpose|goal|aim|objective) of this\b", "purpose"),
     (r"^(?:inputs?|outputs?|required fields|fields|you will need|what you need|required information)\s*[:\-–]", "io_list"),
     (r"^(?:e\.g\.|for example|for instance|example\s*[:\-–]|sample\s*[:\-–]|i\.e\.)", "example"),
-    (r"^(?:note|nb|n\.b\.|tip|fyi|remember that|keep in mind that|background)\s*[:\-–]", "note"),
+    (r"^(?:note|nb|n\.b\.|tip|fyi|remember that|keep in mind that|background|context)\s*[:\-–]", "note"),
     (r"^(?:tone|style|voice)\s*[:\-–]", "tone"),
     (r"^(?:be (?:polite|friendly|empathetic|kind|courteous|concise|professional|clear)|use (?:a|plain|simple) (?:\w+ )?(?:tone|language|words)|keep (?:replies|responses|messages|it) (?:short|brief|friendly|concise)|avoid (?:jargon|blame|technical)|write in (?:plain|simple))", "tone"),
     (r"^(?:v\d+(?:\.\d+)*|\d{4}-\d{2}-\d{2}|rev(?:ision)? \d)\b", "history"),
