@@ -264,7 +264,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if (
         re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)\b", lowered)
         and not re.match(r"(?:reply|email|e-mail)\b", lowered)
-        and not re.search(r"\bget\b[\w' ]{0,40}?\b(?:moving|going|started|fixed|sorted|done|back|on the road)\b", lowered)
+        and not re.search(
+            r"\bget\b[\w' ]{0,40}?\b(?:moving|going|started|fixed|sorted|done|back|on the road)\b", lowered
+        )
     ):  # "get the parcels moving" is a goal, not a look-up
         return operations.gather(text, whole, known)
     if re.match(
