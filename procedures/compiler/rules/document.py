@@ -335,6 +335,8 @@ def _place(result: list, stack: list[_Open], block, indent: int | None) -> None:
 
 def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     """A line without a marker that carries on the previous one (a hard wrap), not a new step."""
+    if last.lead_in and not last.marked and indent == last.indent and re.match(r"[a-z]", seg.text):
+        return True  # "… Do not refund:\ntag the ticket …, and stop.": a hard wrap after a colon, not a list
     if (indent > last.indent + 4 and not re.match(r"[(a-z]", seg.text)) or last.lead_in:
         return False
     if last.marked:

@@ -84,6 +84,13 @@ def _optional(w: Walker, seg: Segment) -> bool:
     return True
 
 
+# "the customer has already asked their bank …": what the condition means, said as a fact, not a step
+_EXPLANATION = re.compile(
+    r"^(?:the|they|this|that|it|he|she|their|its)\b[\w' ]{0,40}?\b(?:has|have|had|is|are|was|were)\b", re.I
+)
+_MODAL = re.compile(r"\b(?:must|should|decides?|will|needs?|may|can)\b", re.I)
+
+
 class Walker:
     def __init__(self, builder: Builder):
         self.b = builder
@@ -132,10 +139,13 @@ class Walker:
         if item.children and item.segment.text.endswith(":"):
             *before, last = sentences.split(item.segment)
             if before:  # "Red flags come first. If red_flag is true:" — the last sentence leads in
-                for sentence in before:
+                led = Item(last, item.indent, item.marked, item.number, item.children)
+                for n, sentence in enumerate(before):
+                    if n == len(before) - 1 and self._explained_condition(sentence, [led]):
+                        return  # "If X, <what it means>. Do not refund:" and what it leads in, all under X
                     if not self._classified(sentence):
                         self.sentence(sentence)
-                item = Item(last, item.indent, item.marked, item.number, item.children)
+                item = led
             if self._lead_in(item):
                 return
         sents = [s for s in sentences.split(item.segment) if not self._classified(s)]
@@ -192,9 +202,26 @@ class Walker:
             ):
                 i += 2
                 continue
+            if self._explained_condition(sents[i], sents[i + 1 : cut] if i < cut else []):
+                i = cut
+                continue
             self.sentence(sents[i])
             i += 1
         self._children(item)
+
+    def _explained_condition(self, sent: Segment, rest: list) -> bool:
+        """ "If the ticket is tagged chargeback, the customer has already asked their bank. Do not refund: tag …":
+        a condition explained rather than acted on scopes what its paragraph leads in."""
+        m = shapes.CONDITIONAL.match(sent.text)
+        if not m or not rest or not re.match(r"if\b", sent.text, re.I):
+            return False
+        body = m.group(2).strip()
+        if not _EXPLANATION.match(body) or _MODAL.search(body) or ":" in body:
+            return False
+        if conditions.condition(m.group(1), self.b.known) is None:
+            return False
+        shapes.conditional_text(self, sent, m.group(1), [], more=rest)
+        return True
 
     def _title_of_children(self, item: Item) -> bool:
         """ "4. SEV1: open the incident." over lettered sub-steps, reached by "go to step 4" (or labelled like a
