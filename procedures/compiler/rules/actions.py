@@ -37,9 +37,11 @@ def _end(text: str) -> End | None:
         return End("Close as solved", "resolved", "resolved")
     if re.fullmatch(
         r"(?:and\s+)?(?:stop|end)(?:\s+(?:here|there|now|the (?:procedure|process|run|workflow)))?"
-        r"|(?:and\s+)?(?:nothing(?: else)?|done|no further action)\b.*",
+        # "nothing else", "nothing, the on-call handles it" — not "Nothing in this document is legal advice"
+        r"|(?:and\s+)?(?:nothing(?:\s+(?:else|more|further))?(?:\s+(?:to do|happens|is needed|needed|is required))?"
+        r"|done|no further action(?:\s+\w+)?)(?:\s*[,;:.(—–-].*)?",
         lowered,
-    ) or lowered.startswith("nothing"):
+    ):
         return End("Stop", "stopped")
     if re.fullmatch(
         r"(?:and\s+)?(?:close|solve|resolve)\s+(?:the\s+)?(?:ticket|claim|request|case)(?:\s+as\s+(\w+))?.*", lowered
@@ -414,6 +416,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         if said and said.group(1).lower() != endpoint:  # 'Post "Checkout degraded - investigating" to the status page'
             params["body"] = "{{ {" + lit("message") + ": " + lit(said.group(1)) + "} }}"
         return Act("http.request", params, text[:120])
+    if re.match(r"(?:acknowledge|confirm)\s+(?:the\s+|this\s+)?(?:ticket|case|alert|page|incident|request)\b", lowered):
+        return None  # "Acknowledge the ticket.": taking it on (its sub-steps say how), not a reply to anyone
     if re.match(
         r"(?:post|send)\s+(?:a\s+)?(?:public\s+|private\s+)?(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter|end user|user|caller)|confirm|thank|acknowledge|let the (?:customer|requester|reporter|end user|user)",
         lowered,
