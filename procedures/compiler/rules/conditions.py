@@ -142,10 +142,14 @@ def _plan(text: str, known: Known) -> Condition | None:
 
 def _tag(text: str) -> Condition | None:
     # "VIP" alone may be an account attribute in Salesforce: only "tagged VIP" is a tag test
-    match = re.search(r"\btagged\s+(?:as\s+|with\s+)?`?([\w-]+)`?|\b(VIP)\b(?=.*\btag)", text)
+    match = re.search(
+        r"\btagged\s+(?:as\s+|with\s+)?`?([\w-]+)`?|\b(VIP)\b(?=.*\btag)"
+        r"|\b(?:has|carries|have|with)\s+(?:the\s+|a\s+)?tag\s+`?([a-z][\w-]*)`?",  # "the ticket has the tag child-safety"
+        text,
+    )
     if not match:
         return None
-    tag = (match.group(1) or match.group(2)).lower()
+    tag = (match.group(1) or match.group(2) or match.group(3)).lower()
     expr = f'"{tag}" in case.tags'
     return Condition(f"!({expr})" if _is_negated(text) else expr, text)
 

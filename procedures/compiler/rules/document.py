@@ -349,7 +349,9 @@ def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     if re.search(r"[.!]$", prev) and _TERSE_END.match(seg.text) and indent == last.indent:
         return True  # "…, tag it and set it to solved.\nNothing else happens." ends that sentence's branch
     wrapped = len(prev.rsplit("\n", 1)[-1]) >= 40 and not re.search(r"[.!?:;]$|->|→", prev)
-    return bool(_MID_SENTENCE_END.search(prev)) or (wrapped and seg.text[:1].islower())
+    # "… assign it to the Legal\nEscalations group and stop.": a line ending on "the" / "to" goes on
+    dangling = re.search(r"\b(?:the|a|an|to|of|and|or|with|in|for|on|at|by|from|your|our|their)$", prev, re.I)
+    return bool(_MID_SENTENCE_END.search(prev)) or (wrapped and (seg.text[:1].islower() or bool(dangling)))
 
 
 def _indented_code(line: str, previous_blank: bool, stack: list[_Open]) -> bool:
