@@ -108,6 +108,12 @@ def _approve(text: str) -> Approve | None:
     )
     if specific and len(roles) == 1 and len(specific.group(1)) > len(roles[0].rstrip("s")) + 2:
         roles = [_role_name(specific.group(1))]  # "the Head of Finance", not "Finance"
+    titled = re.search(
+        r"\bapproval (?:from|by|of) (?:the |a |an )?([A-Z][\w/-]*(?:\s+(?:and|of|&)\s+[A-Z][\w/-]*|\s+[A-Z][\w/-]*)+)",
+        text,
+    )
+    if titled and len(roles) <= 1 and " and " in titled.group(1):
+        roles = [titled.group(1)]  # "a Trust and Safety Lead", "the Head of Trust and Safety": one title, not two
     evidence = []
     photo = re.search(r"(?:at least\s+)?(\w+)\s+photos?(?:\s+of\s+(?:the\s+)?([a-z ]+?))?(?=\s+and\b|$|,)", lowered)
     if photo:

@@ -350,7 +350,9 @@ def _continues(last: _Open, seg: Segment, indent: int) -> bool:
         return True  # "…, tag it and set it to solved.\nNothing else happens." ends that sentence's branch
     wrapped = len(prev.rsplit("\n", 1)[-1]) >= 40 and not re.search(r"[.!?:;]$|->|→", prev)
     # "… assign it to the Legal\nEscalations group and stop.": a line ending on "the" / "to" goes on
-    dangling = re.search(r"\b(?:the|a|an|to|of|and|or|with|in|for|on|at|by|from|your|our|their)$", prev, re.I)
+    dangling = re.search(r"\b(?:the|a|an|to|of|and|or|with|in|for|on|at|by|from|your|our|their)$", prev, re.I) or (
+        re.search(r"\b(?:the|a|an|to)\s+[A-Z][a-z]+$", prev) and re.match(r"[A-Z][a-z]+\s+[a-z]", seg.text)
+    )  # "… to the Legal\nEscalations group and stop.": a name cut in two
     return bool(_MID_SENTENCE_END.search(prev)) or (wrapped and (seg.text[:1].islower() or bool(dangling)))
 
 

@@ -412,3 +412,25 @@ def root(cel: str) -> str:
 def outcome_key(head: str) -> str:
     key = vocabulary.snake(head)[:40].strip("_")
     return key if key and key[0].isalpha() else "yes"
+
+
+# "the customer has already asked their bank …": what the condition means, said as a fact, not a step
+_EXPLANATION = re.compile(
+    r"^(?:the|they|this|that|it|he|she|their|its)\b[\w' ]{0,40}?\b(?:has|have|had|is|are|was|were)\b", re.I
+)
+_MODAL = re.compile(r"\b(?:must|should|decides?|will|needs?|may|can)\b", re.I)
+
+
+def explained_condition(w: Walk, sent: Segment, rest: list) -> bool:
+    """ "If the ticket is tagged chargeback, the customer has already asked their bank. Do not refund: tag …, and
+    stop.": a condition explained rather than acted on scopes the rest of its paragraph."""
+    m = CONDITIONAL.match(sent.text)
+    if not m or not rest or not re.match(r"if\b", sent.text, re.I):
+        return False
+    body = m.group(2).strip()
+    if not _EXPLANATION.match(body) or _MODAL.search(body) or ":" in body:
+        return False
+    if conditions.condition(m.group(1), w.b.known) is None:
+        return False
+    conditional_text(w, sent, m.group(1), [], more=rest)
+    return True

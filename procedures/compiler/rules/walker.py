@@ -84,11 +84,9 @@ def _optional(w: Walker, seg: Segment) -> bool:
     return True
 
 
-# "the customer has already asked their bank …": what the condition means, said as a fact, not a step
-_EXPLANATION = re.compile(
-    r"^(?:the|they|this|that|it|he|she|their|its)\b[\w' ]{0,40}?\b(?:has|have|had|is|are|was|were)\b", re.I
+_REPLY_SAID = re.compile(
+    r"\bif (?:the|they|he|she)\b[\w ]{0,20}\b(?:replies|reply|responds|respond|writes back)\b", re.I
 )
-_MODAL = re.compile(r"\b(?:must|should|decides?|will|needs?|may|can)\b", re.I)
 
 
 class Walker:
@@ -141,7 +139,7 @@ class Walker:
             if before:  # "Red flags come first. If red_flag is true:" — the last sentence leads in
                 led = Item(last, item.indent, item.marked, item.number, item.children)
                 for n, sentence in enumerate(before):
-                    if n == len(before) - 1 and self._explained_condition(sentence, [led]):
+                    if n == len(before) - 1 and shapes.explained_condition(self, sentence, [led]):
                         return  # "If X, <what it means>. Do not refund:" and what it leads in, all under X
                     if not self._classified(sentence):
                         self.sentence(sentence)
@@ -202,26 +200,12 @@ class Walker:
             ):
                 i += 2
                 continue
-            if self._explained_condition(sents[i], sents[i + 1 : cut] if i < cut else []):
+            if shapes.explained_condition(self, sents[i], sents[i + 1 : cut] if i < cut else []):
                 i = cut
                 continue
             self.sentence(sents[i])
             i += 1
         self._children(item)
-
-    def _explained_condition(self, sent: Segment, rest: list) -> bool:
-        """ "If the ticket is tagged chargeback, the customer has already asked their bank. Do not refund: tag …":
-        a condition explained rather than acted on scopes what its paragraph leads in."""
-        m = shapes.CONDITIONAL.match(sent.text)
-        if not m or not rest or not re.match(r"if\b", sent.text, re.I):
-            return False
-        body = m.group(2).strip()
-        if not _EXPLANATION.match(body) or _MODAL.search(body) or ":" in body:
-            return False
-        if conditions.condition(m.group(1), self.b.known) is None:
-            return False
-        shapes.conditional_text(self, sent, m.group(1), [], more=rest)
-        return True
 
     def _title_of_children(self, item: Item) -> bool:
         """ "4. SEV1: open the incident." over lettered sub-steps, reached by "go to step 4" (or labelled like a
@@ -362,7 +346,7 @@ class Walker:
             if spec is None and not self.b.exits and self.b.start is not None:
                 continue
             if isinstance(spec, Wait):
-                if spec.for_event is None and self._just_asked():
+                if spec.for_event is None and (self._just_asked() or _REPLY_SAID.search(context)):
                     spec.for_event = "customer.replied"  # "ask … and wait up to 3 days": wait for the answer
                 self.wait_clause(spec, clause, parts[i + 1 :])
                 self.understood += 1
