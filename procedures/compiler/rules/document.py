@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 _MARKER = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<marker>\d{1,2}\.\d{1,2}[.)]?|\d{1,3}[.)]|[-*•+]|[a-zA-Z][.)]|\(?[a-z]\)|\[[ xX✓]?\]|[☐☑✓])[ \t]+"
+    r"^(?P<indent>[ \t]*)(?P<marker>\d{1,2}\.\d{1,2}[.)]?|\d{1,3}[.)]|[-*•+]|[a-zA-Z][.)]|\(?[a-z]\)|\[[ xX✓]?\]|[☐☑✓])[ \t]+(?:\[[ xX✓]?\][ \t]+)?"  # "- [ ] Check …": a checklist item
 )
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
