@@ -122,3 +122,12 @@ def _reachable(result, start: str) -> list:
         todo += [b["next"] for b in data.get("branches") or []]
         todo += [o["next"] for o in (data.get("judgement") or {}).get("outcomes", [])]
     return seen
+
+
+def test_a_wait_whose_sentence_says_the_member_may_reply_waits_for_the_reply():
+    result = _compile(
+        "1. Tag the ticket strike.\n2. Wait 14 days for an appeal before solving the ticket; if the member replies "
+        "within that time, the ticket stays open for the appeal reviewer.\n"
+    )
+    [wait] = _steps(result, WaitStep)
+    assert wait.for_event == "customer.replied"

@@ -346,7 +346,9 @@ class Walker:
             if spec is None and not self.b.exits and self.b.start is not None:
                 continue
             if isinstance(spec, Wait):
-                if spec.for_event is None and (self._just_asked() or _REPLY_SAID.search(context)):
+                if spec.for_event is None and (
+                    self._just_asked() or _REPLY_SAID.search(self.b.sentence_of(clause).text)
+                ):
                     spec.for_event = "customer.replied"  # "ask … and wait up to 3 days": wait for the answer
                 self.wait_clause(spec, clause, parts[i + 1 :])
                 self.understood += 1
