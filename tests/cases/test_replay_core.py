@@ -1,0 +1,117 @@
+"""Replay in memory: the coverage of a persistent dry run of the same file, with no row written and reads asked once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cases.models import Case, ReviewItem, Run, StepExecution, Timer
+from cases.replay import replay_run, tickets_generate, tickets_read
+from cases.replay_core import Reads, replay_memory
+from cases.replay_persistent import replay_persistent
+from procedures.models import Procedure
+from tests.cases.graphs import claim, escalation
+from tests.factories import ProcedureVersionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _version(graph, slug):
+    procedure = Procedure.objects.create(name=slug, slug=slug)
+    version = ProcedureVersionFactory(procedure=procedure, graph=graph.to_json(), status="published")
+    procedure.published_version = version
+    procedure.save()
+    return version
+
+
+def _export(count: int) -> dict:
+    """A generated export made to reach every kind of stop of both test SOPs.
+
+    Every 7th ticket's requester is unknown (a missing e-mail); claims have amounts
+    below and above the approval threshold, with and without a photo or a tracking number.
+    """
+    export = tickets_generate(count=count, seed=5)
+    for n, ticket in enumerate(export["tickets"]):
+        if n % 7 == 3:
+            ticket["requester_id"], ticket["organization_id"] = 99999, None
+        if n % 5 != 4:
+            ticket["amount"] = [800, 7200, 12000, 300][n % 4]
+        if n % 3:
+            ticket["custom_fields"] = [{"name": "tracking_number", "value": f"1Z{n:06d}"}]
+        if n % 4 == 1:
+            ticket["attachments"] = [{"file_name": f"box{n}.jpg", "content_type": "image/jpeg", "content_url": "x"}]
+    return export
+
+
+@pytest.fixture
+def export_tickets(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(_export(250)))
+    return tickets_read(path, lookup=False).tickets
+
+
+def _rows() -> tuple[int, int, int, int, int]:
+    return (
+        Case.objects.count(),
+        Run.objects.count(),
+        StepExecution.objects.count(),
+        Timer.objects.count(),
+        ReviewItem.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("graph", [escalation, claim], ids=["escalation", "freight-claim"])
+def test_in_memory_replay_has_the_coverage_of_the_persistent_dry_run(sandbox, export_tickets, graph):
+    version = _version(graph(), graph.__name__)
+
+    persistent = replay_persistent(version=version, tickets=export_tickets)
+    before = _rows()
+    memory = replay_memory(version=version, tickets=export_tickets)
+
+    assert _rows() == before == (0, 0, 0, 0, 0), "the in-memory replay writes no row; the persistent one rolled back"
+    assert memory.total == persistent.total == 250
+    assert memory.unattended == persistent.unattended
+    assert memory.waiting == persistent.waiting
+    assert memory.held == persistent.held  # every (step, reason) with its count
+    assert memory.outcomes == persistent.outcomes
+    assert memory.actions == persistent.actions
+    assert memory.errors == persistent.errors == 0
+    assert memory.table() == persistent.table()
+    # The file reaches more than one kind of stop, so the comparison says something.
+    kinds = [memory.unattended > 0, memory.waiting > 0, sum(memory.held.values()) > 0]
+    assert sum(kinds) >= 2 and len(memory.held) >= 2, memory.table()
+
+
+def test_both_test_sops_meet_waits_approvals_and_missing_facts(sandbox, export_tickets):
+    coverage = replay_memory(version=_version(claim(), "claims"), tickets=export_tickets)
+    assert coverage.waiting > 0  # claims filed wait for the settlement; claims without a photo wait for one
+    assert coverage.held[("approval", "approval")] > 0
+    assert coverage.held[("check_amount", "missing_fact")] > 0  # every 5th ticket has no amount
+    assert coverage.held[("file", "missing_fact")] > 0  # no tracking number to file with
+    assert coverage.actions["carrier.file_claim"] > 0 and coverage.actions["zendesk.reply"] > 0
+
+
+def test_reads_are_asked_once_per_distinct_question_and_nothing_is_sent(sandbox, export_tickets):
+    version = _version(escalation(), "escalation")
+    requests_before = sum(sandbox.requests(system) for system in ("salesforce", "jira", "zendesk"))
+    reads = Reads()
+
+    coverage = replay_memory(version=version, tickets=export_tickets, reads=reads)
+
+    emails = {t.requester_email or "" for t in export_tickets}  # "" is a question too (it finds nothing)
+    served = sum(sandbox.requests(system) for system in ("salesforce", "jira", "zendesk")) - requests_before
+    assert reads.asked == len(emails) == served  # one Salesforce lookup per requester, not per ticket
+    assert coverage.actions["jira.create_issue"] > 0
+    assert sandbox.inspect("jira")["issues"] == {}
+
+
+def test_replay_run_keep_stores_dry_runs_with_the_same_coverage(sandbox, export_tickets):
+    version = _version(escalation(), "escalation")
+    tickets = export_tickets[:40]
+
+    kept = replay_run(version=version, tickets=tickets, keep=True)
+
+    assert kept.key() == replay_run(version=version, tickets=tickets).key()
+    assert Run.objects.filter(mode=Run.Mode.DRY_RUN).count() == 40
+    assert not Run.objects.exclude(mode=Run.Mode.DRY_RUN).exists()
