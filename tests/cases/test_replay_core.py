@@ -101,7 +101,8 @@ def test_reads_are_asked_once_per_distinct_question_and_nothing_is_sent(sandbox,
 
     emails = {t.requester_email or "" for t in export_tickets}  # "" is a question too (it finds nothing)
     served = sum(sandbox.requests(system) for system in ("salesforce", "jira", "zendesk")) - requests_before
-    assert reads.asked == len(emails) == served  # one Salesforce lookup per requester, not per ticket
+    assert reads.asked == len(emails)  # one Salesforce lookup per requester, not per ticket
+    assert served == len(emails) - 1  # the connector refuses "" without a request
     assert coverage.actions["jira.create_issue"] > 0
     assert sandbox.inspect("jira")["issues"] == {}
 
