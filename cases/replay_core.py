@@ -31,8 +31,10 @@ from cases.casefacts import NormalisedEvent, case_apply, case_names
 from cases.models import Case
 from cases.replay_coverage import Coverage, coverage_add, missing_inputs
 from cases.walk import Stop, walk
+from cases.walk_key import WalkKey
 from connectors import registry
 from connectors.base import ConnectorError, RetryableError
+from connectors.declared.catalog import declarations_held
 from procedures.models import ProcedureVersion
 from procedures.steps import Graph
 
@@ -46,11 +48,12 @@ class Reads:
     answers: dict[str, dict | ConnectorError] = field(default_factory=dict)
     asked: int = 0  # calls actually made (a retryable failure is asked again)
 
-    def answer(self, operation: registry.Operation, params: dict, *, mock: bool) -> dict | ConnectorError:
+    def answer(self, operation: registry.Operation, params: dict, *, mock: bool) -> tuple[dict | ConnectorError, bool]:
+        """The answer (a result or the failure), and whether it is kept for the next ticket that asks."""
         key = json.dumps([operation.name, mock, params], sort_keys=True, default=str)
         known = self.answers.get(key)
         if known is not None:
-            return known
+            return known, True
         self.asked += 1
         try:
             handler = operation.load_mock() if mock else operation.load_handler()
@@ -59,10 +62,11 @@ class Reads:
             answer = exc
         except Exception as exc:  # as the shell does: a broken handler is a failed step, not a crash
             logger.exception("connector %s failed unexpectedly", operation.name)
-            return ConnectorError(f"{type(exc).__name__}: {exc}", system=operation.system)
-        if not isinstance(answer, RetryableError):
-            self.answers[key] = answer
-        return answer
+            return ConnectorError(f"{type(exc).__name__}: {exc}", system=operation.system), False
+        if isinstance(answer, RetryableError):
+            return answer, False
+        self.answers[key] = answer
+        return answer, True
 
 
 @dataclass
@@ -75,6 +79,7 @@ class _Ticket:
     operations: dict[str, registry.Operation]
     written: dict[str, dict]
     actions: list[str] = field(default_factory=list)
+    repeatable: bool = True  # every answer it got is kept: a ticket with the same key walks the same way
 
     def operation(self, name: str) -> registry.Operation:
         found = self.operations.get(name)
@@ -94,7 +99,8 @@ class _Ticket:
         if call.writes and not mocked:
             self.actions.append(call.operation)
             return engine.on_result(self.graph, state, self.case, call.step_key, self.dry_run_result(call.operation))
-        answer = self.reads.answer(operation, call.params, mock=mocked)
+        answer, kept = self.reads.answer(operation, call.params, mock=mocked)
+        self.repeatable = self.repeatable and kept
         if isinstance(answer, RetryableError):
             return None  # a persistent dry run would schedule a retry and stay running
         if isinstance(answer, ConnectorError):
@@ -116,34 +122,54 @@ def replay_memory(
     progress: Callable[[], None] | None = None,
     reads: Reads | None = None,
 ) -> Coverage:
-    """Dry-run `version` over every ticket in memory and return the coverage. Writes nothing anywhere."""
+    """Dry-run `version` over every ticket in memory and return the coverage. Writes nothing anywhere.
+
+    Tickets alike in every value the graph reads (`cases/walk_key.py`) are walked once and counted each.
+    """
     graph = graphcache.version_graph(version)
     reads = reads if reads is not None else Reads()
     operations: dict[str, registry.Operation] = {}  # one registry read per operation, not per call
     written: dict[str, dict] = {}
+    walked: dict[str, dict] = {}  # walk key → what the walk counted
     coverage = Coverage()
     now = clock.now()
-    for number, ticket in enumerate(tickets, 1):
-        case = ticket_case(ticket, number=number, now=now)
-        walker = _Ticket(graph, case, reads, operations, written)
-        state = engine.RunState.start(graph, event={"type": ticket.event_type})
-        stop = walk(graph, state, case, now, perform=walker.perform)
-        _count(coverage, graph, case, stop, walker.actions)
-        if progress:
-            progress()
+    with declarations_held():  # the engine looks operations up per call: one registry read for the whole replay
+        key_of = WalkKey(graph, sent=_sent)
+        for number, ticket in enumerate(tickets, 1):
+            case = ticket_case(ticket, number=number, now=now)
+            key = key_of.of(case, ticket.event_type)
+            counted = walked.get(key) if key is not None else None
+            if counted is None:
+                walker = _Ticket(graph, case, reads, operations, written)
+                state = engine.RunState.start(graph, event={"type": ticket.event_type})
+                stop = walk(graph, state, case, now, perform=walker.perform)
+                counted = _counted(graph, case, stop, walker.actions)
+                if key is not None and walker.repeatable:
+                    walked[key] = counted
+            coverage_add(coverage, **counted)
+            if progress:
+                progress()
     return coverage
 
 
-def _count(coverage: Coverage, graph: Graph, case: dict, stop: Stop, actions: list[str]) -> None:
+def _sent(name: str) -> bool:
+    """Whether a replay asks `name` (a read, or a mock) rather than only recording it (a write)."""
+    try:
+        operation = registry.get(name)
+    except Exception:  # unknown: the walk will say so; its values decide, to be safe
+        return True
+    return not operation.writes or operation.mock is not None
+
+
+def _counted(graph: Graph, case: dict, stop: Stop, actions: list[str]) -> dict:
     missing = []
     if stop.status not in ("completed", "waiting"):
         missing = missing_inputs(graph, stop.step_key, facts=stop.state.facts, case=case)
-    coverage_add(
-        coverage,
-        status=stop.status,
-        outcome=stop.outcome,
-        step_key=stop.step_key,
-        hold_reason=stop.effect.reason if isinstance(stop.effect, engine.Hold) else "",
-        actions=actions,
-        missing=missing,
-    )
+    return {
+        "status": stop.status,
+        "outcome": stop.outcome,
+        "step_key": stop.step_key,
+        "hold_reason": stop.effect.reason if isinstance(stop.effect, engine.Hold) else "",
+        "actions": tuple(actions),
+        "missing": tuple(missing),
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,8 +72,8 @@ def coverage_add(
     outcome: str,
     step_key: str,
     hold_reason: str,
-    actions: list[str],
-    missing: list[str],
+    actions: Iterable[str],
+    missing: Sequence[str],
 ) -> None:
     """Count one ticket's run: `status` as `Run.status` (completed, waiting, held, anything else for failed).
 
