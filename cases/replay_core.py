@@ -13,8 +13,9 @@ webhook's case goes through) and is walked by `cases.walk.walk`, the walker
   same. A retryable failure is not kept: that ticket stops where a persistent
   dry run would wait for its retry, and the next ticket asks again.
 
-Nothing is written to the database: no Case, Run, StepExecution, Timer or
-review item. The coverage is the persistent dry run's (`cases/replay_persistent.py`),
+Tickets alike in every value the graph reads (`cases/walk_key.py`) are
+walked once and counted as many times. Nothing is written to the database:
+no Case, Run, StepExecution, Timer or review item. The coverage is the persistent dry run's (`cases/replay_persistent.py`),
 which a test compares on a generated file.
 """
 
@@ -26,7 +27,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from cases import clock, engine, graphcache
+from cases import clock, conf, engine, graphcache
 from cases.casefacts import NormalisedEvent, case_apply, case_names
 from cases.models import Case
 from cases.replay_coverage import Coverage, coverage_add, missing_inputs
@@ -101,7 +102,7 @@ class _Ticket:
             return engine.on_result(self.graph, state, self.case, call.step_key, self.dry_run_result(call.operation))
         answer, kept = self.reads.answer(operation, call.params, mock=mocked)
         self.repeatable = self.repeatable and kept
-        if isinstance(answer, RetryableError):
+        if isinstance(answer, RetryableError) and conf.retry_limit() > 1:
             return None  # a persistent dry run would schedule a retry and stay running
         if isinstance(answer, ConnectorError):
             return engine.on_error(self.graph, call.step_key, answer)

@@ -202,3 +202,17 @@ def test_tickets_differing_only_in_what_a_write_carries_share_a_walk_and_others_
     assert key.of(base, "ticket.created") != key.of({**base, "fields": {}}, "ticket.created")  # the bug would stop
     assert key.of(base, "ticket.created") != key.of({**base, "description": None}, "ticket.created")
     assert key.of(base, "ticket.created") != key.of(base, "ticket.updated")
+
+
+def test_an_outage_of_a_read_counts_as_failed_in_both_and_is_asked_again_per_ticket(sandbox, export_tickets):
+    version = _version(escalation(), "escalation")
+    tickets = [t for t in export_tickets if t.requester_email == "alice@acme.example"][:6]
+    sandbox.faults("salesforce", error_rate=1.0, error_status=503)
+
+    persistent = replay_persistent(version=version, tickets=tickets)
+    reads = Reads()
+    memory = replay_memory(version=version, tickets=tickets, reads=reads)
+
+    assert memory.key() == persistent.key()
+    assert memory.errors == 6 and memory.unattended == 0  # a retry would be due: not an edge of the SOP
+    assert reads.asked == 6 and reads.answers == {}  # a 503 is not kept as the answer for the next ticket
