@@ -35,6 +35,12 @@ from reviews.templatetags.reviews_extras import duration, pct
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # counts stop here and read "1,000+"
+# What a queue row shows (InboxRow.cells): the rest of the item, its case and its people stay in the database.
+ROW_FIELDS = (
+    *("id", "run_id", "case_id", "step_key", "reason", "summary", "proposal", "required_role", "status"),
+    *("assignee_id", "due_at", "outcome", "decided_by_id", "created_at"),
+    *("case__subject", "case__account_name", "assignee__username", "decided_by__username"),
+)
 QUEUE_ORDER = (F("due_at").asc(nulls_last=True), "created_at", "id")  # served by review_queue_order_idx
 APPROVAL_REASONS = (ReviewItem.Reason.APPROVAL, ReviewItem.Reason.EVIDENCE)
 REASON_LABELS = {key: str(label) for key, label in ReviewItem.Reason.choices}
@@ -289,7 +295,7 @@ def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPa
     offset = (max(filters.page, 1) - 1) * PAGE_SIZE
     page_items = list(
         items.select_related("case", "assignee", "decided_by")
-        .defer("case__description", "case__facts")
+        .only(*ROW_FIELDS)
         .annotate(procedure_name=F("run__version__procedure__name"), procedure_pk=F("run__version__procedure_id"))
         .order_by(*QUEUE_ORDER)[offset : offset + PAGE_SIZE + 1]
     )
