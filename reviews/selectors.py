@@ -37,10 +37,10 @@ PAGE_SIZE = 50
 COUNT_CAP = 1000  # counts stop here and read "1,000+"
 # What a queue row shows (InboxRow.cells): the rest of the item, its case and its people stay in the database.
 ROW_FIELDS = (
-    *("id", "run_id", "case_id", "step_key", "reason", "summary", "proposal", "required_role", "status"),
-    *("assignee_id", "due_at", "outcome", "decided_by_id", "created_at"),
-    *("case__subject", "case__account_name", "assignee__username", "decided_by__username"),
-)
+    "id", "run_id", "case_id", "step_key", "reason", "summary", "proposal", "required_role", "status",
+    "assignee_id", "due_at", "outcome", "decided_by_id", "created_at",
+    "case__subject", "case__account_name", "assignee__username", "decided_by__username",
+)  # fmt: skip
 QUEUE_ORDER = (F("due_at").asc(nulls_last=True), "created_at", "id")  # served by review_queue_order_idx
 APPROVAL_REASONS = (ReviewItem.Reason.APPROVAL, ReviewItem.Reason.EVIDENCE)
 REASON_LABELS = {key: str(label) for key, label in ReviewItem.Reason.choices}
