@@ -6,11 +6,11 @@ procedure name joined in; an index range scan of the open queue in inbox order,
 stopped after the page), one for the SLA clocks of the page's cases, and one
 bounded count for the page's total; for the sidebar, one statement for every
 count, one read of the first items' procedures and one of the procedures' names. Counts stop at
-COUNT_CAP and then read "1,000+" (`Tally`): counting a queue of 100,000 to say
+COUNT_CAP and then read "500+" (`Tally`): counting a queue of 100,000 to say
 "100,000" would cost a scan of 100,000 on every page view, and a reviewer
-acts the same on "1,000+". The facets by procedure are counted among the
+acts the same on "500+". The facets by procedure are counted among the
 first COUNT_CAP items of the queue, so past the cap they are lower bounds
-("700+"); every procedure stays in the filter.
+("300+"); every procedure stays in the filter.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from reviews.access import can_decide
 from reviews.templatetags.reviews_extras import duration, pct
 
 PAGE_SIZE = 50
-COUNT_CAP = 1000  # counts stop here and read "1,000+"
+COUNT_CAP = 500  # counts stop here and read "500+"
 # What a queue row shows (InboxRow.cells): the rest of the item, its case and its people stay in the database.
 ROW_FIELDS = (
     "id", "run_id", "case_id", "step_key", "reason", "summary", "proposal", "required_role", "status",
@@ -179,7 +179,7 @@ def id_url(name: str) -> Callable[[int], str]:
 
 @dataclass(frozen=True)
 class Tally:
-    """A count that stops at COUNT_CAP: `capped` when there are more, and then it reads "1,000+"."""
+    """A count that stops at COUNT_CAP: `capped` when there are more, and then it reads "500+"."""
 
     value: int
     capped: bool = False
@@ -293,11 +293,15 @@ def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPa
     """One page of the queue: soonest due first, then oldest. Three queries (rows, bounded total, SLA clocks)."""
     items = inbox_queryset(user=user, filters=filters, now=now)
     offset = (max(filters.page, 1) - 1) * PAGE_SIZE
+    # The page's ids from the queue index first, then the joins for those rows only: a planner that does not
+    # know the queue's size yet (10,000 items inserted a second ago, not analyzed) would join the whole queue.
+    page_ids = items.order_by(*QUEUE_ORDER).values("id")[offset : offset + PAGE_SIZE + 1]
     page_items = list(
-        items.select_related("case", "assignee", "decided_by")
+        ReviewItem.objects.filter(id__in=page_ids)
+        .select_related("case", "assignee", "decided_by")
         .only(*ROW_FIELDS)
         .annotate(procedure_name=F("run__version__procedure__name"), procedure_pk=F("run__version__procedure_id"))
-        .order_by(*QUEUE_ORDER)[offset : offset + PAGE_SIZE + 1]
+        .order_by(*QUEUE_ORDER)
     )
     has_next = len(page_items) > PAGE_SIZE
     page_items = page_items[:PAGE_SIZE]
@@ -363,16 +367,14 @@ def inbox_counts(*, user: Any, now: dt.datetime) -> InboxCounts:
 
 def _procedures_in_window(open_items: QuerySet[ReviewItem]) -> tuple[dict[int, int], bool]:
     """Open items per procedure among the first COUNT_CAP in queue order, counted in the database; capped?"""
-    window = (
-        open_items.order_by(*QUEUE_ORDER)
-        .annotate(window_procedure=F("run__version__procedure_id"))
-        .values("window_procedure")[: COUNT_CAP + 1]
+    window = open_items.order_by(*QUEUE_ORDER).values("id")[: COUNT_CAP + 1]
+    counted = dict(
+        ReviewItem.objects.filter(id__in=window)
+        .values_list("run__version__procedure_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("run__version__procedure_id", "n")
     )
-    sql, params = window.query.get_compiler(using=window.db).as_sql()
-    grouped = f'SELECT "window_procedure", COUNT(*) FROM ({sql}) window_ GROUP BY "window_procedure"'
-    with connections[window.db].cursor() as cursor:
-        cursor.execute(grouped, params)
-        counted = dict(cursor.fetchall())
     capped = sum(counted.values()) > COUNT_CAP
     return {pk: min(n, COUNT_CAP) for pk, n in counted.items()}, capped
 
