@@ -336,7 +336,8 @@ def conditional_text(
             code="condition_not_understood",
             step_key=key,
         )
-        if declared.declared(w.b.known) and (fact := re.match(r"(?:the\s+)?(.+?)\s+(?:is|are|was|were|has|have)\b", head.strip(), re.I)):
+        fact = re.match(r"(?:the\s+)?(.+?)\s+(?:is|are|was|were|has|have)\b", head.strip(), re.I)
+        if declared.declared(w.b.known) and fact and declared.still_open(fact.group(1)):
             picks = ", ".join(declared.candidates(fact.group(1), w.b.known))
             w.b.warn(
                 f"Which system tells us {fact.group(1)}? No declared operation returns it: pick one ({picks}) "

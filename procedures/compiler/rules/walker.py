@@ -317,7 +317,7 @@ class Walker:
                 code="unknown_fact",
                 step_key=key,
             )
-        elif system := declared.unknown_system(clause.text, self.b.known):
+        elif (system := declared.unknown_system(clause.text, self.b.known)) and declared.still_open(system):
             picks = ", ".join(declared.candidates(clause.text, self.b.known))
             self.b.warn(
                 f"Which system is “{system}”? No declared operation matches it: pick one ({picks}) "
@@ -342,8 +342,10 @@ class Walker:
             spec = actions.recognise("find the open opportunity", self.b.known)
         elif name == "account":
             spec = actions.recognise("look up the customer's account in Salesforce", self.b.known)
-        else:
-            spec = actions.recognise("look the shipment up with the carrier", self.b.known)
+        else:  # an operation a person named for a fact ("the customer's segment"), else the shipment
+            spec = declared.gather_for(name, self.b.known) or actions.recognise(
+                "look the shipment up with the carrier", self.b.known
+            )
         self.b.act(spec, clause)
 
     def wait_clause(self, spec: Wait, clause: Segment, rest: list[Segment]) -> None:
