@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -31,10 +30,10 @@ from cases.selectors import TimelineEntry, case_timeline
 from cases.sla.selectors import Countdown, sla_countdowns
 from procedures.models import Procedure
 from reviews.access import can_decide
+from reviews.tallies import COUNT_CAP, Tally, tallies
 from reviews.templatetags.reviews_extras import duration, pct
 
 PAGE_SIZE = 50
-COUNT_CAP = 500  # counts stop here and read "500+"
 # What a queue row shows (InboxRow.cells): the rest of the item, its case and its people stay in the database.
 ROW_FIELDS = (
     "id", "run_id", "case_id", "step_key", "reason", "summary", "proposal", "required_role", "status",
@@ -175,56 +174,6 @@ def id_url(name: str) -> Callable[[int], str]:
     marker = 987654321
     head, tail = reverse(name, args=[marker]).split(str(marker))
     return lambda pk: f"{head}{pk}{tail}"
-
-
-@dataclass(frozen=True)
-class Tally:
-    """A count that stops at COUNT_CAP: `capped` when there are more, and then it reads "500+"."""
-
-    value: int
-    capped: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.value:,}+" if self.capped else str(self.value)
-
-    def __int__(self) -> int:
-        return self.value
-
-    def __float__(self) -> float:  # the `pluralize` filter
-        return float(self.value)
-
-    def __bool__(self) -> bool:
-        return self.value > 0
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Tally):
-            return (self.value, self.capped) == (other.value, other.capped)
-        return not self.capped and self.value == other
-
-    def __hash__(self) -> int:
-        return hash((self.value, self.capped))
-
-
-def tally(count: int) -> Tally:
-    """`count` rows were read with a limit of COUNT_CAP + 1: at most COUNT_CAP, capped past it."""
-    return Tally(min(count, COUNT_CAP), capped=count > COUNT_CAP)
-
-
-def tallies(querysets: dict[str, QuerySet]) -> dict[str, Tally]:
-    """Each queryset's row count up to COUNT_CAP, all in one statement (each reads at most COUNT_CAP + 1 rows)."""
-    if not querysets:
-        return {}
-    parts, params = [], []
-    alias = next(iter(querysets.values())).db
-    for n, queryset in enumerate(querysets.values()):
-        limited = queryset.order_by().values("pk")[: COUNT_CAP + 1]
-        sql, sql_params = limited.query.get_compiler(using=alias).as_sql()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) bounded_{n})")
-        params.extend(sql_params)
-    with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return {name: tally(count) for name, count in zip(querysets, row, strict=True)}
 
 
 @dataclass(frozen=True)
