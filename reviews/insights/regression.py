@@ -16,6 +16,8 @@ person, *wrong* otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, F
 
 from cases.models import Case, Decision, Run, StepExecution
@@ -52,17 +54,21 @@ def _writes(operation: str) -> bool:
         return True
 
 
-def regression_cases_collect(*, procedure_id: int | None = None) -> int:
+def regression_cases_collect(*, procedure_id: int | None = None, since: dt.datetime | None = None) -> int:
     """Store finished reviewer overrides as regression cases (idempotent). Returns how many were added.
 
     At most PER_SITUATION per situation (procedure, step, facts signature, proposed → chosen), the newest
-    first: the same override a hundred times is one lesson, and every publish replays them all.
+    first: the same override a hundred times is one lesson, and every publish replays them all. `since`: only
+    overrides whose run changed after it (a mining pass looks at what changed since the previous one; a run
+    that had not finished then has changed since it did).
     """
     overrides = (
         Decision.objects.filter(source=Decision.Source.REVIEWER)
         .exclude(proposed_outcome="")
         .exclude(outcome=F("proposed_outcome"))
     )
+    if since is not None:
+        overrides = overrides.filter(item__run__updated_at__gt=since)
     stored = RegressionCase.objects.filter(source=RegressionCase.Source.OVERRIDE, decision__isnull=False)
     if procedure_id is not None:
         overrides = overrides.filter(procedure_id=procedure_id)
