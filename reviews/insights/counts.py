@@ -50,6 +50,11 @@ def day_start(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+def window_start(*, now: dt.datetime, days: int) -> dt.datetime:
+    """Midnight (UTC) `days` days before `now`'s day: mining windows are whole days."""
+    return day_start(now.astimezone(dt.UTC).date() - dt.timedelta(days=days))
+
+
 @dataclass
 class Fold:
     """Count deltas of a set of cases, +1 per case folded in, -1 per case folded out.

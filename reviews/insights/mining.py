@@ -20,7 +20,7 @@ from procedures.models import Procedure
 from reviews.insights import amendments
 from reviews.insights.associations import Pattern, patterns_group, rules_test
 from reviews.insights.conf import MiningConf, mining_conf
-from reviews.insights.counts import Evidence, evidence_collect, window_counts
+from reviews.insights.counts import Evidence, evidence_collect, window_counts, window_start
 from reviews.insights.describe import attribute_words, outcome_words
 from reviews.insights.extract import cases_extract
 from reviews.insights.hotspots import hotspots_find, overrides_find
@@ -44,7 +44,10 @@ class PassReport:
 
 def mining_pass(*, procedure_slug: str | None = None, full: bool = False, now: dt.datetime | None = None) -> PassReport:
     """Fold in the cases changed since the last pass (all of them if `full`), then refresh the insights of every
-    published procedure whose window changed: new or changed cases, or cases that left the window."""
+    published procedure whose window changed: new or changed cases, or cases that left the window.
+
+    The window is whole UTC days: the cases opened since midnight `window_days` days ago. It moves once a day,
+    so a pass later the same day with nothing new skips every procedure."""
     started = time.perf_counter()
     now = now or clock.now()
     conf = mining_conf()
@@ -59,7 +62,7 @@ def mining_pass(*, procedure_slug: str | None = None, full: bool = False, now: d
     procedures = Procedure.objects.filter(published_version__isnull=False).select_related("published_version")
     if procedure_slug:
         procedures = procedures.filter(slug=procedure_slug)
-    since = now - dt.timedelta(days=conf.window_days)
+    since = window_start(now=now, days=conf.window_days)
     for procedure in procedures:
         window, _ = MiningCursor.objects.get_or_create(name=f"procedure:{procedure.id}")
         if not full and procedure.id not in touched and not _window_moved(procedure.id, window.position, since):
@@ -72,7 +75,8 @@ def mining_pass(*, procedure_slug: str | None = None, full: bool = False, now: d
         report.insights += found
         report.rules_tested += tested
         report.per_procedure[procedure.slug] = found
-    report.regression_cases_added = regression_cases_collect(since=since_cursor)
+    if report.extracted:  # an override becomes a regression case when its run ends: its run changed
+        report.regression_cases_added = regression_cases_collect(since=since_cursor)
     report.seconds = time.perf_counter() - started
     cursor.position, cursor.last_pass_at = now, clock.now()
     cursor.last_pass_cases, cursor.last_pass_seconds = report.extracted, report.seconds

@@ -81,11 +81,22 @@ def regression_cases_collect(*, procedure_id: int | None = None, since: dt.datet
         .values_list(*(f"decision__{name}" for name in situation), "n")
     }
     added = 0
-    rows = overrides.order_by("-decided_at", "-id").values_list("id", "item__case_id", *situation)
-    for decision_id, case_id, proc_id, step, signature, proposed, outcome in rows.iterator(chunk_size=5000):
-        key = (proc_id, step, signature, proposed, outcome)
+    # Situations first (one GROUP BY), then the newest overrides of those not yet full: the editor runs this on
+    # every view of a draft, and a busy procedure has tens of thousands of overrides of a handful of situations.
+    for *key, _n in overrides.values_list(*situation).annotate(n=Count("id")).values_list(*situation, "n"):
+        key = tuple(key)
+        if counts.get(key, 0) < PER_SITUATION:
+            added += _situation_collect(overrides.filter(**dict(zip(situation, key, strict=True))), key, counts)
+    return added
+
+
+def _situation_collect(overrides, key: tuple, counts: dict[tuple, int]) -> int:
+    added = 0
+    rows = overrides.order_by("-decided_at", "-id").values_list("id", "item__case_id")
+    proc_id, step, _signature, proposed, outcome = key
+    for decision_id, case_id in rows.iterator(chunk_size=500):
         if counts.get(key, 0) >= PER_SITUATION:
-            continue
+            break
         if RegressionCase.objects.filter(procedure_id=proc_id, case_id=case_id).exists():
             continue
         expected = expected_for(case_id=case_id, procedure_id=proc_id)
