@@ -68,7 +68,7 @@ class Fold:
     groups: dict = field(default_factory=lambda: defaultdict(list))  # (procedure, day, combo, sign) → attribute lists
 
     def add(self, procedure_id: int, day: dt.date, attributes: list[str], outcomes: list[str], sign: int = 1) -> None:
-        combo = tuple(o for o in outcomes if o.startswith(PREDICTABLE))
+        combo = tuple([o for o in outcomes if o.startswith(PREDICTABLE)])
         self.totals[(procedure_id, day)] += sign
         self.outcomes[(procedure_id, day, sign)].append(outcomes)
         self.groups[(procedure_id, day, combo, sign)].append(attributes)
