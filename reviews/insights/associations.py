@@ -11,9 +11,12 @@ we want to control the share of false insights, not forbid any.
 
 The counts come from the running per-day counts (`reviews.insights.counts`):
 one GROUP BY over the window's days, whatever the number of cases; only the
-evidence case ids (capped) of the rules that survived are read from the mined
-cases, newest first, stopping when every rule has them. Memory grows with the
-vocabulary, not with the number of cases. mlxtend's apriori was not used: it
+evidence case ids (at most 500 a rule) of the rules that survived are read
+from the mined cases, newest first, stopping when every rule has them or after
+the window's newest 20,000 cases (a pattern's evidence is its newest cases; its
+figures count all of them). Memory grows with the vocabulary, not with the
+number of cases. The p-values are scipy's formula for the one-sided 2×2 Fisher
+test, evaluated for all rules in one vectorised call. mlxtend's apriori was not used: it
 needs the whole one-hot matrix in memory, and we only want rules of the form
 A → O (and one refinement A∧B → O, found from the evidence).
 
