@@ -66,11 +66,16 @@ def case_attributes(row: dict) -> list[str]:
     subject_words = [w for w in _WORD.findall((row.get("subject") or "").lower()) if w not in STOPWORDS]
     words = list(dict.fromkeys(subject_words))
     words += [w for w in _WORD.findall((row.get("description") or "")[:400].lower()) if w not in STOPWORDS]
-    for word in list(dict.fromkeys(words))[:MAX_WORDS]:
-        attributes.add(f"word:{word}")
-    for first, second in pairwise(subject_words):
-        attributes.add(f"phrase:{first} {second}")
-    return sorted(a[:KEY_LENGTH] for a in attributes)
+    attributes.update(["word:" + word for word in list(dict.fromkeys(words))[:MAX_WORDS]])
+    attributes.update([f"phrase:{first} {second}" for first, second in pairwise(subject_words)])
+    return _bounded_sorted(attributes)
+
+
+def _bounded_sorted(keys: set[str]) -> list[str]:
+    """The keys sorted, each cut to what MinedCount stores (rarely needed: checked at C speed first)."""
+    if max(map(len, keys), default=0) > KEY_LENGTH:
+        keys = {key[:KEY_LENGTH] for key in keys}
+    return sorted(keys)
 
 
 def _rows(queryset) -> list[tuple]:
@@ -175,10 +180,11 @@ def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, fresh: bo
                 outcomes[key].add(f"override:{step}")
                 outcomes[key].add(f"overrode:{step}\t{reason}\t{proposed}\t{chosen}"[:KEY_LENGTH])
     clocks: dict[int, list[tuple[str, int, bool]]] = defaultdict(list)
+    site = timezone.get_current_timezone()
     for case_id, policy, started_at, breached_at in _rows(
         SlaClock.objects.filter(**scope("case_id")).values_list("case_id", "policy__name", "started_at", "breached_at")
     ):
-        clocks[case_id].append((policy, timezone.localtime(_aware(started_at)).hour, breached_at is not None))
+        clocks[case_id].append((policy, _aware(started_at).astimezone(site).hour, breached_at is not None))
     usage: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for case_id, procedure_id, spent in _rows(
         StepExecution.objects.filter(**scope("run__case_id"), run__mode=Run.Mode.LIVE)
@@ -214,7 +220,7 @@ def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, fresh: bo
             {"source": source, "subject": subject, "description": opening, "account_name": account_name,
              "facts": facts, "priority": priority}
         )  # fmt: skip
-        happened_sorted = sorted(o[:KEY_LENGTH] for o in happened)
+        happened_sorted = _bounded_sorted(happened)
         fold.add(procedure_id, utc_day(opened_at), attributes, happened_sorted)
         touched.add(procedure_id)
         rows.append((case_id, procedure_id, adapt(opened_at), "\n".join(attributes),
