@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from itertools import pairwise
 
@@ -113,21 +113,28 @@ def _changed_runs(since: dt.datetime | None) -> Iterator[tuple[int, int]]:
 def cases_extract(*, since: dt.datetime | None, fresh: bool = False) -> tuple[int, set[int]]:
     """Mine every (case, procedure) whose case or live run changed after `since`: (how many, procedures touched).
 
-    `fresh`: the mined rows and counts were just emptied (a full pass), so there are no old rows to fold out.
+    Incremental (`fresh` false): each chunk's rows and its count changes (old rows out, new rows in) are written
+    in one transaction. `fresh`: the mined rows and counts were just emptied (a full pass; the caller keeps the
+    cursor empty until it ends, so an interrupted rebuild starts over): rows are written chunk by chunk and the
+    counts summed in memory (bounded by days × vocabulary, not by cases) and written once at the end, instead of
+    updating the same count rows once per chunk.
     """
     total, touched = 0, set()
+    summed: Counter | None = Counter() if fresh else None
     chunk: list[tuple[int, int]] = []
     for pair in _changed_runs(since):
         chunk.append(pair)
         if len(chunk) >= CHUNK:
-            total += _extract_chunk(chunk, touched, fresh=fresh)
+            total += _extract_chunk(chunk, touched, summed=summed)
             chunk = []
     if chunk:
-        total += _extract_chunk(chunk, touched, fresh=fresh)
+        total += _extract_chunk(chunk, touched, summed=summed)
+    if summed:
+        counts_apply({key: n for key, n in summed.items() if n})
     return total, touched
 
 
-def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, fresh: bool) -> int:
+def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, summed: Counter | None) -> int:
     case_ids = sorted({case_id for case_id, _ in pairs})
     wanted = set(case_ids)
     lo, hi = case_ids[0], case_ids[-1]
@@ -196,7 +203,7 @@ def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, fresh: bo
         total[0] += 1
         total[1] += int(spent.get("prompt_tokens") or 0) + int(spent.get("completion_tokens") or 0)
     fold = Fold()
-    if not fresh:
+    if summed is None:
         _fold_out_old(fold, pairs, scope)
     rows = []
     adapt = connection.ops.adapt_datetimefield_value
@@ -225,6 +232,10 @@ def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, fresh: bo
         touched.add(procedure_id)
         rows.append((case_id, procedure_id, adapt(opened_at), "\n".join(attributes),
                      "\n".join(happened_sorted), unattended, holds[key], calls, tokens, mined_at))  # fmt: skip
+    if summed is not None:
+        _upsert(rows)
+        summed.update(fold.deltas())
+        return len(rows)
     with transaction.atomic():  # the rows and the counts they make move together
         _upsert(rows)
         counts_apply(fold.deltas())

@@ -53,11 +53,14 @@ def mining_pass(*, procedure_slug: str | None = None, full: bool = False, now: d
     conf = mining_conf()
     report = PassReport()
     cursor, _ = MiningCursor.objects.get_or_create(name="default")
+    full = full or cursor.position is None  # never mined, or a rebuild that did not finish: rebuild
     since_cursor = None if full else cursor.position
     if full:
         with transaction.atomic():
             MinedCount.objects.all().delete()
             MinedCase.objects.all().delete()
+            cursor.position = None
+            cursor.save(update_fields=["position"])
     report.extracted, touched = cases_extract(since=since_cursor, fresh=full)
     procedures = Procedure.objects.filter(published_version__isnull=False).select_related("published_version")
     if procedure_slug:
