@@ -31,7 +31,6 @@ from reviews.models import MinedCase, MinedCount
 # Outcomes a rule may predict (the others are reported elsewhere: hot spots, overrides, SLA).
 PREDICTABLE = ("routed:", "decided:", "override:", "sla:breached", "held:")
 KEY_LENGTH = 255  # MinedCount.attribute / outcome
-BATCH = 500  # rows per INSERT statement
 
 
 @lru_cache(maxsize=4096)
@@ -91,21 +90,18 @@ class Fold:
 
 
 def counts_apply(deltas: dict[tuple[int, dt.date, str, str], int]) -> None:
-    """Add the deltas to the stored counts: INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n, 500 rows a time."""
+    """Add the deltas to the stored counts: INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n (executemany)."""
     if not deltas:
         return
     table = connection.ops.quote_name(MinedCount._meta.db_table)
     adapt = connection.ops.adapt_datefield_value
     rows = [(p, adapt(day), a, o, n) for (p, day, a, o), n in deltas.items()]
     with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            batch = rows[start : start + BATCH]
-            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
-            cursor.execute(
-                f"INSERT INTO {table} (procedure_id, day, attribute, outcome, n) VALUES {values} "
-                f"ON CONFLICT (procedure_id, day, attribute, outcome) DO UPDATE SET n = {table}.n + excluded.n",
-                [value for row in batch for value in row],
-            )
+        cursor.executemany(
+            f"INSERT INTO {table} (procedure_id, day, attribute, outcome, n) VALUES (%s, %s, %s, %s, %s) "
+            f"ON CONFLICT (procedure_id, day, attribute, outcome) DO UPDATE SET n = {table}.n + excluded.n",
+            rows,
+        )
         days = {(p, adapt(day)) for (p, day, _a, _o) in deltas}
         for procedure_id, day in days:  # a count folded back to zero is no count
             cursor.execute(f"DELETE FROM {table} WHERE procedure_id = %s AND day = %s AND n = 0", [procedure_id, day])

@@ -280,18 +280,16 @@ _COLUMNS = ("case_id", "procedure_id", "opened_at", "attributes", "outcomes", "u
 
 
 def _upsert(rows: list[tuple]) -> None:
-    """Multi-row INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24 and PostgreSQL), 500 rows a statement."""
+    """INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24 and PostgreSQL) through executemany: one statement, parsed
+    once (psycopg sends the rows in a pipeline), no per-value ORM work."""
     if not rows:
         return
     table = connection.ops.quote_name(MinedCase._meta.db_table)
     columns = ", ".join(_COLUMNS)
-    marks = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    marks = ", ".join(["%s"] * len(_COLUMNS))
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 500):
-            batch = rows[start : start + 500]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(batch))} "
-                f"ON CONFLICT (case_id, procedure_id) DO UPDATE SET {updates}",
-                [value for row in batch for value in row],
-            )
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT (case_id, procedure_id) DO UPDATE SET {updates}",
+            rows,
+        )
