@@ -86,8 +86,12 @@ def map_clauses(source: str, base: CompileResult) -> CompileResult:
         vetoed |= unused
         state = _replay(source, base, exchanges, vetoed=vetoed, not_asked=not_asked)
     for exchange in exchanges:
-        if exchange.answer is not None:
-            exchange.answer.accept() if exchange.used else exchange.answer.reject()
+        if exchange.answer is None:
+            continue
+        if exchange.used:
+            exchange.answer.accept()
+        else:
+            exchange.answer.reject()
     calls = [exchange.call for exchange in exchanges]
     answered_by = next((e.answer.model for e in reversed(exchanges) if e.answer is not None), "")
     model = answered_by or settings.SOPDESK_MODEL
