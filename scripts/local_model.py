@@ -98,6 +98,9 @@ NICE = 10  # the build and the server yield to the machine's other work
 
 def main() -> int:
     args = _parser().parse_args()
+    # A background job ignores SIGINT and dies on SIGTERM without cleaning up: make both stop the server.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     build_dir = Path(args.build_dir).resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
     server = args.server or _find_server(build_dir) or _build_server(build_dir, nice=args.nice)
@@ -161,6 +164,10 @@ def main() -> int:
         finally:
             _stop(process)
             print(_speed_summary(log_path), flush=True)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -284,7 +291,7 @@ def _evaluate(env: dict[str, str], *, extra: list[str]) -> int:
         return result.returncode
 
 
-_TIMING = re.compile(r"^\s*(prompt eval|eval) time =\s*([\d.]+) ms /\s*(\d+) tokens", re.M)
+_TIMING = re.compile(r"\b(prompt eval|eval) time =\s*([\d.]+) ms /\s*(\d+) tokens")
 
 
 def _speed_summary(log_path: Path) -> str:
