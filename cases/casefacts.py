@@ -6,10 +6,14 @@ a `NormalisedEvent`; `case_names(case)` is what expressions see as `case`:
     subject, description, tags (list), requester_email, requester_name,
     organization, ticket_id, url, amount (number), fields (map), attachments
     (list of {kind, name, url}), group, priority, tier, source, status
+
+`fields` of a Zendesk ticket include the custom ticket fields the admin
+selected (Connectors → Custom fields), named and typed: `fields.order_value`.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +21,7 @@ from typing import Any
 from cases import clock
 from cases.models import Case
 
+logger = logging.getLogger(__name__)
 # Facts kept in Case.facts (the rest are columns).
 FACT_KEYS = ("tags", "fields", "amount", "attachments", "group", "tier", "ticket_id")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".heic", ".webp")
@@ -46,6 +51,10 @@ class NormalisedEvent:
     status: str | None = None
     assignee_email: str | None = None
     agent_replied: bool = False
+    # Zendesk: the ticket's `custom_fields` ([{id, value}]) when the body carries them; `read_custom_fields`
+    # when it does not (event-subscribed webhooks) and the ticket is read from the Zendesk API instead.
+    custom_fields: tuple[dict, ...] | None = None
+    read_custom_fields: bool = False
 
 
 def number(value: Any) -> float | int | None:
@@ -113,7 +122,10 @@ def case_apply(*, case: Case, event: NormalisedEvent) -> Case:
     if url:
         case.external_url = url
     facts = dict(case.facts or {})
-    for key, value in event.facts.items():
+    event_facts = dict(event.facts)
+    if named := zendesk_field_facts(event):  # the admin's selected ticket fields; the body's own `fields` win
+        event_facts["fields"] = {**named, **(event_facts.get("fields") or {})}
+    for key, value in event_facts.items():
         if value is None:
             continue
         if key == "tags":
@@ -132,6 +144,29 @@ def case_apply(*, case: Case, event: NormalisedEvent) -> Case:
     case.facts = facts
     _apply_lifecycle(case=case, event=event)
     return case
+
+
+def zendesk_field_facts(event: NormalisedEvent) -> dict[str, Any]:
+    """The selected Zendesk custom fields of the event's ticket as named, typed facts (`case.fields.order_value`).
+
+    From the body when it carries `custom_fields`, else (an event-subscribed webhook) read from the Zendesk API.
+    Nothing is read when no field is selected; a field that cannot be read or has a value of the wrong type is
+    left out (a condition on it then finds it missing), never guessed."""
+    if event.source != "zendesk" or (event.custom_fields is None and not event.read_custom_fields):
+        return {}
+    from connectors.declared import fields as custom_fields
+
+    selected = custom_fields.selected_ticket_fields()
+    if not selected:
+        return {}
+    raw = event.custom_fields
+    if raw is None:
+        try:
+            raw = custom_fields.ticket_custom_fields(event.external_id)
+        except Exception as exc:  # intake goes on without them; the SOP can still read them in a gather step
+            logger.warning("Zendesk ticket %s: custom fields not read: %s", event.external_id, exc)
+            return {}
+    return custom_fields.ticket_field_facts(list(raw), selected, strict=False)
 
 
 def case_names(case: Case) -> dict[str, Any]:

@@ -1,8 +1,11 @@
 """Inbound events: store as received, reject with a reason, or turn into cases and runs.
 
-Order matters and is the contract: `event_record` commits the raw request
-before anything else looks at it; verification and parsing come after, and a
-refused request is kept (status REJECTED) with the reason. Every stored event
+Nothing is acknowledged before it is stored. Webhooks (`event_accept`) check the
+signature and parse the body in memory, then store the event row with its dedupe
+claim and its processing task in one transaction and answer 202; the worker does
+the rest (`event_process`). The synchronous API path (`event_receive`) commits
+the raw request first and verifies, parses and ingests after. Either way a
+refused request is kept (status REJECTED) with the reason, and every stored event
 ends in a terminal state with a reason: processed / ignored, duplicate,
 rejected (the sender gets a 4xx saying what to fix) or failed (our fault: kept
 with the error, counted on the health page, retried by `manage.py events retry`).
@@ -27,9 +30,8 @@ from cases.casefacts import NormalisedEvent, case_apply, case_names
 from cases.models import Case, InboundEvent
 from cases.services import case_event_deliver, run_start
 from cases.sla.clocks import sla_on_case_event
-from cases.triggers import RUN_MODES, Match, trigger_matches, trigger_of
+from cases.triggers import procedures_matching
 from cases.webhooks.base import WebhookRejected, storable
-from procedures.models import Procedure
 
 logger = logging.getLogger(__name__)
 
@@ -62,16 +64,15 @@ def event_record(*, source: str, headers: dict[str, str], body: bytes | str, err
 
     Bytes that are not UTF-8 and characters no database can store (NUL) are kept as U+FFFD.
     """
-    raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    raw = raw.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
-    with transaction.atomic():
-        return InboundEvent.objects.create(source=source, headers=headers_worth_keeping(headers), body=raw, error=error)
+    return InboundEvent.objects.create(
+        source=source, headers=headers_worth_keeping(headers), body=_storable_text(body), error=error
+    )
 
 
 def event_fail(*, event: InboundEvent, error: BaseException | str) -> InboundEvent:
     """Mark an event whose processing failed on our side: kept with the error, to be retried."""
-    message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-    InboundEvent.objects.filter(id=event.id).update(status=InboundEvent.Status.FAILED, error=storable(message)[:2000])
+    message = _error_text(error)
+    InboundEvent.objects.filter(id=event.id).update(status=InboundEvent.Status.FAILED, error=message)
     event.status, event.error = InboundEvent.Status.FAILED, message
     return event
 
@@ -138,79 +139,139 @@ def event_accept(
     verify: Callable[[dict[str, str], bytes], None] | None = None,
     verified: bool = True,
 ) -> IngestResult:
-    """What a webhook answers on: store, verify, parse and claim each notification; queue the rest.
+    """What a webhook answers on: verify and parse in memory, then store, claim and queue in one transaction.
 
-    Same guarantees as `event_receive` up to the claim (stored first, rejected with a
-    reason, failures kept for `events retry`, duplicates recorded at once); matching,
-    the case upsert, clocks and runs happen in `event_process`, run by the worker
-    (`cases.tasks.event_process_task`). An event whose task is lost stays `received`
-    and verified, and `events retry` processes it.
+    Signature checks and parsing cost microseconds and decide the answer (a 4xx tells
+    the sender what to fix), so they run first; then one commit holds the event row,
+    its dedupe claim and its processing task (database broker; with Redis the task is
+    queued once the row has committed). Nothing is acknowledged before that commit, so
+    a crash before it loses nothing the sender was told we have. A refused request is
+    stored rejected with the reason; a failure of ours (a parser bug) is stored failed
+    for `events retry`; a delivery whose key another row holds is stored as its duplicate.
+    Matching, the case upsert, clocks and runs happen in `event_process`, run by the
+    worker (`cases.tasks.event_process_task`); an event whose task is lost stays
+    `received` and verified, and the recovery sweep (`events_requeue`) queues it again.
     """
-    # Verification is recorded with the claim, in one UPDATE.
-    event, items = _stored_and_parsed(source=source, headers=headers, body=body, parse=parse, verify=verify)
-    if items is None:
+    kept = {"source": source, "headers": headers_worth_keeping(headers), "body": _storable_text(body)}
+    try:
+        if verify is not None:
+            verify(headers, body)
+    except WebhookRejected as exc:
+        _store_refused(kept, exc)
+        raise
+    verification = InboundEvent.Verification.VERIFIED if verified else InboundEvent.Verification.UNSIGNED
+    try:
+        items = parse(headers, body)
+        for item in items:
+            _check_ids(item)
+    except WebhookRejected as exc:
+        _store_refused(kept, exc)
+        raise
+    except Exception as exc:
+        logger.exception("parsing an inbound %s event failed", source)
+        event = InboundEvent.objects.create(
+            **kept, verification=verification, status=InboundEvent.Status.FAILED, error=_error_text(exc)
+        )
         return IngestResult(event=event, failed=True)
-    result = IngestResult(event=event)
-    for index, item in enumerate(items):
-        row = event
-        if index:
-            row = InboundEvent.objects.create(
-                source=event.source, headers=event.headers, body=event.body, verification=event.verification
-            )
+    if not items:
+        event = InboundEvent.objects.create(
+            **kept,
+            verification=verification,
+            status=InboundEvent.Status.IGNORED,
+            error="The body holds no notification.",
+        )
+        return IngestResult(event=event)
+    rows = [_accepted_row(kept, item, verification) for item in items]
+    try:
+        with transaction.atomic():
+            for row in rows:
+                row.save(force_insert=True)
+                _queue(row.id)
+        return IngestResult(event=rows[0], queued=[row.id for row in rows])
+    except IntegrityError:  # a dedupe key is claimed already: store the notifications one at a time
+        return _accept_one_by_one(rows)
+
+
+def _storable_text(body: bytes | str) -> str:
+    """The body as text: bytes that are not UTF-8 and characters no database can store (NUL) become U+FFFD."""
+    raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    return raw.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
+def _error_text(error: BaseException | str) -> str:
+    message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return storable(message)[:2000]
+
+
+def _store_refused(kept: dict, exc: WebhookRejected) -> InboundEvent:
+    return InboundEvent.objects.create(
+        **kept,
+        status=InboundEvent.Status.REJECTED,
+        verification=InboundEvent.Verification.REJECTED,
+        error=f"{exc.code}: {exc.message}",
+    )
+
+
+def _accepted_row(kept: dict, item: NormalisedEvent, verification: str) -> InboundEvent:
+    dedupe_key = item.dedupe_key[:MAX_ID_LENGTH]
+    return InboundEvent(
+        **kept,
+        verification=verification,
+        event_type=item.event_type[:100],
+        dedupe_key=dedupe_key,
+        claim=dedupe_key or None,
+    )
+
+
+def _accept_one_by_one(rows: list[InboundEvent]) -> IngestResult:
+    """Store each notification in its own transaction; one whose key is claimed becomes a duplicate of the holder."""
+    result = IngestResult(event=rows[0])
+    for row in rows:
+        row.pk = None
         try:
-            earlier = _claim_and_queue(row, item, verified=verified)
-        except Exception as exc:
-            logger.exception("claiming inbound event %s failed", row.id)
-            event_fail(event=row, error=exc)
-            result.failed = True
+            with transaction.atomic():
+                row.save(force_insert=True)
+                _queue(row.id)
+            result.queued.append(row.id)
             continue
-        if earlier is not None:
-            result.duplicate = True
-            result.cases += [earlier.case] if earlier.case_id else []
-            continue
-        result.queued.append(row.id)
+        except IntegrityError:
+            pass
+        earlier = InboundEvent.objects.filter(source=row.source, claim=row.claim).first()
+        row.pk, row.claim = None, None
+        row.status, row.duplicate_of = InboundEvent.Status.DUPLICATE, earlier
+        row.case_id = earlier.case_id if earlier else None
+        row.save(force_insert=True)
+        result.duplicate = True
+        result.cases += [earlier.case] if earlier and earlier.case_id else []
+    result.event = rows[0]
     return result
 
 
-def _claim_and_queue(row: InboundEvent, item: NormalisedEvent, *, verified: bool) -> InboundEvent | None:
-    """Claim the notification and queue its processing; the earlier row if it is a duplicate.
-
-    With the database broker the task row is written in the claim's transaction (one
-    commit: both or neither; a failure leaves the event to be marked failed and retried).
-    With Redis the task is queued once the claim has committed.
-    """
+def _queue(event_id: int) -> None:
+    """Queue the event's processing: in the caller's transaction with the database broker, after its commit with Redis."""
     from django_q.tasks import async_task
 
-    if settings.Q_CLUSTER.get("orm") != "default":
-        earlier = _claim_item(row, item, verified=verified)
-        if earlier is None:
-            _process_enqueue(row.id)
-        return earlier
-    with transaction.atomic():
-        earlier = _claim_item(row, item, verified=verified)
-        if earlier is None:
-            async_task("cases.tasks.event_process_task", row.id, group="event_process")
-    return earlier
-
-
-def _process_enqueue(event_id: int) -> None:
-    from django_q.tasks import async_task
+    if settings.Q_CLUSTER.get("orm") == "default":
+        async_task("cases.tasks.event_process_task", event_id, group="event_process", save=False)
+        return
 
     def enqueue():
         try:
-            async_task("cases.tasks.event_process_task", event_id, group="event_process")
-        except Exception:  # the event is stored, verified and `received`: `events retry` picks it up
-            logger.exception("queueing inbound event %s failed; `manage.py events retry` will process it", event_id)
+            async_task("cases.tasks.event_process_task", event_id, group="event_process", save=False)
+        except Exception:  # the event is stored, verified and `received`: the recovery sweep queues it again
+            logger.exception("queueing inbound event %s failed; the recovery sweep will queue it again", event_id)
 
     transaction.on_commit(enqueue)
 
 
-def event_process(*, event_id: int) -> IngestResult | None:
+def event_process(*, event_id: int, enqueue_runs: bool = True) -> IngestResult | None:
     """Process one accepted event (the worker's task): case, clocks, woken and started runs. Exactly once.
 
     The row is locked and must still be `received`: a task delivered twice, or racing
     `events retry`, finds it processed and does nothing (returns None). A failure marks
-    it failed, kept for `events retry`.
+    it failed, kept for `events retry`. `enqueue_runs=False`: the caller advances the
+    started runs itself (the intake task does, in the same worker); a run it never
+    advances stays pending and `runs_recover` queues it after the step lease.
     """
     from cases.webhooks.sources import parser_for
 
@@ -219,11 +280,9 @@ def event_process(*, event_id: int) -> IngestResult | None:
         if row is None or row.status != InboundEvent.Status.RECEIVED:
             return None
         result = IngestResult(event=row)
-        try:
-            with transaction.atomic():
-                items = parser_for(row.source)(row.headers, row.body.encode("utf-8"))
-                item = _stored_item(row, items)
-                outcome = _process(row, item)
+        try:  # `_process` is a savepoint: a failure rolls its writes back and the row is marked failed
+            items = parser_for(row.source)(row.headers, row.body.encode("utf-8"))
+            outcome = _process(row, _stored_item(row, items), enqueue_runs=enqueue_runs)
         except Exception as exc:
             logger.exception("processing inbound event %s failed", row.id)
             event_fail(event=row, error=exc)
@@ -357,7 +416,7 @@ def _claim_item(row: InboundEvent, item: NormalisedEvent, *, verified: bool) -> 
     return None
 
 
-def _process(row: InboundEvent, item: NormalisedEvent) -> _One:
+def _process(row: InboundEvent, item: NormalisedEvent, *, enqueue_runs: bool = True) -> _One:
     """Case upsert, clocks, woken and started runs, and the row's terminal state, in one transaction."""
     with transaction.atomic():
         case, created = _case_upsert(item)
@@ -365,36 +424,20 @@ def _process(row: InboundEvent, item: NormalisedEvent) -> _One:
         row.case = case
         names = case_names(case)
         outcome = _One(case=case)
-        for signal in (item.event_type, *item.signals):
-            outcome.runs_woken += case_event_deliver(case=case, event_type=signal, event=item.payload)
+        if not created:  # a new case has no runs waiting for anything
+            for signal in (item.event_type, *item.signals):
+                outcome.runs_woken += case_event_deliver(case=case, event_type=signal, event=item.payload)
         # A new case is also a `case.created` event, whatever its source (e.g. "every new case" SOPs).
         event_types = [item.event_type] + (["case.created"] if created and item.event_type != "case.created" else [])
-        for event_type, match in _matching(source=item.source, event_types=event_types, case=names):
-            run = run_start(case=case, version=match.version, mode=match.mode, event={"type": event_type, **item.payload})
+        for event_type, match in procedures_matching(source=item.source, event_types=event_types, case=names):
+            event = {"type": event_type, **item.payload}
+            run = run_start(case=case, version=match.version, mode=match.mode, event=event, enqueue=enqueue_runs)
             if run:
                 outcome.runs_started.append(run.id)
-        matched = outcome.runs_started or outcome.runs_woken or case.runs.exists()
+        matched = outcome.runs_started or outcome.runs_woken or (not created and case.runs.exists())
         row.status = InboundEvent.Status.PROCESSED if matched else InboundEvent.Status.IGNORED
-        row.save()
+        row.save(update_fields=["status", "case"])
     return outcome
-
-
-def _matching(*, source: str, event_types: list[str], case: dict) -> list[tuple[str, Match]]:
-    """(event type, match) for each event type, with the published procedures read once."""
-    procedures = list(
-        Procedure.objects.filter(published_version__isnull=False)
-        .exclude(status__in=[Procedure.Status.PAUSED, Procedure.Status.ARCHIVED])
-        .select_related("published_version")
-        .order_by("id")
-    )
-    found = []
-    for event_type in event_types:
-        for procedure in procedures:
-            trigger = trigger_of(procedure, procedure.published_version)
-            if trigger_matches(trigger, source=source, event_type=event_type, case=case):
-                mode = trigger.get("mode") if trigger.get("mode") in RUN_MODES else "live"
-                found.append((event_type, Match(version=procedure.published_version, mode=mode)))
-    return found
 
 
 def _claim(row: InboundEvent) -> InboundEvent | None:
@@ -406,7 +449,10 @@ def _claim(row: InboundEvent) -> InboundEvent | None:
     try:
         with transaction.atomic():  # one UPDATE: the claim and what the notification is
             InboundEvent.objects.filter(id=row.id).update(
-                claim=row.dedupe_key, event_type=row.event_type, dedupe_key=row.dedupe_key, verification=row.verification
+                claim=row.dedupe_key,
+                event_type=row.event_type,
+                dedupe_key=row.dedupe_key,
+                verification=row.verification,
             )
         row.claim = row.dedupe_key
         return None
@@ -460,11 +506,13 @@ def events_requeue(*, older_than_seconds: int | None = None) -> list[int]:
 
     age = conf.step_lease_seconds() if older_than_seconds is None else older_than_seconds
     stuck = list(
-        InboundEvent.objects.filter(status=InboundEvent.Status.RECEIVED, received_at__lt=clock.now() - dt.timedelta(seconds=age))
+        InboundEvent.objects.filter(
+            status=InboundEvent.Status.RECEIVED, received_at__lt=clock.now() - dt.timedelta(seconds=age)
+        )
         .filter(Q(claim__isnull=False) | ~Q(event_type=""))
         .order_by("id")
         .values_list("id", flat=True)[:500]
     )
     for event_id in stuck:
-        async_task("cases.tasks.event_process_task", event_id, group="event_process")
+        async_task("cases.tasks.event_process_task", event_id, group="event_process", save=False)
     return stuck

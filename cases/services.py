@@ -32,7 +32,7 @@ from django.db import transaction
 from cases import clock, conf, engine, graphcache
 from cases.casefacts import case_names
 from cases.models import Case, ReviewItem, Run, StepExecution, Timer
-from cases.sla.clocks import sla_on_case_event
+from cases.sla.clocks import sla_on_case_event, sla_status_change_matters
 from connectors import registry
 from connectors.base import ConnectorError, RetryableError
 from procedures.models import ProcedureVersion
@@ -59,7 +59,7 @@ def _graph(version: ProcedureVersion) -> Graph:
 def _enqueue(run_id: int) -> None:
     from django_q.tasks import async_task
 
-    transaction.on_commit(lambda: async_task("cases.tasks.run_advance_task", run_id, group="run_advance"))
+    transaction.on_commit(lambda: async_task("cases.tasks.run_advance_task", run_id, group="run_advance", save=False))
 
 
 # --- Start ----------------------------------------------------------------------
@@ -76,19 +76,18 @@ def run_start(
     graph = _graph(version)
     trigger_key = f"{version.procedure_id}:{mode}"
     state = engine.RunState.start(graph, event=event)
-    try:
-        with transaction.atomic():
-            run, created = Run.objects.get_or_create(
-                case=case,
-                trigger_key=trigger_key,
-                defaults={
-                    "version": version,
-                    "mode": mode,
-                    "status": Run.Status.PENDING,
-                    "current_step": graph.start,
-                    "state": state.to_json(),
-                },
-            )
+    try:  # get_or_create inserts in its own savepoint, so a lost race leaves the caller's transaction usable
+        run, created = Run.objects.get_or_create(
+            case=case,
+            trigger_key=trigger_key,
+            defaults={
+                "version": version,
+                "mode": mode,
+                "status": Run.Status.PENDING,
+                "current_step": graph.start,
+                "state": state.to_json(),
+            },
+        )
     except Exception as exc:  # IntegrityError from a concurrent start: that one wins
         from django.db import IntegrityError
 
@@ -292,7 +291,9 @@ def _consult(item_id: int) -> None:
     """Ask for a proposal on a new hold (precedents, then the model): `cases.judgements.hold_consult`."""
     from django_q.tasks import async_task
 
-    transaction.on_commit(lambda: async_task("cases.judgements.hold_consult_task", item_id, group="hold_consult"))
+    transaction.on_commit(
+        lambda: async_task("cases.judgements.hold_consult_task", item_id, group="hold_consult", save=False)
+    )
 
 
 END_CASE_STATUS = {"closed": Case.Status.CLOSED, "abandoned": Case.Status.CLOSED}
@@ -355,13 +356,15 @@ def _case_status(case_id: int, status: str, now: dt.datetime, *, by_run: bool = 
     case = Case.objects.select_for_update().get(id=case_id)
     if case.status == status or (by_run and case.status in DONE and status not in DONE):
         return
+    was = case.status
     case.status = status
     if status in (Case.Status.RESOLVED, Case.Status.CLOSED):
         case.resolved_at = case.resolved_at or now
     else:
         case.resolved_at = None
     case.save(update_fields=["status", "resolved_at", "updated_at"])
-    sla_on_case_event(case=case, event_kind="status_changed", now=now)
+    if sla_status_change_matters(was, status):  # open ↔ held leaves the clocks running: two reads saved per hold
+        sla_on_case_event(case=case, event_kind="status_changed", now=now)
 
 
 def case_status_set(*, case: Case, status: str, now: dt.datetime | None = None) -> Case:
@@ -437,8 +440,9 @@ def _learn_tier(case: Case, result: dict, now: dt.datetime) -> None:
     """A plan read from the CRM (e.g. Salesforce `plan`) is the case's tier, which picks its SLA policy."""
     plan = str(result.get("plan") or "").strip().lower()
     if plan and not (case.facts or {}).get("tier"):
-        case.facts = {**(case.facts or {}), "tier": plan}
-        case.save(update_fields=["facts", "updated_at"])
+        case.facts, case.updated_at = {**(case.facts or {}), "tier": plan}, clock.now()
+        # An UPDATE, not save(): the case's history leaves facts out, so a history row would record nothing.
+        Case.objects.filter(id=case.id).update(facts=case.facts, updated_at=case.updated_at)
         sla_on_case_event(case=case, event_kind="updated", now=now)
 
 
@@ -552,5 +556,5 @@ def runs_recover(*, older_than_seconds: int | None = None, now: dt.datetime | No
     )
     stuck |= set(Run.objects.filter(status__in=ACTIVE, updated_at__lt=cutoff).values_list("id", flat=True))
     for run_id in sorted(stuck):
-        async_task("cases.tasks.run_advance_task", run_id, group="run_advance")
+        async_task("cases.tasks.run_advance_task", run_id, group="run_advance", save=False)
     return sorted(stuck)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cases import graphcache
 from cases.expressions import ExpressionError, evaluate
 from procedures.models import Procedure, ProcedureVersion
-from procedures.steps import parse
 
 RUN_MODES = ("live", "dry_run", "shadow")
 
@@ -21,7 +21,7 @@ def trigger_of(procedure: Procedure, version: ProcedureVersion) -> dict:
     """The procedure's own trigger JSON if set, else the compiled graph's trigger."""
     if procedure.trigger:
         return dict(procedure.trigger)
-    return parse(version.graph).trigger.model_dump(exclude_none=True)
+    return graphcache.version_graph(version).trigger.model_dump(exclude_none=True)
 
 
 def trigger_matches(trigger: dict, *, source: str, event_type: str, case: dict) -> bool:
@@ -49,22 +49,23 @@ def trigger_matches(trigger: dict, *, source: str, event_type: str, case: dict) 
     return True
 
 
-def procedures_matching(*, source: str, event_type: str, case: dict) -> list[Match]:
-    """Published versions of active procedures whose trigger this event on this case satisfies.
+def procedures_matching(*, source: str, event_types: list[str], case: dict) -> list[tuple[str, Match]]:
+    """(event type, match) for each event type and each active published procedure whose trigger it satisfies.
 
-    A procedure's trigger may carry `"mode": "shadow"` (or "dry_run") to run beside people without writing.
+    The procedures are read once for all the event types (a new case is its source's event and
+    `case.created`). A trigger may carry `"mode": "shadow"` (or "dry_run") to run beside people without writing.
     """
-    matches = []
-    procedures = (
+    procedures = list(
         Procedure.objects.filter(published_version__isnull=False)
         .exclude(status__in=[Procedure.Status.PAUSED, Procedure.Status.ARCHIVED])
         .select_related("published_version")
         .order_by("id")
     )
-    for procedure in procedures:
-        version = procedure.published_version
-        trigger = trigger_of(procedure, version)
-        if trigger_matches(trigger, source=source, event_type=event_type, case=case):
-            mode = trigger.get("mode") if trigger.get("mode") in RUN_MODES else "live"
-            matches.append(Match(version=version, mode=mode))
-    return matches
+    found = []
+    for event_type in event_types:
+        for procedure in procedures:
+            trigger = trigger_of(procedure, procedure.published_version)
+            if trigger_matches(trigger, source=source, event_type=event_type, case=case):
+                mode = trigger.get("mode") if trigger.get("mode") in RUN_MODES else "live"
+                found.append((event_type, Match(version=procedure.published_version, mode=mode)))
+    return found

@@ -415,3 +415,6 @@ def register(router) -> None:
     router.register("procedures", ProcedureViewSet, basename="procedure")
     router.register("versions", VersionViewSet, basename="version")
     router.register("steps", StepViewSet, basename="step")
+    from procedures.question_views import QuestionViewSet  # the compiler's "which system tells us X?" questions
+
+    router.register("questions", QuestionViewSet, basename="question")

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
+from connectors.declared import answers as vocabulary_answers
 from procedures import steps as graph_schema
 from procedures.compiler import CompileError, compile_source, default_compiler
 from procedures.errors import (
@@ -268,7 +269,8 @@ def version_compile(*, version: ProcedureVersion, compiler: str | None = None) -
         version.source_hash = source_hash(version.source)
     compiler_name = compiler or default_compiler()
     try:
-        result = compile_source(version.source, compiler=compiler)
+        with vocabulary_answers.for_procedure(version.procedure_id):  # people's answers to its questions
+            result = compile_source(version.source, compiler=compiler)
     except CompileError as exc:
         version.status = ProcedureVersion.Status.FAILED
         issues = [e.to_json() for e in exc.errors]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from procedures import views
+from procedures import question_views, views
 
 app_name = "procedures"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("versions/<int:version_id>/steps/<slug:step_key>/correct/", views.step_correct, name="step_correct"),
     path("versions/<int:version_id>/steps/<slug:step_key>/correction/", views.step_correction, name="step_correction"),
     path("versions/<int:old_id>/diff/<int:new_id>/", views.version_diff, name="diff"),
+    path("versions/<int:version_id>/questions/answer/", question_views.question_answer, name="question_answer"),
 ]

@@ -34,6 +34,18 @@ from cases.sla.models import (
 
 STOPPING_STATUSES = (Case.Status.RESOLVED, Case.Status.CLOSED)
 PAUSING_STATUSES = (Case.Status.WAITING,)
+
+
+def sla_status_change_matters(before: str, after: str) -> bool:
+    """Whether moving a case from `before` to `after` can change its clocks (pause, resume, stop, reopen).
+
+    Clocks run under every status that neither pauses nor stops them (open, held), so a move
+    between two of those changes nothing; a status change with nothing else is all it can be.
+    """
+    running = set(Case.Status.values) - set(STOPPING_STATUSES) - set(PAUSING_STATUSES)
+    return not {before, after} <= running
+
+
 EVENT_KINDS = ("created", "assigned", "first_public_reply", "resolved", "status_changed", "updated")
 
 
@@ -48,7 +60,11 @@ def _matches(values: list, actual: str) -> bool:
 
 def sla_policy_for_case(*, case: Case, policies: Iterable[SlaPolicy] | None = None) -> SlaPolicy | None:
     """The first enabled policy (by position) whose tiers, priorities, queues and sources all match."""
-    candidates = policies if policies is not None else SlaPolicy.objects.filter(enabled=True).order_by("position", "id")
+    candidates = (
+        policies
+        if policies is not None
+        else SlaPolicy.objects.filter(enabled=True).select_related("calendar").order_by("position", "id")
+    )
     tier = case_tier(case)
     for policy in candidates:
         if (
@@ -108,20 +124,90 @@ def _fires(sla_clock: SlaClock, rules: list[EscalationRule], calendar: Calendar 
     return fires
 
 
-def _start_clock(case: Case, policy: SlaPolicy, kind: str, rules: list[EscalationRule], now: dt.datetime) -> SlaClock:
-    business = policy.business_hours(kind)
-    calendar = clock_calendar(policy=policy, queue=case.queue, business_hours=business)
+class _Calendars:
+    """The calendars one service call needs, each looked up once (a queue's calendar is a query)."""
+
+    def __init__(self, queue: str):
+        self.queue = queue
+        self._known: dict[tuple[int, bool], Calendar | None] = {}
+
+    def get(self, policy: SlaPolicy, business_hours: bool) -> Calendar | None:
+        key = (policy.id, business_hours)
+        if key not in self._known:
+            self._known[key] = clock_calendar(policy=policy, queue=self.queue, business_hours=business_hours)
+        return self._known[key]
+
+
+def _new_clock(case: Case, policy: SlaPolicy, kind: str, calendar: Calendar | None) -> SlaClock:
     sla_clock = SlaClock(
-        case=case, policy=policy, kind=kind, target=policy.target(kind), business_hours=business,
-        started_at=case.opened_at, resumed_at=case.opened_at, consumed=dt.timedelta(0),
+        case=case,
+        policy=policy,
+        kind=kind,
+        target=policy.target(kind),
+        business_hours=policy.business_hours(kind),
+        started_at=case.opened_at,
+        resumed_at=case.opened_at,
+        consumed=dt.timedelta(0),
     )
     sla_clock.due_at = _due(sla_clock, sla_clock.target, calendar)
-    sla_clock.save()
-    SlaFire.objects.bulk_create(_fires(sla_clock, rules, calendar))
-    stop_at = _stop_time(case, kind, now)
-    if stop_at is not None:
-        _stop(sla_clock, max(stop_at, sla_clock.started_at), now)
     return sla_clock
+
+
+def _stop_unsaved(sla_clock: SlaClock, fires: list[SlaFire], at: dt.datetime, now: dt.datetime) -> None:
+    """`_stop` on a clock and its fires not yet stored: the same outcome, written by the one insert."""
+    breached = sla_clock.due_at is not None and at > sla_clock.due_at
+    sla_clock.stopped_at, sla_clock.paused_at = at, None
+    if breached:
+        sla_clock.breached_at = sla_clock.due_at
+    for fire in fires:
+        if breached and fire.rule_key == BREACH_RULE:
+            fire.fired_at, fire.result = sla_clock.due_at, {"late_stop": at.isoformat()}
+        else:
+            fire.cancelled_at = now
+
+
+def _pause_unsaved(sla_clock: SlaClock, fires: list[SlaFire], calendar: Calendar | None, now: dt.datetime) -> None:
+    """`sla_clocks_pause` on a clock and its fires not yet stored."""
+    sla_clock.consumed += business_time_between(sla_clock.resumed_at, now, calendar)
+    sla_clock.paused_at, sla_clock.due_at = now, None
+    for fire in fires:
+        if fire.due_at is not None and fire.due_at > now:
+            fire.due_at = None
+
+
+def _clocks_start(
+    case: Case,
+    policy: SlaPolicy | None,
+    now: dt.datetime,
+    *,
+    kinds: Iterable[str] = ClockKind.values,
+    rules: list[EscalationRule] | None = None,
+    pause: bool = True,
+) -> list[SlaClock]:
+    """The policy's clocks of `kinds`, stopped (or paused) as the case already is: two INSERTs for all of them."""
+    if policy is None:
+        return []
+    rules = list(policy.rules.all()) if rules is None else rules
+    calendars = _Calendars(case.queue)
+    clocks: list[SlaClock] = []
+    fires: list[SlaFire] = []
+    for kind in kinds:
+        if policy.target(kind) is None:
+            continue
+        calendar = calendars.get(policy, policy.business_hours(kind))
+        sla_clock = _new_clock(case, policy, kind, calendar)
+        clock_fires = _fires(sla_clock, rules, calendar)
+        stop_at = _stop_time(case, kind, now)
+        if stop_at is not None:
+            _stop_unsaved(sla_clock, clock_fires, max(stop_at, sla_clock.started_at), now)
+        elif pause and case.status in PAUSING_STATUSES:
+            _pause_unsaved(sla_clock, clock_fires, calendar, now)
+        clocks.append(sla_clock)
+        fires += clock_fires
+    with transaction.atomic(savepoint=False):  # inside the intake's transaction: no savepoint of its own
+        SlaClock.objects.bulk_create(clocks)
+        SlaFire.objects.bulk_create(fires)  # each fire's clock id is taken from its clock, saved just above
+    return clocks
 
 
 def sla_clocks_start(*, case: Case, now: dt.datetime | None = None) -> list[SlaClock]:
@@ -133,19 +219,7 @@ def sla_clocks_start(*, case: Case, now: dt.datetime | None = None) -> list[SlaC
     now = now or case_clock.now()
     if SlaClock.objects.filter(case=case).exists():
         return []
-    policy = sla_policy_for_case(case=case)
-    if policy is None:
-        return []
-    rules = list(policy.rules.all())
-    with transaction.atomic():
-        started = [
-            _start_clock(case, policy, kind, rules, now)
-            for kind in ClockKind.values
-            if policy.target(kind) is not None
-        ]
-        if case.status in PAUSING_STATUSES:
-            sla_clocks_pause(case=case, now=now)
-    return started
+    return _clocks_start(case, sla_policy_for_case(case=case), now)
 
 
 def sla_clocks_rematch(*, case: Case, now: dt.datetime | None = None) -> bool:
@@ -156,29 +230,46 @@ def sla_clocks_rematch(*, case: Case, now: dt.datetime | None = None) -> bool:
     clocks keep their outcome. Returns whether anything changed.
     """
     now = now or case_clock.now()
-    policy = sla_policy_for_case(case=case)
-    clocks = {c.kind: c for c in SlaClock.objects.filter(case=case)}
-    running = [c for c in clocks.values() if c.stopped_at is None]
+    clocks = list(SlaClock.objects.select_related("policy").filter(case=case))
+    return _rematch(case, clocks, sla_policy_for_case(case=case), now)
+
+
+def _rematch(case: Case, clocks: list[SlaClock], policy: SlaPolicy | None, now: dt.datetime) -> bool:
+    """`sla_clocks_rematch` on the case's clocks as loaded (kept up to date in memory); started clocks are appended."""
+    by_kind = {c.kind: c for c in clocks}
+    running = [c for c in clocks if c.stopped_at is None]
     if policy is None or not clocks or all(c.policy_id == policy.id for c in running):
         return False
     rules = list(policy.rules.all())
-    with transaction.atomic():
+    calendars = _Calendars(case.queue)
+    running_ids = [c.id for c in running]
+    moved: list[SlaClock] = []
+    fires: list[SlaFire] = []
+    with transaction.atomic(savepoint=False):  # callers hold the case in their transaction; a failure aborts it
+        SlaFire.objects.filter(clock_id__in=running_ids, fired_at=None).delete()
+        done: dict[int, set[str]] = {}
+        for clock_id, rule_key in SlaFire.objects.filter(clock_id__in=running_ids).values_list("clock_id", "rule_key"):
+            done.setdefault(clock_id, set()).add(rule_key)
         for sla_clock in running:
-            SlaFire.objects.filter(clock=sla_clock, fired_at=None).delete()
             target = policy.target(sla_clock.kind)
             if target is None:
-                SlaClock.objects.filter(id=sla_clock.id).update(stopped_at=now, paused_at=None, due_at=None)
+                sla_clock.stopped_at, sla_clock.paused_at, sla_clock.due_at = now, None, None
                 continue
             sla_clock.policy, sla_clock.target = policy, target
             sla_clock.business_hours = policy.business_hours(sla_clock.kind)
-            calendar = clock_calendar(policy=policy, queue=case.queue, business_hours=sla_clock.business_hours)
+            calendar = calendars.get(policy, sla_clock.business_hours)
             sla_clock.due_at = None if sla_clock.paused_at else _due(sla_clock, target, calendar)
-            sla_clock.save(update_fields=["policy", "target", "business_hours", "due_at"])
-            done = set(SlaFire.objects.filter(clock=sla_clock).values_list("rule_key", flat=True))
-            SlaFire.objects.bulk_create([f for f in _fires(sla_clock, rules, calendar) if f.rule_key not in done])
-        for kind in ClockKind.values:
-            if kind not in clocks and policy.target(kind) is not None:
-                _start_clock(case, policy, kind, rules, now)
+            moved.append(sla_clock)
+            fired = done.get(sla_clock.id, set())
+            fires += [f for f in _fires(sla_clock, rules, calendar) if f.rule_key not in fired]
+        stopped = [c.id for c in running if c.stopped_at is not None]
+        if stopped:
+            SlaClock.objects.filter(id__in=stopped).update(stopped_at=now, paused_at=None, due_at=None)
+        if moved:
+            SlaClock.objects.bulk_update(moved, ["policy", "target", "business_hours", "due_at"])
+        SlaFire.objects.bulk_create(fires)
+        missing = [kind for kind in ClockKind.values if kind not in by_kind]
+        clocks += _clocks_start(case, policy, now, kinds=missing, rules=rules, pause=False)
     return True
 
 
@@ -193,6 +284,8 @@ def _stop(sla_clock: SlaClock, at: dt.datetime, now: dt.datetime) -> bool:
                 fired_at=sla_clock.due_at, result={"late_stop": at.isoformat()}
             )
         SlaFire.objects.filter(clock=sla_clock, fired_at=None, cancelled_at=None).update(cancelled_at=now)
+        sla_clock.stopped_at, sla_clock.paused_at = at, None
+        sla_clock.breached_at = sla_clock.due_at if breached else sla_clock.breached_at
     return bool(updated)
 
 
@@ -209,10 +302,17 @@ def sla_clock_stop(*, case: Case, kind: str, now: dt.datetime | None = None, at:
 def sla_clocks_pause(*, case: Case, now: dt.datetime | None = None) -> int:
     """Pause every running clock of the case (it waits on the customer). Returns how many paused."""
     now = now or case_clock.now()
+    return _pause(case, list(SlaClock.objects.select_related("policy").filter(case=case)), now)
+
+
+def _pause(case: Case, clocks: list[SlaClock], now: dt.datetime) -> int:
     paused = 0
+    calendars = _Calendars(case.queue)
     with transaction.atomic():
-        for sla_clock in SlaClock.objects.select_related("policy").filter(case=case, stopped_at=None, paused_at=None):
-            calendar = clock_calendar(policy=sla_clock.policy, queue=case.queue, business_hours=sla_clock.business_hours)
+        for sla_clock in clocks:
+            if sla_clock.stopped_at is not None or sla_clock.paused_at is not None:
+                continue
+            calendar = calendars.get(sla_clock.policy, sla_clock.business_hours)
             sla_clock.consumed += business_time_between(sla_clock.resumed_at, now, calendar)
             sla_clock.paused_at, sla_clock.due_at = now, None
             sla_clock.save(update_fields=["consumed", "paused_at", "due_at"])
@@ -226,11 +326,18 @@ def sla_clocks_pause(*, case: Case, now: dt.datetime | None = None) -> int:
 def sla_clocks_resume(*, case: Case, now: dt.datetime | None = None) -> int:
     """Resume paused clocks: due times move later by the open time spent paused."""
     now = now or case_clock.now()
+    return _resume(case, list(SlaClock.objects.select_related("policy").filter(case=case)), now)
+
+
+def _resume(case: Case, clocks: list[SlaClock], now: dt.datetime) -> int:
     resumed = 0
+    calendars = _Calendars(case.queue)
+    paused = [c for c in clocks if c.stopped_at is None and c.paused_at is not None]
+    if not paused:
+        return 0
     with transaction.atomic():
-        paused = SlaClock.objects.select_related("policy").filter(case=case, stopped_at=None, paused_at__isnull=False)
         for sla_clock in paused:
-            calendar = clock_calendar(policy=sla_clock.policy, queue=case.queue, business_hours=sla_clock.business_hours)
+            calendar = calendars.get(sla_clock.policy, sla_clock.business_hours)
             sla_clock.paused_seconds += max(int((now - sla_clock.paused_at).total_seconds()), 0)
             sla_clock.paused_at, sla_clock.resumed_at = None, now
             sla_clock.due_at = _due(sla_clock, sla_clock.target, calendar)
@@ -251,12 +358,12 @@ def sla_clock_reopen(*, case: Case, now: dt.datetime | None = None) -> bool:
     First-response and assignment clocks, once met, stay met.
     """
     now = now or case_clock.now()
-    sla_clock = (
-        SlaClock.objects.select_related("policy")
-        .filter(case=case, kind=ClockKind.RESOLUTION, stopped_at__isnull=False)
-        .first()
-    )
-    policy = sla_policy_for_case(case=case)
+    clocks = list(SlaClock.objects.select_related("policy").filter(case=case))
+    return _reopen(case, clocks, sla_policy_for_case(case=case), now)
+
+
+def _reopen(case: Case, clocks: list[SlaClock], policy: SlaPolicy | None, now: dt.datetime) -> bool:
+    sla_clock = next((c for c in clocks if c.kind == ClockKind.RESOLUTION and c.stopped_at is not None), None)
     if sla_clock is None or policy is None or policy.target(ClockKind.RESOLUTION) is None:
         return False
     calendar = clock_calendar(policy=sla_clock.policy, queue=case.queue, business_hours=sla_clock.business_hours)
@@ -280,23 +387,29 @@ def sla_on_case_event(*, case: Case, event_kind: str = "updated", now: dt.dateti
     first-response clock once `first_response_at` is set, the assignment clock
     once there is an assignee, every clock once the case is resolved or
     closed; pause while the status is waiting, resume when it is not.
+
+    The clocks and the policies are read once (two queries); writes happen only
+    for what changes, so an event that changes nothing for the clocks writes nothing.
     """
     if event_kind not in EVENT_KINDS:
         raise ValueError(f"unknown SLA event kind {event_kind!r}; use one of {', '.join(EVENT_KINDS)}")
     now = now or case_clock.now()
-    if not SlaClock.objects.filter(case=case).exists():
-        sla_clocks_start(case=case, now=now)
+    clocks = list(SlaClock.objects.select_related("policy").filter(case=case))
+    policy = sla_policy_for_case(case=case)
+    if not clocks:
+        _clocks_start(case, policy, now)
         return
     if case.status not in STOPPING_STATUSES and not case.resolved_at:
-        sla_clock_reopen(case=case, now=now)
-    sla_clocks_rematch(case=case, now=now)
-    running = {c.kind: c for c in SlaClock.objects.filter(case=case, stopped_at=None)}
-    for kind, sla_clock in running.items():
-        stop_at = _stop_time(case, kind, now)
+        _reopen(case, clocks, policy, now)
+    _rematch(case, clocks, policy, now)
+    for sla_clock in clocks:
+        if sla_clock.stopped_at is not None:
+            continue
+        stop_at = _stop_time(case, sla_clock.kind, now)
         if stop_at is not None:
             with transaction.atomic():
                 _stop(sla_clock, max(stop_at, sla_clock.started_at), now)
     if case.status in PAUSING_STATUSES:
-        sla_clocks_pause(case=case, now=now)
+        _pause(case, clocks, now)
     elif case.status not in STOPPING_STATUSES:
-        sla_clocks_resume(case=case, now=now)
+        _resume(case, clocks, now)

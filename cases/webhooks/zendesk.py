@@ -15,12 +15,18 @@ Two body shapes are understood:
                   "latest_comment": {"author_email": "{{ticket.latest_comment.author.email}}",
                                      "public": "{{ticket.latest_comment.is_public}}"},
                   "fields": {"tracking_number": "{{ticket.ticket_field_<id>}}", ...},
+                  "custom_fields": [{"id": <id>, "value": "{{ticket.ticket_field_<id>}}"}, ...],
                   "attachments": [{"name": ..., "url": ..., "content_type": ...}]}}
 
 A ticket update whose latest public comment is by the requester also signals
 `customer.replied` (which ends "wait for the customer's reply" steps); one by
 anyone else is the agent's reply, which stops the first-response SLA clock.
 `status` and `assignee` drive the case's status and the other SLA clocks.
+
+Custom ticket fields the admin selected become named, typed `case.fields`
+(`cases.casefacts.zendesk_field_facts`): from `custom_fields` in a trigger
+body, and for event-subscribed webhooks (whose `detail` has none) from the
+ticket read through the Zendesk API when the case is processed.
 """
 
 from __future__ import annotations
@@ -112,8 +118,19 @@ def parse(headers: dict[str, str], body: bytes) -> list[NormalisedEvent]:
             status=text(ticket.get("status")),
             assignee_email=text(assignee.get("email")),
             agent_replied=bool(author) and not by_requester and public,
+            custom_fields=_custom_fields(ticket.get("custom_fields")),
         )
     ]
+
+
+def _custom_fields(value) -> tuple[dict, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, dict) and "id" in item for item in value):
+        raise WebhookRejected(
+            400, "custom_fields_invalid", 'custom_fields must be a list like [{"id": 360001, "value": "A-1"}].'
+        )
+    return tuple(value)
 
 
 def _url(url: str | None) -> str:
@@ -154,4 +171,6 @@ def _event_subscribed(data: dict, dedupe: str) -> NormalisedEvent:
         signals=signals,
         status=(text(detail.get("status")) or "").lower() or None,
         agent_replied=bool(agent_replied),
+        custom_fields=_custom_fields(detail.get("custom_fields")),
+        read_custom_fields=detail.get("custom_fields") is None,
     )

@@ -76,7 +76,7 @@ class MockInlineForm(forms.ModelForm):
         try:
             validation.check_mock(
                 inputs=inputs, outputs=outputs, match=data.get("match", {}), result=data.get("result", {}),
-                error=data.get("error") or "",
+                error=data.get("error") or "", values=validation.output_values(parent.get("outputs")),
             )  # fmt: skip
         except DeclarationError as exc:
             raise ValidationError({k: v for k, v in exc.fields.items() if k in self.fields} or exc.message) from None
@@ -258,4 +258,3 @@ class CustomFieldAdmin(SimpleHistoryAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         catalog.declarations_changed()
-

@@ -1,12 +1,12 @@
 """REST API for declared tools (secrets are write-only: no response ever carries one).
 
-    GET/POST            /api/v1/declared-operations/              list, declare (HTTP or MCP) with mocks
-    GET/PATCH/DELETE    /api/v1/declared-operations/{name}/
-    POST                /api/v1/declared-operations/import-openapi/   {document, system, endpoint, pick?, writes?}
-    POST                /api/v1/declared-operations/import-mcp/       {server, system, writes: {tool: bool}}
-    POST                /api/v1/declared-operations/{name}/record-mock/  {params}: a real read, kept as a mock
-    GET/POST            /api/v1/endpoints/        GET/POST /api/v1/mcp-servers/
-    GET                 /api/v1/custom-fields/    POST /api/v1/custom-fields/select/ {system, sobject?, fields}
+GET/POST            /api/v1/declared-operations/              list, declare (HTTP or MCP) with mocks
+GET/PATCH/DELETE    /api/v1/declared-operations/{name}/
+POST                /api/v1/declared-operations/import-openapi/   {document, system, endpoint, pick?, writes?}
+POST                /api/v1/declared-operations/import-mcp/       {server, system, writes: {tool: bool}}
+POST                /api/v1/declared-operations/{name}/record-mock/  {params}: a real read, kept as a mock
+GET/POST            /api/v1/endpoints/        GET/POST /api/v1/mcp-servers/
+GET                 /api/v1/custom-fields/    POST /api/v1/custom-fields/select/ {system, sobject?, fields}
 """
 
 from __future__ import annotations
@@ -134,15 +134,21 @@ class DeclaredOperationViewSet(viewsets.ViewSet):
 
     @extend_schema(
         examples=[OpenApiExample("billing status", request_only=True, value={**BILLING_STATUS, "endpoint": "billing"})],
-        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def create(self, request):
         with _refusals():
             op = services.operation_save(data=_body(request))
         return Response(operation_json(op), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        examples=[OpenApiExample("new synonyms", request_only=True, value={"synonyms": "billing system, account status"})],
-        request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+        examples=[
+            OpenApiExample("new synonyms", request_only=True, value={"synonyms": "billing system, account status"})
+        ],
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def partial_update(self, request, name=None):
         with _refusals():
             op = services.operation_save(data=_body(request), instance=self._get(name))
@@ -154,8 +160,22 @@ class DeclaredOperationViewSet(viewsets.ViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        examples=[OpenApiExample("pick two operations", request_only=True, value={"document": {"openapi": "3.0.3", "info": {"title": "Billing", "version": "1"}, "paths": {}}, "system": "billing", "endpoint": "billing", "pick": ["getAccountStatus"], "writes": {"getAccountStatus": False}})],
-        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+        examples=[
+            OpenApiExample(
+                "pick two operations",
+                request_only=True,
+                value={
+                    "document": {"openapi": "3.0.3", "info": {"title": "Billing", "version": "1"}, "paths": {}},
+                    "system": "billing",
+                    "endpoint": "billing",
+                    "pick": ["getAccountStatus"],
+                    "writes": {"getAccountStatus": False},
+                },
+            )
+        ],
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     @action(detail=False, methods=["post"], url_path="import-openapi")
     def import_openapi(self, request):
         body = _body(request)
@@ -174,8 +194,21 @@ class DeclaredOperationViewSet(viewsets.ViewSet):
         return Response({"results": [operation_json(op) for op in ops]}, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        examples=[OpenApiExample("outage tool", request_only=True, value={"server": "outage-detector", "system": "outage", "writes": {"check_outage": False}, "synonyms": {"check_outage": "outage detector, incident"}})],
-        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+        examples=[
+            OpenApiExample(
+                "outage tool",
+                request_only=True,
+                value={
+                    "server": "outage-detector",
+                    "system": "outage",
+                    "writes": {"check_outage": False},
+                    "synonyms": {"check_outage": "outage detector, incident"},
+                },
+            )
+        ],
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     @action(detail=False, methods=["post"], url_path="import-mcp")
     def import_mcp(self, request):
         body = _body(request)
@@ -195,7 +228,9 @@ class DeclaredOperationViewSet(viewsets.ViewSet):
 
     @extend_schema(
         examples=[OpenApiExample("one account", request_only=True, value={"params": {"email": "alice@acme.example"}})],
-        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     @action(detail=True, methods=["post"], url_path="record-mock")
     def record_mock(self, request, name=None):
         params = _body(request).get("params")
@@ -216,14 +251,29 @@ class EndpointViewSet(viewsets.ViewSet):
         return Response({"results": [endpoint_json(e) for e in Endpoint.objects.all()]})
 
     @extend_schema(
-        examples=[OpenApiExample("billing", request_only=True, value={"name": "billing", "base_url": "https://billing.internal.example/api", "auth": "bearer", "secret_env": "BILLING_API_TOKEN"})],
-        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+        examples=[
+            OpenApiExample(
+                "billing",
+                request_only=True,
+                value={
+                    "name": "billing",
+                    "base_url": "https://billing.internal.example/api",
+                    "auth": "bearer",
+                    "secret_env": "BILLING_API_TOKEN",
+                },
+            )
+        ],
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def create(self, request):
         body = _body(request)
         allowed = {"name", "base_url", "auth", "auth_header", "secret_env", "secret"}
         with _refusals():
             if not body.get("name") or not body.get("base_url"):
-                raise DeclarationError("Give name and base_url.", fields={"name": ["Required."], "base_url": ["Required."]})
+                raise DeclarationError(
+                    "Give name and base_url.", fields={"name": ["Required."], "base_url": ["Required."]}
+                )
             endpoint = services.endpoint_save(**{k: v for k, v in body.items() if k in allowed})
         return Response(endpoint_json(endpoint), status=status.HTTP_201_CREATED)
 
@@ -238,8 +288,21 @@ class McpServerViewSet(viewsets.ViewSet):
         return Response({"results": [server_json(s) for s in McpServer.objects.all()]})
 
     @extend_schema(
-        examples=[OpenApiExample("stdio server", request_only=True, value={"name": "outage-detector", "transport": "stdio", "command": "python -m outage_mcp", "timeout": 20})],
-        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+        examples=[
+            OpenApiExample(
+                "stdio server",
+                request_only=True,
+                value={
+                    "name": "outage-detector",
+                    "transport": "stdio",
+                    "command": "python -m outage_mcp",
+                    "timeout": 20,
+                },
+            )
+        ],
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def create(self, request):
         body = _body(request)
         allowed = {"transport", "command", "env_names", "url", "auth", "auth_header", "secret_env", "timeout"}
@@ -271,8 +334,16 @@ class CustomFieldViewSet(viewsets.ViewSet):
         )  # fmt: skip
 
     @extend_schema(
-        examples=[OpenApiExample("two ticket fields", request_only=True, value={"system": "zendesk", "fields": ["Order number", "Product area"]})],
-        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+        examples=[
+            OpenApiExample(
+                "two ticket fields",
+                request_only=True,
+                value={"system": "zendesk", "fields": ["Order number", "Product area"]},
+            )
+        ],
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     @action(detail=False, methods=["post"])
     def select(self, request):
         body = _body(request)

@@ -150,6 +150,15 @@ def operation_for(row) -> Operation:
     )
 
 
+def outputs_of(op: Operation) -> tuple:
+    """The declared output facts (`spec.Output`: name, path, type, allowed values) of a declared operation; () otherwise."""
+    from connectors.declared.spec import OperationSpec
+
+    call = op.call
+    spec = call.args[0] if isinstance(call, partial) and call.args else None
+    return spec.outputs if isinstance(spec, OperationSpec) else ()
+
+
 def _build() -> dict[str, Operation]:
     from connectors.declared import fields
     from connectors.declared.models import DeclaredOperation
@@ -167,4 +176,4 @@ def _build() -> dict[str, Operation]:
     return built
 
 
-__all__ = ["declarations_changed", "declared_operations", "keywords_for", "operation_for", "spec_for"]
+__all__ = ["declarations_changed", "declared_operations", "keywords_for", "operation_for", "outputs_of", "spec_for"]

@@ -22,8 +22,9 @@ BILLING_STATUS = {
         "required": ["email"],
     },
     "outputs": [
-        {"name": "account_status", "path": "/account/status", "type": "string"},
-        {"name": "suspension_reason", "path": "$.account.suspension_reason", "type": "string"},
+        {"name": "account_status", "path": "/account/status", "type": "string", "enum": ["active", "suspended", "closed"]},
+        {"name": "suspension_reason", "path": "$.account.suspension_reason", "type": "string",
+         "enum": ["fraud", "non-payment"]},
         {"name": "region", "path": "/account/region", "type": "string"},
         {"name": "payment_link", "path": "/links/payment", "type": "string"},
     ],
@@ -103,7 +104,10 @@ def declared_demo_load() -> list[str]:
         hooks = config.sandbox_urls(settings.SANDBOX_URL)["http"]
         urls = {"billing": f"{hooks}/hooks/billing", "outage-detector": f"{hooks}/hooks/outage-detector"}
     else:
-        urls = {"billing": "https://billing.example.internal/api", "outage-detector": "https://outages.example.internal"}
+        urls = {
+            "billing": "https://billing.example.internal/api",
+            "outage-detector": "https://outages.example.internal",
+        }
     for name, url in urls.items():
         if not Endpoint.objects.filter(name=name).exists():
             services.endpoint_save(name=name, base_url=url)

@@ -18,9 +18,7 @@ def _tokens(path: str) -> list[str | int]:
     if path in ("", "/", "$"):
         return []
     if path.startswith("/"):
-        return [
-            int(p) if p.isdigit() else p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")
-        ]
+        return [int(p) if p.isdigit() else p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
     if path.startswith("$"):
         rest, tokens, pos = path[1:], [], 0
         for match in _SEGMENT.finditer(rest):

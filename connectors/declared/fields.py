@@ -8,8 +8,9 @@ fact name (`order_number`, `billing_status`). They reach SOPs two ways:
   (ticket_id → one fact per selected field) and
   `salesforce.get_<object>_fields` (`<object>_id` → one fact per field) —
   so a gather step reads them like any other fact;
-* `ticket_field_facts(custom_fields)`, for intake to name the
-  `custom_fields` of an incoming Zendesk ticket.
+* in `case.fields` from intake (`cases.casefacts`): the `custom_fields`
+  of an arriving Zendesk ticket named by `ticket_field_facts`, so an SOP
+  branches on them without a gather step.
 """
 
 from __future__ import annotations
@@ -124,24 +125,48 @@ def field_operations() -> list[Operation]:
     return ops
 
 
-def ticket_field_facts(custom_fields: list[dict[str, Any]], fields: tuple | None = None) -> dict[str, Any]:
-    """Named facts from a Zendesk ticket's `custom_fields` ([{"id": 360001, "value": "A-1"}, ...])."""
-    if fields is None:
-        from connectors.declared.models import CustomField
+def ticket_field_facts(
+    custom_fields: list[dict[str, Any]], fields: tuple | None = None, *, strict: bool = True
+) -> dict[str, Any]:
+    """Named facts from a Zendesk ticket's `custom_fields` ([{"id": 360001, "value": "A-1"}, ...]).
 
-        fields = tuple(
-            CustomField.objects.filter(enabled=True, system="zendesk").values_list("field_id", "fact", "type")
-        )
+    `strict=False` (intake) leaves out a value that is not of the field's type instead of failing, and an
+    empty one ("" is how a trigger placeholder renders an unset field): a missing fact, never a wrong one."""
+    if fields is None:
+        fields = selected_ticket_fields()
     values = {str(item.get("id")): item.get("value") for item in custom_fields or [] if isinstance(item, dict)}
-    return {fact: coerce(values.get(field_id), kind, fact=fact, system="zendesk") for field_id, fact, kind in fields}
+    if strict:
+        return {fact: coerce(values.get(fid), kind, fact=fact, system="zendesk") for fid, fact, kind in fields}
+    named = {}
+    for field_id, fact, kind in fields:
+        value = values.get(field_id)
+        if value is None or value == "":
+            continue
+        try:
+            named[fact] = coerce(value, kind, fact=fact, system="zendesk")
+        except PermanentError:
+            continue
+    return named
+
+
+def selected_ticket_fields() -> tuple[tuple[str, str, str], ...]:
+    """(field id, fact, type) of the Zendesk ticket fields the admin selected, from the cached registry."""
+    from connectors.declared.catalog import declared_operations
+
+    op = declared_operations().get("zendesk.get_ticket_fields")
+    return op.call.args[0] if op is not None and isinstance(op.call, partial) else ()
+
+
+def ticket_custom_fields(ticket_id: str) -> list[dict[str, Any]]:
+    """The ticket's `custom_fields` as the Zendesk API returns them."""
+    from connectors.zendesk import client
+
+    number = int(str(ticket_id))
+    return client.call(lambda z: z.tickets(id=number).to_dict()).get("custom_fields") or []
 
 
 def _read_zendesk(fields: tuple, params: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
-    from connectors.zendesk import client
-
-    ticket_id = int(str(params["ticket_id"]))
-    ticket = client.call(lambda z: z.tickets(id=ticket_id).to_dict())
-    return ticket_field_facts(ticket.get("custom_fields") or [], fields)
+    return ticket_field_facts(ticket_custom_fields(str(params["ticket_id"])), fields)
 
 
 def _read_salesforce(

@@ -19,9 +19,7 @@ from connectors.declared import catalog, mcp, secrets
 
 def endpoint_check(endpoint) -> str:
     """A description of the answer; raises ConnectorError when unreachable, unauthorized or failing."""
-    secret = secrets.resolve(
-        secret_env=endpoint.secret_env, secret_sealed=endpoint.secret_sealed, system=endpoint.name
-    )
+    secret = secrets.resolve(secret_env=endpoint.secret_env, secret_sealed=endpoint.secret_sealed, system=endpoint.name)
     headers, basic = secrets.auth_headers(auth=endpoint.auth, auth_header=endpoint.auth_header, secret=secret)
     try:
         response = transport.session().get(endpoint.base_url, headers=headers, auth=basic, timeout=10)

@@ -1,9 +1,9 @@
 """The MCP client for declared tools, over the official `mcp` SDK: stdio or streamable HTTP.
 
-The SDK is async; sopdesk's engine is not. Each call runs its own event
-loop in a short-lived thread (safe whether or not the caller already runs a
-loop) and is bounded by the server's timeout: a connection, `initialize`,
-one request, close. Tool errors (`isError`) are permanent, transport
+The SDK is async; sopdesk's engine is not. Calls go through `mcp_pool`:
+one open session per server per process, on an event loop of its own, each
+call bounded by the server's timeout (a timed-out or broken session is
+replaced on the next call). Tool errors (`isError`) are permanent, transport
 failures and timeouts retryable. Writes are marked by the admin, never
 inferred from the tool's annotations.
 """
@@ -14,14 +14,14 @@ import asyncio
 import json
 import os
 import shlex
-import threading
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Any, TypeVar
 
 from connectors import idempotency, retry
 from connectors.base import ConnectorError, NotConfigured, PermanentError, RetryableError
-from connectors.declared import extract, secrets
-from connectors.declared.spec import OperationSpec, ServerSpec
+from connectors.declared import extract, mcp_pool, secrets
+from connectors.declared.spec import OperationSpec, ServerSpec, schema_values
 
 T = TypeVar("T")
 
@@ -30,80 +30,59 @@ class ToolError(PermanentError):
     code = "tool_error"
 
 
-def _run(factory: Callable[[], Awaitable[T]], *, timeout: float, system: str) -> T:
-    box: dict[str, Any] = {}
+async def _open(server: ServerSpec, stack: AsyncExitStack) -> Any:
+    """An initialised session with the server, its transports entered on `stack` (closed with it)."""
+    from mcp.client.session import ClientSession
 
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(asyncio.wait_for(factory(), timeout))
-        except BaseException as exc:  # handed to the calling thread
-            box["error"] = exc
+    if server.transport == "stdio":
+        from mcp.client.stdio import StdioServerParameters, stdio_client
 
-    thread = threading.Thread(target=target, name=f"mcp-{system}", daemon=True)
-    thread.start()
-    thread.join(timeout + 10)
-    if thread.is_alive():
-        raise RetryableError(f"{system}: the MCP server did not answer within {timeout:g}s", system=system)
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-def _session_call(server: ServerSpec, action: Callable[[Any], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
-    async def go() -> T:
-        from mcp.client.session import ClientSession
-
-        if server.transport == "stdio":
-            from mcp.client.stdio import StdioServerParameters, stdio_client
-
-            argv = shlex.split(server.command)
-            if not argv:
-                raise NotConfigured(f"MCP server {server.name} has no command", system=server.name)
-            env = {name: os.environ[name] for name in server.env_names if name in os.environ}
-            params = StdioServerParameters(command=argv[0], args=argv[1:], env=env)
-            with open(os.devnull, "w") as errlog:
-                async with (
-                    stdio_client(params, errlog=errlog) as streams,
-                    ClientSession(*streams[:2], read_timeout_seconds=server.timeout) as session,
-                ):
-                    await session.initialize()
-                    return await action(session)
+        argv = shlex.split(server.command)
+        if not argv:
+            raise NotConfigured(f"MCP server {server.name} has no command", system=server.name)
+        env = {name: os.environ[name] for name in server.env_names if name in os.environ}
+        params = StdioServerParameters(command=argv[0], args=argv[1:], env=env)
+        errlog = stack.enter_context(open(os.devnull, "w"))  # noqa: SIM115 - closed with the session's stack
+        streams = await stack.enter_async_context(stdio_client(params, errlog=errlog))
+    else:
         from mcp.client.streamable_http import streamable_http_client
         from mcp.shared._httpx_utils import create_mcp_http_client
 
         if not server.url:
             raise NotConfigured(f"MCP server {server.name} has no URL", system=server.name)
-        headers: dict[str, str] = {}
-        auth = None
-        if server.credentials:
-            secret = secrets.resolve(
-                secret_env=server.credentials.secret_env,
-                secret_sealed=server.credentials.secret_sealed,
-                system=server.name,
-            )
-            headers, basic = secrets.auth_headers(
-                auth=server.credentials.auth, auth_header=server.credentials.auth_header, secret=secret
-            )
-            if basic:
-                import httpx2
+        headers, auth = _http_auth(server)
+        client = await stack.enter_async_context(create_mcp_http_client(headers=headers, auth=auth))
+        streams = await stack.enter_async_context(streamable_http_client(server.url, http_client=client))
+    session = await stack.enter_async_context(ClientSession(*streams[:2], read_timeout_seconds=server.timeout))
+    await session.initialize()
+    return session
 
-                auth = httpx2.BasicAuth(*basic)
-        async with (
-            create_mcp_http_client(headers=headers, auth=auth) as client,
-            streamable_http_client(server.url, http_client=client) as streams,
-            ClientSession(*streams[:2], read_timeout_seconds=server.timeout) as session,
-        ):
-            await session.initialize()
-            return await action(session)
 
-    return go
+def _http_auth(server: ServerSpec) -> tuple[dict[str, str], Any]:
+    if not server.credentials:
+        return {}, None
+    secret = secrets.resolve(
+        secret_env=server.credentials.secret_env, secret_sealed=server.credentials.secret_sealed, system=server.name
+    )
+    headers, basic = secrets.auth_headers(
+        auth=server.credentials.auth, auth_header=server.credentials.auth_header, secret=secret
+    )
+    if basic:
+        import httpx2
+
+        return headers, httpx2.BasicAuth(*basic)
+    return headers, None
+
+
+def _call(server: ServerSpec, action: Callable[[Any], Awaitable[T]], *, write: bool = False) -> T:
+    return mcp_pool.call(server, _open, action, write=write)
 
 
 def classify(system: str):
     def classify_one(exc: Exception) -> ConnectorError:
         if isinstance(exc, TimeoutError | asyncio.TimeoutError):
             return RetryableError(f"{system}: the MCP server timed out", system=system)
-        if isinstance(exc, OSError | ConnectionError):
+        if isinstance(exc, OSError | ConnectionError) or mcp_pool.broken(exc):
             return RetryableError(f"{system}: cannot reach the MCP server: {exc}", system=system)
         text = str(exc) or type(exc).__name__
         if "connect" in text.lower() or type(exc).__name__ in ("ConnectError", "ReadTimeout", "ClosedResourceError"):
@@ -128,8 +107,7 @@ def tools_list(server: ServerSpec) -> list[dict[str, Any]]:
             for t in result.tools
         ]
 
-    return retry.once(lambda: _run(_session_call(server, action), timeout=server.timeout, system=server.name),
-                      classify=classify(server.name))
+    return retry.once(lambda: _call(server, action), classify=classify(server.name))
 
 
 def _document(result: Any) -> Any:
@@ -156,11 +134,13 @@ def execute(spec: OperationSpec, params: dict[str, Any], *, idempotency_key: str
         return await session.call_tool(spec.tool, arguments)
 
     def once() -> dict[str, Any]:
-        result = _run(_session_call(server, action), timeout=server.timeout, system=spec.system)
+        result = _call(server, action, write=spec.writes)
         if getattr(result, "is_error", False):
             texts = [c.text for c in getattr(result, "content", None) or () if getattr(c, "type", "") == "text"]
             detail = "; ".join(texts) or "no detail"
-            raise ToolError(f"{spec.name}: the tool reported an error: {detail}", system=spec.system, remote_message=detail)
+            raise ToolError(
+                f"{spec.name}: the tool reported an error: {detail}", system=spec.system, remote_message=detail
+            )
         return extract.facts(_document(result), spec.outputs, system=spec.system)
 
     if spec.writes:
@@ -214,9 +194,11 @@ def mcp_import(*, server, system: str, writes: dict[str, bool], synonyms: dict[s
     with transaction.atomic():
         for tool_name, tool_writes in writes.items():
             tool = tools[tool_name]
+            output_schema = tool["output_schema"] or {}
             outputs = [
-                {"name": snake(name), "path": f"/{name}", "type": _output_type(prop)}
-                for name, prop in ((tool["output_schema"] or {}).get("properties") or {}).items()
+                {"name": snake(name), "path": f"/{name}", "type": _output_type(prop, output_schema)}
+                | ({"enum": values} if (values := schema_values(prop, output_schema)) else {})
+                for name, prop in (output_schema.get("properties") or {}).items()
             ]
             schema = dict(tool["input_schema"] or {"type": "object", "properties": {}})
             schema = {k: v for k, v in schema.items() if k in ("type", "properties", "required")}
@@ -237,7 +219,10 @@ def mcp_import(*, server, system: str, writes: dict[str, bool], synonyms: dict[s
     return created
 
 
-def _output_type(prop: dict) -> str:
+def _output_type(prop: dict, root: dict) -> str:
     from connectors.declared.spec import SCHEMA_TYPES, schema_type
 
+    ref = prop.get("$ref") if isinstance(prop, dict) else None
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        prop = (root.get("$defs") or {}).get(ref.removeprefix("#/$defs/"), {})
     return SCHEMA_TYPES.get(schema_type(prop), "string")

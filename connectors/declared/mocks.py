@@ -39,7 +39,9 @@ def respond(spec: OperationSpec, params: dict[str, Any], *, idempotency_key: str
     if mock.error == "not_found":
         raise NotFound(f"{spec.name} (mock): not found {message}".strip(), system=system, status=404)
     if mock.error == "retryable":
-        raise RetryableError(f"{spec.name} (mock): temporarily unavailable {message}".strip(), system=system, status=503)
+        raise RetryableError(
+            f"{spec.name} (mock): temporarily unavailable {message}".strip(), system=system, status=503
+        )
     if mock.error:
         raise PermanentError(f"{spec.name} (mock): rejected {message}".strip(), system=system, status=422)
     facts = {o.name: None for o in spec.outputs}

@@ -8,6 +8,7 @@ process can tell cheaply that its cached operations are stale.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -90,7 +91,10 @@ class DeclaredOperation(models.Model):
     enabled = models.BooleanField(default=True)
     input_schema = models.JSONField(default=dict, blank=True, help_text="JSON Schema of the inputs (an object).")
     outputs = models.JSONField(
-        default=list, blank=True, help_text='Output facts: [{"name": "account_status", "path": "/status", "type": "string"}]'
+        default=list,
+        blank=True,
+        help_text='Output facts: [{"name": "account_status", "path": "/status", "type": "string", '
+        '"enum": ["active", "suspended", "closed"]}]; enum (optional) lists the only values it can return.',
     )
     # HTTP
     endpoint = models.ForeignKey(Endpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="operations")
@@ -130,7 +134,9 @@ class MockResponse(models.Model):
 
     operation = models.ForeignKey(DeclaredOperation, on_delete=models.CASCADE, related_name="mocks")
     position = models.PositiveIntegerField(default=0)
-    match = models.JSONField(default=dict, blank=True, help_text='Inputs to match, e.g. {"email": "a@x.example"}; {} = any.')
+    match = models.JSONField(
+        default=dict, blank=True, help_text='Inputs to match, e.g. {"email": "a@x.example"}; {} = any.'
+    )
     result = models.JSONField(default=dict, blank=True, help_text="The output facts returned.")
     error = models.CharField(max_length=20, choices=Error.choices, default=Error.NONE, blank=True)
     recorded = models.BooleanField(default=False, help_text="Recorded from a real call.")
@@ -175,3 +181,38 @@ class RegistryState(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class VocabularyAnswer(models.Model):
+    """A person's answer to a compiler question about one procedure: which system or fact a phrase means.
+
+    "the customer's segment" → `case.fields.customer_segment`, "the CRM system" → `crm.get_customer`, or
+    nothing (a person decides). The rules compiler reads them as that procedure's own vocabulary, so every
+    later compile keeps the answer. `procedure_pk` is the procedure's id (connectors do not import procedures).
+    """
+
+    class Kind(models.TextChoices):
+        SYSTEM = "system", "Which system is …?"
+        FACT = "fact", "Which system tells us …?"
+
+    procedure_pk = models.PositiveIntegerField(db_index=True)
+    phrase = models.CharField(max_length=200, help_text="The phrase as the compiler keys it: 'customer segment'.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    answer = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="An operation, operation:output, a case fact (case.…), or empty: a person decides.",
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_on_version = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["procedure_pk", "phrase"]
+        constraints = [models.UniqueConstraint(fields=["procedure_pk", "phrase"], name="vocabulary_answer_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} → {self.answer or 'a person decides'}"

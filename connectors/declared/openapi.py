@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from connectors.declared.errors import ImportFailed
-from connectors.declared.spec import SCHEMA_TYPES
+from connectors.declared.spec import SCHEMA_TYPES, schema_values
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 SCALARS = {"string", "integer", "number", "boolean"}
@@ -89,8 +89,14 @@ def _success(document: dict, operation: dict) -> dict[str, Any]:
     return {}
 
 
-def _outputs(schema: dict) -> list[dict[str, str]]:
-    outputs = []
+def _enum(prop: dict) -> dict[str, list]:
+    values = schema_values(prop)
+    return {"enum": values} if values else {}
+
+
+def _outputs(schema: dict) -> list[dict[str, Any]]:
+    """Output facts from a response schema: scalars at the top and one level down, with their `enum` values."""
+    outputs: list[dict[str, Any]] = []
     for name, prop in (schema.get("properties") or {}).items():
         kind = prop.get("type") or ("object" if "properties" in prop else "string")
         if kind == "object" and prop.get("properties"):
@@ -101,10 +107,13 @@ def _outputs(schema: dict) -> list[dict[str, str]]:
                         "name": snake(f"{name}_{sub}"),
                         "path": f"/{name}/{sub}",
                         "type": SCHEMA_TYPES.get(subkind, "string") if subkind in SCALARS | {"array"} else "object",
+                        **_enum(subprop),
                     }
                 )
         else:
-            outputs.append({"name": snake(name), "path": f"/{name}", "type": SCHEMA_TYPES.get(kind, "string")})
+            outputs.append(
+                {"name": snake(name), "path": f"/{name}", "type": SCHEMA_TYPES.get(kind, "string"), **_enum(prop)}
+            )
     return outputs
 
 

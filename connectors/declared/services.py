@@ -127,7 +127,7 @@ def mocks_replace(*, operation: DeclaredOperation, rows: list[dict[str, Any]], n
             raise DeclarationError("Each mock is an object {match, result, error}.", fields={"mocks": ["Objects."]})
         validation.check_mock(
             inputs=inputs, outputs=outputs, match=row.get("match", {}), result=row.get("result", {}),
-            error=str(row.get("error") or ""),
+            error=str(row.get("error") or ""), values=validation.output_values(operation.outputs),
         )  # fmt: skip
     operation.mocks.all().delete()
     for position, row in enumerate(rows):
@@ -141,7 +141,10 @@ def mocks_replace(*, operation: DeclaredOperation, rows: list[dict[str, Any]], n
 
 def mock_check(*, operation: DeclaredOperation, match: Any, result: Any, error: str) -> None:
     inputs, outputs = _io(operation)
-    validation.check_mock(inputs=inputs, outputs=outputs, match=match, result=result, error=error)
+    validation.check_mock(
+        inputs=inputs, outputs=outputs, match=match, result=result, error=error,
+        values=validation.output_values(operation.outputs),
+    )  # fmt: skip
 
 
 def mock_record(*, operation: DeclaredOperation, params: dict[str, Any]) -> MockResponse:

@@ -27,6 +27,7 @@ class Output:
     name: str
     path: str
     type: str = "string"
+    values: tuple[str, ...] = ()  # the only values it can take (JSON Schema `enum`), when declared
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,39 @@ def params_from_schema(schema: dict[str, Any]) -> dict[str, Param]:
 
 def outputs_from_rows(rows: list[dict[str, Any]]) -> tuple[Output, ...]:
     return tuple(
-        Output(name=str(r["name"]), path=str(r.get("path") or f"/{r['name']}"), type=str(r.get("type") or "string"))
+        Output(
+            name=str(r["name"]),
+            path=str(r.get("path") or f"/{r['name']}"),
+            type=str(r.get("type") or "string"),
+            values=enum_values(r.get("enum")),
+        )
         for r in rows or ()
     )
+
+
+def schema_values(prop: dict[str, Any], root: dict[str, Any] | None = None) -> list[Any]:
+    """The values a JSON Schema property allows (`enum`, `const`, through a local `$ref` or `anyOf` with null); [] when
+    it allows any. Pydantic's Literal and Enum outputs of an MCP tool come out this way."""
+    if not isinstance(prop, dict):
+        return []
+    ref = prop.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/") and root:
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, dict) else None
+        return schema_values(target or {}, root)
+    if isinstance(prop.get("enum"), list):
+        return [v for v in prop["enum"] if v is not None]
+    if "const" in prop and prop["const"] is not None:
+        return [prop["const"]]
+    options = [
+        o for o in prop.get("anyOf") or prop.get("oneOf") or () if isinstance(o, dict) and o.get("type") != "null"
+    ]
+    return schema_values(options[0], root) if len(options) == 1 else []
+
+
+def enum_values(enum: Any) -> tuple[str, ...]:
+    """A declared value list as strings (null dropped): ["active", "suspended", null] → ("active", "suspended")."""
+    if not isinstance(enum, list | tuple):
+        return ()
+    return tuple(str(v).lower() if isinstance(v, bool) else str(v) for v in enum if v is not None)

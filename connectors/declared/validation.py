@@ -7,7 +7,7 @@ from typing import Any
 
 from connectors.declared import extract, templates
 from connectors.declared.errors import DeclarationError
-from connectors.declared.spec import OUTPUT_TYPES, SCHEMA_TYPES
+from connectors.declared.spec import OUTPUT_TYPES, SCHEMA_TYPES, enum_values
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 FACT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -66,6 +66,11 @@ def check_operation(data: dict[str, Any], *, endpoint_known: bool, server_known:
             add("outputs", f"output {out['name']!r}: {problem}; use a JSON pointer (/a/b) or $.a.b.")
         if str(out.get("type") or "string") not in OUTPUT_TYPES:
             add("outputs", f"output {out['name']!r}: type must be one of {', '.join(OUTPUT_TYPES)}.")
+        enum = out.get("enum")
+        if enum is not None and (
+            not isinstance(enum, list) or not enum or not all(isinstance(v, str | int | float | bool) for v in enum)
+        ):
+            add("outputs", f'output {out["name"]!r}: enum lists the values it can take, e.g. ["active", "suspended"].')
     kind = data.get("kind") or "http"
     if kind == "http":
         if not endpoint_known:
@@ -88,7 +93,16 @@ def check_operation(data: dict[str, Any], *, endpoint_known: bool, server_known:
         raise DeclarationError(f"Fix these fields of the declaration: {names}.", fields=problems)
 
 
-def check_mock(*, inputs: set[str], outputs: set[str], match: Any, result: Any, error: str) -> None:
+def output_values(outputs: Any) -> dict[str, tuple[str, ...]]:
+    """output name → its declared values, for the outputs that declare them."""
+    rows = [o for o in outputs or [] if isinstance(o, dict) and o.get("name")]
+    return {o["name"]: enum_values(o.get("enum")) for o in rows if enum_values(o.get("enum"))}
+
+
+def check_mock(
+    *, inputs: set[str], outputs: set[str], match: Any, result: Any, error: str, values: dict | None = None
+) -> None:
+    """A mock's match names inputs, its result names outputs, each with a value the output can take."""
     problems: dict[str, list[str]] = {}
     if not isinstance(match, dict):
         problems["match"] = ["An object of input name → value; {} answers any inputs."]
@@ -98,6 +112,13 @@ def check_mock(*, inputs: set[str], outputs: set[str], match: Any, result: Any, 
         problems["result"] = ["An object of output fact → value."]
     elif outputs and set(result) - outputs - {"message"}:
         problems["result"] = [f"{sorted(set(result) - outputs)} are not outputs of this operation."]
+    else:
+        for name, allowed in (values or {}).items():
+            given = result.get(name)
+            if given is not None and enum_values([given])[0] not in allowed:
+                problems.setdefault("result", []).append(
+                    f"{name} {given!r} is not a value it can take ({', '.join(allowed)})."
+                )
     if error not in ("", "not_found", "permanent", "retryable"):
         problems["error"] = ["Use '', not_found, permanent or retryable."]
     if problems:

@@ -44,4 +44,4 @@ def compile_source(source: str, *, compiler: CompilerName | None = None) -> Comp
         raise CompileError(
             f"The compiled graph has {len(errors)} problem(s): {listing}", errors=errors, usage=result.usage
         )
-    return replace(result, warnings=result.warnings + graph_warnings(result.graph))
+    return replace(result, warnings=result.warnings + graph_warnings(result.graph, source=source))

@@ -35,6 +35,7 @@ import cel
 
 from connectors import registry
 from procedures.compiler.base import CompileIssue
+from procedures.compiler.declared_values import impossible_comparisons
 from procedures.compiler.intervals import shadowed
 from procedures.steps import ActStep, ApproveStep, DecideStep, GatherStep, Graph, Step, WaitStep, successors
 
@@ -118,6 +119,8 @@ def graph_warnings(graph: Graph, *, source: str | None = None) -> list[CompileIs
                     f"the branch {branch.label or branch.when!r} ({branch.when}) can never be taken: an earlier "
                     "branch covers every case it does; put the most specific condition first",
                 )
+    for step, code, message in impossible_comparisons(graph):  # a declared fact compared to a value it never takes
+        report.add(step, code, message)
     return report.errors
 
 

@@ -39,7 +39,9 @@ def core_replay(*, version: ProcedureVersion, tickets: Iterable[NormalisedEvent]
             if isinstance(effect, engine.CallOperation):
                 if effect.writes:
                     coverage.actions[effect.operation] += 1
-                    effect = engine.on_result(graph, state, names, effect.step_key, engine.dry_run_result(effect.operation))
+                    effect = engine.on_result(
+                        graph, state, names, effect.step_key, engine.dry_run_result(effect.operation)
+                    )
                 else:
                     result, error = _ask(answers, effect)
                     if error is not None:

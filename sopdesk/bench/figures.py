@@ -103,7 +103,11 @@ def engine_figures(*, version: ProcedureVersion, tickets: list, rounds: int, flo
             case = Case(source=ticket.source, external_id="", opened_at=now)
             case_apply(case=case, event=ticket)
             case.save()
-            runs.append(run_start(case=case, version=version, mode=Run.Mode.DRY_RUN, event={"type": "ticket.created"}, enqueue=False))
+            runs.append(
+                run_start(
+                    case=case, version=version, mode=Run.Mode.DRY_RUN, event={"type": "ticket.created"}, enqueue=False
+                )
+            )
         with StatementCounter() as queries:
             started = time.perf_counter()
             for run in runs:
@@ -115,7 +119,12 @@ def engine_figures(*, version: ProcedureVersion, tickets: list, rounds: int, flo
     floor, eng = statistics.median(floor_us), statistics.median(engine_us)
     totals.engine_ratio = eng / floor
     return [
-        Row("engine µs per step, dry run", f"{eng:,.0f}", f"floor txn (INSERT+UPDATE) {floor:,.0f}", f"{eng / floor:.1f}×"),
+        Row(
+            "engine µs per step, dry run",
+            f"{eng:,.0f}",
+            f"floor txn (INSERT+UPDATE) {floor:,.0f}",
+            f"{eng / floor:.1f}×",
+        ),
         Row(
             "SQL statements per step, dry run",
             f"{statistics.median(engine_sql):.1f}",
@@ -153,7 +162,14 @@ def replay_figures(*, version: ProcedureVersion, count: int, work_dir: Path, tot
 
 
 def _coverage_key(coverage: Coverage) -> tuple:
-    return (coverage.total, coverage.unattended, coverage.waiting, dict(coverage.held), dict(coverage.outcomes), dict(coverage.actions))
+    return (
+        coverage.total,
+        coverage.unattended,
+        coverage.waiting,
+        dict(coverage.held),
+        dict(coverage.outcomes),
+        dict(coverage.actions),
+    )
 
 
 # --- Webhook ingest vs a one-INSERT view, under gunicorn -------------------------------------
@@ -288,8 +304,12 @@ def _runs_done(case_external_ids: list[str]) -> dict[str, dt.datetime]:
     return {k: v for k, v in done.items() if k not in pending}
 
 
-def burst_figures(*, base_url: str, size: int, singles: int, concurrency: int, timeout: float) -> list[Row]:
+def burst_figures(
+    *, base_url: str, size: int, singles: int, concurrency: int, timeout: float, worker_pid: int | None = None
+) -> list[Row]:
+    """Tickets one at a time, then `size` at once; with `worker_pid`, also the worker's CPU per ticket."""
     poster = Poster(base_url)
+    cpu_before = processes.tree_cpu_seconds(worker_pid) if worker_pid else 0.0
     single = []
     for _ in range(singles):
         ticket_id = poster.ticket_id()
@@ -319,12 +339,14 @@ def burst_figures(*, base_url: str, size: int, singles: int, concurrency: int, t
         thread.join()
     names = [str(i) for i in ids]
     with contextlib.suppress(RuntimeError):  # report what finished
-        processes.wait_for(lambda: len(_runs_done(names)) >= size, timeout=timeout, what="the burst's runs", interval=0.25)
+        processes.wait_for(
+            lambda: len(_runs_done(names)) >= size, timeout=timeout, what="the burst's runs", interval=0.25
+        )
     done = _runs_done(names)
     latencies = [done[k].timestamp() - posted[k] for k in done]
     last = max((v.timestamp() for v in done.values()), default=time.time())
     rate = len(done) / max(last - started, 1e-6)
-    return [
+    rows = [
         Row(
             f"live burst of {size} tickets, runs/s (2 workers)",
             f"{rate:,.1f} ({len(done)}/{size} done)",
@@ -336,6 +358,18 @@ def burst_figures(*, base_url: str, size: int, singles: int, concurrency: int, t
             f"{_pct(latencies, 0.5) / max(_pct(single, 0.5), 1e-6):.1f}×",
         ),
     ]
+    if worker_pid:
+        # Supervisor, cluster, pusher, monitor and task workers: what a ticket costs whatever the machine's load.
+        cpu_ms = (processes.tree_cpu_seconds(worker_pid) - cpu_before) / max(singles + len(done), 1) * 1000
+        rows.append(
+            Row(
+                "worker CPU per ticket (all its processes)",
+                f"{cpu_ms:,.0f} ms",
+                "",
+                f"≤ {2000 / max(cpu_ms, 1e-6):,.1f} runs/s on 2 idle cores",
+            )
+        )
+    return rows
 
 
 # --- Inbox ----------------------------------------------------------------------------------------
@@ -386,10 +420,16 @@ def _items_add(version: ProcedureVersion, count: int, batch: int = 1000) -> None
     for start in range(0, count, batch):
         n = min(batch, count - start)
         cases = Case.objects.bulk_create(
-            [Case(source="api", external_id=f"bench-inbox-{tag}-{start + i}", subject="Bench", opened_at=now) for i in range(n)]
+            [
+                Case(source="api", external_id=f"bench-inbox-{tag}-{start + i}", subject="Bench", opened_at=now)
+                for i in range(n)
+            ]
         )
         runs = Run.objects.bulk_create(
-            [Run(case=c, version=version, mode=Run.Mode.LIVE, status=Run.Status.HELD, trigger_key="bench") for c in cases]
+            [
+                Run(case=c, version=version, mode=Run.Mode.LIVE, status=Run.Status.HELD, trigger_key="bench")
+                for c in cases
+            ]
         )
         ReviewItem.objects.bulk_create(
             [

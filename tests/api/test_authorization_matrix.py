@@ -34,6 +34,8 @@ MATRIX = [
     ("read version",                          "get",  lambda w: f"/api/v1/versions/{w.v2.id}/",                      None,                                                  READ_ALL),
     ("compile version",                       "post", lambda w: f"/api/v1/versions/{w.v4.id}/compile/",              lambda w: {"compiler": "rules"},                       OPS_ONLY),
     ("publish version",                       "post", lambda w: f"/api/v1/versions/{w.v3.id}/publish/",              None,                                                  OPS_ONLY),
+    ("list version questions",                "get",  lambda w: f"/api/v1/questions/?version={w.v3.id}",             None,                                                  READ_ALL),
+    ("answer a question (none open: 400)",    "post", lambda w: "/api/v1/questions/answer/",                         lambda w: {"version": w.v4.id, "phrase": "x", "answer": "case.tier"}, "401 403 403 400 403 400"),
     ("list steps",                            "get",  lambda w: f"/api/v1/steps/?version={w.v3.id}",                 None,                                                  READ_ALL),
     ("read step",                             "get",  lambda w: f"/api/v1/steps/{w.step.id}/",                       None,                                                  READ_ALL),
     ("correct step",                          "post", lambda w: f"/api/v1/steps/{w.step.id}/correct/",               lambda w: {"changes": {"title": "Tell the customer"}}, OPS_ONLY),

@@ -278,3 +278,42 @@ def test_salesforce_platform_event_json_needs_the_bearer_token(client):
     event = InboundEvent.objects.filter(status__in=["processed", "ignored"]).get()
     assert (event.event_type, event.dedupe_key) == ("claim.settled", "41")
     assert Case.objects.get(source="salesforce").external_id == "500000000000009AAA"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_accepted_webhook_is_one_transaction_storing_the_event_and_its_task(client, escalation_procedure):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_q.models import OrmQ
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post_zendesk(client, ticket_body(ticket_id=41), invocation="inv-41", process=False)
+    assert response.status_code == 202
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert statements.count("COMMIT") == 1 and "SAVEPOINT" not in statements
+    assert [s for s in statements if s in ("INSERT", "UPDATE", "DELETE")] == ["INSERT", "INSERT"]
+    event = InboundEvent.objects.get()
+    assert (event.status, event.claim, event.verification) == ("received", "inv-41", "verified")
+    assert OrmQ.objects.count() == 1  # its processing task, committed with it
+
+
+def test_the_intake_task_also_advances_the_run_it_started(client, escalation_procedure):
+    from django_q.models import OrmQ
+
+    post_zendesk(client, ticket_body(ticket_id=42), invocation="inv-42", process=False)
+    OrmQ.objects.all().delete()  # taken by the worker
+    assert intake_tasks_run() == ["processed"]
+    assert Run.objects.get().status == "waiting"  # advanced to the wait step in the same task
+    assert not OrmQ.objects.exists()  # no second task per ticket
+
+
+def test_a_redelivery_is_stored_as_a_duplicate_of_the_first_and_queues_nothing(client, escalation_procedure):
+    from django_q.models import OrmQ
+
+    first = post_zendesk(client, ticket_body(ticket_id=43), invocation="inv-43").json()
+    OrmQ.objects.all().delete()
+    again = post_zendesk(client, ticket_body(ticket_id=43), invocation="inv-43", process=False)
+    assert again.status_code == 202 and again.json()["duplicate"] is True and again.json()["queued"] == []
+    duplicate = InboundEvent.objects.exclude(id=first["event"]).get()
+    assert (duplicate.status, duplicate.duplicate_of_id, duplicate.claim) == ("duplicate", first["event"], None)
+    assert duplicate.case_id == Case.objects.get().id and not OrmQ.objects.exists()

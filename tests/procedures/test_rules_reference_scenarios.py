@@ -260,8 +260,12 @@ def test_sla_routing_compiles_with_sla_targets_reported_as_policies():
     assert {"sla.first_response_due", "sla.breached"} <= events
 
 
-def test_sla_routing_unassigned_case_goes_to_team_lead_and_breach_sets_the_risk_flag():
+def test_sla_routing_unassigned_case_asks_who_the_team_lead_is_and_breach_sets_the_risk_flag():
     _, result = _compile("13-sla-routing.md")
+    # "goes to the team lead of its queue": a role, not an address — a person handles it, with the question shown
+    [ask] = [w for w in result.warnings if w.code == "question" and "'team leads' is a role" in w.message]
+    assert ask.excerpt.startswith("goes to the team lead")
+    assert isinstance(result.graph.step(ask.step_key), DecideStep) and result.graph.step(ask.step_key).judgement
     case = {
         "ticket_id": "9",
         "subject": "Help",
@@ -271,12 +275,17 @@ def test_sla_routing_unassigned_case_goes_to_team_lead_and_breach_sets_the_risk_
         "assignee_email": "",
     }
     results = {"account": _account("Enterprise")}
-    trace = walk(result.graph, case, results=results, events={"sla.first_response_due": [0.05], "sla.breached": [0.2]})
-    assert trace.calls("email.send")[0]["subject"].startswith("Escalated")
+    events = {"sla.first_response_due": [0.05], "sla.breached": [0.2]}
+    held = walk(result.graph, case, results=results, events=events)
+    assert (held.outcome, held.visited[-1]) == ("held", ask.step_key)
+    people = {s.key: "proceed" for s in result.graph.steps if isinstance(s, DecideStep) and s.judgement}
+    trace = walk(result.graph, case, results=results, events=events, answers=people)
+    sent_to = [address for c in trace.calls("email.send") for address in c["to"]]
+    assert "team leads" not in sent_to and "vp of customer success" not in sent_to
     [flag] = trace.calls("salesforce.update_record")
     assert flag["object"] == "Account"
     assert list(flag["fields"].values()) == [True]
     assigned = walk(
         result.graph, {**case, "assignee_email": "a@b.c"}, results=results, events={"sla.first_response_due": [0.05]}
     )
-    assert not any(p["subject"].startswith("Escalated") for p in assigned.calls("email.send"))
+    assert ask.step_key not in assigned.visited

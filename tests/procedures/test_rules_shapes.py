@@ -47,7 +47,7 @@ def test_numbered_steps_run_in_order():
 
 def test_bullets_with_if_then_otherwise_branch_on_a_money_threshold():
     source = (
-        "- If the refund is over $5,000, email the finance team.\n"
+        "- If the refund is over $5,000, email the finance team at finance@example.com.\n"
         "- Otherwise reply to the customer that the refund is approved.\n"
     )
     result = _compile(source)
@@ -116,7 +116,7 @@ def test_schedule_at_7_14_and_30_days_chains_waits_anchored_to_the_first_action(
 
 
 def test_within_hours_for_an_event_that_does_not_come_sends_a_reminder():
-    source = "1. Open a Jira task in project IT.\n2. If the IT task is not done within 24 hours, remind the IT queue by email.\n"
+    source = "1. Open a Jira task in project IT.\n2. If the IT task is not done within 24 hours, remind the IT queue by email at it-queue@example.com.\n"
     result = _compile(source)
     [wait] = _steps(result, WaitStep)
     assert (wait.delay.hours, wait.for_event) == (24, "issue.done")

@@ -3,9 +3,10 @@
     python tests/support/mcp_outage_server.py                    # stdio
     python tests/support/mcp_outage_server.py --http PORT        # streamable HTTP on 127.0.0.1:PORT/mcp
 
-Tools: `check_outage` (read), `open_incident` (write; honours `idempotency_key`),
+Tools: `check_outage` (read), `region_health` (read; its `state` is one of ok/degraded/down), `open_incident` (write; honours `idempotency_key`),
 `explode` (always an error). If MCP_CALL_LOG names a file, every tool call
-appends one JSON line to it, so a test can count the calls a server received.
+appends one JSON line to it (with the server's process id), so a test can count the calls a server
+received and the processes that answered them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Literal
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel
@@ -27,6 +29,11 @@ class OutageReport(BaseModel):
     hours_since_outage: float | None
 
 
+class RegionHealth(BaseModel):
+    region: str
+    state: Literal["ok", "degraded", "down"]
+
+
 class Incident(BaseModel):
     incident_id: str
     region: str
@@ -36,7 +43,7 @@ def _log(tool: str, **arguments) -> None:
     path = os.environ.get("MCP_CALL_LOG")
     if path:
         with open(path, "a") as f:
-            f.write(json.dumps({"tool": tool, **arguments}) + "\n")
+            f.write(json.dumps({"tool": tool, "pid": os.getpid(), **arguments}) + "\n")
 
 
 @app.tool()
@@ -52,6 +59,13 @@ def open_incident(region: str, summary: str, idempotency_key: str = "") -> Incid
     """Open an incident for a region in the outage tracker."""
     _log("open_incident", region=region, summary=summary, idempotency_key=idempotency_key)
     return Incident(incident_id=f"INC-{abs(hash((region, idempotency_key))) % 10000}", region=region)
+
+
+@app.tool()
+def region_health(region: str) -> RegionHealth:
+    """The region's health as the outage detector sees it now."""
+    _log("region_health", region=region)
+    return RegionHealth(region=region, state="degraded" if region in HOURS_SINCE else "ok")
 
 
 @app.tool()

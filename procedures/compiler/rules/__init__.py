@@ -4,7 +4,8 @@ A pipeline of one-way stages, each importable and testable alone:
   document   text → blocks (headings, items with numbering and nesting, tables, code, paragraphs), spans
   sentences  blocks → sentences, classified procedural or non-procedural (title, purpose, io_list, ...)
   candidates clause → typed step candidates (actions, conditions, waits, approvals, ends)
-             (`actions`, `operations`, `conditions`, `timing`, `vocabulary`, `quantities`)
+             (`actions`, `operations`, `conditions` with `fields` and `comparisons`, `timing`, `vocabulary`,
+             `quantities`)
   graph      candidates + structure → Graph (`walker`, `shapes`, `sections`, `tables`, `ladders`, `builder`)
   coverage   every sentence / row → automated, person, not_understood or non_procedural
 Validation (`procedures.compiler.validate`) runs after, in `compile_source`.

@@ -31,7 +31,8 @@ def _end(text: str) -> End | None:
     if re.fullmatch(r"(?:and\s+|then\s+)?(?:close|close it|resolve it|solve it)", lowered):
         return End("Close", "closed", "closed")
     if re.fullmatch(
-        r"(?:and\s+|then\s+)?(?:close|mark|set)\s+(?:it\s+|the\s+(?:ticket|case|request)\s+)?(?:as\s+|to\s+)?(?:solved|resolved)", lowered
+        r"(?:and\s+|then\s+)?(?:close|mark|set)\s+(?:it\s+|the\s+(?:ticket|case|request)\s+)?(?:as\s+|to\s+)?(?:solved|resolved)",
+        lowered,
     ) or re.fullmatch(r"(?:and\s+|then\s+)?(?:solve|resolve)(?:\s+it)?", lowered):
         return End("Close as solved", "resolved", "resolved")
     if re.fullmatch(
@@ -83,7 +84,9 @@ def _approve(text: str) -> Approve | None:
         lowered = re.sub(r"\b(?:ok|okay|go-ahead|green light) from\b", "approval from", lowered)
         lowered = _SIGN_OFF.sub("approval", lowered)
         text = lowered
-    if re.search(r"\bwithout\b[^.]*\b(?:approval|sign)|\bno (?:approval|sign-off)\b|\b(?:not|never) (?:need|require)", lowered):
+    if re.search(
+        r"\bwithout\b[^.]*\b(?:approval|sign)|\bno (?:approval|sign-off)\b|\b(?:not|never) (?:need|require)", lowered
+    ):
         return None  # "lower priorities close without sign-off" says no approval is needed
     if not re.search(r"\bapprov(?:al|e|es|ing)\b", lowered) or re.search(
         r"\b(?:is|are|was|were|been|be) approved\b", lowered
@@ -97,7 +100,10 @@ def _approve(text: str) -> Approve | None:
         role = vocabulary.role_for(part)
         if role and role not in roles:
             roles.append(role)
-    specific = re.search(r"\bapproval (?:from|by) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then)\b|,|$|\.)", lowered)
+    specific = re.search(
+        r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then)\b|,|$|\.)",
+        lowered,
+    )
     if specific and len(roles) == 1 and len(specific.group(1)) > len(roles[0].rstrip("s")) + 2:
         roles = [_role_name(specific.group(1))]  # "the Head of Finance", not "Finance"
     evidence = []
@@ -113,7 +119,7 @@ def _approve(text: str) -> Approve | None:
     ):
         roles = [qualified.group(1).capitalize() + "s"]
     named = re.search(
-        r"\b(?:approval|approve|sign-off)\s+(?:from|by)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+and\b|,|$|\.|\s+before\b|\s+then\b)",
+        r"\b(?:approval|approve|sign-off)\s+(?:from|by|of)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+and\b|,|$|\.|\s+before\b|\s+then\b)",
         lowered,
     )
     if not roles and named:
@@ -126,14 +132,60 @@ def _approve(text: str) -> Approve | None:
         lowered,
     )
     before = re.search(r"\b(?:the|a|an)\s+([a-z][\w&/ -]{1,30}?)(?:'s)?\s+(?:approval|approves?)\b", lowered)
-    if not roles and before and not re.match(r"(?:it|this|that|manager)\b", before.group(1)) and not subject:
+    if (
+        not roles
+        and before
+        and not re.match(r"(?:it|this|that|manager)\b", before.group(1))
+        and not re.search(r"\b(?:needs?|requires?|gets?|must|has|have|is|are)\b", before.group(1))
+        and not subject
+    ):
         roles = [_role_name(before.group(1))]
-    if not roles and subject and not re.match(r"(?:it|this|that|they|which|needs?|requires?|gets?|get)\b", subject.group(1)):
+    if (
+        not roles
+        and subject
+        and not re.match(r"(?:it|this|that|they|which|needs?|requires?|gets?|get)\b", subject.group(1))
+        and not re.search(r"\b(?:needs?|requires?|gets?|must|has|have|is|are|goes|go)$", subject.group(1).strip())
+    ):
         name = subject.group(1).strip()
         roles = [name[0].upper() + name[1:] + ("" if name.endswith("s") else "s")]
-    if re.search(r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:can\s+)?approves?\b|approved (?:automatically|straight away)", lowered):
+    if re.search(
+        r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:(?:can|may|is allowed to)\s+)?approves?\b|approved (?:automatically|straight away)",
+        lowered,
+    ):
         return None  # the person working the case approves: no approval gate
-    return Approve(text.strip(" ."), roles or ["Managers"], evidence, named=bool(roles))
+    if not roles:
+        return None  # the text names no approver: who approves is a question, never a default role
+    roles = [_fuller(role, lowered) for role in roles]
+    return Approve(text.strip(" ."), roles, evidence, named=True)
+
+
+_NOT_ROLE_WORDS = frozenset(
+    ("the", "a", "an", "their", "our", "its", "any", "each", "from", "by", "of", "and", "or", "must", "needs")
+    + ("need", "only", "then", "also", "is", "are", "be", "to", "with", "approval", "approve", "approves")
+    + ("sign", "off", "ok", "signs")
+)
+_ROLE_HEAD = (
+    r"(?:manager|lead|director|officer|head|counsel|supervisor|moderator|engineer|commander|controller|owner)s?"
+)
+
+
+def _fuller(role: str, lowered: str) -> str:
+    """ "Team leads" when the text says "a Billing team lead", "Finance" for "the Finance Director": the role as
+    the text names it (up to two words before the role's head word)."""
+    core = role.lower().rstrip("s")
+    m = re.search(rf"\b((?:[a-z&]+\s+){{1,2}}){re.escape(core)}s?\b", lowered)
+    before = m.group(1).split() if m else []
+    words: list[str] = []
+    for word in reversed(before):  # the words right before the role that name it ("billing" team lead)
+        if word in _NOT_ROLE_WORDS or word.endswith("'s"):
+            break
+        words.insert(0, word)
+    if m and words:
+        return _role_name(" ".join(words) + " " + core)
+    after = re.search(rf"\b{re.escape(core)}\s+({_ROLE_HEAD})\b", lowered)
+    if after:
+        return _role_name(f"{core} {after.group(1)}")
+    return role
 
 
 def _role_name(words: str) -> str:
@@ -146,7 +198,7 @@ def _role_name(words: str) -> str:
 
 def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
     """The spec for one clause. `context` is the whole sentence (for systems named elsewhere in it)."""
-    text = _active(known.expand(text.strip(" .;,")))
+    text = _active(known.expand(re.sub(r"\s+", " ", text).strip(" .;,")))  # hard-wrapped lines read as one
     spec = _recognise(text, known, known.expand(context))
     limit = re.search(rf"\bwithin\s+({quantities.NUMBER}\s*(?:business\s+)?(?:min(?:ute)?s?|hours?|days?))", text, re.I)
     if isinstance(spec, Act) and not spec.gather and limit:
@@ -176,8 +228,20 @@ _DESCRIPTIVE_SUBJECT = re.compile(
 )
 
 
+_BY_HAND = re.compile(
+    r"\bby hand\b|\bmanually\b|\(manual\)|\bmanual!|\bcan(?:not|'t| not) (?:reach|access)\b|\bis(?:n't| not) (?:hooked up|connected)\b"
+    r"|\boutside (?:of )?sopdesk\b|\bsopdesk (?:cannot|can't|can not|does not|doesn't)\b",
+    re.I,
+)
+
+
 def _recognise(text: str, known: Known, context: str) -> Spec | None:
     text = re.sub(r"^(?:also|then|finally|and)\s+", "", text, flags=re.I)
+    if _BY_HAND.search(text) or _BY_HAND.search(context):
+        return None  # the text says a person does this by hand, outside the systems sopdesk reaches
+    text = re.sub(
+        r",?\s+(?:so that|so|in order to|because)\s+(?!(?:the|that)\s+(?:ticket|case)\b).*$", "", text, flags=re.I
+    )
     lowered = text.lower()
     whole = f"{lowered} {context.lower()}"
     for recogniser in (_end, _wait, _approve):
@@ -197,13 +261,14 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     verb = (re.match(r"([a-z]+)", lowered) or re.match("", "")).group(0)
     if verb in ("record", "note", "log", "capture") and (recorded := operations.record(text, known)):
         return recorded
-    if re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull)\b", lowered) and not re.match(
+    if re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)\b", lowered) and not re.match(
         r"(?:reply|email|e-mail)\b", lowered
     ):
         return operations.gather(text, whole, known)
-    if re.match(r"(?:add|put|leave|write|post|log|record|note|paste|attach|include|document|make)\b|(?:an? )?internal note\s*[:\"“(]", lowered) and (
-        "internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered)
-    ):
+    if re.match(
+        r"(?:add|put|leave|write|post|log|record|note|paste|attach|include|document|make)\b|(?:an? )?internal note\s*[:\"“(]",
+        lowered,
+    ) and ("internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered)):
         if re.search(r"summari[sz]|describ|explain|your own words|what happened", lowered):
             return None  # a summary is written by a person
         with_fact = re.search(r"\bwith (?:the |their |its )?([\w ]+?)$", lowered)
@@ -218,9 +283,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         if body == "{{ jira.key }}":
             body = "Jira issue {{ jira.key }}: {{ jira.url }}"
         return Act("zendesk.add_note", {"ticket_id": TICKET, "body": body}, "Add an internal note")
-    if re.search(r"\b(?:add|leave|write|post|put|log|make)\b[^.]*\bnote\b|\bnote (?:on|to) the\b", lowered) and re.search(
-        r"\baccount|salesforce\b", lowered
-    ):
+    if re.search(
+        r"\b(?:add|leave|write|post|put|log|make)\b[^.]*\bnote\b|\bnote (?:on|to) the\b", lowered
+    ) and re.search(r"\baccount|salesforce\b", lowered):
         what = operations.quoted_or_after(text, "saying|that|with")
         body = (what + "\n\n" if what else "") + "Ticket: {{ case.subject }}\n{{ case.url }}"
         return Act(
@@ -240,12 +305,16 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         r"(?:goes|go|is escalated|escalate|route|move|send|assign|transfer|reassign|hand)\s+(?:it\s+|the\s+(?:ticket|case)\s+|\w+\s+)?(?:over\s+)?to\b\s*(?:the\s+)?(.+)$",
         lowered,
     )
-    kept = re.match(r"(?:leave|keep|put|place)\s+(?:it|the ticket)\s+in\s+(?:the\s+)?(.+?)\s+(?:queue|group)$", text, re.I)
+    kept = re.match(
+        r"(?:leave|keep|put|place)\s+(?:it|the ticket)\s+in\s+(?:the\s+)?(.+?)\s+(?:queue|group)$", text, re.I
+    )
     if kept:
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": kept.group(1)}, f"Route to {kept.group(1)}")
     explicit = re.search(r"\(?(?:the\s+)?([A-Z][\w&' -]{1,40}?)\s+group\)?", text)
     if escalation and explicit:
-        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}")
+        return Act(
+            "zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}"
+        )
     if escalation and re.match(r"tier\s*\d|level\s*\d|l\d\b", escalation.group(1)):
         group = operations.zendesk_group(escalation.group(1))
         if group is None:
@@ -258,11 +327,10 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     ) and vocabulary.role_for(lowered):
         to, roles = operations.recipients(lowered, known)
         if not to:
-            return None
+            return None  # "goes to the team lead of its queue": who that is, and their address, is a question
         body = "Escalated to you: {{ case.subject }} ({{ case.url }})"
-        notes = [f"email recipient {r.lower()!r} is a role, not an address: set the address in the step" for r in roles]
         params = {"to": cel_list(to), "subject": "Escalated: {{ case.subject }}", "body": body}
-        return Act("email.send", params, f"Escalate: {text[:100]}", notes=notes)
+        return Act("email.send", params, f"Escalate: {text[:100]}", notes=operations.role_notes(roles))
     if verb in ("go", "goes", "put", "log", "file") and re.search(
         r"\b(?:into|in)\s+(?:the\s+)?(?:jira\s+)?(?:project\s+)?[A-Z]{2,10}\b", text
     ):
@@ -337,7 +405,11 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         "create",
         "trigger",
     ):
-        return Act("http.request", {"endpoint": endpoint, "method": "POST"}, text[:120])
+        params = {"endpoint": endpoint, "method": "POST"}
+        said = re.search(r"[\"“]([^\"”]{3,200})[\"”](?!\s+endpoint)", text)
+        if said and said.group(1).lower() != endpoint:  # 'Post "Checkout degraded - investigating" to the status page'
+            params["body"] = "{{ {" + lit("message") + ": " + lit(said.group(1)) + "} }}"
+        return Act("http.request", params, text[:120])
     if re.match(
         r"(?:post|send)\s+(?:a\s+)?(?:public\s+|private\s+)?(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter|end user|user|caller)|confirm|thank|acknowledge|let the (?:customer|requester|reporter|end user|user)",
         lowered,
@@ -346,7 +418,11 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if re.match(r"(?:e-?mail|mail|notify|remind|warn|tell|inform|alert|send|message|ping|cc)\b", lowered) or re.match(
         r"(?:let|loop in|keep|give)\b.*\b(?:know|in the loop|posted|informed|heads[- ]up)\b|loop in\b", lowered
     ):
-        return operations.email(text, known)
+        mail = operations.email(text, known)
+        told = re.match(r"(?:tell|inform|let|keep)\b", lowered) and not re.search(r"\be-?mail|\bmail\b", lowered)
+        if mail and mail.params["to"] == "{{ [case.requester_email] }}" and told:
+            return operations.reply(text, known)  # "tell them it takes 5 days": the requester hears on the ticket
+        return mail
     return _by_keywords(lowered, known)
 
 

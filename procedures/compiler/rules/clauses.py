@@ -144,6 +144,8 @@ def split(segment: Segment) -> list[Segment]:
             continue
         rest = text[match.end() :]
         word = re.match(r"(?:also\s+|then\s+|finally\s+)?([a-z]+)", rest, re.IGNORECASE)
+        if re.match(r"(?:issue|request|work)\s+type\b", rest, re.IGNORECASE):
+            continue  # ", issue type Incident, priority Highest": a parameter of the step before, not a verb
         if word and word.group(1).lower() in VERBS and word.group(1).lower() not in _ATTACHED:
             cuts.append((match.start(), match.end()))
     parts, pos = [], 0

@@ -7,31 +7,21 @@ one the rules understand (the caller then asks a judgement question instead).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from procedures.compiler.rules import declared, quantities, vocabulary
 from procedures.compiler.rules.clauses import VERBS
+from procedures.compiler.rules.comparisons import GE, GT, LE, LT, Condition, literal, operator_of
+from procedures.compiler.rules.fields import (
+    counted_field,
+    field_range,
+    money_field,
+    named_field,
+    one_of,
+    result_status,
+)
 from procedures.compiler.rules.vocabulary import Known
 
-_GT = r"(?:over|more than|above|greater than|exceeds?|exceeding|higher than|>)"
-_GE = r"(?:at least|or more|and above|or above|>=|≥)"
-_LT = r"(?:under|less than|below|lower than|<)"
-_LE = r"(?:at most|up to|or less|and below|or below|<=|≤)"
 _SEVERITIES = ("critical", "high", "medium", "low")
-
-
-@dataclass(frozen=True)
-class Condition:
-    cel: str
-    label: str
-    needs: tuple[str, ...] = ()  # save_as names the expression reads (to gather first)
-
-
-def _operator(text: str) -> str | None:
-    for pattern, op in ((_GE, ">="), (_LE, "<="), (_GT, ">"), (_LT, "<")):
-        if re.search(rf"(?<!\w){pattern}(?!\w)", text, re.I):
-            return op
-    return None
 
 
 def _negate(op: str) -> str:
@@ -50,7 +40,7 @@ def _bare_amount(text: str) -> float | None:
     if not re.search(_AMOUNT_WORDS, text, re.I) or quantities.duration(text) is not None:
         return None
     match = re.search(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?![\w.%])", text)
-    return float(match.group(1).replace(",", "")) if match and _operator(text) else None
+    return float(match.group(1).replace(",", "")) if match and operator_of(text) else None
 
 
 _RANGE = re.compile(
@@ -73,10 +63,24 @@ def _range(text: str) -> Condition | None:
 _AMOUNT_NOUNS = r"order|claim|refund|invoice|cart|purchase|credit|payment|transaction|charge|total|case|request|amt"
 
 
+_OTHER_THING = re.compile(
+    rf"\b([a-z]+?)s?\s+(?:(?:is|are|was|were|be|of|worth|valued at)\s+)*(?:{GT}|{LT}|{GE}|{LE})\s*[$€£]", re.I
+)
+
+
 def _money(text: str) -> Condition | None:
     other = re.search(r"\b(\w+)\s+(?:value|cost)\b", text, re.I)
     if other and not re.fullmatch(_AMOUNT_NOUNS + r"|the|its|their|this|that|a|an", other.group(1), re.I):
         return None  # "the damaged value is over $2,500" is not the case amount
+    thing = _OTHER_THING.search(text.strip())
+    if thing and not re.fullmatch(
+        _AMOUNT_NOUNS
+        + r"|chargeback|dispute|return|expense|bill|deal|item|amount|value|total|price|cost|sum|worth|spend"
+        r"|balance|anything|everything|one|it|that|this|them|those|spent|pay|paid|costs?|fee|if|when|for",
+        thing.group(1),
+        re.I,
+    ):
+        return None  # "Lost parcels over $1,000": the parcel's value, which is not said to be the case amount
     if ranged := _range(text):
         return ranged
     amount = quantities.money(text)
@@ -84,7 +88,7 @@ def _money(text: str) -> Condition | None:
         amount = _bare_amount(text)
     if amount is None:
         return None
-    op = _operator(text) or ">="
+    op = operator_of(text) or ">="
     return Condition(f"case.amount {op} {amount:.1f}", text)
 
 
@@ -118,12 +122,16 @@ def _plan(text: str, known: Known) -> Condition | None:
     plans = re.findall(rf"\b({'|'.join(vocabulary.PLANS)})\b", re.sub(r"\bEnt\b", "Enterprise", text))
     if not plans or re.search(r"\b(?:opportunity|closed won)\b", text, re.I):
         return None
-    weak = [p for p in plans if p in ("Team", "Standard", "Basic", "Business", "Starter", "Premium") + _TIERS]
+    weak = [
+        p for p in plans if p in ("Free", "Pro", "Team", "Standard", "Basic", "Business", "Starter", "Premium") + _TIERS
+    ]
     if weak and not re.search(r"\b(?:plan|tier|customers?|accounts?|subscribers?|members?)\b", text, re.I):
         return None
     if re.search(r"\d|\b(?:more|fewer|less|at least|any|all|several|many|some|affected|users?|seats?)\b", text, re.I):
         return None  # "more than 5 Enterprise customers are affected" is not a test of this customer's plan
     negated = _is_negated(text) or re.search(r"\bunless\b", text, re.I)
+    if re.search(r"\btier\b", text, re.I) and not re.search(r"\bplan\b", text, re.I) and len(plans) == 1:
+        return Condition(f'case.tier {"!=" if negated else "=="} "{plans[0]}"', text)  # the case's tier, no look-up
     if len(plans) == 1:
         return Condition(f'account.plan {"!=" if negated else "=="} "{plans[0]}"', text, ("account",))
     listed = ", ".join(f'"{p}"' for p in plans)
@@ -132,7 +140,8 @@ def _plan(text: str, known: Known) -> Condition | None:
 
 
 def _tag(text: str) -> Condition | None:
-    match = re.search(r"\btagged\s+(?:as\s+|with\s+)?`?([\w-]+)`?|\b(VIP)\b", text)
+    # "VIP" alone may be an account attribute in Salesforce: only "tagged VIP" is a tag test
+    match = re.search(r"\btagged\s+(?:as\s+|with\s+)?`?([\w-]+)`?|\b(VIP)\b(?=.*\btag)", text)
     if not match:
         return None
     tag = (match.group(1) or match.group(2)).lower()
@@ -181,15 +190,21 @@ def _years(text: str) -> Condition | None:
     return Condition(f"case.fields.age {op[m.group(1).lower()]} {m.group(2)}", text)
 
 
-def _age(text: str) -> Condition | None:
+def _age(text: str, known: Known) -> Condition | None:
     dur = quantities.duration(text)
-    op = _operator(text)
+    within = re.search(rf"\bwithin\s+{quantities.NUMBER}\s+(?:business\s+)?days?\b", text, re.I)
+    op = "<=" if within and operator_of(text) is None else operator_of(text)
     if dur is None or op is None or re.search(r"\bwait|->|→", text, re.I):
         return None
-    if not re.search(rf"(?:{_GT}|{_LT}|{_GE}|{_LE})\s*{quantities.NUMBER}\s", text, re.I):
+    if not within and not re.search(rf"(?:{GT}|{LT}|{GE}|{LE})\s*{quantities.NUMBER}\s", text, re.I):
         return None  # the comparison must be on the duration itself ("more than 30 days")
     days = dur.days + (1 if dur.hours else 0)
     lowered = text.lower()
+    named = [i for i in sorted(known.identifiers) if re.search(r"(?:^|_)days(?:_|$)", i)]
+    if len(named) == 1:  # the SOP names its day count (`days_since_delivery`): that field, no invented one
+        return Condition(f"case.fields.{named[0]} {op} {days}", text)
+    if within:
+        return None
     if re.search(r"bought|purchase", lowered):
         name = "purchase_age_days"
     elif re.search(r"with us|customer for|tenure|member", lowered):
@@ -197,10 +212,16 @@ def _age(text: str) -> Condition | None:
     elif re.search(r"late|promised|delay|after the", lowered):
         name = "delay_days"
     else:
-        noun = re.sub(r"\b(?:more|less|fewer|than|over|under|above|below|at least|at most|ago|after|before|for|of|the)\b", " ", lowered)
+        noun = re.sub(
+            r"\b(?:more|less|fewer|than|over|under|above|below|at least|at most|ago|after|before|for|of|the)\b",
+            " ",
+            lowered,
+        )
         noun = vocabulary.snake(re.sub(quantities.DURATION.pattern, " ", noun, flags=re.I))
         if not noun or noun == "value" or len(noun.split("_")) > 4:
             return None
+        if known.identifiers and noun + "_days" not in known.identifiers:
+            return None  # the SOP names its fields, and not this one: a question, never an invented field
         name = noun[:30] + "_days"
     return Condition(f"case.fields.{name} {op} {days}", text)
 
@@ -227,18 +248,28 @@ def _equals(text: str, known: Known) -> Condition | None:
     )
     if not match:
         return None
-    phrase, value = re.sub(r"^(?:if|when|where|unless)\s+", "", match.group(1).strip(), flags=re.I), match.group(3).strip()
+    phrase, value = (
+        re.sub(r"^(?:if|when|where|unless)\s+", "", match.group(1).strip(), flags=re.I),
+        match.group(3).strip(),
+    )
     if re.match(r"(?:there|it|this|that|they)\b", phrase, re.I):
         return None
-    if re.match(r"(?:a|an|the|any|some|set|on|in|at|from|not|still|being|already)\b", value, re.I) or len(value.split()) > 3:
+    if (
+        re.match(r"(?:a|an|the|any|some|set|on|in|at|from|not|still|being|already)\b", value, re.I)
+        or len(value.split()) > 3
+    ):
         return None
     if re.match(r"[a-z]+ed\b", value, re.I) and len(value.split()) > 1:
         return None  # "flagged for fraud" is a state the text describes, not a field value
-    fact = vocabulary.fact(phrase, known)
+    if re.fullmatch(r"missing|empty|blank|absent|present|provided|given|unknown|known|set|filled(?: in)?", value, re.I):
+        return None  # "the serial number is missing" says whether it is there, not what it is
+    fact = result_status(phrase, known) or vocabulary.fact(phrase, known)
     if fact is None:
         words = vocabulary.normalise(phrase)
         if not _FIELD_WORDS.match(words) or re.match(r"(?:it|this|that|they|he|she|customer|requester|user)$", words):
             return None
+        if not named_field(phrase, words, value) and vocabulary.snake(words) not in known.identifiers:
+            return None  # "the device is lost or stolen": a state told in words, not a field the text names
         fact = "case.fields." + vocabulary.snake(words)
     if "(" in fact or fact.startswith("case.requester"):
         return None
@@ -246,20 +277,9 @@ def _equals(text: str, known: Known) -> Condition | None:
     needs = (fact.split(".")[0],) if not fact.startswith("case.") else ()
     choices = [v.strip() for v in re.split(r"\s+or\s+|\s*,\s*", value) if v.strip()]
     if len(choices) > 1:
-        listed = "[" + ", ".join(_literal(v) for v in choices) + "]"
+        listed = "[" + ", ".join(literal(v) for v in choices) + "]"
         return Condition(f"{'!' if op == '!=' else ''}({fact} in {listed})", text, needs)
-    return Condition(f"{fact} {op} {_literal(value)}", text, needs)
-
-
-def _literal(value: str) -> str:
-    lowered = value.lower()
-    if lowered in ("true", "false"):
-        return lowered
-    if lowered in ("zero", "none"):
-        return "0"
-    if re.fullmatch(r"-?\d+(?:\.\d+)?", value):
-        return value
-    return '"' + value.replace('"', '\\"') + '"'
+    return Condition(f"{fact} {op} {literal(value)}", text, needs)
 
 
 def _status(text: str, known: Known) -> Condition | None:
@@ -290,16 +310,34 @@ def _field_compare(text: str, known: Known) -> Condition | None:
     fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))
     if "(" in fact or re.match(r"(?:it|this|that|they|there)\b", m.group(1), re.I):
         return None
-    op = {"at least": ">=", "at most": "<=", "more than": ">", "over": ">", "less than": "<", "fewer than": "<", "under": "<"}
+    op = {
+        "at least": ">=",
+        "at most": "<=",
+        "more than": ">",
+        "over": ">",
+        "less than": "<",
+        "fewer than": "<",
+        "under": "<",
+    }
     return Condition(f"{fact} {op.get(m.group(2).lower(), m.group(2))} {m.group(3)}", text)
 
 
 def _flag_set(text: str, known: Known) -> Condition | None:
     """ "the Salesforce risk flag is set" → account.risk_flag == true: a yes/no attribute an earlier read returns."""
-    m = re.match(r"^(?:the\s+)?(?:salesforce\s+)?([\w ]+?)\s+(?:is\s+)?(set|ticked|checked|true|on|not set|unset)\b", text.strip(), re.I)
+    m = re.match(
+        r"^(?:the\s+)?(?:salesforce\s+)?([\w ]+?)\s+(?:is\s+)?(set|ticked|checked|true|on|not set|unset)\b",
+        text.strip(),
+        re.I,
+    )
     if not m:
         return None
     attr = vocabulary.snake(m.group(1))
+    words = attr.split("_")
+    for n in range(min(3, len(words)), 0, -1):  # "the Salesforce account has its risk flag" → risk_flag
+        tail = "_".join(words[-n:])
+        if tail == "risk_flag" or any(tail in known.returns(s) for s in known.results):
+            attr = tail
+            break
     owner = next((s for s in reversed(known.results) if attr in known.returns(s)), None)
     if owner is None and attr == "risk_flag":
         owner = "account"
@@ -311,14 +349,17 @@ def _flag_set(text: str, known: Known) -> Condition | None:
 
 def _no_match(text: str, known: Known) -> Condition | None:
     """ "no account matches" / "the match count is zero" → the account lookup matched nothing."""
-    no_match = re.search(r"\bno (?:account|record|customer|organi[sz]ation)s? (?:matches|match|is found|found)\b", text, re.I)
+    no_match = re.search(
+        r"\bno (?:account|record|customer|organi[sz]ation)s? (?:matches|match|is found|found)\b", text, re.I
+    )
     if no_match and ("match_count" in known.returns("account") or not known.has("account")):
         return Condition("account.match_count == 0", text, ("account",))
     return None
 
 
 _MENTIONS = re.compile(
-    r"\b(?:asks? about|mentions?|mentioning|is about|talks about|refers to|asks for|threatens?|says?)\s+(?:a|an|the)?\s*(.+)$", re.I
+    r"\b(?:asks? about|mentions?|mentioning|is about|talks about|refers to|asks for|threatens?|says?)\s+(?:a|an|the)?\s*(.+)$",
+    re.I,
 )
 _MOODS = r"angry|upset|furious|frustrated|abusive|threatening|rude|hostile|unhappy|dissatisfied"
 
@@ -330,8 +371,14 @@ def _mentions(text: str) -> Condition | None:
         return None
     before = text[: m.start()]
     words = re.findall(_MOODS, before, re.I) if re.search(r"\bor\s*$", before.strip(), re.I) else []
-    if before.strip() and not words and not re.fullmatch(
-        r"(?:the\s+)?(?:customer|requester|ticket|message|email|request|caller|user|they|it)?\s*", before.strip(), re.I
+    if (
+        before.strip()
+        and not words
+        and not re.fullmatch(
+            r"(?:the\s+)?(?:customer|requester|ticket|message|email|request|caller|user|they|it)?\s*",
+            before.strip(),
+            re.I,
+        )
     ):
         return None
     alternatives = [a.strip(" .'\"") for a in re.split(r"\s*(?:/|,|\bor\b|\band\b)\s*", m.group(1))]
@@ -357,6 +404,8 @@ def condition(text: str, known: Known) -> Condition | None:
     Once the team has declared operations, a condition on a custom field nobody documented or declared
     (`case.fields.customer_segment`) is None too: a question ("which system tells us …?"), not an invented fact.
     """
+    if known.judged:
+        return None  # the text says a person decides here: their choice, never a rule guessed from the wording
     found = _condition(text, known)
     if found and declared.undeclared_fields(found.cel, known):
         return None
@@ -383,16 +432,22 @@ def _condition(text: str, known: Known) -> Condition | None:
         return Condition('!has(case.assignee_email) || case.assignee_email == ""', text)
     if mentioned := _mentions(text):
         return mentioned
-    for recogniser in (_stage, _money, _tag, _severity, _count, _years, _age, _subject_of_request):
+    if counted := counted_field(text, known) or money_field(text, known):
+        return counted
+    for recogniser in (_stage, _money, _tag, _severity, _count, _years, _subject_of_request):
         found = recogniser(text)
         if found:
             return found
+    if aged := _age(text, known):
+        return aged
     return (
         _plan(text, known)
+        or field_range(text, known)
         or _field_compare(text, known)
         or _flag_set(text, known)
         or _no_match(text, known)
         or _not_found(text, known)
+        or one_of(text, known)
         or _equals(text, known)
         or _status(text, known)
     )

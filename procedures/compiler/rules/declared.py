@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from connectors.declared import answers as vocab
+from connectors.declared.catalog import outputs_of
 from connectors.registry import Operation
 from procedures.compiler.rules import vocabulary
 from procedures.compiler.rules.candidates import TICKET, Act, lit
@@ -58,10 +60,16 @@ def operation_for(text: str, known: Known, *, writes: bool) -> Operation | None:
 
     A write must also be asked for with one of its verbs ("apply a service credit …"): a clause that only
     mentions the system ("reply with the link from the billing system") never triggers a write."""
+    if not writes and (answered := _answered_operation(text, known)):
+        return answered
     lowered = _words(text)
     verb = (re.match(r"[a-z]+", lowered) or re.match("", "")).group(0)
     scored = sorted(
-        ((_score(op, lowered), op) for op in declared(known) if op.writes == writes and (not writes or verb in _verbs(op))),
+        (
+            (_score(op, lowered), op)
+            for op in declared(known)
+            if op.writes == writes and (not writes or verb in _verbs(op))
+        ),
         key=lambda s: s[0],
         reverse=True,
     )
@@ -163,6 +171,22 @@ def candidates(text: str, known: Known, *, limit: int = 3) -> list[str]:
     )[:limit]
 
 
+def still_open(phrase: str) -> bool:
+    """Whether to ask about this phrase again: not when a person said they decide it. (Asked only where a sentence
+    was not understood, so an answer naming an operation or fact that could not be used here is asked again.)"""
+    answer = vocab.find(vocab.key(phrase))
+    return answer is None or bool(answer.answer)
+
+
+def _answered_operation(text: str, known: Known) -> Operation | None:
+    """The read operation a person said a system phrase in the text means ("the CRM system" → crm.get_customer)."""
+    for answer in vocab.mentioned(text, kind="system"):
+        op = known.operations().get(answer.operation)
+        if op is not None and not op.writes:
+            return op
+    return None
+
+
 def unknown_system(text: str, known: Known) -> str | None:
     """The system a clause names ("the CRM system", "the segment tool") when declared operations exist but none fits."""
     if not declared(known):
@@ -224,6 +248,8 @@ def condition(text: str, known: Known) -> tuple[str, tuple[str, ...]] | None:
     """ "the account is suspended because of fraud", "it is suspended for non-payment", "there was an outage in
     the last 24 hours" → (CEL, save_as names it reads) on the outputs of declared results gathered earlier;
     None when it names none."""
+    if answered := answered_condition(text, known):
+        return answered
     results = _declared_results(known)
     if not results:
         return None
@@ -258,3 +284,90 @@ def condition(text: str, known: Known) -> tuple[str, tuple[str, ...]] | None:
             return None
         cel += f" && {save_as}.{reasons[0]} == {lit(reason.strip().lower())}"
     return cel, (save_as,)
+
+
+# -- conditions on facts a person named ("the customer's segment" → case.fields.customer_segment) -----------------
+
+_COMPARE = re.compile(
+    r"^(?P<subject>[a-z][\w '’-]*?)\s+(?:is|are|was|were|equals)\s+(?P<neg>not\s+)?"
+    r"(?:(?P<cmp>over|above|more than|greater than|at least|under|below|less than|at most)\s+)?"
+    r"(?:(?:an?|the)\s+)?[\"“']?(?P<value>[\w$€£][\w .,$€£-]*?)[\"”']?$",
+    re.I,
+)
+_NUMERIC = {"over": ">", "above": ">", "more than": ">", "greater than": ">", "at least": ">=",
+            "under": "<", "below": "<", "less than": "<", "at most": "<="}  # fmt: skip
+
+
+def answered_condition(text: str, known: Known) -> tuple[str, tuple[str, ...]] | None:
+    """ "the customer's segment is enterprise" → `case.fields.customer_segment == "enterprise"` when a person
+    answered what "the customer's segment" is; on an operation's output, the gather it needs comes first."""
+    compare = _COMPARE.match(re.sub(r"\s+", " ", text.strip(" .,:;")))
+    if not compare:
+        return None
+    answer = vocab.find(vocab.key(compare.group("subject")), kind="fact")
+    if answer is None or not answer.answer:
+        return None
+    if answer.answer.startswith("case."):
+        path, needs, values = answer.answer, (), _case_values(answer.answer)
+    else:
+        found = _answered_output(answer, known)
+        if found is None:
+            return None
+        path, needs, values = found
+    value = compare.group("value").strip()
+    if compare.group("cmp"):
+        amount = re.sub(r"[$€£,]", "", value)
+        if not re.fullmatch(r"\d+(?:\.\d+)?", amount):
+            return None
+        symbol = _NUMERIC[compare.group("cmp").lower()]
+        cel = f"{path} {symbol} {amount}"
+        return (f"!({cel})" if compare.group("neg") else cel), needs
+    canonical = next((v for v in values if v.lower() == value.lower()), value.lower())
+    return f"{path} {'!=' if compare.group('neg') else '=='} {lit(canonical)}", needs
+
+
+def _case_values(path: str) -> tuple[str, ...]:
+    if not path.startswith("case.fields."):
+        return ()
+    fact = path.removeprefix("case.fields.")
+    return next((values for name, _, _, values in vocab.zendesk_custom_fields() if name == fact), ())
+
+
+def _answered_output(answer: vocab.Answer, known: Known) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """(CEL path, save_as it needs, declared values) of an answered operation output; None when it cannot be read."""
+    op = known.operations().get(answer.operation)
+    if op is None or answer.output not in op.returns:
+        return None
+    values = next((o.values for o in outputs_of(op) if o.name == answer.output), ())
+    for save_as in reversed(list(known.results)):
+        if known.results[save_as] == op.name:
+            return f"{save_as}.{answer.output}", (save_as,), values
+    save_as = _free_save_as(op, known)
+    if gather_for(save_as, known) is None:
+        return None  # its inputs are not known here: never a condition on a fact nothing can read
+    return f"{save_as}.{answer.output}", (save_as,), values
+
+
+def _free_save_as(op: Operation, known: Known) -> str:
+    name = save_as_for(op)
+    taken = known.results.get(name)
+    return name if taken in (None, op.name) else re.sub(r"[^a-z0-9_]+", "_", op.name)
+
+
+def gather_for(save_as: str, known: Known) -> Act | None:
+    """The gather of an answered operation saved as `save_as`, its inputs from known facts; None when none fits."""
+    ops = known.operations()
+    for answer in vocab.current():
+        op = ops.get(answer.operation)
+        if answer.kind != "fact" or op is None or op.writes or _free_save_as(op, known) != save_as:
+            continue
+        params = {}
+        for name, param in op.params.items():
+            value = _param(name, param, "", known)
+            if value is None and param.required:
+                return None
+            if value is not None:
+                params[name] = value
+        title = (op.summary.split(":")[0].split(".")[0] or op.name)[:120]
+        return Act(op.name, params, title, save_as=save_as, gather=True, required=[answer.output])
+    return None

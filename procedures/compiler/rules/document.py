@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_MARKER = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>\d{1,3}[.)]|[-*•+]|[a-zA-Z][.)]|\(?[a-z]\))[ \t]+")
+_MARKER = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<marker>\d{1,2}\.\d{1,2}[.)]?|\d{1,3}[.)]|[-*•+]|[a-zA-Z][.)]|\(?[a-z]\)|\[[ xX✓]?\]|[☐☑✓])[ \t]+"
+)
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
 _RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
@@ -26,16 +28,36 @@ _MID_SENTENCE_END = re.compile(
     r"(,|\b(?:and|or|the|a|an|to|of|with|for|in|on|by|if|than|is|are|be|that|who|which))\s*$", re.IGNORECASE
 )
 MAX_LINES = 20_000
+_TERSE_END = re.compile(
+    r"^(?:stop|stop here|done|that's it|nothing else(?: happens| to do| is needed)?|nothing more(?: to do| happens)?"
+    r"|no further action(?: is (?:needed|required))?)[.!]$",
+    re.I,
+)
+_FOR_INFORMATION = re.compile(
+    r"\bfyi\b|\bfor (?:your )?(?:reference|information)\b|\b(?:reference|info|information|background) only\b|"
+    r"\bnot (?:a )?(?:steps?|procedure)\b"
+)
 
 # Section headings whose whole section is not procedure.
 SECTION_KINDS = (
     (r"purpose|scope|objective|goal|overview|background|about|introduction|summary|audience|applies to", "purpose"),
     (r"definitions?|glossary|terms|terminology", "definition"),
     (r"examples?|sample|samples|templates?|macros?|canned (?:responses?|replies)", "example"),
-    (r"inputs?|outputs?|fields|required (?:fields|information|data)|what you(?:'ll)? need|prerequisites|data", "io_list"),
-    (r"tone|style|voice|writing guidelines|communication (?:style|guidelines)", "tone"),
+    (
+        r"inputs?|outputs?|fields|required (?:fields|information|data)|what you(?:'ll)? need|prerequisites|data"
+        r"|(?:form |field |input )?validation(?: rules)?",
+        "io_list",
+    ),
+    (
+        r"tone|style|voice|writing guidelines|communication (?:style|guidelines)|how to (?:sound|write|talk|speak)"
+        r"|writing to|talking to|speaking to",
+        "tone",
+    ),
     (r"revision history|change ?log|history|versions?|document control|approvals? of this document", "history"),
-    (r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faq", "note"),
+    (
+        r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faq",
+        "note",
+    ),
 )
 
 
@@ -43,14 +65,14 @@ def section_kind(heading: str) -> str:
     """The non-procedural kind a section heading gives its content, or "" for a procedural section."""
     text = heading.strip().strip("#*: ").lower()
     text = re.sub(r"^\d+(?:\.\d+)*[.)]?\s*", "", text)
-    if len(text.split()) > 5:
+    if _FOR_INFORMATION.search(text) and len(text.split()) <= 10:
+        return "note"  # "reason codes we see most (FYI only):" — what follows is reference, not steps
+    if len(text.split()) > 8:
         return ""
     for pattern, kind in SECTION_KINDS:
-        if re.fullmatch(rf"(?:the\s+)?(?:{pattern})(?:\b[\w ,&/-]*)?", text):
+        if re.fullmatch(rf"(?:the\s+)?(?:{pattern})(?:\b[\w ,&/()'-]*)?", text):
             return kind
     return ""
-
-
 
 
 @dataclass(frozen=True)
@@ -209,15 +231,24 @@ def blocks(source: str) -> list[Block]:
             continue
         if _indented_code(line, previous_blank, stack):
             j = i
-            while j < len(spans) and (source[spans[j][0] : spans[j][1]].startswith(("    ", "\t")) or not source[spans[j][0] : spans[j][1]].strip()):
+            while j < len(spans) and (
+                source[spans[j][0] : spans[j][1]].startswith(("    ", "\t"))
+                or not source[spans[j][0] : spans[j][1]].strip()
+            ):
                 j += 1
             result.append(Code(_strip(source, start, spans[j - 1][1])))
             stack.clear()
             i, previous_blank = j, True
             continue
         marker = _MARKER.match(line)
-        if marker and marker.group("marker")[0].isdigit() and not marker.group("indent") and (
-            section_kind(line[marker.end() :]) or (previous_blank and not nxt.strip() and _numbered_title(line[marker.end() :]))
+        if (
+            marker
+            and marker.group("marker")[0].isdigit()
+            and not marker.group("indent")
+            and (
+                section_kind(line[marker.end() :])
+                or (previous_blank and not nxt.strip() and _numbered_title(line[marker.end() :]))
+            )
         ):
             result.append(Heading(_strip(source, start + marker.end(), end), 2))  # "4. Roles and responsibilities"
             stack.clear()
@@ -231,10 +262,13 @@ def blocks(source: str) -> list[Block]:
             i, previous_blank = i + 1, False
             continue
         number = marker.group("marker").strip("().") if marker else ""
+        number = "-" if number[:1] in ("[", "☐", "☑", "✓") else number  # a checklist box is a bullet
         item = _Open(seg, indent, bool(marker), number, column=marker.end() if marker else indent)
         # A lead-in line ("If the customer is on Enterprise:") owns the unindented items after it.
-        while stack and stack[-1].indent >= indent and not (
-            stack[-1].lead_in and stack[-1].indent == indent and marker and not stack[-1].marked
+        while (
+            stack
+            and stack[-1].indent >= indent
+            and not (stack[-1].lead_in and stack[-1].indent == indent and marker and not stack[-1].marked)
         ):
             stack.pop()
         if stack and (indent > stack[-1].indent or stack[-1].lead_in):
@@ -308,7 +342,9 @@ def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     if re.search(r"->|→|=>", seg.text):
         return False
     prev = last.segment.text
-    wrapped = len(prev.rsplit("\n", 1)[-1]) >= 60 and not re.search(r"[.!?:;]$|->|→", prev)
+    if re.search(r"[.!]$", prev) and _TERSE_END.match(seg.text) and indent == last.indent:
+        return True  # "…, tag it and set it to solved.\nNothing else happens." ends that sentence's branch
+    wrapped = len(prev.rsplit("\n", 1)[-1]) >= 40 and not re.search(r"[.!?:;]$|->|→", prev)
     return bool(_MID_SENTENCE_END.search(prev)) or (wrapped and seg.text[:1].islower())
 
 
@@ -330,8 +366,8 @@ def _plain_table_at(source: str, spans: list[tuple[int, int]], i: int) -> bool:
         if not line.strip() or _MARKER.match(line):
             break
         cells = _COLUMNS.findall(line.strip())
-        if not re.search(r"\S(?: {2,}|\t)\S", line.strip()):
-            break
+        if not re.search(r"\S(?: {2,}|\t)\S", line.strip()) or re.search(r"->|→|=>", line):
+            break  # aligned "X  -> do Y" lines are rules, each its own case, not a table
         counts.append(len(cells))
     return len(counts) >= 2 and counts[0] >= 2 and len(set(counts)) == 1
 
@@ -357,9 +393,13 @@ def _table(source: str, spans: list[tuple[int, int]], i: int) -> tuple[int, Tabl
         line = source[start:end]
         if not line.strip() or (piped and not _TABLE_ROW.match(line)) or (not piped and _MARKER.match(line)):
             break
+        if not piped and rows and _continuation(line, source, rows[-1]):
+            rows[-1] = _joined(rows[-1], _strip(source, start, end), source)  # a cell wrapped onto the next line
+            j += 1
+            continue
         if not piped and not re.search(r"\S(?: {2,}|\t)\S", line.strip()):
             break
-        if _TABLE_SEPARATOR.match(line):
+        if _TABLE_SEPARATOR.match(line) or (not piped and re.fullmatch(r"[-=]{2,}(?:\s+[-=]{2,})+", line.strip())):
             separator_seen = True
         else:
             rows.append(_cells(source, start, end, piped))
@@ -369,6 +409,25 @@ def _table(source: str, spans: list[tuple[int, int]], i: int) -> tuple[int, Tabl
         header, rows = rows[0], rows[1:]
     whole = _strip(source, spans[i][0], spans[j - 1][1])
     return j, Table(whole, header, tuple(rows))
+
+
+def _continuation(line: str, source: str, previous: tuple[Segment, ...]) -> bool:
+    """One cell, indented past the first column of a plain-text table: the rest of a cell of the row above."""
+    if len(previous) < 2 or re.search(r"\S(?: {2,}|\t)\S", line.strip()):
+        return False
+    line_start = source.rfind("\n", 0, previous[0].start) + 1
+    indent = len(line) - len(line.lstrip(" "))
+    return indent > previous[0].start - line_start + 1 and "\t" not in line
+
+
+def _joined(row: tuple[Segment, ...], more: Segment, source: str) -> tuple[Segment, ...]:
+    """The row with `more` added to the cell whose column it sits under. That cell's text is the two pieces
+    joined by a space; its span runs to the end of `more` (so it also covers the cells to its right)."""
+    column = more.start - (source.rfind("\n", 0, more.start) + 1)
+    starts = [c.start - (source.rfind("\n", 0, c.start) + 1) for c in row]
+    index = max((i for i, s in enumerate(starts) if s <= column + 1), default=0)
+    cell = row[index]
+    return row[:index] + (Segment(f"{cell.text} {more.text}", cell.start, more.end),) + row[index + 1 :]
 
 
 def walk(found):

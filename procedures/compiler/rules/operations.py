@@ -36,7 +36,8 @@ def tags(text: str) -> list[str]:
         re.I,
     )
     words = match.group(1) if match else text
-    found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+|[a-z]{3,})`?", words.split(" on ")[0])
+    words = re.split(r",?\s+\b(?:because|since|so|as|which|who|if|when|unless|until|for|to|so that)\b", words)[0]
+    found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+|[a-z][a-z0-9]{2,})`?", words.split(" on ")[0])
     return [t for t in found if t not in ("and", "the", "ticket", "tickets", "as", "with", "too", "also")][:4]
 
 
@@ -55,7 +56,9 @@ def recipients(text: str, known: Known) -> tuple[list[str], list[str]]:
         to.append("account.owner_email")
     if re.search(r"\bassignee\b", lowered):
         to.append("case.assignee_email")
-    without_roles = re.sub(r"(?:the\s+)?(?:customer|requester|employee|user|caller|reporter)(?:'s|’s)\s+\w+", "", lowered)
+    without_roles = re.sub(
+        r"(?:the\s+)?(?:customer|requester|employee|user|caller|reporter)(?:'s|’s)\s+\w+", "", lowered
+    )
     if _REQUESTER.search(without_roles) and not to:
         to.append("case.requester_email")
     for pattern, role in vocabulary.ROLES:
@@ -65,8 +68,7 @@ def recipients(text: str, known: Known) -> tuple[list[str], list[str]]:
         roles.append(role.strip().title())
     if _ADDRESS.search(text):
         return to, []  # "let finance know at finance-ops@example.com": the address, not the role's name
-    to += [lit(r.lower()) for r in roles]
-    return to, roles
+    return to, roles  # a role is not an address: never a recipient, the caller asks for its address
 
 
 def email_body(text: str, known: Known, *, to_requester: bool) -> str:
@@ -80,7 +82,11 @@ def email_body(text: str, known: Known, *, to_requester: bool) -> str:
         if known.has("account"):
             lines.append("Account: {{ account.name }}")
     if known.has("jira") and re.search(r"jira|issue|link", text, re.I):
-        lines.append("Jira issue: {{ jira.url }}")
+        lines.append(
+            "Jira issue: {{ jira.key }} ({{ jira.url }})"
+            if re.search(r"\bkey\b", text, re.I)
+            else "Jira issue: {{ jira.url }}"
+        )
     return "\n".join(lines)
 
 
@@ -219,7 +225,7 @@ def file_claim(text: str, known: Known) -> Act:
     params = {
         "carrier": carrier(known),
         "tracking_number": tracking,
-        "amount": "{{ case.amount }}",
+        "amount": "{{ case.fields.declared_value }}" if re.search(r"\bdeclared\b", text, re.I) else "{{ case.amount }}",
         "description": "{{ case.description }}",
     }
     if "photo" in text.lower():
@@ -250,7 +256,11 @@ def reply(text: str, known: Known | None = None) -> Act | None:
             {"ticket_id": TICKET, "body": f"We would like to offer you {offering.group(1).strip(' .')}."},
             "Make the offer",
         )
-    if re.match(r"ask\s+(?!(?:the\s+)?(?:customer|claimant|requester|reporter|them|him|her|user|patient|member|guardian|employee)\b|for\b)", text, re.I):
+    if re.match(
+        r"ask\s+(?!(?:the\s+)?(?:customer|claimant|requester|reporter|them|him|her|user|patient|member|guardian|employee)\b|for\b)",
+        text,
+        re.I,
+    ):
         return None  # "Ask IT to wipe the device": someone else, not a reply to the requester
     ask = re.match(
         r"ask\s+(?:the\s+)?(?:customer|claimant|requester|reporter|them|user)\s+(?:to|for)\s+(.+)$", text, re.I
@@ -264,7 +274,9 @@ def reply(text: str, known: Known | None = None) -> Act | None:
     else:
         body = quoted_or_after(text, "saying|that|asking|with") or text[0].upper() + text[1:] + "."
     with_fact = re.search(r"\bwith (?:the |their |its )?([\w ]+?)$", text.strip(" ."), re.I)
-    if with_fact and re.search(r"\b(?:outcome|result|decision|answer|reason|explanation|details|update)\b", with_fact.group(1), re.I):
+    if with_fact and re.search(
+        r"\b(?:outcome|result|decision|answer|reason|explanation|details|update)\b", with_fact.group(1), re.I
+    ):
         return None  # what the outcome is, only a person knows
     if with_fact and (fact := vocabulary.fact(with_fact.group(1), known or vocabulary.Known())):
         body = f"{with_fact.group(1).strip().capitalize()}: {{{{ {fact} }}}}"
@@ -275,14 +287,28 @@ def reply(text: str, known: Known | None = None) -> Act | None:
 
 
 def email(text: str, known: Known) -> Act | None:
-    """A mail to the people the text names; None (a question) when it names nobody."""
+    """A mail to the addresses the text names; None (a question) when it names no address.
+
+    A role ("the team lead", "the VP of Customer Success") has no address sopdesk knows: a mail only to
+    roles is a question, and a mail to an address and a role goes to the address with a warning for the role.
+    """
     to, roles = recipients(text, known)
     if not to:
         return None
+    subject = re.search(r"\bsubject(?: line)?\s+[\"“']([^\"”']{2,120})[\"”']", text, re.I)
+    if subject:
+        text = text[: subject.start()] + text[subject.end() :]
     body = email_body(text, known, to_requester=to == ["case.requester_email"])
-    params = {"to": cel_list(to), "subject": "{{ case.subject }}", "body": body}
-    notes = [f"email recipient {r.lower()!r} is a role, not an address: set the address in the step" for r in roles]
-    return Act("email.send", params, text[:120], notes=notes)
+    params = {"to": cel_list(to), "subject": subject.group(1) if subject else "{{ case.subject }}", "body": body}
+    return Act("email.send", params, text[:120], notes=role_notes(roles))
+
+
+def role_notes(roles: list[str]) -> list[str]:
+    return [
+        f"{r.lower()!r} is a role, not an address: the mail does not go to them; add their address to the SOP "
+        "(or a step of its own)"
+        for r in roles
+    ]
 
 
 def zendesk_group(text: str) -> str | None:

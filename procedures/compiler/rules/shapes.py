@@ -35,6 +35,10 @@ CHECK_FAIL = re.compile(
 CONDITIONAL = re.compile(rf"^(?:if|when|for|once|in case|where)\s+(.+?)(?:{_NO_THOUSANDS}|:|\s+then\s+)\s*(.+)$", re.I)
 SCOPE = re.compile(r"^(?:if|where|in case(?: of)?|for|when(?:ever)?|once)\s+(.+)$", re.I)
 ARROW = re.compile(r"^(.+?)\s*(?:->|→|=>)\s*(.*)$")
+_PERSON_CALL = re.compile(
+    r"\bjudg(?:e)?ment call\b|\byour call\b|\bdon'?t auto|\bdo not automate\b|\bnever automate\b|\ba human (?:decides|picks|judges)\b",
+    re.I,
+)
 COLON = re.compile(r"^([^:()]{2,60}):\s*(.+)$")
 SUBJECT = re.compile(r"^(.+?)\s+(needs?|requires?|gets?|are|is|go(?:es)?)\s+(.+)$", re.I)
 
@@ -68,7 +72,10 @@ def otherwise(w: Walk, seg: Segment, *, offset: int = 0, more: list[Segment] | N
     return True
 
 
-ALWAYS = re.compile(r"^(?:in every case|in all cases|in any case|in both cases|always|regardless|either way|whatever the outcome|no matter what)\b[,:]?\s*", re.I)
+ALWAYS = re.compile(
+    r"^(?:in every case|in all cases|in any case|in both cases|always|regardless|either way|whatever the outcome|no matter what)\b[,:]?\s*",
+    re.I,
+)
 INTRO = re.compile(r"^(?:when|whenever|once)\b[^.]*:$", re.I)
 
 
@@ -184,21 +191,24 @@ def check_failed(w: Walk, seg: Segment) -> bool:
 
 
 def unless(w: Walk, seg: Segment) -> bool:
-    """ "X, unless the customer is Enterprise" → if not (customer is Enterprise): X."""
+    """ "X, unless the customer is Enterprise" / "Unless the customer is Enterprise, X" → when the customer is
+    Enterprise nothing, otherwise X: the condition as written (positive), the step on the otherwise branch."""
     m = re.match(r"^(.+?),?\s+unless\s+(.+?)[.]?$", seg.text.strip())
-    if not m:
+    leading = re.match(r"^unless\s+([^,]+?),\s*(\S.*?)[.]?$", seg.text.strip(), re.I)
+    if not (m or leading) or (leading and re.search(r"\bunless\b", leading.group(2), re.I)):
         return False
-    found = conditions.condition(m.group(2), w.b.known)
+    said, action = (leading.group(1), (leading.start(2), leading.end(2))) if leading else (m.group(2), (0, m.end(1)))
+    found = conditions.condition(said, w.b.known)
     if found is None:
         return False
     for need in found.needs:
         w.ensure(need, seg)
     w.pending = None
-    key = w.b.decide(found.cel, m.group(2).strip(), seg)  # X unless Y: when Y, nothing; otherwise X
+    key = w.b.decide(found.cel, said.strip(), seg)  # X unless Y: when Y, nothing; otherwise X
     exempt = w.b.exits
     w.b.exits = [(key, ("otherwise",))]
     before = dict(w.b.known.results)
-    w.body([sub(seg, 0, m.end(1))])
+    w.body([sub(seg, *action)])
     w.b.known.results = before
     w.b.exits = exempt + w.b.exits
     w.understood += 1
@@ -221,9 +231,9 @@ def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, sco
                 return True
             if pattern is COLON and head.split()[0].lower() in clauses.VERBS:
                 continue
-            if re.match(r"(?:before|after|at|during|on arrival|upon)\b", head.strip(), re.I) and not conditions.condition(
-                head, w.b.known
-            ):
+            if re.match(
+                r"(?:before|after|at|during|on arrival|upon)\b", head.strip(), re.I
+            ) and not conditions.condition(head, w.b.known):
                 w.pending = None  # "Before the truck is at the door: …" says when, not whether
                 _run_body(w, [sub(seg, m.start(2), len(text))], more)
                 return True
@@ -287,7 +297,11 @@ def conditional_text(
             w, Segment("otherwise " + body[0].text, body[0].start, body[0].end), offset=len("otherwise "), more=more
         )
         return
-    cond = condition or conditions.condition(head, w.b.known)
+    said = " ".join(b.text for b in body)
+    if condition is None and _PERSON_CALL.search(said):
+        cond = None  # "… -> CSM judgement call, don't auto-anything": whether it applies is the person's call too
+    else:
+        cond = condition or conditions.condition(head, w.b.known)
     if cond is None and w.b.start is None and re.match(r"(?:when|whenever|once|as soon as)\b", seg.text.strip(), re.I):
         w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
         _run_body(w, body, more)  # "When a user asks for a reset, …" at the top is the trigger, not a question
@@ -336,7 +350,8 @@ def conditional_text(
             code="condition_not_understood",
             step_key=key,
         )
-        if declared.declared(w.b.known) and (fact := re.match(r"(?:the\s+)?(.+?)\s+(?:is|are|was|were|has|have)\b", head.strip(), re.I)):
+        fact = re.match(r"(?:the\s+)?(.+?)\s+(?:is|are|was|were|has|have)\b", head.strip(), re.I)
+        if declared.declared(w.b.known) and fact and declared.still_open(fact.group(1)):
             picks = ", ".join(declared.candidates(fact.group(1), w.b.known))
             w.b.warn(
                 f"Which system tells us {fact.group(1)}? No declared operation returns it: pick one ({picks}) "

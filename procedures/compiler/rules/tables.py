@@ -23,9 +23,23 @@ _OUTCOME = re.compile(
     re.I,
 )
 _ANY = re.compile(r"^(?:-|–|—|\*|any|all|n/?a|—)$", re.I)
+_NONE = re.compile(r"^(?:-|–|—|none|no|n/?a|not needed|nobody|no one)\.?$", re.I)
+_SEPARATOR = re.compile(r"^[-=:+_ ]*$")
+# Headers of columns that say what to do rather than when: a decision table has its conditions on the left
+# and these on the right ("| Months in service | Remedy | Tag | Sign-off needed |").
+_RESULT_HEAD = re.compile(
+    _OUTCOME.pattern
+    + r"|\btags?\b|\blabels?\b|remedy|entitle|sign[- ]?off|reply|template|penalty|consequence|treatment",
+    re.I,
+)
+_TAG_HEAD = re.compile(r"^(?:(?:zendesk|ticket)\s+)?(?:tags?|labels?)(?:\s+to\s+(?:add|apply))?$", re.I)
+_SIGN_HEAD = re.compile(r"sign[- ]?off|approv", re.I)
 
 
 def decision_table(w: Walk, table: Table) -> None:
+    rows = [r for r in table.rows if not all(_SEPARATOR.match(c.text) for c in r)]  # "------  ------" rules
+    if len(rows) != len(table.rows):
+        table = Table(table.segment, table.header, tuple(rows))
     if w.b.section_kind or not table.rows or len(table.header or table.rows[0]) < 2:
         w.b.mark(table.segment, w.b.section_kind or "note")
         return
@@ -37,23 +51,49 @@ def decision_table(w: Walk, table: Table) -> None:
     outcome = _outcome_column(header)
     title = header[outcome].text if outcome < len(header) else ""
     cells = [row[outcome] for row in table.rows if outcome < len(row) and row[outcome].text]
-    field_list = re.fullmatch(r"(?:field|name|column|term|abbreviation|input|output|data|attribute)s?", header[0].text.strip(), re.I)
+    field_list = re.fullmatch(
+        r"(?:field|name|column|term|abbreviation|input|output|data|attribute)s?", header[0].text.strip(), re.I
+    )
     if not cells or field_list or sum(_acts(title, c.text) for c in cells) * 2 < len(cells):
         w.b.mark(table.segment, "note")  # a reference table (targets, contacts), not a decision
         return
     if table.header:
         w.b.mark(_span(w.b.source, table.header), "heading")
+    results = _result_columns(header, outcome)
     rows = []
-    readable = _readable_columns(w, header, table.rows, outcome)
+    readable = _readable_columns(w, header, table.rows, outcome, results)
     for cells in table.rows:
         parts = [
             _phrase(header[i].text if i < len(header) else "", cell.text)
             for i, cell in enumerate(cells)
             if i != outcome and i in readable and cell.text and not _ANY.match(cell.text)
         ]
-        body = [_body(title, cells[outcome])] if outcome < len(cells) else []
+        body = [_body(title, cells[outcome])] if outcome < len(cells) and not _NONE.match(cells[outcome].text) else []
+        body += [c for i in sorted(results) if i < len(cells) and (c := _result(header[i].text, cells[i]))]
         rows.append((_span(w.b.source, cells), " and ".join(parts), body))
     alternatives(w, rows)
+
+
+def _result_columns(header: tuple[Segment, ...], outcome: int) -> set[int]:
+    """The columns besides the outcome that say what to do: every column from the first result-like header on."""
+    first = next((i for i, cell in enumerate(header) if i > 0 and _RESULT_HEAD.search(cell.text)), None)
+    if first is None:
+        return set()
+    return {i for i in range(first, len(header)) if i != outcome}
+
+
+def _result(head: str, cell: Segment) -> Segment | None:
+    """A result cell as a clause: a tag column tags the ticket, a sign-off column needs that approver; a
+    descriptive cell ("Free replacement unit") is what the row means, not a step of its own."""
+    text = cell.text.strip()
+    if not text or _NONE.match(text):
+        return None
+    if _TAG_HEAD.match(head.strip()) and re.fullmatch(r"`?[a-z0-9][\w-]*`?(?:\s*,\s*`?[a-z0-9][\w-]*`?)*", text):
+        return Segment(f"tag the ticket {text}", cell.start, cell.end)
+    if _SIGN_HEAD.search(head) and not re.search(r"\bapprov|\bsign", text, re.I):
+        return Segment(f"needs approval from the {text}", cell.start, cell.end)
+    word = re.match(r"[A-Za-z]+", text)
+    return cell if word and word.group(0).lower() in VERBS else None
 
 
 _INFO = re.compile(r"target|sla|time|deadline|note|comment|example|description|reason|why|contact|owner", re.I)
@@ -84,7 +124,11 @@ def _settings_table(w: Walk, table: Table, header, settings: dict[int, str]) -> 
         for i, kind in settings.items():
             if i < len(cells) and cells[i].text and not _ANY.match(cells[i].text):
                 cell = cells[i]
-                text = f"set the ticket priority to {cell.text.lower()}" if kind == "priority" else f"assign the ticket to the {cell.text} group"
+                text = (
+                    f"set the ticket priority to {cell.text.lower()}"
+                    if kind == "priority"
+                    else f"assign the ticket to the {cell.text} group"
+                )
                 body.append(Segment(text, cell.start, cell.end))
         rows.append((_span(w.b.source, cells), " and ".join(parts), body))
     alternatives(w, rows)
@@ -99,7 +143,9 @@ def _acts(title: str, cell: str) -> bool:
     if re.search(r"approv|sign|route|queue|group|escalat", title, re.I):
         return True
     words = [re.match(r"[A-Za-z]+", part) for part in re.split(r"[;,]\s*", cell)]
-    return any(w and w.group(0).lower() in VERBS for w in words) or bool(re.search(r"\bapprov|\bsign[- ]off", cell, re.I))
+    return any(w and w.group(0).lower() in VERBS for w in words) or bool(
+        re.search(r"\bapprov|\bsign[- ]off", cell, re.I)
+    )
 
 
 def _body(title: str, cell: Segment) -> Segment:
@@ -117,15 +163,17 @@ def _body(title: str, cell: Segment) -> Segment:
     return cell
 
 
-def _readable_columns(w: Walk, header, rows, outcome: int) -> set[int]:
+def _readable_columns(w: Walk, header, rows, outcome: int, results: set[int]) -> set[int]:
     """The condition columns to use: those the rules can read for every row; all of them when none can be read
     (then every row is a question quoting its cells). A column of descriptions next to a readable one is dropped."""
-    columns = {i for i in range(len(header)) if i != outcome}
+    columns = {i for i in range(len(header)) if i != outcome and i not in results}
     readable = {
         i
         for i in columns
         if all(
-            i >= len(cells) or not cells[i].text or _ANY.match(cells[i].text)
+            i >= len(cells)
+            or not cells[i].text
+            or _ANY.match(cells[i].text)
             or conditions.condition(_phrase(header[i].text, cells[i].text), w.b.known)
             for cells in rows
         )
@@ -139,7 +187,7 @@ def _outcome_column(header: tuple[Segment, ...]) -> int:
 
 
 def _span(source: str, cells: tuple[Segment, ...]) -> Segment:
-    start, end = cells[0].start, cells[-1].end
+    start, end = cells[0].start, max(c.end for c in cells)  # a wrapped cell ends after the cells to its right
     return Segment(source[start:end], start, end)
 
 
@@ -150,8 +198,14 @@ def _phrase(header: str, cell: str) -> str:
     number = re.fullmatch(r"(\d+)(?:\s+or\s+(more|fewer|less|above|below))?", cell.strip())
     if number:
         word = {"more": "at least", "above": "at least", "fewer": "at most", "less": "at most", "below": "at most"}
-        return f"the {header} is {word[number.group(2)]} {number.group(1)}" if number.group(2) else f"the {header} is {cell}"
-    if quantities.money(cell) is not None or re.search(r"\d|\b(?:over|under|more|less|above|below|at least)\b", cell, re.I):
+        return (
+            f"the {header} is {word[number.group(2)]} {number.group(1)}"
+            if number.group(2)
+            else f"the {header} is {cell}"
+        )
+    if quantities.money(cell) is not None or re.search(
+        r"\d|\b(?:over|under|more|less|above|below|at least)\b", cell, re.I
+    ):
         return f"{header} {cell}"
     if cell.lower() in ("yes", "y", "true", "✓"):
         return header
@@ -241,7 +295,10 @@ _RUNG = re.compile(
 def ladder(w: Walk, seg: Segment) -> bool:
     """ "$100–500 team lead approves, over $500 manager approves": rungs of one ladder, not steps in sequence."""
     parts, pos = [], 0
-    for m in re.finditer(r"[,;]\s+(?=(?:and\s+|or\s+)?(?:(?:if|for|when)\s+)?(?:under|over|above|below|up to|more than|less than|at least|at most|between|from)?\s*[$€£]\d)", seg.text):
+    for m in re.finditer(
+        r"[,;]\s+(?=(?:and\s+|or\s+)?(?:(?:if|for|when)\s+)?(?:under|over|above|below|up to|more than|less than|at least|at most|between|from)?\s*[$€£]\d)",
+        seg.text,
+    ):
         parts.append(_part(seg, pos, m.start()))
         pos = m.end()
     parts.append(_part(seg, pos, len(seg.text)))

@@ -135,7 +135,11 @@ def _loop(w: Walk, seg: Segment) -> bool:
 NO_REPLY = re.compile(
     r"^if\s+(?:none|nothing|no (?:reply|answer|response)(?: \w+)?|there is (?:still )?no (?:reply|answer|response)"
     r"|(?:they|the \w+|he|she) (?:do(?:es)?n't|do(?:es)? not|has not|hasn't|have not|haven't|never|did not|didn't)"
-    r" (?:reply|replies|replied|answer|answered|respond|responded|come back|book))\b[^,]*,\s*(.+)$",
+    r" (?:reply|replies|replied|answer|answered|respond|responded|come back|book)"
+    # what the wait before watched for has not happened: "If no scan has arrived after 4 hours", "If it is still
+    # not resolved after 30 minutes" — that wait's timeout, not a second wait
+    r"|no \w+(?: \w+)? (?:has|have) (?:arrived|come(?: through| in)?|been \w+)"
+    r"|(?:it|they|the \w+) (?:is|are|has|have) still not \w+)\b[^,]*,\s*(.+)$",
     re.I,
 )
 

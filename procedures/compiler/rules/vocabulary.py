@@ -12,7 +12,21 @@ from dataclasses import dataclass, field
 
 from connectors import registry
 
-PLANS = ("Free", "Pro", "Enterprise", "Business", "Basic", "Premium", "Starter", "Team", "Standard", "Gold", "Silver", "Platinum", "Bronze")
+PLANS = (
+    "Free",
+    "Pro",
+    "Enterprise",
+    "Business",
+    "Basic",
+    "Premium",
+    "Starter",
+    "Team",
+    "Standard",
+    "Gold",
+    "Silver",
+    "Platinum",
+    "Bronze",
+)
 
 # save_as names for the results of read operations (and writes whose result is used later).
 SAVE_AS = {
@@ -102,8 +116,11 @@ EVENTS = (
     (r"\bsettle", "claim.settled"),
     (r"\b(?:repl|answer|respond|accept|decline|confirm|yes/no|hear back)", "customer.replied"),
     (r"\bapprov", "approval.decided"),
-    (r"\bscann?ed\b|\barrives? at the warehouse|\breturned\b", "warehouse.scanned"),
-    (r"\b(?:kickoff|meeting|call)\b.*\bbook|\bbook.*\b(?:kickoff|meeting|call)|\bto book\b|\bbooks? (?:a|the|their) (?:visit|appointment|slot)", "meeting.booked"),
+    (r"\bscan(?:s|ned)?\b|\barrives? at the warehouse|\breturned\b", "warehouse.scanned"),
+    (
+        r"\b(?:kickoff|meeting|call)\b.*\bbook|\bbook.*\b(?:kickoff|meeting|call)|\bto book\b|\bbooks? (?:a|the|their) (?:visit|appointment|slot)",
+        "meeting.booked",
+    ),
     (r"\b(?:task|issue|ticket)\b.*\b(?:done|complete|closed|resolved)", "issue.done"),
     (r"\bresolved\b|\ball-clear\b", "incident.resolved"),
     (r"\bpaid\b|\bpayment\b", "payment.received"),
@@ -134,7 +151,9 @@ ROLES = (
     (r"on-?call", "On-call"),
 )
 
-# Systems reached through http.request: phrase → endpoint name.
+# Systems reached through http.request: phrase → endpoint name. Only the usual ones (USUAL_ENDPOINTS, the
+# documented vocabulary) are taken without configuration; the others must be configured endpoints.
+USUAL_ENDPOINTS = ("status-page", "paging-webhook", "billing")
 ENDPOINTS = (
     (r"status page", "status-page"),
     (r"paging webhook|^page\b|\bpage (?:the |an? )?(?:on-?call|engineer|responder|team)", "paging-webhook"),
@@ -164,17 +183,42 @@ ABBREVIATIONS = {
     "TL": "team lead",
     "AM": "account manager",
     "grp": "group",
+    "tkt": "ticket",
+    "tkts": "tickets",
+    "subj": "subject",
+    "oppty": "opportunity",
+    "prio": "priority",
+    "cust": "customer",
+    "biz days": "business days",
 }
 
 
 def abbreviations(source: str) -> dict[str, str]:
     """The SOP's own abbreviations: lines such as "abbrevs: CB = chargeback, TL = team lead (the lead)"."""
     found: dict[str, str] = {}
-    for line in re.findall(r"(?im)^\s*(?:abbrevs?|abbreviations|acronyms|key|legend)\s*[:\-–](.+(?:\n(?!\s*\n).+)*)", source):
-        for short, long in re.findall(r"([\w./]+(?: [\w.]+)?)\s*=\s*([^,;=()]+?)\s*(?:\([^)]*\))?\s*(?=,|;|$)", line, re.M):
+    for long, short in re.findall(r"\b([A-Z][\w&]*(?:\s+[A-Z][\w&]*){1,4})\s+\(([A-Z]{2,6})\)", source):
+        found[short] = long  # "Incident Commander (IC)": the IC later is the Incident Commander
+    for line in re.findall(
+        r"(?im)^\s*(?:abbrevs?|abbreviations|acronyms|key|legend)\s*[:\-–](.+(?:\n(?!\s*\n).+)*)", source
+    ):
+        for short, long in re.findall(
+            r"([\w./]+(?: [\w.]+)?)\s*=\s*([^,;=()]+?)\s*(?:\([^)]*\))?\s*(?=,|;|$)", line, re.M
+        ):
             if len(short) <= 12 and long.strip():
                 found[short.strip()] = long.strip()
     return found
+
+
+def identifiers(source: str) -> frozenset[str]:
+    """Field names the SOP itself writes as field names: snake_case or `backticked` words, and the first cell of
+    table rows that read like a field list ("| species | choice | dog, cat, … |")."""
+    found = set(re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", source))
+    found |= {w.lower() for w in re.findall(r"`([A-Za-z][\w]*)`", source)}
+    found |= {w.lower() for w in re.findall(r"(?m)^\s*\|\s*([a-z][a-z0-9_]*)\s*\|", source)}
+    found |= {
+        w.lower() for w in re.findall(r"\b(?:ticket|custom|form|case)\s+field\s+[`\"']?([a-z][a-z0-9_]*)", source, re.I)
+    }
+    return frozenset(found)
 
 
 @dataclass
@@ -183,6 +227,8 @@ class Known:
 
     results: dict[str, str] = field(default_factory=dict)
     abbreviations: dict[str, str] = field(default_factory=dict)  # the SOP's own "abbrevs: TL = team lead, …"
+    identifiers: frozenset[str] = frozenset()  # field names the SOP writes as such (`prior_strikes`, "| species |")
+    judged: bool = False  # inside a step the text leaves to a person ("This is your call"): no automated condition
 
     _shorthand: tuple | None = field(default=None, repr=False, compare=False)
     _operations: dict | None = field(default=None, repr=False, compare=False)
@@ -268,19 +314,34 @@ def role_for(text: str) -> str | None:
 
 
 def endpoint_for(text: str) -> str | None:
-    """The HTTP endpoint a phrase names: one named as such ("the "pagerduty" endpoint"), a configured one
-    (`SOPDESK_HTTP_ENDPOINTS`), or one of the usual systems (status page, paging webhook, billing ...)."""
+    """The HTTP endpoint a phrase names: one named as such ("the "pagerduty" endpoint", "the deletion
+    webhook"), a configured one (`SOPDESK_HTTP_ENDPOINTS`, by its name or a usual phrase for it), or one of
+    the usual three (status page, paging webhook, billing system). Any other system named in passing ("the
+    order system") is no endpoint: calling a guessed one would act through a system nobody connected."""
     named = re.search(r"[\"“']([\w-]+)[\"”']\s+endpoint|\bendpoint\s+[\"“']([\w-]+)[\"”']", text, re.IGNORECASE)
     if named:
         return (named.group(1) or named.group(2)).lower()
     hook = re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+webhook\b", text, re.IGNORECASE)
     if hook and hook.group(1).lower() not in ("the", "a", "an", "our", "paging"):
         return hook.group(1).lower()
-    for name in configured_endpoints():
-        if re.search(rf"\b{re.escape(name).replace('[-_]', ' ')}\b|\b{re.escape(name.replace('-', ' '))}\b", text, re.I):
+    if re.search(r"\bpaging webhook\b", text, re.IGNORECASE):
+        return "paging-webhook"
+    configured = configured_endpoints()
+    for name in configured:
+        if re.search(
+            rf"\b{re.escape(name).replace('[-_]', ' ')}\b|\b{re.escape(name.replace('-', ' '))}\b", text, re.I
+        ):
             return name
     for pattern, name in ENDPOINTS:
-        if re.search(pattern, text, re.IGNORECASE):
+        if (name in configured or name in USUAL_ENDPOINTS) and re.search(pattern, text, re.IGNORECASE):
+            return name
+    return None
+
+
+def named_system(text: str) -> str | None:
+    """A system the phrase names that is not a configured endpoint ("the order system"), for the question."""
+    for pattern, name in ENDPOINTS:
+        if name not in configured_endpoints() and name not in USUAL_ENDPOINTS and re.search(pattern, text, re.I):
             return name
     return None
 

@@ -30,25 +30,58 @@ from procedures.compiler.rules import (
     conditions,
     criteria,
     declared,
+    operations,
     sections,
     sentences,
     shapes,
     tables,
     timing,
+    vocabulary,
 )
 from procedures.compiler.rules.builder import Builder, Exit
 from procedures.compiler.rules.candidates import Act, Approve, End, Wait
 from procedures.compiler.rules.document import Code, Heading, Item, Section, Segment, Table, section_kind, sub
 from procedures.compiler.rules.state import Check, Pending, Schedule
 
-_TERSE_END = re.compile(r"^(?:stop|stop here|done|end|that's it|nothing else|no further action)[.!]?$", re.I)
+_TERSE_END = re.compile(
+    r"^(?:stop|stop here|done|end|that's it|nothing else(?: happens| to do| is needed)?|nothing more(?: to do| happens)?"
+    r"|no further action(?: is (?:needed|required))?)[.!]?$",
+    re.I,
+)
 _THEN_IF = re.compile(r";\s*(?=(?:if|when)\s+[^,;]+,\s*\w)", re.I)
 _GUARD = re.compile(r"\bfor [\w ,&-]+ only\b|\bonly (?:if|when|for)\b", re.I)
 _JUMP = re.compile(
     r"^(?:then\s+)?(?:go|skip|jump|continue|proceed|move on|return)\s+(?:straight\s+|directly\s+|back\s+)?(?:to|with)\s+"
     r"(?:step\s+(\d+[a-z]?)|(?:the\s+)?[\"“']?([A-Z][\w -]{1,40}?)[\"”']?(?:\s+section|\s+below|\s+above)?)$",
 )
+_PERSON_DECIDES = re.compile(
+    r"\byour (?:own )?(?:call|judg(?:e)?ment|discretion)\b|\bjudg(?:e)?ment call\b|\buse (?:your )?(?:best )?judg(?:e)?ment\b"
+    r"|\bat (?:your|the agent's|their) discretion\b|\bdoes not decide it for you\b",
+    re.I,
+)
+_LABELLED = re.compile(r"^([^:()]{2,40}):\s+\S")
 _SLA_TARGET = re.compile(r"\bfirst response\b.*\bwithin\b|\bwithin\b.*\bfirst response\b|\bresolution time\b", re.I)
+
+
+_OPTIONAL = re.compile(
+    r"^(optionally|if (?:needed|necessary|appropriate|useful|in doubt)|where (?:needed|necessary|appropriate)"
+    r"|when (?:needed|necessary|appropriate)|as needed|at your discretion),?\s+(?=\S)",
+    re.I,
+)
+
+
+def _optional(w: Walker, seg: Segment) -> bool:
+    """ "Optionally, add a note …" / "If needed, reply …": a person says whether; the step runs only if they do,
+    and the procedure goes on either way."""
+    m = _OPTIONAL.match(seg.text)
+    if not m:
+        return False
+    w.pending = None
+    shapes.conditional_text(
+        w, seg, f"{m.group(1).capitalize()}: {seg.text[m.end() :].strip(' .')}", [sub(seg, m.end(), len(seg.text))]
+    )
+    w.pending = None
+    return True
 
 
 class Walker:
@@ -61,6 +94,7 @@ class Walker:
         self.private_replies = False
         self.recheck_hint: str | None = None
         self.decides: dict[str, str] = {}  # fact → the first decide on it, for later "X: …" cases
+        self.titles: set[str] = set()  # labels of step groups reached by a jump ("SEV1" in "4. SEV1: open …")
         self.understood = 0
 
     # -- items ----------------------------------------------------------------------------
@@ -84,6 +118,15 @@ class Walker:
             self.b.anchor(item.number.lower(), before)
 
     def _item(self, item: Item) -> None:
+        if item.children and self._title_of_children(item):
+            return
+        if item.children and _PERSON_DECIDES.search(item.segment.text) and not self.b.known.judged:
+            self.b.known.judged = True  # "Decide the severity … This is your call": each case below is a question
+            try:
+                self._item(item)
+            finally:
+                self.b.known.judged = False
+            return
         if item.children and criteria.criteria(self, item):
             return
         if item.children and item.segment.text.endswith(":"):
@@ -109,6 +152,11 @@ class Walker:
                 )
             self.understood += 1
             return
+        if self._labelled_case(item, sents):
+            return
+        label = re.match(r"^([A-Z][A-Za-z -]{1,25}):\s+(?=\S)", sents[0].text)
+        if label and not conditions.condition(label.group(1), self.b.known) and self._step_after(sents[0], label.end()):
+            sents[0] = sub(sents[0], label.end(), len(sents[0].text))  # "Damage: if the ticket is tagged …"
         head = shapes.ARROW.match(sents[0].text)
         if head and item.children:
             body = [sub(sents[0], head.start(2), len(sents[0].text))] + sents[1:]
@@ -116,8 +164,16 @@ class Walker:
             self._children(item)
             return
         cut = next((i for i, s in enumerate(sents[1:], 1) if shapes.OTHERWISE.match(s.text)), len(sents))
-        ends = all(_TERSE_END.match(s.text) for s in sents[1:cut])  # "If …, close the ticket. Stop." — the stop is the branch's
-        if item.marked and cut > 1 and shapes.conditional(self, sents[0], more=sents[1:cut], scoped=ends and bool(shapes.SCOPE.match(sents[0].text))):
+        ends = all(
+            _TERSE_END.match(s.text) for s in sents[1:cut]
+        )  # "If …, close the ticket. Stop." — the stop is the branch's
+        if (
+            item.marked
+            and cut > 1
+            and shapes.conditional(
+                self, sents[0], more=sents[1:cut], scoped=ends and bool(shapes.SCOPE.match(sents[0].text))
+            )
+        ):
             for sentence in sents[cut:]:  # "If …, X. Otherwise Y." — the otherwise is the decision's else
                 self.sentence(sentence)
             self._children(item)
@@ -129,13 +185,63 @@ class Walker:
                 then is not None
                 and _TERSE_END.match(then.text)
                 and shapes.SCOPE.match(sents[i].text)
-                and (timing.no_reply(self, sents[i], more=[then]) or shapes.conditional(self, sents[i], more=[then], scoped=True))
+                and (
+                    timing.no_reply(self, sents[i], more=[then])
+                    or shapes.conditional(self, sents[i], more=[then], scoped=True)
+                )
             ):
                 i += 2
                 continue
             self.sentence(sents[i])
             i += 1
         self._children(item)
+
+    def _title_of_children(self, item: Item) -> bool:
+        """ "4. SEV1: open the incident." over lettered sub-steps, reached by "go to step 4" (or labelled like a
+        group that is), and "1. Take ownership." over sub-steps: the line names the group, it is not a condition
+        or a step of its own (the jump already chose the path)."""
+        text = item.segment.text.strip()
+        if sum(1 for c in item.children if isinstance(c, Item) and c.marked) < 2 or text.endswith(":"):
+            return False
+        if (
+            len(sentences.split(item.segment)) != 1
+            or len(text.split()) > 8
+            or re.match(r"(?:if|when|unless|for)\b", text, re.I)
+        ):
+            return False
+        label = _LABELLED.match(text)
+        targeted = item.number.lower() in {reference for _, reference, _ in self.b.jumps}
+        if label and not (targeted or label.group(1).lower() in self.titles):
+            return False
+        if label:
+            self.titles.add(label.group(1).lower())
+        elif actions.recognise(text, self.b.known) is not None:
+            return False  # "1. Open a Bug in ENG." over its sub-steps is a step of its own
+        self.b.mark(item.segment, "heading")
+        self._children(item)
+        return True
+
+    @staticmethod
+    def _step_after(seg: Segment, at: int) -> bool:
+        """Whether what follows a "Label:" is a step or a rule of its own ("if …", "tag the ticket …")."""
+        rest = seg.text[at:]
+        word = re.match(r"[A-Za-z]+", rest)
+        return bool(word) and (
+            word.group(0).lower() in ("if", "when", "unless") or word.group(0).lower() in clauses.VERBS
+        )
+
+    def _labelled_case(self, item: Item, sents: list[Segment]) -> bool:
+        """ "- **1 to 2 prior strikes** - a 24-hour suspension. Tag the ticket suspend-24h.": the bold label is the
+        case, a description after the dash is what it means, the sentences after it are its steps."""
+        label = re.match(r"^\*\*([^*]{2,80})\*\*\s*(?:-|–|—|:)\s*", sents[0].text)
+        if not label or not conditions.condition(label.group(1), self.b.known):
+            return False
+        rest = sub(sents[0], label.end(), len(sents[0].text))
+        word = re.match(r"[A-Za-z]+", rest.text)
+        body = [rest] if word and word.group(0).lower() in clauses.VERBS else []
+        shapes.conditional_text(self, sents[0], label.group(1), body, headed=True, more=sents[1:])
+        self._children(item)
+        return True
 
     def _classified(self, seg: Segment) -> bool:
         kind = sentences.kind_of(seg.text)
@@ -156,7 +262,11 @@ class Walker:
             shapes.otherwise(self, seg, more=list(item.children))
             return True
         scoped = shapes.SCOPE.match(seg.text)
-        if scoped and re.match(r"(?:when|once)", seg.text, re.I) and not conditions.condition(scoped.group(1), self.b.known):
+        if (
+            scoped
+            and re.match(r"(?:when|once)", seg.text, re.I)
+            and not conditions.condition(scoped.group(1), self.b.known)
+        ):
             self.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
             self._children(item)
             return True
@@ -193,6 +303,7 @@ class Walker:
             tables.ladder,
             shapes.rule,
             shapes.unless,
+            _optional,
             shapes.conditional,
         ):
             if shape(self, seg):
@@ -272,7 +383,9 @@ class Walker:
         if isinstance(spec, End):
             if spec.case_status in ("closed", "resolved") and re.search(r"\bsolved?\b", clause.text, re.I):
                 # the SOP closes the Zendesk ticket itself, not only sopdesk's case
-                solve = Act("zendesk.update_ticket", {"ticket_id": actions.TICKET, "status": "solved"}, "Solve the ticket")
+                solve = Act(
+                    "zendesk.update_ticket", {"ticket_id": actions.TICKET, "status": "solved"}, "Solve the ticket"
+                )
                 self.b.act(solve, clause)
             self.b.end(spec, clause)
         elif isinstance(spec, Approve):
@@ -309,7 +422,29 @@ class Walker:
             code="not_understood",
             step_key=key,
         )
-        if missing := declared.missing_inputs(clause.text, self.b.known):
+        if re.match(
+            r"(?:e-?mail|mail|notify|warn|tell|inform|alert|message|let|loop in|goes|go|escalate)\b",
+            clause.text.strip(),
+            re.I,
+        ):
+            _, roles = operations.recipients(clause.text, self.b.known)
+            if roles:
+                self.b.warn(
+                    f"Who receives this? {', '.join(repr(r.lower()) for r in roles)} is a role, not an address: "
+                    'write the address in the SOP ("… by email at team-leads@example.com")',
+                    clause,
+                    code="question",
+                    step_key=key,
+                )
+        if system := vocabulary.named_system(clause.text):
+            self.b.warn(
+                f"Which endpoint is this? The text names a system ({system!r}) that is not a configured endpoint: "
+                "configure it (SOPDESK_HTTP_ENDPOINTS) or declare the operation, then compile again",
+                clause,
+                code="unknown_system",
+                step_key=key,
+            )
+        elif missing := declared.missing_inputs(clause.text, self.b.known):
             self.b.warn(
                 f"Which fact gives {', '.join(missing[1])} for {missing[0]}? Nothing gathered before this step has it: "
                 "look it up in an earlier step, or set the parameter in the step",
@@ -317,7 +452,7 @@ class Walker:
                 code="unknown_fact",
                 step_key=key,
             )
-        elif system := declared.unknown_system(clause.text, self.b.known):
+        elif (system := declared.unknown_system(clause.text, self.b.known)) and declared.still_open(system):
             picks = ", ".join(declared.candidates(clause.text, self.b.known))
             self.b.warn(
                 f"Which system is “{system}”? No declared operation matches it: pick one ({picks}) "
@@ -342,8 +477,10 @@ class Walker:
             spec = actions.recognise("find the open opportunity", self.b.known)
         elif name == "account":
             spec = actions.recognise("look up the customer's account in Salesforce", self.b.known)
-        else:
-            spec = actions.recognise("look the shipment up with the carrier", self.b.known)
+        else:  # an operation a person named for a fact ("the customer's segment"), else the shipment
+            spec = declared.gather_for(name, self.b.known) or actions.recognise(
+                "look the shipment up with the carrier", self.b.known
+            )
         self.b.act(spec, clause)
 
     def wait_clause(self, spec: Wait, clause: Segment, rest: list[Segment]) -> None:

@@ -27,9 +27,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--size", type=int, help="Tickets for replay and the live burst (default 300; quick 20).")
-        parser.add_argument("--duration", type=float, help="Seconds of load per ingest measurement (default 8; quick 1).")
+        parser.add_argument(
+            "--duration", type=float, help="Seconds of load per ingest measurement (default 8; quick 1)."
+        )
         parser.add_argument("--only", action="append", choices=FIGURES, help="Measure only these figures (repeatable).")
-        parser.add_argument("--quick", action="store_true", help="Small sizes, for CI: proves it runs, says nothing of speed.")
+        parser.add_argument(
+            "--quick", action="store_true", help="Small sizes, for CI: proves it runs, says nothing of speed."
+        )
         parser.add_argument("--concurrency", type=int, default=8, help="Concurrent senders for ingest and burst.")
 
     def handle(self, *args, size, duration, only, quick, concurrency, **options):
@@ -121,13 +125,14 @@ class Command(BaseCommand):
                     figures.ingest_leftovers_clear()
                 if "burst" in only:
                     progress(f"starting the worker; one at a time, then a live burst of {size}")
-                    with processes.worker(env=env, log_dir=data_dir):
+                    with processes.worker(env=env, log_dir=data_dir) as worker:
                         rows += figures.burst_figures(
                             base_url=url,
                             size=size,
                             singles=3 if quick else 5,
                             concurrency=concurrency,
                             timeout=60 if quick else max(120, size),
+                            worker_pid=worker.process.pid,
                         )
         vendor = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
         self.stdout.write(_table(rows, vendor))

@@ -26,9 +26,14 @@ def test_policies_match_by_tier_then_fall_back_to_everyone_else(sla_sop):
 
 
 def test_policies_match_priority_queue_and_source(sla_sop):
-    urgent = SlaPolicy.objects.create(name="Urgent billing by email", position=1, match_priorities=["urgent"],
-                                      match_queues=["billing"], match_sources=["api"],
-                                      first_response_target=dt.timedelta(minutes=30))
+    urgent = SlaPolicy.objects.create(
+        name="Urgent billing by email",
+        position=1,
+        match_priorities=["urgent"],
+        match_queues=["billing"],
+        match_sources=["api"],
+        first_response_target=dt.timedelta(minutes=30),
+    )
     case = CaseFactory.build(priority="urgent", queue="billing", source="api", facts={"tier": "enterprise"})
     assert sla_policy_for_case(case=case) == urgent
     case.source = "zendesk"
@@ -43,7 +48,9 @@ def test_starting_twice_creates_one_set_of_clocks(sla_sop):
     case = open_case(at(18, 10))
     case_event(case, at(18, 10, 1), "created")
     assert sorted(SlaClock.objects.filter(case=case).values_list("kind", flat=True)) == [
-        "assignment", "first_response", "resolution",
+        "assignment",
+        "first_response",
+        "resolution",
     ]
     assert SlaFire.objects.filter(clock__case=case).count() == 3 + 4  # a breach marker per clock + 4 rules
 
@@ -129,3 +136,15 @@ def test_a_queues_own_calendar_and_holidays_override_the_policys(sla_sop):
     SlaQueue.objects.create(name="eu", calendar=calendar)
     case = open_case(at(20, 16), tier="pro", queue="eu")
     assert clock(case).due_at == at(24, 16)  # Monday is a holiday in this queue
+
+
+def test_only_status_moves_that_pause_stop_or_resume_the_clocks_need_them():
+    from cases.models import Case
+    from cases.sla.clocks import sla_status_change_matters
+
+    assert not sla_status_change_matters(Case.Status.OPEN, Case.Status.HELD)  # a run holds the case: clocks run on
+    assert not sla_status_change_matters(Case.Status.HELD, Case.Status.OPEN)
+    assert sla_status_change_matters(Case.Status.OPEN, Case.Status.WAITING)
+    assert sla_status_change_matters(Case.Status.WAITING, Case.Status.HELD)
+    assert sla_status_change_matters(Case.Status.HELD, Case.Status.RESOLVED)
+    assert sla_status_change_matters(Case.Status.CLOSED, Case.Status.OPEN)

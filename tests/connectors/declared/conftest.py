@@ -2,8 +2,16 @@ from __future__ import annotations
 
 import pytest
 
+from connectors.declared import mcp_pool
 from tests.support import declared_tools
 from tests.support.tool_server import ToolServer
+
+
+@pytest.fixture(autouse=True)
+def _mcp_sessions_closed():
+    """Every MCP session a test opened (and the stdio server process behind it) ends with the test."""
+    yield
+    mcp_pool.close_all()
 
 
 @pytest.fixture

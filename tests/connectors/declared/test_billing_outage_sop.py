@@ -225,7 +225,12 @@ def test_a_declared_tool_whose_input_nothing_gives_is_a_question_not_a_guessed_f
 @pytest.mark.parametrize(
     ("email", "outcome", "performed", "not_performed"),
     [
-        ("fraud@acme.example", "stopped", {"zendesk.add_tags"}, {"outage.check_region", "billing.apply_service_credit"}),
+        (
+            "fraud@acme.example",
+            "stopped",
+            {"zendesk.add_tags"},
+            {"outage.check_region", "billing.apply_service_credit"},
+        ),
         ("late@acme.example", "resolved", {"zendesk.reply"}, {"outage.check_region", "billing.apply_service_credit"}),
         ("alice@acme.example", "resolved", {"outage.check_region", "billing.apply_service_credit"}, {"zendesk.reply"}),
         ("carol@acme.example", "resolved", {"outage.check_region"}, {"billing.apply_service_credit", "zendesk.reply"}),

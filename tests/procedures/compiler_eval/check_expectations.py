@@ -39,18 +39,20 @@ def vocabulary() -> tuple[set[str], set[str]]:
 
 
 def registry_params() -> dict[str, dict[str, tuple[str, ...]]]:
-    """Parameter names (and their closed choices) per operation, from connectors/registry.py.
+    """Parameter names (and their closed choices) per built-in operation, from connectors/registry.py.
 
-    The registry module is plain Python; when it cannot be imported the parameter check is skipped.
+    Only the built-in table (`OPERATIONS`): `operations()` also reads declared tools from the database,
+    which this plain-Python check has none of. When the module cannot be imported the parameter check
+    is skipped.
     """
     sys.path.insert(0, str(ROOT))
     try:
-        from connectors.registry import operations
+        from connectors.registry import OPERATIONS
     except Exception:  # the check is a bonus; the vocabulary check above still runs
         return {}
     finally:
         sys.path.remove(str(ROOT))
-    return {name: {p: spec.choices for p, spec in op.params.items()} for name, op in operations().items()}
+    return {name: {p: spec.choices for p, spec in op.params.items()} for name, op in OPERATIONS.items()}
 
 
 def _param_problems(label: str, item: dict, params_by_op: dict[str, dict[str, tuple[str, ...]]]) -> list[str]:

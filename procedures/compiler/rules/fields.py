@@ -1,0 +1,150 @@
+"""Conditions on the fields an SOP names itself: `prior_strikes`, "ticket field monthly_volume", a field table.
+
+A field the text names as a field (snake_case, backticks, "ticket field X", the first cell of a field table —
+`Known.identifiers`) or by a field word ("the incident type") can be compared; a noun turned into a field
+("the device") cannot: that is a question for a person, never an invented fact.
+"""
+
+from __future__ import annotations
+
+import re
+
+from procedures.compiler.rules import quantities, vocabulary
+from procedures.compiler.rules.comparisons import GE, GT, LE, LT, Condition, literal, operator_of
+from procedures.compiler.rules.vocabulary import Known
+
+
+def money_field(text: str, known: Known) -> Condition | None:
+    """ "the expected monthly volume is more than $50,000" → case.fields.monthly_volume > 50000: money compared
+    on a field the SOP names (`monthly_volume`), not the case amount."""
+    m = re.search(rf"([a-z][a-z ]{{2,50}}?)\s+(?:is\s+|are\s+|was\s+)?(?:{GT}|{LT}|{GE}|{LE})\s*[$€£]", text, re.I)
+    amount = quantities.money(text)
+    if not m or amount is None or not known.identifiers:
+        return None
+    words = vocabulary.normalise(m.group(1)).split()
+    for n in range(min(3, len(words)), 0, -1):
+        field = identifier(" ".join(words[-n:]), known)
+        if field:
+            return Condition(f"case.fields.{field} {operator_of(text)} {amount:.1f}", text)
+    return None
+
+
+def counted_field(text: str, known: Known) -> Condition | None:
+    """ "No prior strikes", "1 to 2 prior strikes", "6 or more prior strikes": a count the text names as a field
+    (`prior_strikes`), never a noun made into a field."""
+    m = re.fullmatch(
+        r"(?:the\s+member\s+has\s+)?(no|zero|\d+)(?:\s*(?:to|–|—|-)\s*(\d+)|\s+or\s+(more|fewer|less)|\+)?\s+([a-z][a-z ]{2,40}?)",
+        text.strip().strip("*").strip(),
+        re.I,
+    )
+    if not m:
+        return compared_count(text, known)
+    field = identifier(m.group(4), known)
+    if field is None:
+        return None
+    fact = f"case.fields.{field}"
+    low = 0 if m.group(1).lower() in ("no", "zero") else int(m.group(1))
+    if m.group(2):
+        return Condition(f"{fact} >= {low} && {fact} <= {int(m.group(2))}" if low else f"{fact} <= {m.group(2)}", text)
+    if m.group(3) or text.strip().endswith("+"):
+        return Condition(f"{fact} {'>=' if (m.group(3) or 'more').lower() == 'more' else '<='} {low}", text)
+    return Condition(f"{fact} == {low}", text)
+
+
+def identifier(words: str, known: Known) -> str | None:
+    """The field the SOP names for these words, in any order: "units short" → `short_units`."""
+    wanted = {w.rstrip("s") for w in vocabulary.snake(words).split("_")}
+    for name in sorted(known.identifiers):
+        if {w.rstrip("s") for w in name.split("_")} == wanted:
+            return name
+    return None
+
+
+def compared_count(text: str, known: Known) -> Condition | None:
+    """ "more than 5 units short" → case.fields.short_units > 5, when `short_units` is a field the SOP names."""
+    m = re.fullmatch(
+        r"(more than|over|above|at least|fewer than|less than|under|below|at most)\s+(\d+)\s+([a-z][a-z ]{2,40}?)",
+        text.strip(),
+        re.I,
+    )
+    if not m or (field := identifier(m.group(3), known)) is None:
+        return None
+    op = {"more than": ">", "over": ">", "above": ">", "at least": ">=", "fewer than": "<", "less than": "<"}
+    op |= {"under": "<", "below": "<", "at most": "<="}
+    return Condition(f"case.fields.{field} {op[m.group(1).lower()]} {m.group(2)}", text)
+
+
+FIELD_NOUNS = (
+    r"type|category|reason|status|state|grade|level|tier|code|country|region|channel|source|severity|priority"
+    r"|segment|language|kind|method|result|outcome|score|count|flag|class|mode|stage|answer|rating|size|band"
+)
+
+
+def named_field(phrase: str, words: str, value: str) -> bool:
+    """A field the text names: written as one (`customer_data`, `red_flag`), or a noun phrase ending in a
+    field word ("the incident type", "the category") — not a thing with a state ("the device")."""
+    if re.fullmatch(r"`?[a-z]+(?:_[a-z0-9]+)+`?", phrase.strip().removeprefix("the ").strip()):
+        return True
+    return bool(re.search(rf"\b(?:{FIELD_NOUNS})s?$", words)) and not re.match(r"(?:none|all|any|each|every)\b", words)
+
+
+def result_status(phrase: str, known: Known) -> str | None:
+    """ "the status" / "the carrier status" right after a read that returns a status: that read's status."""
+    words = vocabulary.normalise(phrase)
+    m = re.fullmatch(r"(?:(\w+)\s+)?status", words)
+    last = next(reversed(known.results), None)
+    if not m or last is None or "status" not in known.returns(last):
+        return None
+    system = m.group(1)
+    if system and system not in (
+        last,
+        known.results[last].split(".")[0],
+        known.results[last].split(".")[1].split("_")[-1],
+    ):
+        return None
+    return f"{last}.status"
+
+
+def one_of(text: str, known: Known) -> Condition | None:
+    """ "the country of registration is one of KY, PA, VG or SC" → case.fields.country in [...], when the SOP
+    names the field (`country`) or a result returns it."""
+    m = re.match(
+        r"^(?:the\s+)?([a-z][\w ]{1,40}?)\s+is\s+(not\s+)?(?:one of|any of|in)\s+(.+)$", text.strip(" ."), re.I
+    )
+    if not m:
+        return None
+    values = [v.strip(" '\"`") for v in re.split(r"\s*,\s*|\s+or\s+|\s+and\s+", m.group(3)) if v.strip(" '\"`")]
+    if len(values) < 2 or any(len(v.split()) > 3 for v in values):
+        return None
+    words = vocabulary.normalise(m.group(1)).split()
+    fact = vocabulary.fact(m.group(1), known)
+    for n in range(len(words), 0, -1):
+        if fact:
+            break
+        field = identifier(" ".join(words[:n]), known)
+        fact = f"case.fields.{field}" if field else None
+    if fact is None or "(" in fact:
+        return None
+    listed = "[" + ", ".join(literal(v) for v in values) + "]"
+    return Condition(
+        f"{'!' if m.group(2) else ''}({fact} in {listed})",
+        text,
+        (fact.split(".")[0],) if not fact.startswith("case.") else (),
+    )
+
+
+def field_range(text: str, known: Known) -> Condition | None:
+    """ "Months in service 12 to 24" → 12 ≤ case.fields.months_in_service ≤ 24 (a range from 0 is its upper bound)."""
+    m = re.match(
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(?:from\s+|between\s+)?(\d+)\s*(?:to|–|—|-|and)\s*(\d+)$",
+        text.strip(),
+        re.I,
+    )
+    if not m or quantities.duration(text) or quantities.money(text) is not None or int(m.group(3)) <= int(m.group(2)):
+        return None
+    fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))
+    if "(" in fact or re.match(r"(?:it|this|that|they|there)\b", m.group(1), re.I):
+        return None
+    if int(m.group(2)) == 0:
+        return Condition(f"{fact} <= {m.group(3)}", text)
+    return Condition(f"{fact} >= {m.group(2)} && {fact} <= {m.group(3)}", text)
