@@ -8,67 +8,40 @@ by name: Id, Subject, Description, Requester, Requester email, Organization,
 Group, Tags, Priority, Amount; any other column becomes a custom field).
 Tickets name their requester and organization by id; those are resolved from
 the sideloads, else through read-only Zendesk lookups, cached per id
-(`cases/zendesk_directory.py`). `replay_run` dry-runs every ticket; reads still
-go to the connected systems, writes are only recorded. A ticket that stops
+(`cases/zendesk_directory.py`). `replay_run` dry-runs every ticket in memory
+(`cases/replay_core.py`): reads go to the connected systems once per distinct
+question, writes are only counted, nothing is stored. A ticket that stops
 because a fact it should carry is empty is counted as a missing fact, not as
-a failed action. `tickets_generate` writes such an export for the sandbox.
+a failed action (`cases/replay_coverage.py`). `tickets_generate` writes such
+an export for the sandbox.
 """
 
 from __future__ import annotations
 
 import random
-import re
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
-from cases import clock, replay_input
-from cases.casefacts import NormalisedEvent, case_apply, case_names, fact_at, number, tags
-from cases.expressions import PLACEHOLDER
-from cases.models import Case, Run, StepExecution
+from cases import replay_input
+from cases.casefacts import NormalisedEvent, number, tags
+from cases.replay_core import replay_memory
+from cases.replay_coverage import Coverage, missing_inputs
 from cases.replay_input import ReplayError
-from cases.services import run_advance, run_start
+from cases.replay_persistent import replay_persistent
 from cases.zendesk_directory import Directory
 from procedures.models import ProcedureVersion
-from procedures.steps import GraphError, parse
 
-
-@dataclass
-class Coverage:
-    total: int = 0
-    unattended: int = 0  # ran to an end with nobody involved
-    waiting: int = 0  # reached a durable wait (timer or customer) with nobody involved so far
-    held: Counter = field(default_factory=Counter)  # (step, reason) → count
-    outcomes: Counter = field(default_factory=Counter)
-    actions: Counter = field(default_factory=Counter)  # would-be writes: operation → count
-    errors: int = 0
-
-    def table(self) -> str:
-        def pct(n: int) -> str:
-            return f"{100 * n / self.total:5.1f}%" if self.total else "  -  "
-
-        held = sum(self.held.values())
-        lines = [
-            f"{'Tickets replayed':<44}{self.total:>7}",
-            f"{'Ran to the end unattended':<44}{self.unattended:>7} {pct(self.unattended)}",
-            f"{'Waiting (timer or customer), unattended':<44}{self.waiting:>7} {pct(self.waiting)}",
-            f"{'Stopped at an edge for a person':<44}{held:>7} {pct(held)}",
-        ]
-        for (step, reason), count in self.held.most_common():
-            lines.append(f"    {step + ' — ' + reason:<40}{count:>7} {pct(count)}")
-        if self.errors:
-            lines.append(f"{'Failed (see the runs)':<44}{self.errors:>7} {pct(self.errors)}")
-        lines.append("End outcomes:")
-        for outcome, count in self.outcomes.most_common():
-            lines.append(f"    {outcome:<40}{count:>7}")
-        lines.append("Actions that would have been taken:")
-        for operation, count in self.actions.most_common():
-            lines.append(f"    {operation:<40}{count:>7}")
-        return "\n".join(lines)
+__all__ = [
+    "Coverage",
+    "ReplayError",
+    "missing_inputs",
+    "replay_run",
+    "tickets_generate",
+    "tickets_load",
+    "tickets_read",
+]
 
 
 # --- Loading ---------------------------------------------------------------------------
@@ -103,9 +76,7 @@ def tickets_read(path: Path, *, lookup: bool = True) -> TicketFile:
         where = f"{path}: item {number}" if isinstance(data, list) else str(path)
         if isinstance(page, dict) and isinstance(page.get("tickets"), list):  # an export page with sideloads
             directory.add_sideloads(page)
-            raw += [
-                replay_input.check_ticket(t, f"{where}, ticket {i}") for i, t in enumerate(page["tickets"], 1)
-            ]
+            raw += [replay_input.check_ticket(t, f"{where}, ticket {i}") for i, t in enumerate(page["tickets"], 1)]
         elif isinstance(page, dict) and isinstance(page.get("ticket"), dict):  # GET /tickets/{id}.json?include=
             directory.add_sideloads(page)
             raw.append(replay_input.check_ticket(page["ticket"], where))
@@ -249,68 +220,14 @@ def replay_run(
     keep: bool = False,
     progress: Callable[[], None] | None = None,
 ) -> Coverage:
-    """Dry-run `version` over every ticket. Nothing is kept unless `keep` (cases and runs are rolled back)."""
-    coverage = Coverage()
-    with transaction.atomic():
-        for ticket in tickets:
-            case = Case(source=ticket.source, external_id="", opened_at=clock.now())
-            case_apply(case=case, event=ticket)
-            case.save()
-            run = run_start(
-                case=case, version=version, mode=Run.Mode.DRY_RUN, event={"type": ticket.event_type}, enqueue=False
-            )
-            run = run_advance(run_id=run.id)
-            _count(coverage, run)
-            if progress:
-                progress()
-        if not keep:
-            transaction.set_rollback(True)
-    return coverage
+    """Dry-run `version` over every ticket and return the coverage; nothing is written anywhere.
 
-
-def _count(coverage: Coverage, run: Run) -> None:
-    coverage.total += 1
-    for operation in run.executions.filter(status=StepExecution.Status.SKIPPED).values_list(
-        "request__operation", flat=True
-    ):
-        coverage.actions[operation] += 1
-    if run.status == Run.Status.COMPLETED:
-        coverage.unattended += 1
-        coverage.outcomes[run.outcome] += 1
-    elif run.status == Run.Status.WAITING:
-        coverage.waiting += 1
-    elif run.status == Run.Status.HELD:
-        held = run.executions.filter(status=StepExecution.Status.HELD).order_by("-sequence").first()
-        reason = (held.decision or {}).get("reason", "?") if held else "?"
-        missing = missing_inputs(run, run.current_step)
-        if missing and reason != "missing_fact":
-            reason = f"missing fact {', '.join(missing)}"  # the ticket lacked it; the step did not fail
-        coverage.held[(run.current_step, reason)] += 1
-    else:
-        missing = missing_inputs(run, run.current_step)
-        if missing:
-            coverage.held[(run.current_step, f"missing fact {', '.join(missing)}")] += 1
-        else:
-            coverage.errors += 1
-
-
-_PATH = re.compile(r"\b([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+)")
-
-
-def missing_inputs(run: Run, step_key: str) -> list[str]:
-    """Facts the step's parameters read that are empty for this case (`case.requester_email`, ...)."""
-    try:
-        step = parse(run.version.graph).step(step_key)
-    except (GraphError, KeyError):
-        return []
-    names = {**((run.state or {}).get("facts") or {}), "case": case_names(run.case)}
-    missing = []
-    for template in (getattr(step, "params", None) or {}).values():
-        for expression in PLACEHOLDER.findall(template) if isinstance(template, str) else []:
-            for path in _PATH.findall(expression):
-                if fact_at(path, names) in (None, "", []) and path not in missing:
-                    missing.append(path)
-    return missing
+    In memory (`cases/replay_core.py`), reads asked once per distinct question. `keep`: run a
+    persistent dry run instead and keep its cases and runs, to look at them in the admin.
+    """
+    if keep:
+        return replay_persistent(version=version, tickets=tickets, keep=True, progress=progress)
+    return replay_memory(version=version, tickets=tickets, progress=progress)
 
 
 # --- A generated file ---------------------------------------------------------------------

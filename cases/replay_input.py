@@ -23,7 +23,6 @@ class ReplayError(Exception):
     code = "replay_failed"
 
 
-
 def read_text(path: Path) -> str:
     raw = path.read_bytes()
     try:

@@ -1,4 +1,4 @@
-""""Try on a sample case": walk a compiled version on pasted case JSON, entirely in memory.
+"""Try a version on a sample case: walk it on pasted case JSON, entirely in memory.
 
 A dry run leaves no trace outside itself. Nothing is stored: no Case, Run,
 StepExecution, Timer, review item, SLA clock or mail. The engine's functional
@@ -30,6 +30,7 @@ from cases.casefacts import case_apply, case_names
 from cases.graphreads import ask_coerce
 from cases.models import Case
 from cases.readable import table_rows
+from cases.walk import walk
 from cases.webhooks.base import WebhookRejected
 from cases.webhooks.generic import parse as parse_generic
 from connectors import registry
@@ -221,7 +222,9 @@ def _answer(
         due = question.details.get("due_at")
         if outcome == "event":
             state.wake = {
-                "step": state.cursor, "visit": state.visit, "by": "event",
+                "step": state.cursor,
+                "visit": state.visit,
+                "by": "event",
                 "event": {"type": question.details.get("for_event"), "sample": True},
             }
         else:
@@ -257,8 +260,14 @@ def _call(graph: Graph, state: engine.RunState, case: dict, call: engine.CallOpe
     operation = registry.get(call.operation)
     if operation.mock is not None:  # a declared tool with a mock answers dry runs, reads and writes alike
         status = "would write" if call.writes else "read"
-        entry = TryStep(**info, status=status, operation=call.operation, request=_plain(call.params), mock=True,
-                        summary="Answered by the tool's mock: the real system was not called.")
+        entry = TryStep(
+            **info,
+            status=status,
+            operation=call.operation,
+            request=_plain(call.params),
+            mock=True,
+            summary="Answered by the tool's mock: the real system was not called.",
+        )
         steps.append(entry)
         try:
             result = operation.load_mock()(dict(call.params), idempotency_key=None)
@@ -268,8 +277,15 @@ def _call(graph: Graph, state: engine.RunState, case: dict, call: engine.CallOpe
         entry.result = _plain(result or {})
         return engine.on_result(graph, state, case, call.step_key, result or {})
     if call.writes:
-        steps.append(TryStep(**info, status="would write", operation=call.operation, request=_plain(call.params),
-                             summary="Not sent: a dry run only shows what this step would send."))
+        steps.append(
+            TryStep(
+                **info,
+                status="would write",
+                operation=call.operation,
+                request=_plain(call.params),
+                summary="Not sent: a dry run only shows what this step would send.",
+            )
+        )
         return engine.on_result(graph, state, case, call.step_key, engine.dry_run_result(call.operation))
     entry = TryStep(**info, status="read", operation=call.operation, request=_plain(call.params))
     steps.append(entry)
@@ -280,8 +296,13 @@ def _call(graph: Graph, state: engine.RunState, case: dict, call: engine.CallOpe
         return engine.on_error(graph, call.step_key, exc)
     except Exception as exc:  # a misconfigured connector must not break the page
         entry.status, entry.summary = "failed", f"{type(exc).__name__}: {exc}"
-        return engine.Hold(call.step_key, "action_failed", f"{entry.title}: {exc}", {"error": str(exc)},
-                           [{"key": "retry", "label": "Try again"}, engine.STOP])
+        return engine.Hold(
+            call.step_key,
+            "action_failed",
+            f"{entry.title}: {exc}",
+            {"error": str(exc)},
+            [{"key": "retry", "label": "Try again"}, engine.STOP],
+        )
     entry.result = _plain(result or {})
     return engine.on_result(graph, state, case, call.step_key, result or {})
 
@@ -289,38 +310,51 @@ def _call(graph: Graph, state: engine.RunState, case: dict, call: engine.CallOpe
 def _walk(
     version: ProcedureVersion, graph: Graph, state: engine.RunState, case: dict, steps: list[TryStep], now: dt.datetime
 ) -> TryOutcome:
-    for _ in range(MAX_STEPS):
-        effect = engine.plan(graph, state, case, engine.run_now(state, now))
-        called = isinstance(effect, engine.CallOperation)
-        if called:
-            effect = _call(graph, state, case, effect, steps)
-        match effect:
-            case engine.Goto():
-                if called and effect.decision:
-                    steps[-1].decision = _plain(effect.decision)
-                elif not called:
-                    status = "skipped" if effect.skipped else "done"
-                    steps.append(TryStep(**_step_info(graph, effect.step_key), status=status,
-                                         summary=effect.skipped or "", decision=_plain(effect.decision or {})))
-                state = engine.apply_goto(graph, state, effect, engine.run_now(state, now))
-                if effect.next is None:
-                    return _finished(state, "resolved", steps)
-            case engine.End():
-                steps.append(TryStep(**_step_info(graph, effect.step_key), status="ended",
-                                     summary=_end_summary(effect)))
-                return _finished(state, effect.outcome, steps)
-            case engine.StartTimer():
-                question = _wait_question(graph, effect)
-                steps.append(TryStep(**_step_info(graph, effect.step_key), status="waiting", summary=question.summary))
-                return _stopped(version, state, case, steps, question, now, "waiting")
-            case engine.Hold():
-                question = Question(
-                    step_key=effect.step_key, kind="hold", reason=effect.reason, summary=effect.summary,
-                    outcomes=[_outcome(o) for o in effect.allowed_outcomes],
-                    asks=list(effect.proposal.get("ask") or []), details=_plain(_details(effect.proposal)),
+    def perform(call: engine.CallOperation, state: engine.RunState) -> engine.Effect:
+        return _call(graph, state, case, call, steps)
+
+    def observe(effect: engine.Effect, called: bool) -> None:
+        if not isinstance(effect, engine.Goto):
+            return
+        if called and effect.decision:
+            steps[-1].decision = _plain(effect.decision)
+        elif not called:
+            status = "skipped" if effect.skipped else "done"
+            steps.append(
+                TryStep(
+                    **_step_info(graph, effect.step_key),
+                    status=status,
+                    summary=effect.skipped or "",
+                    decision=_plain(effect.decision or {}),
                 )
-                steps.append(TryStep(**_step_info(graph, effect.step_key), status="asked", summary=effect.summary))
-                return _stopped(version, state, case, steps, question, now, "held")
+            )
+
+    stop = walk(graph, state, case, now, perform=perform, observe=observe, max_steps=MAX_STEPS)
+    match stop.effect:
+        case engine.Goto():
+            return TryOutcome(status="completed", outcome=stop.outcome, steps=steps)
+        case engine.End():
+            steps.append(
+                TryStep(**_step_info(graph, stop.effect.step_key), status="ended", summary=_end_summary(stop.effect))
+            )
+            return TryOutcome(status="completed", outcome=stop.outcome, steps=steps)
+        case engine.StartTimer():
+            question = _wait_question(graph, stop.effect)
+            steps.append(TryStep(**_step_info(graph, stop.effect.step_key), status="waiting", summary=question.summary))
+            return _stopped(version, stop.state, case, steps, question, now, "waiting")
+        case engine.Hold():
+            hold = stop.effect
+            question = Question(
+                step_key=hold.step_key,
+                kind="hold",
+                reason=hold.reason,
+                summary=hold.summary,
+                outcomes=[_outcome(o) for o in hold.allowed_outcomes],
+                asks=list(hold.proposal.get("ask") or []),
+                details=_plain(_details(hold.proposal)),
+            )
+            steps.append(TryStep(**_step_info(graph, hold.step_key), status="asked", summary=hold.summary))
+            return _stopped(version, stop.state, case, steps, question, now, "held")
     return TryOutcome(error=f"The dry run took more than {MAX_STEPS} steps: the SOP may loop.", steps=steps)
 
 
@@ -334,12 +368,6 @@ def _end_summary(end: engine.End) -> str:
     if status:
         text += f" The case would be marked {status}."
     return text
-
-
-def _finished(state: engine.RunState, outcome: str, steps: list[TryStep]) -> TryOutcome:
-    if state.skipped and outcome != "stopped":
-        outcome = f"{outcome}, partially done"
-    return TryOutcome(status="completed", outcome=outcome, steps=steps)
 
 
 def _stopped(version, state, case, steps, question, now, status) -> TryOutcome:
@@ -360,13 +388,18 @@ def _stopped(version, state, case, steps, question, now, status) -> TryOutcome:
 
 def _outcome(outcome: Any) -> dict:
     if isinstance(outcome, dict):
-        return {"key": outcome["key"], "label": outcome.get("label") or outcome["key"],
-                "params": list(outcome.get("params") or [])}
+        return {
+            "key": outcome["key"],
+            "label": outcome.get("label") or outcome["key"],
+            "params": list(outcome.get("params") or []),
+        }
     return {"key": str(outcome), "label": str(outcome), "params": []}
 
 
 def _details(proposal: dict) -> dict:
-    return {k: v for k, v in proposal.items() if k not in ("ask", "expression", "remote_message") and v not in (None, "")}
+    return {
+        k: v for k, v in proposal.items() if k not in ("ask", "expression", "remote_message") and v not in (None, "")
+    }
 
 
 def _wait_question(graph: Graph, timer: engine.StartTimer) -> Question:
@@ -384,8 +417,12 @@ def _wait_question(graph: Graph, timer: engine.StartTimer) -> Question:
     if timer.due_at:
         waits += f"{' or ' if waits else ''}until {timer.due_at:%Y-%m-%d %H:%M} UTC"
     return Question(
-        step_key=timer.step_key, kind="wait", reason="wait", summary=f"{step.title}: a live run would wait {waits}.",
-        outcomes=outcomes, details={"due_at": due, "for_event": timer.for_event},
+        step_key=timer.step_key,
+        kind="wait",
+        reason="wait",
+        summary=f"{step.title}: a live run would wait {waits}.",
+        outcomes=outcomes,
+        details={"due_at": due, "for_event": timer.for_event},
     )
 
 
@@ -397,8 +434,8 @@ def try_form(*, version: ProcedureVersion, data: Any) -> TryOutcome:
     token = (data.get("token") or "").strip()
     if not token:
         return version_try(version=version, sample=data.get("sample", ""))
-    facts = {k[len("fact_"):]: v for k, v in data.items() if k.startswith("fact_") and v not in (None, "")}
-    params: dict[str, Any] = {k[len("param_"):]: v for k, v in data.items() if k.startswith("param_") and v}
+    facts = {k[len("fact_") :]: v for k, v in data.items() if k.startswith("fact_") and v not in (None, "")}
+    params: dict[str, Any] = {k[len("param_") :]: v for k, v in data.items() if k.startswith("param_") and v}
     if facts:
         params["facts"] = facts
     return version_try_continue(version=version, token=token, outcome=data.get("outcome", ""), params=params)

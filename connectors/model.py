@@ -28,31 +28,44 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass, field, replace
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from connectors.base import ConnectorError
+from connectors.model_errors import context_overflow, from_sdk_error, server_message
+from connectors.model_types import (
+    SEED,
+    ModelError,
+    ModelRequest,
+    add_usage,
+    base_url,
+    empty_usage,
+    usage_since,
+    where,
+)
 from connectors.strict_schema import from_strict, strict_schema
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "MAX_TOKENS",
+    "SEED",
+    "ModelAnswer",
+    "ModelError",
+    "call_budget",
+    "model_configured",
+    "prompt_hash",
+    "structured_call",
+]
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+log = logging.getLogger(__name__)
 
 # Output budget per kind of call: an answer longer than this is a loop, not an answer.
 MAX_TOKENS = {"judgement": 500, "clause": 400, "compile": 4096}
 DEFAULT_MAX_TOKENS = 1024
-SEED = 20261127  # with temperature 0: the same prompt gives the same answer where the server supports it
 MAX_SDK_RETRIES = 2  # the SDK's own retries (429, 5xx, timeouts, connection errors), when the budget allows
 TASK_MARGIN_SECONDS = 15  # of the task timeout, kept for the task's own work around the model call
 RETRY_SLACK_SECONDS = 2  # the SDK's backoff between attempts, roughly
 MIN_ATTEMPT_SECONDS = 1.0
 
-# Answer problems a follow-up message can fix (the server answered, the content is unusable).
-BAD_ANSWER_CODES = frozenset({"model_not_json", "model_truncated"})
-# Failures where asking again later can succeed.
-RETRYABLE_CODES = frozenset({"model_timeout", "model_unreachable", "model_rate_limited", "model_server_error"})
 # Schema keywords a server may refuse (OpenAI strict mode and maxLength); dropped and the call repeated.
 DROPPABLE_KEYWORDS = frozenset({"maxLength", "minLength", "maxItems", "minItems", "pattern", "format"})
 
@@ -60,44 +73,6 @@ TRUNCATED_NOTE = (
     "Your previous answer was cut off at the output limit ({tokens} tokens) before the JSON was complete. "
     "Answer again with a much shorter JSON object: keep every text field to one short sentence and every list short."
 )
-
-
-class ModelError(ConnectorError):
-    """The model could not give a usable answer. `code` is stable; the message says what to fix.
-
-    `retryable` says whether asking again later can help (timeouts, 429, 5xx,
-    an unreachable server); `raw` is the model's text when there was one;
-    `usage` the tokens and latency the failed call(s) cost, always with the
-    model and `error` (the code), so a caller can record what a failure cost.
-    `prompt_tokens`/`context_tokens` are set for a context-size overflow.
-    """
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        raw: str | None = None,
-        usage: dict | None = None,
-        status: int | None = None,
-        remote_message: str = "",
-        prompt_tokens: int | None = None,
-        context_tokens: int | None = None,
-    ):
-        message = _scrub(message)
-        super().__init__(message, system="model", status=status, remote_message=_scrub(remote_message))
-        self.code = code
-        self.message = message
-        self.retryable = code in RETRYABLE_CODES
-        self.raw = raw
-        self.usage = {**(usage or {}), "error": code}
-        self.prompt_tokens = prompt_tokens
-        self.context_tokens = context_tokens
-
-    @property
-    def bad_answer(self) -> bool:
-        """True when the server answered but the content was unusable: a follow-up naming the problem may help."""
-        return self.code in BAD_ANSWER_CODES
 
 
 @dataclass(frozen=True)
@@ -208,7 +183,7 @@ def structured_call(
             purpose=purpose,
         )
 
-    request = _Request(
+    request = ModelRequest(
         model=model,
         messages=messages,
         schema_name=schema_name,
@@ -216,14 +191,14 @@ def structured_call(
         max_tokens=max_tokens or MAX_TOKENS.get(purpose, DEFAULT_MAX_TOKENS),
         deadline=time.monotonic() + call_budget(),
     )
-    spent = _empty_usage(model)
+    spent = empty_usage(model)
     attempts = 0
     while True:
         attempts += 1
         try:
             raw, usage = _ask(request)
         except ModelError as exc:
-            spent = _add_usage(spent, exc.usage)
+            spent = add_usage(spent, exc.usage)
             exc.usage = {**spent, "error": exc.code}
             if exc.code != "model_truncated" or attempts > 1:
                 raise
@@ -232,7 +207,7 @@ def structured_call(
             request = request.retry_with({"role": "user", "content": note})
             log.info("model call %s cut off at the output limit; asking once more", purpose)
             continue
-        spent = _add_usage(spent, usage)
+        spent = add_usage(spent, usage)
         break
     content = _json_object(raw, usage=spent)
     log.info(
@@ -295,29 +270,8 @@ class _Profile:
 _PROFILES: dict[tuple[str, str], _Profile] = {}
 
 
-@dataclass(frozen=True)
-class _Request:
-    model: str
-    messages: list[dict]
-    schema_name: str
-    wire_schema: dict
-    max_tokens: int
-    deadline: float
-    seed: int = SEED
-
-    def retry_with(self, note: dict) -> _Request:
-        return replace(self, messages=[*self.messages, note], seed=self.seed + 1)
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
-
-
 def _profile(model: str) -> _Profile:
-    return _PROFILES.setdefault((_base_url(), model), _Profile())
-
-
-def _base_url() -> str:
-    return settings.OPENAI_BASE_URL or DEFAULT_BASE_URL
+    return _PROFILES.setdefault((base_url(), model), _Profile())
 
 
 def _attempt_plan(remaining: float) -> tuple[float, int]:
@@ -327,7 +281,7 @@ def _attempt_plan(remaining: float) -> tuple[float, int]:
     return timeout, max(0, min(MAX_SDK_RETRIES, fits - 1))
 
 
-def _ask(request: _Request) -> tuple[str, dict]:
+def _ask(request: ModelRequest) -> tuple[str, dict]:
     """One chat completion (the SDK retries transient failures within the budget); returns the text and usage.
 
     A 400 that says what the server does not support (a schema keyword, the
@@ -346,30 +300,28 @@ def _ask(request: _Request) -> tuple[str, dict]:
         timeout, retries = _attempt_plan(remaining)
         try:
             with OpenAI(
-                api_key=settings.OPENAI_API_KEY, base_url=_base_url(), timeout=timeout, max_retries=retries
+                api_key=settings.OPENAI_API_KEY, base_url=base_url(), timeout=timeout, max_retries=retries
             ) as client:
                 completion = client.chat.completions.create(**_wire(request, profile))
         except openai.BadRequestError as exc:
-            said = _server_message(exc, limit=1000)
-            if not _context_overflow(said) and _adapt(profile, said):
+            said = server_message(exc, limit=1000)
+            if not context_overflow(said) and _adapt(profile, said):
                 continue
-            raise _from_sdk_error(exc, request=request, started=started, attempts=1, timeout=timeout) from None
+            raise from_sdk_error(exc, request=request, started=started, attempts=1, timeout=timeout) from None
         except openai.APIError as exc:
-            raise _from_sdk_error(
-                exc, request=request, started=started, attempts=retries + 1, timeout=timeout
-            ) from None
+            raise from_sdk_error(exc, request=request, started=started, attempts=retries + 1, timeout=timeout) from None
         break
     else:
         raise ModelError(
             "model_schema_unsupported",
-            f"the model server at {_where()} kept refusing the request after sopdesk left out everything it said it "
+            f"the model server at {where()} kept refusing the request after sopdesk left out everything it said it "
             "does not support: use a server with structured outputs (JSON schema or JSON mode)",
-            usage=_usage_since(started, request.model),
+            usage=usage_since(started, request.model),
         )
     return _answer_text(completion, request=request, started=started)
 
 
-def _wire(request: _Request, profile: _Profile) -> dict:
+def _wire(request: ModelRequest, profile: _Profile) -> dict:
     """The request body for what this server accepts."""
     messages = request.messages
     if profile.response_format == "json_schema":
@@ -431,7 +383,11 @@ def _without(node: object, keywords: frozenset) -> object:
         return node
     if isinstance(node, dict):
         return {
-            k: (_without(v, keywords) if k not in ("properties", "$defs") else {n: _without(x, keywords) for n, x in v.items()})
+            k: (
+                _without(v, keywords)
+                if k not in ("properties", "$defs")
+                else {n: _without(x, keywords) for n, x in v.items()}
+            )
             for k, v in node.items()
             if k not in keywords
         }
@@ -440,7 +396,7 @@ def _without(node: object, keywords: frozenset) -> object:
     return node
 
 
-def _answer_text(completion, *, request: _Request, started: float) -> tuple[str, dict]:
+def _answer_text(completion, *, request: ModelRequest, started: float) -> tuple[str, dict]:
     usage = {
         "model": getattr(completion, "model", None) or request.model,
         "prompt_tokens": getattr(completion.usage, "prompt_tokens", 0) or 0,
@@ -449,7 +405,7 @@ def _answer_text(completion, *, request: _Request, started: float) -> tuple[str,
         "cached": False,
     }
     if not completion.choices:
-        raise ModelError("model_empty", f"the model server at {_where()} answered with no choices", usage=usage)
+        raise ModelError("model_empty", f"the model server at {where()} answered with no choices", usage=usage)
     choice = completion.choices[0]
     message = choice.message
     if getattr(message, "refusal", None):
@@ -491,138 +447,13 @@ def _json_object(raw: str, *, usage: dict) -> dict:
     return content
 
 
-_CONTEXT_PATTERNS = (
-    # llama.cpp: "request (2704 tokens) exceeds the available context size (2048 tokens)"
-    re.compile(r"\((\d+) tokens\) exceeds the available context size \((\d+) tokens\)", re.I),
-    # OpenAI / vLLM: "maximum context length is 4096 tokens. However, you requested 5000 tokens"
-    re.compile(r"maximum context length is (\d+) tokens.*?(?:requested|resulted in) (\d+) tokens", re.I | re.S),
-)
-
-
-def _context_overflow(said: str) -> tuple[int, int] | None:
-    """(prompt tokens, context tokens) when a 400 says the request does not fit the model's context."""
-    first, second = _CONTEXT_PATTERNS
-    if match := first.search(said):
-        return int(match.group(1)), int(match.group(2))
-    if match := second.search(said):
-        return int(match.group(2)), int(match.group(1))
-    return None
-
-
-def _from_sdk_error(
-    exc: Exception, *, request: _Request, started: float, attempts: int, timeout: float
-) -> ModelError:
-    """Turn the SDK's exception (after its own retries) into a ModelError that says what to fix."""
-    import openai
-
-    where = _where()
-    model = request.model
-    usage = _usage_since(started, model)
-    if isinstance(exc, openai.APITimeoutError):
-        limit = (
-            f"{timeout:g} s (SOPDESK_MODEL_TIMEOUT)"
-            if timeout >= float(settings.SOPDESK_MODEL_TIMEOUT)
-            else f"{timeout:g} s (what was left of the task's time budget)"
-        )
-        return ModelError(
-            "model_timeout",
-            f"the model server at {where} did not answer within {limit}, "
-            f"{attempts} attempt{'s' if attempts != 1 else ''}: raise SOPDESK_MODEL_TIMEOUT or check the server",
-            usage=usage,
-        )
-    if isinstance(exc, openai.APIConnectionError):
-        return ModelError(
-            "model_unreachable",
-            f"could not connect to the model server at {where} ({attempts} attempt{'s' if attempts != 1 else ''}): "
-            "check OPENAI_BASE_URL and that the server is running",
-            usage=usage,
-        )
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        said = _server_message(exc)
-        detail = f" ({said})" if said else ""
-        times = f"{attempts} time{'s' if attempts != 1 else ''}"
-        overflow = _context_overflow(_server_message(exc, limit=1000)) if status in (400, 413) else None
-        if overflow:
-            prompt, context = overflow
-            return ModelError(
-                "model_context_exceeded",
-                f"the request is {prompt} tokens; the model's context is {context} tokens: start the server with a "
-                "larger context (llama.cpp: --ctx-size) or use a model with a longer context",
-                status=status,
-                remote_message=said,
-                usage={**usage, "prompt_tokens": prompt},
-                prompt_tokens=prompt,
-                context_tokens=context,
-            )
-        if status in (401, 403):
-            code, text = "model_auth", f"rejected the API key (HTTP {status}): check OPENAI_API_KEY"
-        elif status == 404:
-            code = "model_not_found"
-            text = f"answered 404 for model {model!r}{detail}: check SOPDESK_MODEL and OPENAI_BASE_URL"
-        elif status == 429:
-            code = "model_rate_limited"
-            text = f"answered 429 (rate limited) {times}{detail}: try again later or raise the rate limit"
-        elif status >= 500 or status in (408, 409):
-            code, text = "model_server_error", f"answered {status} {times}{detail}: try again later"
-        elif "schema" in said.lower():
-            code = "model_schema_unsupported"
-            text = (
-                f"refused the answer schema {request.schema_name!r} (HTTP {status}){detail}: the server does not "
-                "support this JSON schema; use a server with structured outputs (OpenAI, vLLM, llama.cpp's server)"
-            )
-        else:
-            code = "model_bad_request"
-            text = f"refused the request (HTTP {status}){detail}"
-        return ModelError(code, f"the model server at {where} {text}", status=status, remote_message=said, usage=usage)
-    return ModelError("model_error", f"the model call to {where} failed: {exc}", usage=usage)
-
-
-def _out_of_time(request: _Request, started: float) -> ModelError:
+def _out_of_time(request: ModelRequest, started: float) -> ModelError:
     return ModelError(
         "model_timeout",
-        f"the model server at {_where()} used the whole time budget of {call_budget():g} s for one call "
+        f"the model server at {where()} used the whole time budget of {call_budget():g} s for one call "
         "(SOPDESK_TASK_TIMEOUT less a margin): raise SOPDESK_TASK_TIMEOUT or use a faster model",
-        usage=_usage_since(started, request.model),
+        usage=usage_since(started, request.model),
     )
-
-
-def _empty_usage(model: str) -> dict:
-    return {"model": model, "prompt_tokens": 0, "completion_tokens": 0, "latency_ms": 0, "cached": False}
-
-
-def _usage_since(started: float, model: str) -> dict:
-    return {**_empty_usage(model), "latency_ms": int((time.monotonic() - started) * 1000)}
-
-
-def _add_usage(total: dict, more: dict) -> dict:
-    return {
-        "model": more.get("model") or total["model"],
-        "prompt_tokens": total["prompt_tokens"] + (more.get("prompt_tokens") or 0),
-        "completion_tokens": total["completion_tokens"] + (more.get("completion_tokens") or 0),
-        "latency_ms": total["latency_ms"] + (more.get("latency_ms") or 0),
-        "cached": False,
-    }
-
-
-def _server_message(exc: Exception, limit: int = 200) -> str:
-    body = getattr(exc, "body", None)
-    message = body.get("message") if isinstance(body, dict) else None
-    return str(message)[:limit] if message else ""
-
-
-def _where() -> str:
-    """The server's URL without any credentials it may carry."""
-    parts = urlsplit(_base_url())
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-def _scrub(text: str) -> str:
-    key = settings.OPENAI_API_KEY
-    return text.replace(key, "***") if key and len(key) >= 4 else text
 
 
 def _excerpt(raw: str, limit: int = 80) -> str:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from procedures import editor as editor_page
-from procedures import publishing, selectors, services
+from procedures import publishing, regression_panel, selectors, services
 from procedures.errors import ProcedureError, ProcedureNameTaken, PublishNeedsConfirmation
 from procedures.forms import ProcedureCreateForm, SourceForm, StepCorrectForm
 from procedures.models import Procedure, ProcedureVersion
@@ -74,6 +74,7 @@ def _editor(request, version, *, source_form=None, correct_forms=None, status=20
             "source_form": source_form or SourceForm(initial={"source": version.source}),
             "correct_forms": correct_forms or {},
             "sample_case_url": f"/cases/try/{version.pk}/",
+            "regression": regression_panel.version_regression_panel(version=version),
         },
         status=status,
     )
@@ -198,11 +199,12 @@ def _roles_created(roles: list[str]) -> str:
 
 
 def _publish(request: HttpRequest, version: ProcedureVersion, *, action: str, publish, success: str) -> HttpResponse:
-    """Run a publish (or roll back); a version with open questions gets a page that names them to confirm."""
+    """Run a publish (or roll back); open questions or failing regression cases get a page naming them to confirm."""
     questions = publishing.version_open_questions(version=version)
-    try:
-        result = publish(_confirmed(request))
-    except PublishNeedsConfirmation:
+    confirmed = _confirmed(request)
+    regression = None if confirmed else regression_panel.version_regression_panel(version=version)
+
+    def confirmation() -> HttpResponse:
         return _render(
             request,
             "procedures/publish_confirm.html",
@@ -211,9 +213,17 @@ def _publish(request: HttpRequest, version: ProcedureVersion, *, action: str, pu
                 "version": version,
                 "procedure": version.procedure,
                 "questions": questions,
+                "regression": regression,
                 "action": action,
             },
         )
+
+    if regression and regression.wrong:
+        return confirmation()
+    try:
+        result = publish(confirmed)
+    except PublishNeedsConfirmation:
+        return confirmation()
     except ProcedureError as exc:
         messages.error(request, exc.message)
         return redirect(editor_url(version))

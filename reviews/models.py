@@ -35,6 +35,29 @@ class MinedCase(models.Model):
         return f"case {self.case_id} in procedure {self.procedure_id}"
 
 
+class MinedCount(models.Model):
+    """How many of a procedure's cases opened on `day` (UTC) had an attribute, an outcome, or both.
+
+    Folded in as cases are extracted (a changed case's old row is subtracted first), so mining reads these
+    running counts instead of the cases. `attribute` and `outcome` both empty: the day's cases; one empty:
+    cases with the other; both set: cases with both (kept for predictable outcomes only).
+    """
+
+    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    attribute = models.CharField(max_length=255, blank=True)
+    outcome = models.CharField(max_length=255, blank=True)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "day", "attribute", "outcome"], name="unique_mined_count")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.attribute or '*'} / {self.outcome or '*'}: {self.n}"
+
+
 class MiningCursor(models.Model):
     """Where the last mining pass stopped: cases and runs changed after `position` are extracted next time."""
 

@@ -1,29 +1,48 @@
 """Reads for the inbox: the queue, its counts, one item in full, and agreement figures.
 
-The queue costs a constant number of queries whatever its size: one for the
-page of rows (case, assignee and procedure name joined in; an index range scan
-of the open queue in inbox order), one COUNT for the filtered total, and one
-grouped aggregate over an index for every count in the sidebar (plus one to
-name the procedures).
+The queue costs the same few queries and reads about the same number of index
+entries whatever its size: one query for the page of rows (case, assignee and
+procedure name joined in; an index range scan of the open queue in inbox order,
+stopped after the page), one for the SLA clocks of the page's cases, and one
+bounded count for the page's total; for the sidebar, one statement for every
+count, one read of the first items' procedures and one of the procedures' names. Counts stop at
+COUNT_CAP and then read "500+" (`Tally`): counting a queue of 100,000 to say
+"100,000" would cost a scan of 100,000 on every page view, and a reviewer
+acts the same on "500+". The facets by procedure are counted among the
+first COUNT_CAP items of the queue, so past the cap they are lower bounds
+("300+"); every procedure stays in the filter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Decision, ReviewItem
 from cases.precedents import item_situation, precedent_find
 from cases.selectors import TimelineEntry, case_timeline
 from cases.sla.selectors import Countdown, sla_countdowns
-from procedures.models import ProcedureVersion
+from procedures.models import Procedure
 from reviews.access import can_decide
+from reviews.tallies import COUNT_CAP, Tally, tallies
+from reviews.templatetags.reviews_extras import duration, pct
 
 PAGE_SIZE = 50
+# What a queue row shows (InboxRow.cells): the rest of the item, its case and its people stay in the database.
+ROW_FIELDS = (
+    "id", "run_id", "case_id", "step_key", "reason", "summary", "proposal", "required_role", "status",
+    "assignee_id", "due_at", "outcome", "decided_by_id", "created_at",
+    "case__subject", "case__account_name", "assignee__username", "decided_by__username",
+)  # fmt: skip
+QUEUE_ORDER = (F("due_at").asc(nulls_last=True), "created_at", "id")  # served by review_queue_order_idx
 APPROVAL_REASONS = (ReviewItem.Reason.APPROVAL, ReviewItem.Reason.EVIDENCE)
+REASON_LABELS = {key: str(label) for key, label in ReviewItem.Reason.choices}
 
 AGE_CHOICES = [
     ("", "Any age"),
@@ -63,6 +82,8 @@ class InboxFilters:
 
 @dataclass(frozen=True)
 class InboxRow:
+    """One queue row, with what its cells show worked out here: a page renders 50 of them."""
+
     item: ReviewItem
     procedure_name: str
     procedure_id: int
@@ -72,16 +93,93 @@ class InboxRow:
     is_approval: bool
     can_decide: bool
     case_sla: Countdown | None = None  # the case's most urgent SLA clock
+    url: str = ""
+    case_url: str = ""
+    claim_url: str = ""
+    unclaim_url: str = ""
 
     @property
     def overdue(self) -> bool:
         return self.due_in is not None and self.due_in.total_seconds() < 0
 
+    @property
+    def due_text(self) -> str:
+        if self.due_in is None:
+            return ""
+        return f"{duration(self.due_in)} over" if self.overdue else f"in {duration(self.due_in)}"
+
+    def cells(self, user: Any) -> dict[str, Any]:
+        """What the row's cells show, as plain values (a dict: the template engine reads it fastest)."""
+        item = self.item
+        due_class = ""
+        if self.overdue:
+            due_class = "due-over"
+        elif self.due_in is not None and self.due_in.total_seconds() < 4 * 3600:
+            due_class = "due-soon"
+        return {
+            "id": str(item.id),  # text, not numbers: the template engine localizes every number it prints
+            "url": self.url,
+            "case_id": str(item.case_id),
+            "case_url": self.case_url,
+            "subject": _shortened(item.case.subject or "(no subject)", 80),
+            "procedure_name": self.procedure_name,
+            "step_key": item.step_key,
+            "account_name": item.case.account_name,
+            "why": _shortened(item.summary, 90),
+            "reason": item.reason,
+            "reason_label": REASON_LABELS.get(item.reason, item.reason),
+            "required_role": item.required_role,
+            "open": item.status == ReviewItem.Status.OPEN,
+            "outcome": item.outcome,
+            "proposal_outcome": self.proposal.get("outcome") or "",
+            "proposal_source": self.proposal.get("source") or "",
+            "proposal_confidence": pct(self.proposal.get("confidence")),
+            "created_iso": timezone.localtime(item.created_at).isoformat(),
+            "age_text": duration(self.age),
+            "overdue": self.overdue,
+            "due_text": self.due_text,
+            "due_class": due_class,
+            "due_iso": timezone.localtime(item.due_at).isoformat() if item.due_at else "",
+            "case_sla": self.case_sla,
+            "claim": claim_cell(item, user, claim_url=self.claim_url, unclaim_url=self.unclaim_url),
+        }
+
+
+def _shortened(text: str, length: int) -> str:
+    """`text` cut to `length` characters with an ellipsis (Truncator asks gettext on every call)."""
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def claim_cell(item: ReviewItem, user: Any, *, claim_url: str = "", unclaim_url: str = "") -> dict[str, Any]:
+    """Who has the item and what the viewer can do (`reviews.queue_html.claim_html`): decided, mine, someone's, or free."""
+    if item.status != ReviewItem.Status.OPEN:
+        state, name = "decided", item.decided_by.get_username() if item.decided_by_id else "automatic"
+    elif item.assignee_id and item.assignee_id == user.id:
+        state, name = "mine", "You"
+    elif item.assignee_id:
+        state, name = "taken", item.assignee.get_username()
+    else:
+        state, name = "free", ""
+    return {
+        "id": str(item.id),
+        "state": state,
+        "name": name,
+        "claim_url": claim_url or reverse("reviews:claim", args=[item.id]),
+        "unclaim_url": unclaim_url or reverse("reviews:unclaim", args=[item.id]),
+    }
+
+
+def id_url(name: str) -> Callable[[int], str]:
+    """`reverse(name, args=[id])` for many ids: reversed once, the id put in its place (a page reverses 200 URLs)."""
+    marker = 987654321
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
 
 @dataclass(frozen=True)
 class InboxPage:
     rows: list[InboxRow]
-    total: int
+    total: Tally
     page: int
     has_next: bool
 
@@ -96,13 +194,15 @@ class InboxPage:
 
 @dataclass
 class InboxCounts:
-    open: int = 0
-    mine: int = 0
-    unassigned: int = 0
-    overdue: int = 0
-    approvals: int = 0
-    by_reason: list[tuple[str, str, int]] = field(default_factory=list)
-    by_procedure: list[tuple[int, str, int]] = field(default_factory=list)
+    open: Tally = field(default_factory=lambda: Tally(0))
+    mine: Tally = field(default_factory=lambda: Tally(0))
+    unassigned: Tally = field(default_factory=lambda: Tally(0))
+    overdue: Tally = field(default_factory=lambda: Tally(0))
+    approvals: Tally = field(default_factory=lambda: Tally(0))
+    by_reason: list[tuple[str, str, Tally]] = field(default_factory=list)
+    # Among the first COUNT_CAP open items in queue order: lower bounds when the queue is longer.
+    by_procedure: list[tuple[int, str, Tally]] = field(default_factory=list)
+    procedures: list[tuple[int, str]] = field(default_factory=list)  # every procedure, for the filter
 
 
 def inbox_queryset(*, user: Any, filters: InboxFilters, now: dt.datetime) -> QuerySet[ReviewItem]:
@@ -139,19 +239,27 @@ def inbox_queryset(*, user: Any, filters: InboxFilters, now: dt.datetime) -> Que
 
 
 def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPage:
-    """One page of the queue: soonest due first, then oldest. Three queries (rows, total, the cases' SLA clocks)."""
+    """One page of the queue: soonest due first, then oldest. Three queries (rows, bounded total, SLA clocks)."""
     items = inbox_queryset(user=user, filters=filters, now=now)
     offset = (max(filters.page, 1) - 1) * PAGE_SIZE
+    # The page's ids from the queue index first, then the joins for those rows only: a planner that does not
+    # know the queue's size yet (10,000 items inserted a second ago, not analyzed) would join the whole queue.
+    page_ids = items.order_by(*QUEUE_ORDER).values("id")[offset : offset + PAGE_SIZE + 1]
     page_items = list(
-        items.select_related("case", "assignee", "decided_by")
-        .defer("case__description", "case__facts")
+        ReviewItem.objects.filter(id__in=page_ids)
+        .select_related("case", "assignee", "decided_by")
+        .only(*ROW_FIELDS)
         .annotate(procedure_name=F("run__version__procedure__name"), procedure_pk=F("run__version__procedure_id"))
-        .order_by(F("due_at").asc(nulls_last=True), "created_at", "id")[offset : offset + PAGE_SIZE + 1]
+        .order_by(*QUEUE_ORDER)
     )
     has_next = len(page_items) > PAGE_SIZE
     page_items = page_items[:PAGE_SIZE]
-    total = items.count()
+    total = tallies({"total": items})["total"]
+    if offset and total.capped:  # past the cap the total is at least what this page shows
+        total = Tally(max(total.value, offset + len(page_items)), capped=True)
     countdowns = sla_countdowns(case_ids={item.case_id for item in page_items}, now=now)
+    item_url, case_url = id_url("reviews:item"), id_url("cases:detail")
+    claim_url, unclaim_url = id_url("reviews:claim"), id_url("reviews:unclaim")
     rows = [
         InboxRow(
             item=item,
@@ -163,6 +271,10 @@ def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPa
             is_approval=item.reason in APPROVAL_REASONS or bool(item.required_role),
             can_decide=can_decide(user, item),
             case_sla=countdowns.get(item.case_id),
+            url=item_url(item.id),
+            case_url=case_url(item.case_id),
+            claim_url=claim_url(item.id),
+            unclaim_url=unclaim_url(item.id),
         )
         for item in page_items
     ]
@@ -170,54 +282,57 @@ def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPa
 
 
 def inbox_counts(*, user: Any, now: dt.datetime) -> InboxCounts:
-    """Every sidebar count over the open queue: one grouped aggregate read from an index, one name lookup.
+    """Every sidebar count over the open queue: one statement of bounded counts, the facet window, the procedures.
 
-    Grouped by version (one join, to the run), not by procedure: the open-counts index
-    covers the item columns, and the few versions are named afterwards.
+    Each count reads at most COUNT_CAP + 1 entries of an index (status first), so the sidebar
+    costs the same for 2,000 open items as for 200,000.
     """
-    grouped = list(
-        ReviewItem.objects.filter(status=ReviewItem.Status.OPEN)
-        .values("reason", "run__version_id")
-        .annotate(
-            n=Count("id"),
-            mine=Count("id", filter=Q(assignee=user)),
-            unassigned=Count("id", filter=Q(assignee__isnull=True)),
-            overdue=Count("id", filter=Q(due_at__lt=now)),
-        )
-        .order_by()
+    open_items = ReviewItem.objects.filter(status=ReviewItem.Status.OPEN)
+    reasons = ReviewItem.Reason.choices
+    counted = tallies(
+        {
+            "open": open_items,
+            "mine": open_items.filter(assignee=user),
+            "unassigned": open_items.filter(assignee__isnull=True),
+            "overdue": open_items.filter(due_at__lt=now),
+            "approvals": open_items.filter(reason__in=APPROVAL_REASONS),
+            **{f"reason:{key}": open_items.filter(reason=key) for key, _ in reasons},
+        }
     )
-    version_ids = {row["run__version_id"] for row in grouped}
-    named = {
-        version_id: (procedure_id, name)
-        for version_id, procedure_id, name in ProcedureVersion.objects.filter(id__in=version_ids).values_list(
-            "id", "procedure_id", "procedure__name"
-        )
-    } if version_ids else {}
-    counts = InboxCounts()
-    reasons: dict[str, int] = {}
-    procedures: dict[int, list] = {}
-    labels = dict(ReviewItem.Reason.choices)
-    for row in grouped:
-        counts.open += row["n"]
-        counts.mine += row["mine"]
-        counts.unassigned += row["unassigned"]
-        counts.overdue += row["overdue"]
-        if row["reason"] in APPROVAL_REASONS:
-            counts.approvals += row["n"]
-        reasons[row["reason"]] = reasons.get(row["reason"], 0) + row["n"]
-        procedure_id, name = named[row["run__version_id"]]
-        entry = procedures.setdefault(procedure_id, [name, 0])
-        entry[1] += row["n"]
-    counts.by_reason = [(key, labels.get(key, key), n) for key, n in sorted(reasons.items(), key=lambda kv: -kv[1])]
-    counts.by_procedure = [(pk, name, n) for pk, (name, n) in sorted(procedures.items(), key=lambda kv: kv[1][0])]
-    return counts
+    by_reason = [(key, label, counted[f"reason:{key}"]) for key, label in reasons if counted[f"reason:{key}"]]
+    in_window, capped = _procedures_in_window(open_items)
+    procedures = list(Procedure.objects.order_by("name", "id").values_list("id", "name"))
+    return InboxCounts(
+        open=counted["open"],
+        mine=counted["mine"],
+        unassigned=counted["unassigned"],
+        overdue=counted["overdue"],
+        approvals=counted["approvals"],
+        by_reason=sorted(by_reason, key=lambda row: -row[2].value),
+        by_procedure=[(pk, name, Tally(in_window[pk], capped=capped)) for pk, name in procedures if pk in in_window],
+        procedures=procedures,
+    )
+
+
+def _procedures_in_window(open_items: QuerySet[ReviewItem]) -> tuple[dict[int, int], bool]:
+    """Open items per procedure among the first COUNT_CAP in queue order, counted in the database; capped?"""
+    window = open_items.order_by(*QUEUE_ORDER).values("id")[: COUNT_CAP + 1]
+    counted = dict(
+        ReviewItem.objects.filter(id__in=window)
+        .values_list("run__version__procedure_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("run__version__procedure_id", "n")
+    )
+    capped = sum(counted.values()) > COUNT_CAP
+    return {pk: min(n, COUNT_CAP) for pk, n in counted.items()}, capped
 
 
 def inbox_neighbours(*, user: Any, item: ReviewItem, now: dt.datetime) -> tuple[int | None, int | None]:
     """The previous and next open items in queue order (for j/k on the detail page)."""
     ids = list(
         inbox_queryset(user=user, filters=InboxFilters(), now=now)
-        .order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
+        .order_by(*QUEUE_ORDER)
         .values_list("id", flat=True)[:500]
     )
     if item.id not in ids:

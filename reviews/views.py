@@ -21,6 +21,7 @@ from cases.models import ReviewItem
 from reviews import selectors, services
 from reviews.access import can_decide, can_use_inbox, is_ops_manager
 from reviews.forms import DecisionForm, InboxFilterForm
+from reviews.queue_html import claim_html, rows_html
 
 
 def inbox_required(view):
@@ -50,12 +51,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = selectors.inbox_page(user=request.user, filters=filters, now=now)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"page": page, "filters": filters, "form": form, "query": query.urlencode()}
+    rows = rows_html([row.cells(request.user) for row in page.rows])
+    context = {"page": page, "rows_html": rows, "filters": filters, "form": form, "query": query.urlencode()}
     if request.htmx and request.htmx.target == "inbox-results":
         return render(request, "reviews/_results.html", context)
     counts = selectors.inbox_counts(user=request.user, now=now)
     return render(
-        request, "reviews/inbox.html", {**context, "counts": counts, "is_ops_manager": is_ops_manager(request.user)}
+        request,
+        "reviews/inbox.html",
+        {
+            **context,
+            "counts": counts,
+            "cap": f"{selectors.COUNT_CAP:,}",
+            "is_ops_manager": is_ops_manager(request.user),
+        },
     )
 
 
@@ -83,6 +92,7 @@ def _detail(request: HttpRequest, item_id: int, form: DecisionForm | None = None
         "form": form,
         "is_ops_manager": is_ops_manager(request.user),
         "overdue": bool(detail.item.due_at and detail.item.due_at < now),
+        "claim_html": claim_html(selectors.claim_cell(detail.item, request.user)),
     }
     return render(request, "reviews/detail.html", context, status=status)
 
@@ -143,7 +153,7 @@ def _claim(request: HttpRequest, item_id: int, service) -> HttpResponse:
     except services.ReviewError as exc:
         return _error(request, exc)
     if request.htmx:
-        return render(request, "reviews/_claim.html", {"item": item, "user": request.user})
+        return HttpResponse(claim_html(selectors.claim_cell(item, request.user)))
     return redirect(request.POST.get("next") or reverse("reviews:item", args=[item_id]))
 
 

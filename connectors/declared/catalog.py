@@ -13,6 +13,8 @@ import logging
 import re
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -21,9 +23,29 @@ from connectors.registry import OPERATIONS, Operation
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _cache: tuple[str, dict[str, Operation]] | None = None
+_held = threading.local()  # a token read once for a block of calls on this thread (`declarations_held`)
+
+
+@contextmanager
+def declarations_held() -> Iterator[None]:
+    """Read the declarations' token once for the block (this thread): a replay of 10,000 tickets asks once, not per call.
+
+    Declarations changed during the block are seen after it.
+    """
+    outer = getattr(_held, "token", None)
+    _held.token = outer if outer is not None else _read_token()
+    try:
+        yield
+    finally:
+        _held.token = outer
 
 
 def _token() -> str | None:
+    held = getattr(_held, "token", None)
+    return held if held is not None else _read_token()
+
+
+def _read_token() -> str | None:
     from connectors.declared.models import RegistryState
 
     try:

@@ -10,7 +10,10 @@ With a model configured, `compile_with_model(source)`:
    surrounding section as context (one call per clause, `purpose="clause"`);
 4. checks each answer like a step (`llm_answers.apply_answer`): accepted, the
    judgement step is replaced and the sentence counts as automated (or
-   non-procedural); refused, the judgement step stays, with a warning saying why.
+   non-procedural); refused, the judgement step stays, with a warning saying why;
+5. keeps a read the model proposed only if a later step uses the fact it saves:
+   a lookup nothing reads was proposed on a keyword ("gather the invoice ...")
+   and does nothing the SOP asks for, so that clause goes back to a person.
 
 A model answer is cached only once accepted, so a recompile asks again about
 what was refused. A model failure never loses the graph: the clause stays a
@@ -25,10 +28,10 @@ model can answer, and the rules keep what they already got right.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from procedures.compiler.base import CompileError, CompileIssue, CompileResult, SentenceCoverage
-from procedures.compiler.llm_answers import Mapped, apply_answer
+from procedures.compiler.base import CompileError, CompileIssue, CompileResult
+from procedures.compiler.llm_answers import Mapped, apply_answer, fact_used_elsewhere
 from procedures.compiler.llm_clauses import (
     CLAUSE_VERSION,
     PURPOSE,
@@ -38,6 +41,7 @@ from procedures.compiler.llm_clauses import (
     clause_schema,
     open_clauses,
 )
+from procedures.steps import GatherStep
 
 COMPILER_VERSION = CLAUSE_VERSION
 MIN_CONTEXT_TOKENS = 4096  # the system prompt (~2,000 tokens), a section and a 400-token answer
@@ -65,36 +69,59 @@ def compile_with_model(source: str) -> CompileResult:
 
 
 def map_clauses(source: str, base: CompileResult) -> CompileResult:
-    """`base` (a rules compile of `source`) with each clause it could not map put to the model."""
+    """`base` (a rules compile of `source`) with each clause it could not map put to the model.
+
+    The answers are asked for in source order against the graph as it grows,
+    then settled: a read the model proposed stays only if a later step uses
+    the fact it saves; otherwise that clause is put back as it was and the
+    other answers are applied again without it (no new call). Only the answers
+    that end up used are cached.
+    """
     from django.conf import settings
 
-    state = _State(graph=base.graph, coverage=list(base.coverage), warnings=list(base.warnings))
     clauses = open_clauses(base)
-    for index, clause in enumerate(clauses):
-        if clause.step_key not in {s.key for s in state.graph.steps}:
-            continue  # an earlier answer removed it
-        if not _ask_about(clause, source=source, state=state):
-            for left in clauses[index + 1 :]:
-                state.warn(left, "model_not_asked", "Not asked: the model failed on an earlier sentence (see above).")
-            break
-    model = state.answered_by or settings.SOPDESK_MODEL
+    exchanges, not_asked, state = _ask_all(source, base, clauses)
+    vetoed: set[str] = set()
+    while unused := _unused_reads(state, exchanges) - vetoed:
+        vetoed |= unused
+        state = _replay(source, base, exchanges, vetoed=vetoed, not_asked=not_asked)
+    for exchange in exchanges:
+        if exchange.answer is None:
+            continue
+        if exchange.used:
+            exchange.answer.accept()
+        else:
+            exchange.answer.reject()
+    calls = [exchange.call for exchange in exchanges]
+    answered_by = next((e.answer.model for e in reversed(exchanges) if e.answer is not None), "")
+    model = answered_by or settings.SOPDESK_MODEL
     return CompileResult(
         graph=state.graph,
-        compiler=state.answered_by or base.compiler,
+        compiler=answered_by or base.compiler,
         compiler_version=f"{COMPILER_VERSION}+rules-{base.compiler_version}",
         warnings=state.warnings,
-        usage=_usage(model, state.calls, clauses=len(clauses)),
+        usage=_usage(model, calls, clauses=len(clauses)),
         coverage=state.coverage,
     )
 
 
+@dataclass
+class _Exchange:
+    """One clause put to the model: its answer (or the error), what the call cost, and what became of it."""
+
+    clause: Clause
+    answer: object | None  # connectors.model.ModelAnswer
+    error: object | None  # connectors.model.ModelError
+    call: dict
+    used: bool = False  # the answer is in the result (accepted, or "needs a person")
+    read_key: str = ""  # the gather step an accepted read became
+
+
 class _State:
-    def __init__(self, *, graph, coverage: list[SentenceCoverage], warnings: list[CompileIssue]):
-        self.graph = graph
-        self.coverage = coverage
-        self.warnings = warnings
-        self.calls: list[dict] = []
-        self.answered_by = ""
+    def __init__(self, base: CompileResult):
+        self.graph = base.graph
+        self.coverage = list(base.coverage)
+        self.warnings = list(base.warnings)
 
     def warn(self, clause: Clause, code: str, message: str) -> None:
         self.warnings.append(
@@ -121,31 +148,95 @@ class _State:
             )
 
 
-def _ask_about(clause: Clause, *, source: str, state: _State) -> bool:
-    """Ask the model about one clause and apply its answer; False when the model cannot be asked any more."""
+def _ask_all(source: str, base: CompileResult, clauses: list[Clause]) -> tuple[list[_Exchange], list[Clause], _State]:
+    """Ask about each clause in order, applying each answer before the next question; stop on a systemic failure."""
+    state = _State(base)
+    exchanges: list[_Exchange] = []
+    for index, clause in enumerate(clauses):
+        if clause.step_key not in {s.key for s in state.graph.steps}:
+            continue  # an earlier answer removed it
+        exchange = _ask(clause, source=source, graph=state.graph)
+        exchanges.append(exchange)
+        _apply(exchange, source=source, state=state, vetoed=set())
+        if exchange.error is not None and exchange.error.code in SYSTEMIC_CODES:
+            not_asked = clauses[index + 1 :]
+            _warn_not_asked(state, not_asked)
+            return exchanges, not_asked, state
+    return exchanges, [], state
+
+
+def _replay(
+    source: str, base: CompileResult, exchanges: list[_Exchange], *, vetoed: set[str], not_asked: list[Clause]
+) -> _State:
+    """The answers applied again from the rules graph, with the vetoed clauses' answers left out. No model call."""
+    state = _State(base)
+    for exchange in exchanges:
+        if exchange.clause.step_key in {s.key for s in state.graph.steps}:
+            _apply(exchange, source=source, state=state, vetoed=vetoed)
+        else:
+            exchange.used, exchange.read_key = False, ""
+    _warn_not_asked(state, not_asked)
+    return state
+
+
+def _warn_not_asked(state: _State, clauses: list[Clause]) -> None:
+    for clause in clauses:
+        state.warn(clause, "model_not_asked", "Not asked: the model failed on an earlier sentence (see above).")
+
+
+def _ask(clause: Clause, *, source: str, graph) -> _Exchange:
+    """One call about one clause; a ModelError is kept in the exchange, not raised."""
     from connectors.model import ModelError, structured_call
 
-    step = state.graph.step(clause.step_key)
+    step = graph.step(clause.step_key)
     schema = clause_schema([o.key for o in step.judgement.outcomes])
-    messages = clause_messages(source=source, clause=clause, graph=state.graph)
+    messages = clause_messages(source=source, clause=clause, graph=graph)
     try:
         answer = structured_call(purpose=PURPOSE, messages=messages, schema_name=SCHEMA_NAME, schema=schema)
     except ModelError as exc:
-        state.calls.append({**exc.usage, "step_key": clause.step_key})
-        state.warn(clause, exc.code, f"The model could not map this sentence: {_failure(exc)}")
-        return exc.code not in SYSTEMIC_CODES
-    state.calls.append({**answer.usage(), "step_key": clause.step_key})
-    state.answered_by = answer.model
-    mapped = apply_answer(state.graph, clause, answer.content, source=source)
+        return _Exchange(clause, None, exc, {**exc.usage, "step_key": clause.step_key})
+    return _Exchange(clause, answer, None, {**answer.usage(), "step_key": clause.step_key})
+
+
+def _apply(exchange: _Exchange, *, source: str, state: _State, vetoed: set[str]) -> None:
+    """Put one exchange's answer into the state (or its warning), and note whether the answer is used."""
+    clause = exchange.clause
+    exchange.used, exchange.read_key = False, ""
+    if exchange.error is not None:
+        state.warn(clause, exchange.error.code, f"The model could not map this sentence: {_failure(exchange.error)}")
+        return
+    mapped = apply_answer(state.graph, clause, exchange.answer.content, source=source)
+    if clause.step_key in vetoed:
+        state.warn(clause, "model_answer_rejected", f"The model's answer was not used: {_unused_read_reason(mapped)}")
+        return
     if mapped.status == "not_understood":
-        answer.reject()
         state.warn(clause, "model_answer_rejected", f"The model's answer was not used: {mapped.reason}")
-        return True
-    answer.accept()
+        return
+    exchange.used = True
     if mapped.status == "person":
         state.warn(clause, "model_needs_person", f"The model says a person decides this: {mapped.reason}")
+    elif mapped.status == "automated" and isinstance(mapped.graph.step(mapped.step_keys[0]), GatherStep):
+        exchange.read_key = mapped.step_keys[0]
     state.settle(clause, mapped)
-    return True
+
+
+def _unused_reads(state: _State, exchanges: list[_Exchange]) -> set[str]:
+    """The clauses whose accepted read saves a fact that no other step uses."""
+    return {
+        e.clause.step_key
+        for e in exchanges
+        if e.used and e.read_key and not fact_used_elsewhere(state.graph, e.read_key)
+    }
+
+
+def _unused_read_reason(mapped: Mapped) -> str:
+    if mapped.status != "automated":
+        return mapped.reason
+    step = mapped.graph.step(mapped.step_keys[0])
+    return (
+        f"it reads {step.operation} into {step.save_as!r}, but no later step uses that fact, "
+        "so the read would do nothing the SOP asks for"
+    )
 
 
 def _failure(exc) -> str:

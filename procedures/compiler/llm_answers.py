@@ -13,6 +13,10 @@ accepted only when everything in it is checkable and checks out:
 * not procedural: the step is dropped and its predecessors go straight on;
 * needs a person: the judgement step stays.
 
+A read (a gather step) is accepted here on these checks alone; the model
+compiler keeps it only if a later step uses the fact it saves
+(`fact_used_elsewhere`), once every clause has been answered.
+
 Whatever is accepted, the whole graph must still pass `validate_graph` with no
 new problem; otherwise the answer is rejected with the validator's words.
 Works on the graph's JSON and parses it back: the rules compiler's internals
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field
 
 from procedures.compiler.base import CompileIssue
 from procedures.compiler.llm_clauses import Clause, KnownFact, known_facts, mentioned, section_around
-from procedures.steps import Graph, GraphError, parse, successors
+from procedures.steps import ActStep, DecideStep, GatherStep, Graph, GraphError, WaitStep, parse, successors
 
 MIN_CONFIDENCE = 60  # below this, an operation or a condition is left to a person
 MIN_CONFIDENCE_TO_DROP = 80  # dropping a sentence as not procedural needs more certainty
@@ -159,6 +163,37 @@ def _invented_values(name: str, value: str, spec, source: str) -> list[str]:
 
 def _as_word(needle: str, text: str) -> bool:
     return re.search(rf"(?<![\w@.-]){re.escape(needle)}(?![\w@-])", text) is not None
+
+
+def fact_used_elsewhere(graph: Graph, step_key: str) -> bool:
+    """Whether any other step's CEL (a condition, a parameter, a computed fact, a wait's re-check) reads the fact
+    that `step_key` saves. A read nobody uses does nothing the SOP asks for: the model proposed it on a keyword."""
+    save_as = getattr(graph.step(step_key), "save_as", None)
+    if not save_as:
+        return False
+    return any(save_as in facts_read(step) for step in graph.steps if step.key != step_key)
+
+
+def facts_read(step) -> set[str]:
+    """The root names (e.g. `account` of account.plan) a step's expressions read; an unparsable one reads nothing."""
+    from procedures.compiler.validate import expression_roots, template_expressions
+
+    expressions: list[str] = []
+    if isinstance(step, DecideStep):
+        expressions += [branch.when for branch in step.branches]
+    if isinstance(step, (GatherStep, ActStep)):
+        expressions += [e for value in step.params.values() for e in template_expressions(value)]
+    if isinstance(step, GatherStep):
+        expressions += [e for value in step.compute.values() for e in template_expressions(value)]
+    if isinstance(step, WaitStep) and step.recheck is not None:
+        expressions += [e for value in step.recheck.params.values() for e in template_expressions(value)]
+    roots: set[str] = set()
+    for expression in expressions:
+        try:
+            roots |= expression_roots(expression)
+        except ValueError:
+            continue
+    return roots
 
 
 # --- conditions ------------------------------------------------------------------------
@@ -319,4 +354,3 @@ def _title(text: str) -> str:
 
 def _span_json(clause: Clause) -> dict | None:
     return {"start": clause.span.start, "end": clause.span.end} if clause.span else None
-

@@ -9,13 +9,16 @@ Benjamini–Hochberg correction over every rule tested (false discovery rate
 BH rather than Holm because hundreds of word attributes are tested at once and
 we want to control the share of false insights, not forbid any.
 
-Counting is memory-bounded: pass 1 counts attributes and outcomes, pass 2
-counts pairs only for attributes at minimum support, pass 3 collects evidence
-case ids (capped) for the rules that survived. Each pass streams MinedCase
-rows with `values_list().iterator()`; the counters grow with the vocabulary,
-not with the number of cases. mlxtend's apriori was not used: it needs the
-whole one-hot matrix in memory, and we only want rules of the form A → O (and
-one refinement A∧B → O, found from the evidence).
+The counts come from the running per-day counts (`reviews.insights.counts`):
+one GROUP BY over the window's days, whatever the number of cases; only the
+evidence case ids (at most 500 a rule) of the rules that survived are read
+from the mined cases, newest first, stopping when every rule has them or after
+the window's newest 20,000 cases (a pattern's evidence is its newest cases; its
+figures count all of them). Memory grows with the vocabulary, not with the
+number of cases. The p-values are scipy's formula for the one-sided 2×2 Fisher
+test, evaluated for all rules in one vectorised call. mlxtend's apriori was not used: it
+needs the whole one-hot matrix in memory, and we only want rules of the form
+A → O (and one refinement A∧B → O, found from the evidence).
 
 Rules whose evidence lies mostly inside another's describe one pattern:
 the headline is the broadest attribute (the population people recognise:
@@ -25,18 +28,13 @@ them also tagged product-bug"), which the amendment's condition uses.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import product
 
-from scipy.stats import false_discovery_control, fisher_exact
+import numpy as np
+from scipy.stats import false_discovery_control, hypergeom
 
-from reviews.models import MinedCase
+from reviews.insights.counts import PREDICTABLE, Counts
 
-# Outcomes a rule may predict (the others are reported elsewhere: hot spots, SLA).
-PREDICTABLE = ("routed:", "decided:", "override:", "sla:breached", "held:")
 _SAME_PATTERN = 0.8  # share of a rule's evidence inside a pattern's above which it belongs to it
 
 
@@ -87,78 +85,46 @@ class Pattern:
         return self.headline.evidence
 
 
-@dataclass
-class Counts:
-    total: int = 0
-    attributes: Counter = field(default_factory=Counter)
-    outcomes: Counter = field(default_factory=Counter)
-    pairs: Counter = field(default_factory=Counter)
+def fisher_greater(*, support, antecedent, consequent, total: int) -> np.ndarray:
+    """One-sided Fisher's exact p-values (is the outcome more frequent with the attribute?) for many 2×2 tables.
+
+    The formula of `scipy.stats.fisher_exact(table, alternative="greater")`, evaluated for all tables in one
+    vectorised call: for [[a, b], [c, d]], P = hypergeom.cdf(b, a+b+c+d, a+b, b+d); 1 when a row or column is empty.
+    """
+    a = np.asarray(support, dtype=np.int64)
+    row = np.asarray(antecedent, dtype=np.int64)  # a + b
+    column = np.asarray(consequent, dtype=np.int64)  # a + c
+    b = row - a
+    d = total - row - (column - a)
+    p = hypergeom.cdf(b, total, row, b + d)
+    empty = (row == 0) | (row == total) | (column == 0) | (column == total)
+    return np.minimum(np.where(empty, 1.0, p), 1.0)
 
 
-def _rows(procedure_id: int, since: dt.datetime) -> Iterator[tuple[int, list[str], list[str]]]:
-    rows = MinedCase.objects.filter(procedure_id=procedure_id, opened_at__gte=since).order_by()
-    for case_id, attributes, outcomes in rows.values_list("case_id", "attributes", "outcomes").iterator(
-        chunk_size=5000
-    ):
-        yield case_id, attributes.split("\n") if attributes else [], outcomes.split("\n") if outcomes else []
-
-
-def counts_collect(*, procedure_id: int, since: dt.datetime, min_support: int) -> Counts:
-    counts = Counts()
-    for _, attributes, outcomes in _rows(procedure_id, since):
-        counts.total += 1
-        counts.attributes.update(attributes)
-        counts.outcomes.update(outcomes)
-    frequent = {a for a, n in counts.attributes.items() if n >= min_support}
-    predictable = {o for o, n in counts.outcomes.items() if n >= min_support and o.startswith(PREDICTABLE)}
-    if not frequent or not predictable:
-        return counts
-    for _, attributes, outcomes in _rows(procedure_id, since):
-        kept = [a for a in attributes if a in frequent]
-        wanted = [o for o in outcomes if o in predictable]
-        if kept and wanted:
-            counts.pairs.update(product(kept, wanted))
-    return counts
-
-
-def rules_find(
-    *, procedure_id: int, since: dt.datetime, min_support: int, min_lift: float, alpha: float, evidence_cap: int
-) -> tuple[list[Pattern], Counts, int]:
-    """Significant patterns (headline rule + refinement), the counts, and how many rules were tested."""
-    counts = counts_collect(procedure_id=procedure_id, since=since, min_support=min_support)
+def rules_test(*, counts: Counts, min_support: int, min_lift: float, alpha: float) -> tuple[list[Rule], int]:
+    """The rules that pass the guard (evidence not yet collected), and how many rules were tested."""
     n = counts.total
     candidates = [
         Rule(a, o, s, counts.attributes[a], counts.outcomes[o], n)
-        for (a, o), s in counts.pairs.items()
-        if s >= min_support and counts.attributes[a] < n  # an attribute every case has explains nothing
+        for (a, o), s in sorted(counts.pairs.items())
+        if s >= min_support
+        and o.startswith(PREDICTABLE)
+        and counts.attributes[a] >= min_support
+        and counts.outcomes[o] >= min_support
+        and counts.attributes[a] < n  # an attribute every case has explains nothing
     ]
     if not candidates:
-        return [], counts, 0
-    for rule in candidates:
-        a_not_o = rule.antecedent - rule.support
-        o_not_a = rule.consequent - rule.support
-        rest = n - rule.antecedent - o_not_a
-        rule.p_value = float(fisher_exact([[rule.support, a_not_o], [o_not_a, rest]], alternative="greater").pvalue)
-    q_values = false_discovery_control([r.p_value for r in candidates], method="bh")
-    for rule, q in zip(candidates, q_values, strict=True):
-        rule.q_value = float(q)
-    kept = [r for r in candidates if r.q_value <= alpha and r.lift >= min_lift]
-    _evidence_collect(kept, procedure_id=procedure_id, since=since, cap=evidence_cap)
-    return _patterns(kept), counts, len(candidates)
-
-
-def _evidence_collect(rules: list[Rule], *, procedure_id: int, since: dt.datetime, cap: int) -> None:
-    by_attribute: dict[str, list[Rule]] = {}
-    for rule in rules:
-        by_attribute.setdefault(rule.attribute, []).append(rule)
-    if not by_attribute:
-        return
-    for case_id, attributes, outcomes in _rows(procedure_id, since):
-        present = set(outcomes)
-        for attribute in attributes:
-            for rule in by_attribute.get(attribute, ()):
-                if rule.outcome in present and len(rule.evidence) < cap:
-                    rule.evidence.append(case_id)
+        return [], 0
+    p_values = fisher_greater(
+        support=[r.support for r in candidates],
+        antecedent=[r.antecedent for r in candidates],
+        consequent=[r.consequent for r in candidates],
+        total=n,
+    )
+    q_values = false_discovery_control(p_values, method="bh")
+    for rule, p, q in zip(candidates, p_values, q_values, strict=True):
+        rule.p_value, rule.q_value = float(p), float(q)
+    return [r for r in candidates if r.q_value <= alpha and r.lift >= min_lift], len(candidates)
 
 
 def _same_pattern(group: Rule, rule: Rule) -> bool:
@@ -183,7 +149,7 @@ def _priority(outcome: str) -> int:
     return len(PREDICTABLE)
 
 
-def _patterns(rules: list[Rule]) -> list[Pattern]:
+def patterns_group(rules: list[Rule]) -> list[Pattern]:
     """Rules whose evidence mostly coincides are one pattern, told by its most actionable outcome."""
     groups: list[list[Rule]] = []
     for rule in sorted(rules, key=lambda r: (-r.support, -r.antecedent, r.attribute, r.outcome)):

@@ -7,34 +7,43 @@ and word pairs, description words). Outcomes (what a rule predicts):
 `held:step`, `decided:step=outcome` (a reviewer's choice), `override:step` (a
 reviewer chose differently from the agent's proposal), `end:outcome`,
 `routed:queue` (the case ended in another queue than it arrived in — a
-reassignment), `sla:breached`, `unattended`.
+reassignment), `sla:breached`, `unattended`. Also kept per case, for the hot
+spots, override groups and SLA concentrations: `overrode:step⇥reason⇥proposed⇥chosen`,
+`clock:any` and `clock:policy=…`, `clock:queue=…`, `clock:hour=…` (site time),
+`clock:step=…` for its SLA clocks, `breach:…` the same for the breached ones.
 
 Extraction is incremental: only cases whose case row or live run changed after
-the cursor are read, a chunk of case ids at a time, with `values()` queries
-(no model instances), and written back with one upsert per chunk.
+the cursor are read, 5,000 case ids at a time, with plain SQL the ORM writes
+(rows come back as tuples, no model instances or field converters). Each chunk
+is written back with one upsert, and folded into the running counts
+(`reviews.insights.counts`): the changed cases' old rows out, their new rows in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from itertools import pairwise
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Substr
+from django.utils import timezone
 
 from cases import clock
 from cases.models import Case, ReviewItem, Run, StepExecution
 from cases.sla.models import SlaClock
+from reviews.insights.counts import KEY_LENGTH, Fold, counts_apply, split, utc_day
 from reviews.models import MinedCase
 
-CHUNK = 1000
+CHUNK = 5000
 _WORD = re.compile(r"[a-z][a-z0-9'-]{3,}")
 STOPWORDS = frozenset(
     ["about", "above", "after", "again", "against", "also", "because", "been", "before", "being", "below", "between", "both", "cannot", "could", "does", "doing", "down", "during", "each", "from", "further", "have", "having", "here", "hers", "herself", "himself", "into", "itself", "just", "more", "most", "myself", "once", "only", "other", "ours", "over", "same", "should", "some", "such", "than", "that", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "under", "until", "very", "what", "when", "where", "which", "while", "whom", "will", "with", "would", "your", "yours", "yourself", "please", "thanks", "thank", "hello", "dear", "regards", "ticket", "customer", "issue", "problem", "help"]
-)
+)  # fmt: skip
 MAX_WORDS = 25
 
 
@@ -57,82 +66,145 @@ def case_attributes(row: dict) -> list[str]:
     subject_words = [w for w in _WORD.findall((row.get("subject") or "").lower()) if w not in STOPWORDS]
     words = list(dict.fromkeys(subject_words))
     words += [w for w in _WORD.findall((row.get("description") or "")[:400].lower()) if w not in STOPWORDS]
-    for word in list(dict.fromkeys(words))[:MAX_WORDS]:
-        attributes.add(f"word:{word}")
-    for first, second in pairwise(subject_words):
-        attributes.add(f"phrase:{first} {second}")
-    return sorted(attributes)
+    attributes.update(["word:" + word for word in list(dict.fromkeys(words))[:MAX_WORDS]])
+    attributes.update([f"phrase:{first} {second}" for first, second in pairwise(subject_words)])
+    return _bounded_sorted(attributes)
+
+
+def _bounded_sorted(keys: set[str]) -> list[str]:
+    """The keys sorted, each cut to what MinedCount stores (rarely needed: checked at C speed first)."""
+    if max(map(len, keys), default=0) > KEY_LENGTH:
+        keys = {key[:KEY_LENGTH] for key in keys}
+    return sorted(keys)
+
+
+def _rows(queryset) -> list[tuple]:
+    """The queryset's rows as the database returns them: the ORM writes the SQL, nothing converts the values."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _json(value) -> dict:
+    if isinstance(value, str):
+        return json.loads(value)
+    return value or {}
+
+
+def _aware(value) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite keeps UTC, without a zone
 
 
 def _changed_runs(since: dt.datetime | None) -> Iterator[tuple[int, int]]:
     runs = Run.objects.filter(mode=Run.Mode.LIVE)
     if since is not None:
         runs = runs.filter(Q(updated_at__gt=since) | Q(case__updated_at__gt=since))
-    yield from runs.order_by("case_id").values_list("case_id", "version__procedure_id").distinct().iterator(
-        chunk_size=CHUNK
-    )
+    query = runs.order_by("case_id").values_list("case_id", "version__procedure_id").distinct()
+    sql, params = query.query.sql_with_params()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(CHUNK):
+            yield from batch
 
 
-def cases_extract(*, since: dt.datetime | None) -> int:
-    """Write MinedCase rows for every (case, procedure) whose case or live run changed after `since`."""
-    total = 0
+def cases_extract(*, since: dt.datetime | None, fresh: bool = False) -> tuple[int, set[int]]:
+    """Mine every (case, procedure) whose case or live run changed after `since`: (how many, procedures touched).
+
+    Incremental (`fresh` false): each chunk's rows and its count changes (old rows out, new rows in) are written
+    in one transaction. `fresh`: the mined rows and counts were just emptied (a full pass; the caller keeps the
+    cursor empty until it ends, so an interrupted rebuild starts over): rows are written chunk by chunk and the
+    counts summed in memory (bounded by days × vocabulary, not by cases) and written once at the end, instead of
+    updating the same count rows once per chunk.
+    """
+    total, touched = 0, set()
+    summed: Counter | None = Counter() if fresh else None
     chunk: list[tuple[int, int]] = []
     for pair in _changed_runs(since):
         chunk.append(pair)
         if len(chunk) >= CHUNK:
-            total += _extract_chunk(chunk)
+            total += _extract_chunk(chunk, touched, summed=summed)
             chunk = []
     if chunk:
-        total += _extract_chunk(chunk)
-    return total
+        total += _extract_chunk(chunk, touched, summed=summed)
+    if summed:
+        counts_apply({key: n for key, n in summed.items() if n})
+    return total, touched
 
 
-def _extract_chunk(pairs: list[tuple[int, int]]) -> int:
+def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, summed: Counter | None) -> int:
     case_ids = sorted({case_id for case_id, _ in pairs})
     wanted = set(case_ids)
     lo, hi = case_ids[0], case_ids[-1]
     dense = hi - lo <= 4 * len(case_ids)
 
     def scope(field: str) -> dict:
-        """Dense ids: a range, far cheaper to build than `IN (1000 ids)` (rows of other cases are skipped below)."""
+        """Dense ids: a range, far cheaper to build than `IN (5000 ids)` (rows of other cases are skipped below)."""
         return {f"{field}__gte": lo, f"{field}__lte": hi} if dense else {f"{field}__in": case_ids}
 
-    cases = {row["id"]: row for row in Case.objects.filter(**scope("id")).values(
-        "id", "source", "subject", "description", "account_name", "facts", "queue", "priority", "opened_at"
-    )}  # fmt: skip
+    cases = {
+        row[0]: row
+        for row in _rows(
+            Case.objects.filter(**scope("id"))
+            .annotate(opening=Substr("description", 1, 400))
+            .values_list(
+                "id", "source", "subject", "opening", "account_name", "facts", "queue", "priority", "opened_at"
+            )
+        )
+    }
     outcomes: dict[tuple[int, int], set[str]] = defaultdict(set)
     holds: dict[tuple[int, int], int] = defaultdict(int)
-    for row in Run.objects.filter(**scope("case_id"), mode=Run.Mode.LIVE).values(
-        "case_id", "version__procedure_id", "status", "outcome"
+    held_steps: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for case_id, procedure_id, status, outcome in _rows(
+        Run.objects.filter(**scope("case_id"), mode=Run.Mode.LIVE).values_list(
+            "case_id", "version__procedure_id", "status", "outcome"
+        )
     ):
-        key = (row["case_id"], row["version__procedure_id"])
-        if row["status"] == Run.Status.COMPLETED and row["outcome"]:
-            outcomes[key].add(f"end:{row['outcome']}")
-    for row in ReviewItem.objects.filter(**scope("case_id"), run__mode=Run.Mode.LIVE).values(
-        "case_id", "run__version__procedure_id", "step_key", "status", "outcome",
-        "decision__source", "decision__proposed_outcome",
-    ):  # fmt: skip
-        key = (row["case_id"], row["run__version__procedure_id"])
-        step = row["step_key"]
+        if status == Run.Status.COMPLETED and outcome:
+            outcomes[(case_id, procedure_id)].add(f"end:{outcome}")
+    for case_id, procedure_id, step, status, outcome, source, reason, proposed, chosen in _rows(
+        ReviewItem.objects.filter(**scope("case_id"), run__mode=Run.Mode.LIVE).values_list(
+            "case_id",
+            "run__version__procedure_id",
+            "step_key",
+            "status",
+            "outcome",
+            "decision__source",
+            "decision__reason",
+            "decision__proposed_outcome",
+            "decision__outcome",
+        )
+    ):
+        key = (case_id, procedure_id)
         holds[key] += 1
+        held_steps[key].add(step)
         outcomes[key].add(f"held:{step}")
-        if row["status"] == ReviewItem.Status.DECIDED and row["outcome"]:
-            outcomes[key].add(f"decided:{step}={row['outcome']}")
-            proposed = row["decision__proposed_outcome"]
-            if row["decision__source"] == "reviewer" and proposed and proposed != row["outcome"]:
+        if status == ReviewItem.Status.DECIDED and outcome:
+            outcomes[key].add(f"decided:{step}={outcome}")
+            if source == "reviewer" and proposed and proposed != chosen:
                 outcomes[key].add(f"override:{step}")
-    breached = set(
-        SlaClock.objects.filter(**scope("case_id"), breached_at__isnull=False).values_list("case_id", flat=True)
-    )
+                outcomes[key].add(f"overrode:{step}\t{reason}\t{proposed}\t{chosen}"[:KEY_LENGTH])
+    clocks: dict[int, list[tuple[str, int, bool]]] = defaultdict(list)
+    site = timezone.get_current_timezone()
+    for case_id, policy, started_at, breached_at in _rows(
+        SlaClock.objects.filter(**scope("case_id")).values_list("case_id", "policy__name", "started_at", "breached_at")
+    ):
+        clocks[case_id].append((policy, _aware(started_at).astimezone(site).hour, breached_at is not None))
     usage: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-    for row in (
+    for case_id, procedure_id, spent in _rows(
         StepExecution.objects.filter(**scope("run__case_id"), run__mode=Run.Mode.LIVE)
         .exclude(usage={})
-        .values("run__case_id", "run__version__procedure_id", "usage")
+        .values_list("run__case_id", "run__version__procedure_id", "usage")
     ):
-        spent = usage[(row["run__case_id"], row["run__version__procedure_id"])]
-        spent[0] += 1
-        spent[1] += int(row["usage"].get("prompt_tokens") or 0) + int(row["usage"].get("completion_tokens") or 0)
+        spent = _json(spent)
+        total = usage[(case_id, procedure_id)]
+        total[0] += 1
+        total[1] += int(spent.get("prompt_tokens") or 0) + int(spent.get("completion_tokens") or 0)
+    fold = Fold()
+    if summed is None:
+        _fold_out_old(fold, pairs, scope)
     rows = []
     adapt = connection.ops.adapt_datetimefield_value
     mined_at = adapt(clock.now())
@@ -140,22 +212,67 @@ def _extract_chunk(pairs: list[tuple[int, int]]) -> int:
         case = cases.get(case_id)
         if case is None or case_id not in wanted:
             continue
+        _id, source, subject, opening, account_name, facts, queue, priority, opened_at = case
+        facts = _json(facts)
         key = (case_id, procedure_id)
         happened = outcomes[key]
-        facts = case["facts"] or {}
-        if case["queue"] and case["queue"] != (facts.get("group") or ""):
-            happened.add(f"routed:{case['queue']}")
-        if case_id in breached:
-            happened.add("sla:breached")
+        if queue and queue != (facts.get("group") or ""):
+            happened.add(f"routed:{queue}")
+        _clock_outcomes(happened, clocks.get(case_id, ()), queue=queue, steps=held_steps.get(key, ()))
         unattended = not holds[key] and any(o.startswith("end:") for o in happened)
         if unattended:
             happened.add("unattended")
         calls, tokens = usage.get(key, (0, 0))
-        attributes = "\n".join(case_attributes(case))
-        rows.append((case_id, procedure_id, adapt(case["opened_at"]), attributes, "\n".join(sorted(happened)),
-                     unattended, holds[key], calls, tokens, mined_at))  # fmt: skip
-    _upsert(rows)
+        attributes = case_attributes(
+            {"source": source, "subject": subject, "description": opening, "account_name": account_name,
+             "facts": facts, "priority": priority}
+        )  # fmt: skip
+        happened_sorted = _bounded_sorted(happened)
+        fold.add(procedure_id, utc_day(opened_at), attributes, happened_sorted)
+        touched.add(procedure_id)
+        rows.append((case_id, procedure_id, adapt(opened_at), "\n".join(attributes),
+                     "\n".join(happened_sorted), unattended, holds[key], calls, tokens, mined_at))  # fmt: skip
+    if summed is not None:
+        _upsert(rows)
+        summed.update(fold.deltas())
+        return len(rows)
+    with transaction.atomic():  # the rows and the counts they make move together
+        _upsert(rows)
+        counts_apply(fold.deltas())
     return len(rows)
+
+
+def _clock_outcomes(happened: set[str], clocks, *, queue: str, steps) -> None:
+    """What the case's SLA clocks say, per policy, queue, hour of day and held step; `breach:` for breached ones."""
+    if not clocks:
+        return
+    breached = any(b for _p, _h, b in clocks)
+    for prefix, on in (("clock", True), ("breach", breached)):
+        if not on:
+            continue
+        happened.add(f"{prefix}:any")
+        if queue:
+            happened.add(f"{prefix}:queue={queue}")
+        for step in steps:
+            happened.add(f"{prefix}:step={step}")
+    for policy, hour, was_breached in clocks:
+        for prefix in ("clock", "breach") if was_breached else ("clock",):
+            happened.add(f"{prefix}:policy={policy}")
+            happened.add(f"{prefix}:hour={hour}")
+    if breached:
+        happened.add("sla:breached")
+
+
+def _fold_out_old(fold: Fold, pairs: list[tuple[int, int]], scope) -> None:
+    """Subtract what the counts hold for these cases' previous rows (cases mined before and changed since)."""
+    wanted = set(pairs)
+    for case_id, procedure_id, opened_at, attributes, outcomes in _rows(
+        MinedCase.objects.filter(**scope("case_id")).values_list(
+            "case_id", "procedure_id", "opened_at", "attributes", "outcomes"
+        )
+    ):
+        if (case_id, procedure_id) in wanted:
+            fold.add(procedure_id, utc_day(opened_at), split(attributes), split(outcomes), sign=-1)
 
 
 _COLUMNS = ("case_id", "procedure_id", "opened_at", "attributes", "outcomes", "unattended", "holds", "model_calls",
@@ -163,16 +280,16 @@ _COLUMNS = ("case_id", "procedure_id", "opened_at", "attributes", "outcomes", "u
 
 
 def _upsert(rows: list[tuple]) -> None:
-    """One INSERT … ON CONFLICT DO UPDATE for the chunk (SQLite ≥ 3.24 and PostgreSQL); no per-value ORM work."""
+    """INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24 and PostgreSQL) through executemany: one statement, parsed
+    once (psycopg sends the rows in a pipeline), no per-value ORM work."""
     if not rows:
         return
     table = connection.ops.quote_name(MinedCase._meta.db_table)
     columns = ", ".join(_COLUMNS)
     marks = ", ".join(["%s"] * len(_COLUMNS))
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "
-        f"ON CONFLICT (case_id, procedure_id) DO UPDATE SET {updates}"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:  # one commit per chunk, not per row
-        cursor.executemany(sql, rows)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT (case_id, procedure_id) DO UPDATE SET {updates}",
+            rows,
+        )

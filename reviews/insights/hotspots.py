@@ -1,98 +1,74 @@
 """Review hot spots (steps that hold most, and how consistently people decide them) and reviewer overrides.
 
-Both are counted in SQL (GROUP BY step, outcome): the database returns one
-row per step and outcome, whatever the number of cases.
+Both read the window's running counts (`reviews.insights.counts`): a case
+held at a step carries `held:step`, its decision `decided:step=outcome`, and a
+reviewer's choice against the agent's proposal
+`overrode:step⇥reason⇥proposed⇥chosen`. Cases are counted, once each.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, F
-
-from cases.models import Decision, ReviewItem, Run
+from reviews.insights.counts import Counts
 
 
-@dataclass(frozen=True)
+@dataclass
 class HotSpot:
     step_key: str
     holds: int
     decided: int
     top_outcome: str
     top_count: int
-    evidence: list[int]
+    evidence: list[int] = field(default_factory=list)
 
     @property
     def same_share(self) -> float:
         """Share of decided holds decided the same way: near 1, the SOP could decide it itself."""
         return self.top_count / self.decided if self.decided else 0.0
 
+    @property
+    def evidence_key(self) -> tuple[str, str]:
+        return "", f"decided:{self.step_key}={self.top_outcome}"
 
-@dataclass(frozen=True)
+
+@dataclass
 class OverrideGroup:
     step_key: str
     reason: str
     proposed: str
     chosen: str
     count: int
-    evidence: list[int]
+    evidence: list[int] = field(default_factory=list)
+
+    @property
+    def evidence_key(self) -> tuple[str, str]:
+        return "", f"overrode:{self.step_key}\t{self.reason}\t{self.proposed}\t{self.chosen}"
 
 
-def _items(procedure_id: int, since: dt.datetime):
-    return ReviewItem.objects.filter(
-        run__version__procedure_id=procedure_id, run__mode=Run.Mode.LIVE, created_at__gte=since
-    ).order_by()
-
-
-def hotspots_find(*, procedure_id: int, since: dt.datetime, min_support: int, evidence_cap: int) -> list[HotSpot]:
-    items = _items(procedure_id, since)
-    holds = dict(items.values_list("step_key").annotate(n=Count("id")).values_list("step_key", "n"))
+def hotspots_find(*, counts: Counts, min_support: int) -> list[HotSpot]:
     decided: dict[str, list[tuple[str, int]]] = {}
-    for step, outcome, n in (
-        items.filter(status=ReviewItem.Status.DECIDED)
-        .values_list("step_key", "outcome")
-        .annotate(n=Count("id"))
-        .values_list("step_key", "outcome", "n")
-    ):
-        decided.setdefault(step, []).append((outcome, n))
+    for outcome, n in counts.outcomes.items():
+        if outcome.startswith("decided:"):
+            step, _, chosen = outcome.removeprefix("decided:").rpartition("=")
+            decided.setdefault(step, []).append((chosen, n))
     spots = []
-    for step, count in holds.items():
-        if count < min_support:
+    for outcome, holds in counts.outcomes.items():
+        if not outcome.startswith("held:") or holds < min_support:
             continue
+        step = outcome.removeprefix("held:")
         outcomes = decided.get(step, [])
         top, top_count = max(outcomes, key=lambda o: (o[1], o[0])) if outcomes else ("", 0)
-        evidence = list(
-            items.filter(step_key=step, status=ReviewItem.Status.DECIDED, outcome=top)
-            .order_by("-created_at")
-            .values_list("case_id", flat=True)[:evidence_cap]
-        )
-        spots.append(HotSpot(step, count, sum(n for _, n in outcomes), top, top_count, evidence))
+        spots.append(HotSpot(step, holds, sum(n for _, n in outcomes), top, top_count))
     return sorted(spots, key=lambda s: (-s.holds, s.step_key))
 
 
-def overrides_find(
-    *, procedure_id: int, since: dt.datetime, min_support: int, evidence_cap: int
-) -> list[OverrideGroup]:
+def overrides_find(*, counts: Counts, min_support: int) -> list[OverrideGroup]:
     """Reviewers choosing differently from the agent's proposal, grouped by step, kind of edge and choice."""
-    overrides = (
-        Decision.objects.filter(procedure_id=procedure_id, source=Decision.Source.REVIEWER, decided_at__gte=since)
-        .exclude(proposed_outcome="")
-        .exclude(outcome=F("proposed_outcome"))
-        .order_by()
-    )
     groups = []
-    for step, reason, proposed, chosen, n in (
-        overrides.values_list("step_key", "reason", "proposed_outcome", "outcome")
-        .annotate(n=Count("id"))
-        .values_list("step_key", "reason", "proposed_outcome", "outcome", "n")
-    ):
-        if n < max(2, min_support // 2):
+    for outcome, n in counts.outcomes.items():
+        if not outcome.startswith("overrode:") or n < max(2, min_support // 2):
             continue
-        evidence = list(
-            overrides.filter(step_key=step, reason=reason, proposed_outcome=proposed, outcome=chosen)
-            .order_by("-decided_at")
-            .values_list("item__case_id", flat=True)[:evidence_cap]
-        )
-        groups.append(OverrideGroup(step, reason, proposed, chosen, n, evidence))
-    return sorted(groups, key=lambda g: (-g.count, g.step_key))
+        step, reason, proposed, chosen = (outcome.removeprefix("overrode:").split("\t") + ["", "", ""])[:4]
+        groups.append(OverrideGroup(step, reason, proposed, chosen, n))
+    return sorted(groups, key=lambda g: (-g.count, g.step_key, g.chosen))

@@ -3,7 +3,7 @@
 Each case is replayed with `cases.replay.replay_run` — the one engine entry
 point used here — once per version, one ticket per call, so every case gets
 its own path (end outcome, the step it would stop at, the writes it would
-make). Nothing is kept: replay_run rolls its dry runs back.
+make). Nothing is kept: replay_run walks the cases in memory and stores no run.
 """
 
 from __future__ import annotations

@@ -14,25 +14,27 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Q
 
 from cases import clock
 from procedures.models import Procedure
 from reviews.insights import amendments
-from reviews.insights.associations import Pattern, rules_find
+from reviews.insights.associations import Pattern, patterns_group, rules_test
 from reviews.insights.conf import MiningConf, mining_conf
+from reviews.insights.counts import Evidence, evidence_collect, window_counts, window_start
 from reviews.insights.describe import attribute_words, outcome_words
 from reviews.insights.extract import cases_extract
 from reviews.insights.hotspots import hotspots_find, overrides_find
+from reviews.insights.proposals import hotspot_insight, override_insight, proposal_make
 from reviews.insights.regression import regression_cases_collect
 from reviews.insights.sla import breaches_find
-from reviews.models import Insight, MinedCase, MiningCursor
+from reviews.models import Insight, MinedCase, MinedCount, MiningCursor
 
 
 @dataclass
 class PassReport:
     extracted: int = 0
     procedures: int = 0
+    skipped: int = 0  # procedures with nothing new in their window since the last pass
     insights: int = 0
     rules_tested: int = 0
     regression_cases_added: int = 0
@@ -41,24 +43,43 @@ class PassReport:
 
 
 def mining_pass(*, procedure_slug: str | None = None, full: bool = False, now: dt.datetime | None = None) -> PassReport:
-    """Extract changed cases (all of them if `full`), then refresh every published procedure's insights."""
+    """Fold in the cases changed since the last pass (all of them if `full`), then refresh the insights of every
+    published procedure whose window changed: new or changed cases, or cases that left the window.
+
+    The window is whole UTC days: the cases opened since midnight `window_days` days ago. It moves once a day,
+    so a pass later the same day with nothing new skips every procedure."""
     started = time.perf_counter()
     now = now or clock.now()
     conf = mining_conf()
     report = PassReport()
     cursor, _ = MiningCursor.objects.get_or_create(name="default")
-    report.extracted = cases_extract(since=None if full else cursor.position)
+    full = full or cursor.position is None  # never mined, or a rebuild that did not finish: rebuild
+    since_cursor = None if full else cursor.position
+    if full:
+        with transaction.atomic():
+            MinedCount.objects.all().delete()
+            MinedCase.objects.all().delete()
+            cursor.position = None
+            cursor.save(update_fields=["position"])
+    report.extracted, touched = cases_extract(since=since_cursor, fresh=full)
     procedures = Procedure.objects.filter(published_version__isnull=False).select_related("published_version")
     if procedure_slug:
         procedures = procedures.filter(slug=procedure_slug)
-    since = now - dt.timedelta(days=conf.window_days)
+    since = window_start(now=now, days=conf.window_days)
     for procedure in procedures:
+        window, _ = MiningCursor.objects.get_or_create(name=f"procedure:{procedure.id}")
+        if not full and procedure.id not in touched and not _window_moved(procedure.id, window.position, since):
+            report.skipped += 1
+            continue
         found, tested = insights_refresh(procedure=procedure, since=since, conf=conf)
+        window.position, window.last_pass_at = since, clock.now()
+        window.save(update_fields=["position", "last_pass_at"])
         report.procedures += 1
         report.insights += found
         report.rules_tested += tested
         report.per_procedure[procedure.slug] = found
-    report.regression_cases_added = regression_cases_collect()
+    if report.extracted:  # an override becomes a regression case when its run ends: its run changed
+        report.regression_cases_added = regression_cases_collect(since=since_cursor)
     report.seconds = time.perf_counter() - started
     cursor.position, cursor.last_pass_at = now, clock.now()
     cursor.last_pass_cases, cursor.last_pass_seconds = report.extracted, report.seconds
@@ -66,79 +87,74 @@ def mining_pass(*, procedure_slug: str | None = None, full: bool = False, now: d
     return report
 
 
+def _window_moved(procedure_id: int, analysed_since: dt.datetime | None, since: dt.datetime) -> bool:
+    """Whether the window lost cases since it was last analysed from `analysed_since` (never analysed: yes)."""
+    if analysed_since is None:
+        return True
+    return MinedCase.objects.filter(
+        procedure_id=procedure_id, opened_at__gte=analysed_since, opened_at__lt=since
+    ).exists()
+
+
 def insights_refresh(*, procedure: Procedure, since: dt.datetime, conf: MiningConf) -> tuple[int, int]:
-    """Recompute the procedure's insights over the window; returns (insights found, rules tested)."""
-    found: list[dict] = []
-    patterns, _counts, tested = rules_find(
-        procedure_id=procedure.id,
-        since=since,
-        min_support=conf.min_support,
-        min_lift=conf.min_lift,
-        alpha=conf.alpha,
-        evidence_cap=conf.evidence_cap,
-    )
-    for pattern in patterns:
-        found.append(_association(procedure, pattern))
-    for spot in hotspots_find(
-        procedure_id=procedure.id, since=since, min_support=conf.min_support, evidence_cap=conf.evidence_cap
-    ):
-        if spot.decided < conf.min_support or spot.same_share < 0.6:
-            continue
-        found.append(
-            {
-                "kind": Insight.Kind.HOTSPOT,
-                "key": f"hotspot:{spot.step_key}={spot.top_outcome}",
-                "title": f"{spot.step_key} held {spot.holds} cases; {spot.same_share:.0%} of the decided ones "
-                f"were decided “{spot.top_outcome}” — a candidate for a rule in the SOP",
-                "detail": {"step": spot.step_key, "holds": spot.holds, "decided": spot.decided,
-                           "top_outcome": spot.top_outcome, "same_share": round(spot.same_share, 3)},
-                "evidence": spot.evidence,
-                "evidence_count": spot.top_count,
-                "impact": spot.top_count,
-            }
+    """Recompute the procedure's insights over the window; returns (insights found, rules tested).
+
+    Reads the running counts of the window (one GROUP BY), then the evidence case ids of what it found (one
+    pass over the window's mined cases, newest first, that stops when every list is complete).
+    """
+    counts = window_counts(procedure_id=procedure.id, since=since, min_support=conf.min_support)
+    rules, tested = rules_test(counts=counts, min_support=conf.min_support, min_lift=conf.min_lift, alpha=conf.alpha)
+    spots = [
+        spot
+        for spot in hotspots_find(counts=counts, min_support=conf.min_support)
+        if spot.decided >= conf.min_support and spot.same_share >= 0.6
+    ]
+    groups = overrides_find(counts=counts, min_support=conf.min_support)
+    concentrations = breaches_find(counts=counts, min_support=conf.min_support, alpha=conf.alpha)
+    wanted = [(r.attribute, r.outcome, r.support) for r in rules]
+    wanted += [(*s.evidence_key, s.top_count) for s in spots]
+    wanted += [(*g.evidence_key, g.count) for g in groups]
+    wanted += [(*c.evidence_key, c.breached) for c in concentrations]
+    evidence = evidence_collect(procedure_id=procedure.id, since=since, wanted=wanted, cap=conf.evidence_cap)
+    for rule in rules:
+        rule.evidence = evidence[(rule.attribute, rule.outcome)].ids
+    for finding in [*spots, *groups, *concentrations]:
+        finding.evidence = evidence[finding.evidence_key].ids
+    found: list[dict] = [
+        _association(procedure, pattern, evidence[(pattern.headline.attribute, pattern.headline.outcome)])
+        for pattern in patterns_group(rules)
+    ]
+    for spot in spots:
+        proposal = proposal_make(
+            procedure, counts, step=spot.step_key, chosen=spot.top_outcome, min_support=conf.min_support
         )
-    for group in overrides_find(
-        procedure_id=procedure.id, since=since, min_support=conf.min_support, evidence_cap=conf.evidence_cap
-    ):
-        found.append(
-            {
-                "kind": Insight.Kind.OVERRIDE,
-                "key": f"override:{group.step_key}:{group.reason}:{group.proposed}>{group.chosen}",
-                "title": f"At {group.step_key} ({group.reason.replace('_', ' ')}), reviewers chose “{group.chosen}” "
-                f"over the agent's “{group.proposed}” {group.count} times",
-                "detail": {"step": group.step_key, "reason": group.reason, "proposed": group.proposed,
-                           "chosen": group.chosen, "count": group.count},
-                "evidence": group.evidence,
-                "evidence_count": group.count,
-                "impact": group.count,
-            }
+        found.append(hotspot_insight(procedure, spot, proposal))
+    for group in groups:
+        proposal = proposal_make(
+            procedure, counts, step=group.step_key, chosen=group.chosen, min_support=conf.min_support
         )
-    for spot in breaches_find(
-        procedure_id=procedure.id,
-        since=since,
-        min_support=conf.min_support,
-        alpha=conf.alpha,
-        evidence_cap=conf.evidence_cap,
-    ):
-        found.append(
-            {
-                "kind": Insight.Kind.SLA,
-                "key": f"sla:{spot.dimension}={spot.value}",
-                "title": f"SLA breaches concentrate in {spot.dimension} {spot.value}: {spot.rate:.0%} of clocks "
-                f"breached against {spot.overall_rate:.0%} overall",
-                "detail": {"dimension": spot.dimension, "value": spot.value, "clocks": spot.clocks,
-                           "breached": spot.breached, "rate": round(spot.rate, 3),
-                           "overall_rate": round(spot.overall_rate, 3), "p_value": spot.p_value},
-                "evidence": spot.evidence,
-                "evidence_count": spot.breached,
-                "impact": spot.breached,
-            }
-        )
+        found.append(override_insight(procedure, group, proposal))
+    found += [_breach(spot) for spot in concentrations]
     _store(procedure, found, conf)
     return len(found), tested
 
 
-def _association(procedure: Procedure, pattern: Pattern) -> dict:
+def _breach(spot) -> dict:
+    return {
+        "kind": Insight.Kind.SLA,
+        "key": f"sla:{spot.dimension}={spot.value}",
+        "title": f"SLA breaches concentrate in {spot.dimension} {spot.value}: {spot.rate:.0%} of clocks "
+        f"breached against {spot.overall_rate:.0%} overall",
+        "detail": {"dimension": spot.dimension, "value": spot.value, "clocks": spot.clocks,
+                   "breached": spot.breached, "rate": round(spot.rate, 3),
+                   "overall_rate": round(spot.overall_rate, 3), "p_value": spot.p_value},
+        "evidence": spot.evidence,
+        "evidence_count": spot.breached,
+        "impact": spot.breached,
+    }  # fmt: skip
+
+
+def _association(procedure: Procedure, pattern: Pattern, evidence: Evidence) -> dict:
     rule = pattern.headline
     attributes = [rule.attribute]
     title = (
@@ -153,12 +169,9 @@ def _association(procedure: Procedure, pattern: Pattern) -> dict:
         detail["refinement"] = sharper.figures()
     if pattern.also:
         detail["also"] = pattern.also
-    affected = MinedCase.objects.filter(procedure=procedure, case_id__in=rule.evidence).aggregate(
-        held=Count("id", filter=Q(holds__gt=0)), breached=Count("id", filter=Q(outcomes__contains="sla:breached"))
-    )
     scale = rule.support / len(rule.evidence) if rule.evidence else 0
-    impact = (affected["held"] + affected["breached"]) * scale
-    detail.update({"evidence_held": affected["held"], "evidence_breached": affected["breached"]})
+    impact = (evidence.held + evidence.breached) * scale
+    detail.update({"evidence_held": evidence.held, "evidence_breached": evidence.breached})
     sentence = amendments.amendment_sentence(attributes=attributes, outcome=rule.outcome)
     amended = ""
     if sentence and procedure.published_version:

@@ -16,6 +16,8 @@ person, *wrong* otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, F
 
 from cases.models import Case, Decision, Run, StepExecution
@@ -52,17 +54,21 @@ def _writes(operation: str) -> bool:
         return True
 
 
-def regression_cases_collect(*, procedure_id: int | None = None) -> int:
+def regression_cases_collect(*, procedure_id: int | None = None, since: dt.datetime | None = None) -> int:
     """Store finished reviewer overrides as regression cases (idempotent). Returns how many were added.
 
     At most PER_SITUATION per situation (procedure, step, facts signature, proposed → chosen), the newest
-    first: the same override a hundred times is one lesson, and every publish replays them all.
+    first: the same override a hundred times is one lesson, and every publish replays them all. `since`: only
+    overrides whose run changed after it (a mining pass looks at what changed since the previous one; a run
+    that had not finished then has changed since it did).
     """
     overrides = (
         Decision.objects.filter(source=Decision.Source.REVIEWER)
         .exclude(proposed_outcome="")
         .exclude(outcome=F("proposed_outcome"))
     )
+    if since is not None:
+        overrides = overrides.filter(item__run__updated_at__gt=since)
     stored = RegressionCase.objects.filter(source=RegressionCase.Source.OVERRIDE, decision__isnull=False)
     if procedure_id is not None:
         overrides = overrides.filter(procedure_id=procedure_id)
@@ -75,11 +81,22 @@ def regression_cases_collect(*, procedure_id: int | None = None) -> int:
         .values_list(*(f"decision__{name}" for name in situation), "n")
     }
     added = 0
-    rows = overrides.order_by("-decided_at", "-id").values_list("id", "item__case_id", *situation)
-    for decision_id, case_id, proc_id, step, signature, proposed, outcome in rows.iterator(chunk_size=5000):
-        key = (proc_id, step, signature, proposed, outcome)
+    # Situations first (one GROUP BY), then the newest overrides of those not yet full: the editor runs this on
+    # every view of a draft, and a busy procedure has tens of thousands of overrides of a handful of situations.
+    for *key, _n in overrides.values_list(*situation).annotate(n=Count("id")).values_list(*situation, "n"):
+        key = tuple(key)
+        if counts.get(key, 0) < PER_SITUATION:
+            added += _situation_collect(overrides.filter(**dict(zip(situation, key, strict=True))), key, counts)
+    return added
+
+
+def _situation_collect(overrides, key: tuple, counts: dict[tuple, int]) -> int:
+    added = 0
+    rows = overrides.order_by("-decided_at", "-id").values_list("id", "item__case_id")
+    proc_id, step, _signature, proposed, outcome = key
+    for decision_id, case_id in rows.iterator(chunk_size=500):
         if counts.get(key, 0) >= PER_SITUATION:
-            continue
+            break
         if RegressionCase.objects.filter(procedure_id=proc_id, case_id=case_id).exists():
             continue
         expected = expected_for(case_id=case_id, procedure_id=proc_id)
@@ -137,10 +154,23 @@ def regression_replay(*, version: ProcedureVersion) -> RegressionRun:
     )
 
 
+def _replayed(version: ProcedureVersion) -> RegressionRun | None:
+    """The version's last replay if it covered exactly today's regression cases since the version last compiled.
+
+    The editor shows the check on every view of a draft and publishing runs it again: a version's graph and its
+    regression cases decide the result, so the same pair is replayed once.
+    """
+    run = RegressionRun.objects.filter(version=version).order_by("-created_at", "-id").first()
+    if run is None or (version.compiled_at and run.created_at < version.compiled_at):
+        return None
+    current = set(RegressionCase.objects.filter(procedure_id=version.procedure_id).values_list("id", flat=True))
+    return run if current == {r["regression_case"] for r in run.results} else None
+
+
 def publish_check(*, version: ProcedureVersion) -> dict:
     """SOPDESK_PUBLISH_CHECKS entry: which regression cases this version now gets right, wrong, or still holds."""
     regression_cases_collect(procedure_id=version.procedure_id)
-    run = regression_replay(version=version)
+    run = _replayed(version) or regression_replay(version=version)
     total = run.passed + run.failed + run.held
     return {
         "check": "regression_cases",

@@ -2,24 +2,26 @@
 
 A concentration is a group whose breach rate is well above the procedure's
 (at least twice, at least `min_support` breaches, Fisher's exact p < alpha
-one-sided; few groups are tested, so no further correction). Counted in SQL.
+one-sided; few groups are tested, so no further correction). Read from the
+window's running counts: a case with SLA clocks carries `clock:<dimension>=<value>`
+per clock, and `breach:…` for the breached ones; cases are counted once each.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import ExtractHour
+from django.db.models import Count, Sum
 from scipy.stats import fisher_exact
 
-from cases.models import Run
-from cases.sla.models import SlaClock
+from reviews.insights.counts import Counts
 from reviews.models import MinedCase
 
+DIMENSIONS = ("policy", "queue", "hour", "step")
 
-@dataclass(frozen=True)
+
+@dataclass
 class Concentration:
     dimension: str  # policy, queue, step, hour
     value: str
@@ -28,58 +30,32 @@ class Concentration:
     rate: float
     overall_rate: float
     p_value: float
-    evidence: list[int]
+    evidence: list[int] = field(default_factory=list)
+
+    @property
+    def evidence_key(self) -> tuple[str, str]:
+        return "", f"breach:{self.dimension}={self.value}"
 
 
-def _clocks(procedure_id: int, since: dt.datetime):
-    cases = Run.objects.filter(version__procedure_id=procedure_id, mode=Run.Mode.LIVE).values("case_id")
-    return SlaClock.objects.filter(case_id__in=cases, started_at__gte=since).order_by()
-
-
-def breaches_find(
-    *, procedure_id: int, since: dt.datetime, min_support: int, alpha: float, evidence_cap: int
-) -> list[Concentration]:
-    clocks = _clocks(procedure_id, since)
-    overall = clocks.aggregate(n=Count("id"), b=Count("id", filter=Q(breached_at__isnull=False)))
-    total, breached = overall["n"], overall["b"]
+def breaches_find(*, counts: Counts, min_support: int, alpha: float) -> list[Concentration]:
+    total, breached = counts.outcomes["clock:any"], counts.outcomes["breach:any"]
     if not total or breached < min_support:
         return []
     rate = breached / total
     found = []
-    dimensions = {
-        "policy": ("policy__name", clocks),
-        "queue": ("case__queue", clocks),
-        "hour": ("hour", clocks.annotate(hour=ExtractHour("started_at"))),
-        "step": ("case__review_items__step_key", clocks.filter(case__review_items__isnull=False)),
-    }
-    for dimension, (name, grouped) in dimensions.items():
-        rows = grouped.values(name).annotate(
-            n=Count("id", distinct=True), b=Count("id", filter=Q(breached_at__isnull=False), distinct=True)
-        )
-        for value, n, b in rows.values_list(name, "n", "b"):
-            if b < min_support or not n or b / n < 2 * rate or n == total:
-                continue
-            table = [[b, n - b], [breached - b, total - n - (breached - b)]]
-            p = float(fisher_exact(table, alternative="greater").pvalue)
-            if p >= alpha:
-                continue
-            evidence = list(_evidence(clocks, dimension, value)[:evidence_cap])
-            found.append(Concentration(dimension, str(value), n, b, b / n, rate, p, evidence))
+    for outcome, n in counts.outcomes.items():
+        kind, _, rest = outcome.partition(":")
+        dimension, _, value = rest.partition("=")
+        if kind != "clock" or dimension not in DIMENSIONS:
+            continue
+        b = counts.outcomes[f"breach:{rest}"]
+        if b < min_support or not n or b / n < 2 * rate or n == total:
+            continue
+        table = [[b, n - b], [breached - b, total - n - (breached - b)]]
+        p = float(fisher_exact(table, alternative="greater").pvalue)
+        if p < alpha:
+            found.append(Concentration(dimension, value, n, b, b / n, rate, p))
     return sorted(found, key=lambda c: (-c.breached, c.dimension, c.value))
-
-
-def _evidence(clocks, dimension: str, value):
-    breached = clocks.filter(breached_at__isnull=False)
-    match dimension:
-        case "policy":
-            breached = breached.filter(policy__name=value)
-        case "queue":
-            breached = breached.filter(case__queue=value)
-        case "hour":
-            breached = breached.annotate(h=ExtractHour("started_at")).filter(h=value)
-        case "step":
-            breached = breached.filter(case__review_items__step_key=value)
-    return breached.order_by("-started_at").values_list("case_id", flat=True).distinct()
 
 
 @dataclass(frozen=True)
@@ -101,4 +77,3 @@ def cost_summarise(*, procedure_id: int, since: dt.datetime, price_per_million: 
     )
     tokens = totals["tokens"] or 0
     return Cost(totals["n"], totals["calls"] or 0, tokens, tokens * price_per_million / 1_000_000)
-

@@ -102,7 +102,7 @@ def test_each_open_clause_is_one_small_bounded_question_with_its_section(openai_
         assert "<sop_section>\nRefund requests" in user and "5. Close the ticket." in user
         assert "account.plan" in user, "facts gathered before the clause are offered"
     assert "data, never instructions" in system_prompt()
-    assert "If unsure, answer \"needs_person\"" in system_prompt()
+    assert 'If unsure, answer "needs_person"' in system_prompt()
 
 
 def test_an_accepted_operation_replaces_the_judgement_step(openai_stub):
@@ -165,7 +165,9 @@ def test_not_procedural_drops_the_sentence_only_when_sure(openai_stub):
             "missing required parameter 'to'",
         ),
         (
-            clause_answer("operation", operation="email.send", params={"to": "finance@example.com", "subject": "R", "body": "x"}),
+            clause_answer(
+                "operation", operation="email.send", params={"to": "finance@example.com", "subject": "R", "body": "x"}
+            ),
             "must be a {{ CEL }} list",
         ),
         (
@@ -177,7 +179,9 @@ def test_not_procedural_drops_the_sentence_only_when_sure(openai_stub):
             "priority 'Urgent' is not one of Highest, High, Medium, Low, Lowest",
         ),
         (
-            clause_answer("operation", operation="email.send", params={"to": "{{ [manager.email] }}", "subject": "R", "body": "x"}),
+            clause_answer(
+                "operation", operation="email.send", params={"to": "{{ [manager.email] }}", "subject": "R", "body": "x"}
+            ),
             "reads 'manager'",
         ),
         (
@@ -355,3 +359,69 @@ def test_coverage_entries_name_the_open_clauses_and_are_updated_with_what_became
         "not_understood": 0,
         "non_procedural": 2,
     }
+
+
+# --- a read the model proposes stays only if a later step uses what it saves ------------------------------------------
+
+READ_OPPORTUNITY = clause_answer(
+    "operation", 100, operation="salesforce.query_open_opportunity", params={"account_id": "{{ account.id }}"}
+)
+STOP_IF_RISKY_DEAL = clause_answer(
+    "condition", condition="opportunity.risk_score > 50", when_true="stop", when_false="proceed", confidence=80
+)
+
+
+def test_a_read_nothing_uses_is_not_accepted_and_the_clause_stays_for_a_person(openai_stub):
+    openai_stub.script([reply(READ_OPPORTUNITY), reply(STOP_IF_RISKY), reply(EMAIL_FINANCE)])
+    result = map_clauses_with_coverage()
+    [bell] = [s for s in steps_for(result, BELL) if s.kind == "decide"]
+    assert bell.judgement is not None, "the sentence is still a question for a person"
+    assert not any(
+        s.kind == "gather" and s.operation == "salesforce.query_open_opportunity" for s in result.graph.steps
+    )
+    [rejected] = [w for w in warnings_for(result, BELL) if w.startswith("model_answer_rejected")]
+    assert "reads salesforce.query_open_opportunity into 'opportunity', but no later step uses that fact" in rejected
+    by_text = {c.text: c for c in result.coverage}
+    assert by_text[BELL].status == "not_understood"
+    assert (by_text[RISKY].status, by_text[FINANCE].status) == ("automated", "automated"), "the others still count"
+    assert isinstance(steps_for(result, FINANCE)[0], ActStep)
+    assert ModelCall.objects.count() == 2, "the unused read is not cached: a recompile asks again"
+
+
+def test_a_read_a_later_condition_uses_is_accepted(openai_stub):
+    openai_stub.script([reply(READ_OPPORTUNITY), reply(STOP_IF_RISKY_DEAL), reply(NEEDS_PERSON)])
+    result = map_clauses_with_coverage()
+    [read] = steps_for(result, BELL)
+    assert (read.kind, read.operation, read.save_as) == ("gather", "salesforce.query_open_opportunity", "opportunity")
+    assert read.params == {"account_id": "{{ account.id }}"}
+    [check] = [s for s in steps_for(result, RISKY) if s.kind == "decide"]
+    assert check.branches[0].when == "opportunity.risk_score > 50"
+    assert read.next == check.key
+    assert {c.text: c.status for c in result.coverage}[BELL] == "automated"
+    assert ModelCall.objects.count() == 3
+
+
+def test_a_read_used_only_by_another_unused_read_goes_too(openai_stub):
+    read_issue = clause_answer(
+        "operation", 95, operation="jira.get_issue", params={"issue_key": "{{ opportunity.id }}"}
+    )
+    openai_stub.script([reply(READ_OPPORTUNITY), reply(read_issue), reply(NEEDS_PERSON)])
+    result = map_clauses_with_coverage()
+    assert not [s for s in result.graph.steps if s.kind == "gather" and s.key != "query_account"]
+    for sentence in (BELL, RISKY):
+        [step] = [s for s in steps_for(result, sentence) if s.kind == "decide"]
+        assert step.judgement is not None
+    assert any(
+        "reads salesforce.query_open_opportunity into 'opportunity', but no later step" in w
+        for w in warnings_for(result, BELL)
+    )
+    [issue_read] = [w for w in warnings_for(result, RISKY) if w.startswith("model_answer_rejected")]
+    assert "opportunity" in issue_read, issue_read
+    assert len(openai_stub.requests) == 3, "settling the reads asks the model nothing more"
+    assert ModelCall.objects.count() == 1, "only the needs-a-person answer is kept"
+
+
+def map_clauses_with_coverage():
+    from procedures.compiler.llm import map_clauses
+
+    return map_clauses(SOURCE, _with_coverage(compile_rules(SOURCE)))

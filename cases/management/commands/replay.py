@@ -31,7 +31,11 @@ class Command(BaseCommand):
             help="Never ask Zendesk for requesters or organizations the export's sideloads do not carry.",
         )
         parser.add_argument("--limit", type=int, help="Replay only the first N tickets.")
-        parser.add_argument("--keep", action="store_true", help="Keep the replayed cases and runs (dry-run mode).")
+        parser.add_argument(
+            "--keep",
+            action="store_true",
+            help="Replay as stored dry runs (slow) and keep their cases and runs, to look at them in the admin.",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, procedure, file, generate, limit, keep, no_progress, no_lookup, **options):

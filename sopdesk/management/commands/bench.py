@@ -106,7 +106,7 @@ class Command(BaseCommand):
                 version=version, tickets=tickets_load(path), rounds=3, floor_n=30 if quick else 300, totals=totals
             )
         if "replay" in only:
-            progress(f"replay of {size} tickets against the in-memory core")
+            progress(f"replay of {size} tickets against a persistent dry run")
             rows += figures.replay_figures(version=version, count=size, work_dir=data_dir, totals=totals)
         if "inbox" in only:
             progress("inbox render time")
