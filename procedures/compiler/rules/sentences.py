@@ -48,21 +48,36 @@ def _inner(segment: Segment, start: int, end: int) -> Segment:
 
 
 _LINE_KINDS = (
-    (r"^(?:purpose|scope|objective|goal|audience|applies to|owner|page owner|document owner|author|team|department|maintainer|"
-     r"reviewed by|approved by|pager rotation|on-?call rotation|contacts?|last (?:updated|reviewed)|effective(?: date)?|version|"
-     r"status|review cycle|classification|site|form|rev|location)\s*[:\-–]", "purpose"),
+    (
+        r"^(?:purpose|scope|objective|goal|audience|applies to|owner|page owner|document owner|author|team|department|maintainer|"
+        r"reviewed by|approved by|pager rotation|on-?call rotation|contacts?|last (?:updated|reviewed)|effective(?: date)?|version|"
+        r"status|review cycle|classification|site|form|rev|location)\s*[:\-–]",
+        "purpose",
+    ),
     (r"^(?:abbrevs?|abbreviations|acronyms|glossary|key|legend)\s*[:\-–]", "definition"),
     (r"^[\w' -]{2,40}:\s+(?:a|an|the)\s+[\w' -]+?\s+(?:who|whose|that|which|where)\b", "definition"),
     # "When customers ask where their refund is, tell them …": how to answer a question, not a step of the case
-    (r"^(?:when|if|whenever)\s+(?:a\s+|the\s+)?(?:customers?|callers?|users?|people|someone|travell?ers?)\s+asks?\s+(?:us\s+)?(?:where|when|why|how|what|whether|about)\b", "note"),
+    (
+        r"^(?:when|if|whenever)\s+(?:a\s+|the\s+)?(?:customers?|callers?|users?|people|someone|travell?ers?)\s+asks?\s+(?:us\s+)?(?:where|when|why|how|what|whether|about)\b",
+        "note",
+    ),
     (r"^because\b[^,]*,\s*(?:we|our|it|this|they)\b(?!.*\b(?:must|should|need)\b)", "note"),
-    (r"^(?:this|the) (?:document|procedure|sop|policy|runbook|guide|playbook|page|process)\b.*\b(?:describes?|explains?|covers?|sets? out|defines?|outlines?|applies|is for|exists)", "purpose"),
+    (
+        r"^(?:this|the) (?:document|procedure|sop|policy|runbook|guide|playbook|page|process)\b.*\b(?:describes?|explains?|covers?|sets? out|defines?|outlines?|applies|is for|exists)",
+        "purpose",
+    ),
     (r"^(?:the )?(?:purpose|goal|aim|objective) of this\b", "purpose"),
-    (r"^(?:inputs?|outputs?|required fields|fields|you will need|what you need|required information)\s*[:\-–]", "io_list"),
+    (
+        r"^(?:inputs?|outputs?|required fields|fields|you will need|what you need|required information)\s*[:\-–]",
+        "io_list",
+    ),
     (r"^(?:e\.g\.|for example|for instance|example\s*[:\-–]|sample\s*[:\-–]|i\.e\.)", "example"),
     (r"^(?:note|nb|n\.b\.|tip|fyi|remember that|keep in mind that|background|context)\s*[:\-–]", "note"),
     (r"^(?:tone|style|voice)\s*[:\-–]", "tone"),
-    (r"^(?:be (?:polite|friendly|empathetic|kind|courteous|concise|professional|clear)|use (?:a|plain|simple) (?:\w+ )?(?:tone|language|words)|keep (?:replies|responses|messages|it) (?:short|brief|friendly|concise)|avoid (?:jargon|blame|technical)|write in (?:plain|simple))", "tone"),
+    (
+        r"^(?:be (?:polite|friendly|empathetic|kind|courteous|concise|professional|clear)|use (?:a|plain|simple) (?:\w+ )?(?:tone|language|words)|keep (?:replies|responses|messages|it) (?:short|brief|friendly|concise)|avoid (?:jargon|blame|technical)|write in (?:plain|simple))",
+        "tone",
+    ),
     (r"^(?:v\d+(?:\.\d+)*|\d{4}-\d{2}-\d{2}|rev(?:ision)? \d)\b", "history"),
     (r"^[\w\" -]{1,40}\s+(?:means|is defined as|refers to)\b", "definition"),
     (r"^[\[{\"<]|^\w+\s*=\s*[\[{\"]", "code"),
@@ -84,7 +99,31 @@ def _starts_with_verb(text: str) -> bool:
     if not words or words.group(1).lower() not in VERBS:
         return False
     follower = (words.group(2) or "").lower()
-    return follower in ("", "the", "a", "an", "it", "them", "their", "this", "that", "all", "any", "every", "each", "our", "your", "his", "her", "up", "out", "in", "on", "to", "back")
+    return follower in (
+        "",
+        "the",
+        "a",
+        "an",
+        "it",
+        "them",
+        "their",
+        "this",
+        "that",
+        "all",
+        "any",
+        "every",
+        "each",
+        "our",
+        "your",
+        "his",
+        "her",
+        "up",
+        "out",
+        "in",
+        "on",
+        "to",
+        "back",
+    )
 
 
 def kind_of(text: str) -> str:
@@ -97,7 +136,9 @@ def kind_of(text: str) -> str:
             return kind
     if _DESCRIPTIVE.match(stripped) and not _PROCEDURAL_HINT.search(stripped):
         return "note"
-    if re.match(r"^(?:this|the) (?:page|document|section|policy|procedure|sop|runbook|guide|table|list)\b", stripped, re.I):
+    if re.match(
+        r"^(?:this|the) (?:page|document|section|policy|procedure|sop|runbook|guide|table|list)\b", stripped, re.I
+    ):
         return "purpose"
     if re.match(r"^(?:a|an|the|any)?\s*[\w&' -]{1,40}?\s+(?:may|can|could)\b", stripped, re.I) and not re.search(
         r"\b(?:if|must|should|only)\b", stripped, re.I
