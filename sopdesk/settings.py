@@ -318,6 +318,8 @@ CONNECTORS = {
         ),
     },
 }
+# An MCP session idle this long is pinged before a write is sent on it (a dead server must not swallow a write).
+SOPDESK_MCP_IDLE_PING_SECONDS = env_float("SOPDESK_MCP_IDLE_PING_SECONDS", 30.0)
 # Zendesk groups the compiler may route to ("escalate to Tier 2" → the ticket's group); default: the sandbox's groups.
 ZENDESK_GROUPS = env_list("SOPDESK_ZENDESK_GROUPS", ["Support", "Tier 2", "Claims"])
 WEBHOOK_SECRETS = {

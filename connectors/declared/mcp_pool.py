@@ -32,12 +32,13 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any, TypeVar
 
+from django.conf import settings
+
 from connectors.base import RetryableError
 from connectors.declared.spec import ServerSpec
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-IDLE_PING_AFTER = 30.0  # seconds without a call before a write checks the session first
 BROKEN = ("ClosedResourceError", "BrokenResourceError", "EndOfStream", "ConnectError", "RemoteProtocolError")
 CONNECTION_CLOSED = -32000  # the MCP error code of a request whose connection went away
 
@@ -109,7 +110,7 @@ class Connection:
 
     def alive(self, *, timeout: float) -> bool:
         """A ping answered (only asked when the session was idle for a while)."""
-        if time.monotonic() - self.last_used <= IDLE_PING_AFTER:
+        if time.monotonic() - self.last_used <= settings.SOPDESK_MCP_IDLE_PING_SECONDS:
             return True
         try:
             self.call(lambda s: s.send_ping(), timeout=timeout)

@@ -105,13 +105,13 @@ def test_a_forked_child_does_not_use_the_parents_sessions(outage):
     assert mcp_pool.pool() is parent_pool
 
 
-def test_a_write_is_never_sent_on_a_session_whose_server_went_away(outage, monkeypatch):
+def test_a_write_is_never_sent_on_a_session_whose_server_went_away(outage, settings):
     _, log = outage
     check()
     first = pids(log)[0]
     os.kill(first, 9)
     wait_for(lambda: _zombie(first), timeout=10, what="the server to die")
-    monkeypatch.setattr(mcp_pool, "IDLE_PING_AFTER", 0.0)  # the session counts as idle: a write pings it first
+    settings.SOPDESK_MCP_IDLE_PING_SECONDS = 0.0  # the session counts as idle: a write pings it first
     incident = registry.get("outage.open_incident").load_handler()(
         {"region": "eu-west", "summary": "down"}, idempotency_key="k-after-death"
     )
