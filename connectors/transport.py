@@ -5,10 +5,16 @@ given (shared/WIRE.md §1). In sandbox mode a transport adapter rewrites those
 URLs to the emulator's plain-HTTP address, so the libraries run unmodified;
 against a real service the adapter only adds the timeout. `trust_env` is off
 so proxy and CA-bundle variables cannot silently redirect a connector.
+`ClientsPerThread` keeps the clients built on such sessions.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -48,3 +54,29 @@ def session(*, redirect_to: str | None = None) -> requests.Session:
     s.mount("https://", ConnectorAdapter(timeout=timeout, redirect_to=redirect_to))
     s.mount("http://", ConnectorAdapter(timeout=timeout))
     return s
+
+
+class ClientsPerThread:
+    """One client per process, thread and account, made once and kept (keep-alive).
+
+    Keyed by account, so a changed configuration gets a new client; recreated in a
+    forked child (a connection pool must not be shared across processes) and per
+    thread (a requests session is not safe to share between threads).
+    """
+
+    def __init__(self, new: Callable[[dict], Any]):
+        self._new = new
+        self._local = threading.local()
+
+    def get(self, account: dict) -> Any:
+        key = json.dumps(account, sort_keys=True, default=str)
+        if getattr(self._local, "pid", None) != os.getpid():
+            self._local.pid, self._local.by_account = os.getpid(), {}
+        client = self._local.by_account.get(key)
+        if client is None:
+            client = self._local.by_account[key] = self._new(account)
+        return client
+
+    def forget(self) -> None:
+        """Drop this thread's clients (e.g. after an expired session); the next call makes new ones."""
+        self._local.by_account = {}

@@ -8,8 +8,6 @@ simple-salesforce has no retry of its own, so `call` is the only retry.
 from __future__ import annotations
 
 import json
-import os
-import threading
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -26,29 +24,14 @@ SYSTEM = "salesforce"
 API_VERSION = "59.0"
 
 
-_clients = threading.local()
-
-
 def connect() -> Salesforce:
-    """This process's and thread's client for the configured account, made once and kept (keep-alive).
-
-    Keyed by account, so a changed configuration gets a new client; recreated in a
-    forked child (a connection pool must not be shared across processes) and per
-    thread (a requests session is not safe to share between threads).
-    """
-    account = config.account(SYSTEM)
-    key = json.dumps(account, sort_keys=True, default=str)
-    if getattr(_clients, "pid", None) != os.getpid():
-        _clients.pid, _clients.by_account = os.getpid(), {}
-    client = _clients.by_account.get(key)
-    if client is None:
-        client = _clients.by_account[key] = _new(account)
-    return client
+    """This process's and thread's client for the configured account (`transport.ClientsPerThread`)."""
+    return _clients.get(config.account(SYSTEM))
 
 
 def forget() -> None:
     """Drop this thread's clients (e.g. after an expired session); the next call makes new ones."""
-    _clients.by_account = {}
+    _clients.forget()
 
 
 def _new(account: dict) -> Salesforce:
@@ -71,6 +54,9 @@ def _new(account: dict) -> Salesforce:
     return Salesforce(
         instance_url=account["url"], session_id=account["session_id"], session=session, version=API_VERSION
     )
+
+
+_clients = transport.ClientsPerThread(_new)
 
 
 def remote_message(content: object) -> str:

@@ -11,8 +11,6 @@ sleeping on 429 itself: our retry loop honours Retry-After instead.
 from __future__ import annotations
 
 import json
-import os
-import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -29,29 +27,14 @@ T = TypeVar("T")
 SYSTEM = "zendesk"
 
 
-_clients = threading.local()
-
-
 def connect() -> Zenpy:
-    """This process's and thread's client for the configured account, made once and kept (keep-alive).
-
-    Keyed by account, so a changed configuration gets a new client; recreated in a
-    forked child (a connection pool must not be shared across processes) and per
-    thread (a requests session is not safe to share between threads).
-    """
-    account = config.account(SYSTEM)
-    key = json.dumps(account, sort_keys=True, default=str)
-    if getattr(_clients, "pid", None) != os.getpid():
-        _clients.pid, _clients.by_account = os.getpid(), {}
-    client = _clients.by_account.get(key)
-    if client is None:
-        client = _clients.by_account[key] = _new(account)
-    return client
+    """This process's and thread's client for the configured account (`transport.ClientsPerThread`)."""
+    return _clients.get(config.account(SYSTEM))
 
 
 def forget() -> None:
     """Drop this thread's clients (e.g. after an expired session); the next call makes new ones."""
-    _clients.by_account = {}
+    _clients.forget()
 
 
 def _new(account: dict) -> Zenpy:
@@ -65,6 +48,9 @@ def _new(account: dict) -> Zenpy:
         disable_cache=True,
         ratelimit_budget=1,
     )
+
+
+_clients = transport.ClientsPerThread(_new)
 
 
 def _message(response: requests.Response | None, fallback: str) -> str:
