@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import socket
 
 import pytest
 import requests
 from django.core.management import CommandError, call_command
 
 from connectors.config import OFFSETS
-from tests.support.processes import free_port, start_manage, stop, wait_for
+from tests.support.processes import free_block, start_manage, stop, wait_for
 
 
 def test_connectors_check_reports_every_sandbox_account_reachable_and_authorized(sandbox):
@@ -39,22 +38,8 @@ def test_connectors_check_names_an_unauthorized_and_an_unconfigured_account(sand
     assert next(line for line in text.splitlines() if line.startswith("carrier")).split()[1] == "ok"
 
 
-def free_block(size: int = len(OFFSETS)) -> int:
-    """A base port whose next `size` ports are all free right now (the sandbox takes one per system)."""
-    for _ in range(50):
-        base = free_port()
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise AssertionError("no free block of ports")
-
-
 def test_sandbox_command_serves_every_system_until_stopped(tmp_path):
-    port = free_block()
+    port = free_block(len(OFFSETS))
     process = start_manage(["sandbox", "--port", str(port)], env={}, log_path=tmp_path / "sandbox.log")
     try:
         wait_for(

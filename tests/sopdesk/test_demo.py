@@ -10,9 +10,10 @@ import urllib.request
 import pytest
 
 from cases.sla.models import SlaPolicy
+from connectors.config import OFFSETS
 from procedures.models import Procedure
 from sopdesk.demo import SCENARIOS, demo_load
-from tests.support.processes import free_port, start_manage, stop, wait_for
+from tests.support.processes import free_block, free_port, start_manage, stop, wait_for
 
 
 @pytest.mark.django_db
@@ -47,7 +48,8 @@ def _get(url: str) -> int:
 
 @pytest.mark.e2e
 def test_demo_serves_the_admin_and_stops_everything_on_ctrl_c(tmp_path):
-    port, sandbox_port = free_port(), free_port()
+    # The sandbox listens on its port and the next ones (one per emulated system and the mail sink).
+    port, sandbox_port = free_port(), free_block(len(OFFSETS))
     # The quick start's own database: SQLite in a fresh data directory, whatever this test session uses.
     env = {"SOPDESK_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": ""}
     demo = start_manage(
@@ -60,7 +62,7 @@ def test_demo_serves_the_admin_and_stops_everything_on_ctrl_c(tmp_path):
             raise AssertionError(f"{exc}; demo log:\n{(tmp_path / 'demo.log').read_text()[-3000:]}") from None
         log = (tmp_path / "demo.log").read_text()
         assert re.search(r"Login:\s+admin / \S+", log), log
-        assert "Traceback" not in log
+        assert "Traceback" not in log, log[-4000:]
         demo.send_signal(signal.SIGINT)
         demo.wait(timeout=30)
         assert "Stopped." in (tmp_path / "demo.log").read_text()

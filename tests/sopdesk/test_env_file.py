@@ -12,10 +12,11 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from cases.sla.models import SlaPolicy
+from connectors.config import OFFSETS
 from procedures.models import Procedure
 from sopdesk import env
 from sopdesk.demo import demo_load
-from tests.support.processes import ROOT, free_port, start_manage, stop, wait_for
+from tests.support.processes import ROOT, free_block, free_port, start_manage, stop, wait_for
 
 DEMO_VARIABLES = ("ZENDESK_WEBHOOK_SECRET", "SOPDESK_SANDBOX_URL", "SOPDESK_SITE_URL")
 
@@ -78,7 +79,7 @@ def _get(url: str) -> int:
 def test_demo_ticket_runs_as_the_readme_shows_it_without_exported_variables(tmp_path, monkeypatch):
     for name in DEMO_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    port, sandbox_port = free_port(), free_port()
+    port, sandbox_port = free_port(), free_block(len(OFFSETS))
     data = tmp_path / "data"
     env = {"SOPDESK_DATA_DIR": str(data), "DATABASE_URL": ""}
     demo = start_manage(

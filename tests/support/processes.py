@@ -20,6 +20,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_block(size: int) -> int:
+    """A base port whose next `size` ports are all free right now (the sandbox takes one per system)."""
+    for _ in range(50):
+        base = free_port()
+        try:
+            for port in range(base, base + size):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise AssertionError("no free block of ports")
+
+
 def wait_for(
     condition: Callable[[], object], *, timeout: float = 30.0, interval: float = 0.05, what: str = ""
 ) -> object:
