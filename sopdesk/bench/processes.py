@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,14 +21,10 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from django.conf import settings
 
+from sopdesk.ports import free_port
+
 ROOT = Path(settings.BASE_DIR)
 BENCH_SECRET = "YmVuY2gtemVuZGVzay1zZWNyZXQtb25seS1mb3ItYmVuY2g="
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float, what: str, interval: float = 0.05) -> object:

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 
 import requests
 
+from connectors.config import OFFSETS
 from sopdesk.chaos.stack import Stack, descendants
 from sopdesk.chaos.traffic import Ticket, deliver, hostile_bodies, hostile_send, ticket_create
 
 SETTLED = ("completed", "held", "waiting", "failed", "cancelled")
-OFFSETS = {"salesforce": 0, "jira": 1, "zendesk": 2, "http": 4}
 
 
 @dataclass

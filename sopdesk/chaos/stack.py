@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,16 +13,13 @@ from pathlib import Path
 
 import requests
 
+from connectors.config import OFFSETS
+from sopdesk.ports import free_block, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "Y2hhb3Mtd2ViaG9vay1zZWNyZXQ="
 API_TOKEN = "chaos-api-token"
 JIRA_SECRET = "chaos-jira-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(condition, *, timeout: float, what: str, interval: float = 0.1):
@@ -62,7 +58,7 @@ class Stack:
     recovery_interval: float = 2.0
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sopdesk-chaos-")))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-    sandbox_port: int = field(default_factory=free_port)
+    sandbox_port: int = field(default_factory=lambda: free_block(len(OFFSETS)))
     web_port: int = field(default_factory=free_port)
 
     @property

@@ -4,34 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sopdesk.ports import free_block, free_port  # noqa: F401 - tests import them from here
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def free_block(size: int) -> int:
-    """A base port whose next `size` ports are all free right now (the sandbox takes one per system)."""
-    for _ in range(50):
-        base = free_port()
-        try:
-            for port in range(base, base + size):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise AssertionError("no free block of ports")
 
 
 def wait_for(
