@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db import transaction
 
-from cases import clock, conf, engine, graphcache, run_stops
+from cases import clock, conf, engine, graphcache, pass_writes, run_stops
 from cases.casefacts import case_names
 from cases.models import Run, StepExecution
 from cases.prepared_query import PreparedGet
@@ -379,15 +379,15 @@ class Pass:
         return False
 
     def save(self) -> None:
-        """The pass's trace rows in one INSERT, the run in one UPDATE (nothing when nothing happened)."""
+        """The pass's trace rows in one INSERT, the run in one UPDATE (nothing when nothing happened): `cases.pass_writes`."""
         if not self.changed:
             return
         if self.rows:
-            StepExecution.objects.bulk_create(self.rows)
+            pass_writes.executions_insert(self.rows)
             self.rows = []
         self.run.state = self.state.to_json()
         self.run.current_step = self.state.cursor
-        self.run.save(update_fields=RUN_FIELDS)
+        pass_writes.run_update(self.run, RUN_FIELDS)
         self.changed = False
 
 
