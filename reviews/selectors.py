@@ -240,8 +240,11 @@ def inbox_queryset(*, user: Any, filters: InboxFilters, now: dt.datetime) -> Que
     return items
 
 
-def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPage:
-    """One page of the queue: soonest due first, then oldest. Four queries (ids, rows, bounded total, SLA clocks)."""
+def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime, open_total: Tally | None = None) -> InboxPage:
+    """One page of the queue: soonest due first, then oldest. Four queries (ids, rows, bounded total, SLA clocks).
+
+    `open_total`: the open queue's bounded count when the caller has it (`inbox_counts`), for the unfiltered page.
+    """
     items = inbox_queryset(user=user, filters=filters, now=now)
     offset = (max(filters.page, 1) - 1) * PAGE_SIZE
     stop = offset + PAGE_SIZE + 1
@@ -253,7 +256,7 @@ def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPa
         with read_in_index_order(items.db):
             ids = queue_ids(items, start=offset, stop=stop)
             by_id = {item.id: item for item in _page_rows(ids).order_by()}
-            total = tallies({"total": items})["total"]
+            total = open_total if open_total is not None else tallies({"total": items})["total"]
         page_items = [by_id[pk] for pk in ids if pk in by_id]
     has_next = len(page_items) > PAGE_SIZE
     page_items = page_items[:PAGE_SIZE]
