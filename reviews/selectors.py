@@ -252,6 +252,7 @@ def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime, open_total
         # The page's ids from the queue index first, then the joins for those rows only.
         page_ids = items.order_by(*QUEUE_ORDER).values("id")[offset:stop]
         page_items = list(_page_rows(page_ids).order_by(*QUEUE_ORDER))
+        total = tallies({"total": items})["total"]
     else:  # the open queue: its first entries in the order index, then those rows by primary key
         with read_in_index_order(items.db):
             ids = queue_ids(items, start=offset, stop=stop)
@@ -260,8 +261,6 @@ def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime, open_total
         page_items = [by_id[pk] for pk in ids if pk in by_id]
     has_next = len(page_items) > PAGE_SIZE
     page_items = page_items[:PAGE_SIZE]
-    if filters.active():
-        total = tallies({"total": items})["total"]
     if offset and total.capped:  # past the cap the total is at least what this page shows
         total = Tally(max(total.value, offset + len(page_items)), capped=True)
     countdowns = sla_countdowns(case_ids={item.case_id for item in page_items}, now=now)
