@@ -22,9 +22,10 @@ from typing import Any
 
 from django.db import transaction
 
-from cases import clock, conf, engine, graphcache, run_stops
+from cases import clock, conf, engine, graphcache, pass_writes, run_stops
 from cases.casefacts import case_names
 from cases.models import Run, StepExecution
+from cases.prepared_query import PreparedGet
 from cases.run_calls import Answer, Read
 from cases.run_case import tier_learn
 from connectors import registry
@@ -85,17 +86,23 @@ class Outcome:
     went_on: bool = True
 
 
-def locked_run(run_id: int) -> Run:
-    """The run, row-locked, with what SOPs read of its case and the version's cache key (not its graph or source)."""
-    return (
+_RUN_READ = tuple(f.name for f in Run._meta.concrete_fields)
+_LOCKED_RUN = PreparedGet(
+    lambda run_id: (
         Run.objects.select_for_update(of=("self",))
         .select_related("case", "version")
         .only(*_RUN_READ, *(f"case__{name}" for name in CASE_READ), *(f"version__{name}" for name in VERSION_READ))
-        .get(id=run_id)
+        .filter(id=run_id)
     )
+)
 
 
-_RUN_READ = tuple(f.name for f in Run._meta.concrete_fields)
+def locked_run(run_id: int) -> Run:
+    """The run, row-locked, with what SOPs read of its case and the version's cache key (not its graph or source).
+
+    Call inside a transaction. The query is compiled once per thread (`cases.prepared_query`).
+    """
+    return _LOCKED_RUN.get(run_id)
 
 
 def pass_run(run_id: int, budget: Budget, answer: Answer | None = None) -> Outcome:
@@ -372,15 +379,15 @@ class Pass:
         return False
 
     def save(self) -> None:
-        """The pass's trace rows in one INSERT, the run in one UPDATE (nothing when nothing happened)."""
+        """The pass's trace rows in one INSERT, the run in one UPDATE (nothing when nothing happened): `cases.pass_writes`."""
         if not self.changed:
             return
         if self.rows:
-            StepExecution.objects.bulk_create(self.rows)
+            pass_writes.executions_insert(self.rows)
             self.rows = []
         self.run.state = self.state.to_json()
         self.run.current_step = self.state.cursor
-        self.run.save(update_fields=RUN_FIELDS)
+        pass_writes.run_update(self.run, RUN_FIELDS)
         self.changed = False
 
 

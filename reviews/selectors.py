@@ -1,11 +1,12 @@
 """Reads for the inbox: the queue, its counts, one item in full, and agreement figures.
 
 The queue costs the same few queries and reads about the same number of index
-entries whatever its size: one query for the page of rows (case, assignee and
-procedure name joined in; an index range scan of the open queue in inbox order,
-stopped after the page), one for the SLA clocks of the page's cases, and one
-bounded count for the page's total; for the sidebar, one statement for every
-count, one read of the first items' procedures and one of the procedures' names. Counts stop at
+entries whatever its size: the page's ids (an index range scan of the open queue
+in inbox order, stopped after the page: `reviews.queue_order`), its rows by id
+(case, assignee and procedure name joined in), one query for the SLA clocks of
+the page's cases, and one bounded count for the page's total; for the sidebar,
+one statement for every count, one read of the first items' procedures and one
+of the procedures' names. Counts stop at
 COUNT_CAP and then read "500+" (`Tally`): counting a queue of 100,000 to say
 "100,000" would cost a scan of 100,000 on every page view, and a reviewer
 acts the same on "500+". The facets by procedure are counted among the
@@ -16,6 +17,7 @@ first COUNT_CAP items of the queue, so past the cap they are lower bounds
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +32,7 @@ from cases.selectors import TimelineEntry, case_timeline
 from cases.sla.selectors import Countdown, sla_countdowns
 from procedures.models import Procedure
 from reviews.access import can_decide
+from reviews.queue_order import QUEUE_ORDER, queue_ids, read_in_index_order
 from reviews.tallies import COUNT_CAP, Tally, tallies
 from reviews.templatetags.reviews_extras import duration, pct
 
@@ -40,7 +43,6 @@ ROW_FIELDS = (
     "assignee_id", "due_at", "outcome", "decided_by_id", "created_at",
     "case__subject", "case__account_name", "assignee__username", "decided_by__username",
 )  # fmt: skip
-QUEUE_ORDER = (F("due_at").asc(nulls_last=True), "created_at", "id")  # served by review_queue_order_idx
 APPROVAL_REASONS = (ReviewItem.Reason.APPROVAL, ReviewItem.Reason.EVIDENCE)
 REASON_LABELS = {key: str(label) for key, label in ReviewItem.Reason.choices}
 
@@ -238,23 +240,27 @@ def inbox_queryset(*, user: Any, filters: InboxFilters, now: dt.datetime) -> Que
     return items
 
 
-def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPage:
-    """One page of the queue: soonest due first, then oldest. Three queries (rows, bounded total, SLA clocks)."""
+def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime, open_total: Tally | None = None) -> InboxPage:
+    """One page of the queue: soonest due first, then oldest. Four queries (ids, rows, bounded total, SLA clocks).
+
+    `open_total`: the open queue's bounded count when the caller has it (`inbox_counts`), for the unfiltered page.
+    """
     items = inbox_queryset(user=user, filters=filters, now=now)
     offset = (max(filters.page, 1) - 1) * PAGE_SIZE
-    # The page's ids from the queue index first, then the joins for those rows only: a planner that does not
-    # know the queue's size yet (10,000 items inserted a second ago, not analyzed) would join the whole queue.
-    page_ids = items.order_by(*QUEUE_ORDER).values("id")[offset : offset + PAGE_SIZE + 1]
-    page_items = list(
-        ReviewItem.objects.filter(id__in=page_ids)
-        .select_related("case", "assignee", "decided_by")
-        .only(*ROW_FIELDS)
-        .annotate(procedure_name=F("run__version__procedure__name"), procedure_pk=F("run__version__procedure_id"))
-        .order_by(*QUEUE_ORDER)
-    )
+    stop = offset + PAGE_SIZE + 1
+    if filters.active():  # the planner's choice: a rare filter is cheaper sorted than found by walking the queue
+        # The page's ids from the queue index first, then the joins for those rows only.
+        page_ids = items.order_by(*QUEUE_ORDER).values("id")[offset:stop]
+        page_items = list(_page_rows(page_ids).order_by(*QUEUE_ORDER))
+        total = tallies({"total": items})["total"]
+    else:  # the open queue: its first entries in the order index, then those rows by primary key
+        with read_in_index_order(items.db):
+            ids = queue_ids(items, start=offset, stop=stop)
+            by_id = {item.id: item for item in _page_rows(ids).order_by()}
+            total = open_total if open_total is not None else tallies({"total": items})["total"]
+        page_items = [by_id[pk] for pk in ids if pk in by_id]
     has_next = len(page_items) > PAGE_SIZE
     page_items = page_items[:PAGE_SIZE]
-    total = tallies({"total": items})["total"]
     if offset and total.capped:  # past the cap the total is at least what this page shows
         total = Tally(max(total.value, offset + len(page_items)), capped=True)
     countdowns = sla_countdowns(case_ids={item.case_id for item in page_items}, now=now)
@@ -281,6 +287,16 @@ def inbox_page(*, user: Any, filters: InboxFilters, now: dt.datetime) -> InboxPa
     return InboxPage(rows=rows, total=total, page=max(filters.page, 1), has_next=has_next)
 
 
+def _page_rows(ids: Any) -> QuerySet[ReviewItem]:
+    """The queue rows with these ids (a list or a subquery), with what a row shows joined in."""
+    return (
+        ReviewItem.objects.filter(id__in=ids)
+        .select_related("case", "assignee", "decided_by")
+        .only(*ROW_FIELDS)
+        .annotate(procedure_name=F("run__version__procedure__name"), procedure_pk=F("run__version__procedure_id"))
+    )
+
+
 def inbox_counts(*, user: Any, now: dt.datetime) -> InboxCounts:
     """Every sidebar count over the open queue: one statement of bounded counts, the facet window, the procedures.
 
@@ -289,18 +305,10 @@ def inbox_counts(*, user: Any, now: dt.datetime) -> InboxCounts:
     """
     open_items = ReviewItem.objects.filter(status=ReviewItem.Status.OPEN)
     reasons = ReviewItem.Reason.choices
-    counted = tallies(
-        {
-            "open": open_items,
-            "mine": open_items.filter(assignee=user),
-            "unassigned": open_items.filter(assignee__isnull=True),
-            "overdue": open_items.filter(due_at__lt=now),
-            "approvals": open_items.filter(reason__in=APPROVAL_REASONS),
-            **{f"reason:{key}": open_items.filter(reason=key) for key, _ in reasons},
-        }
-    )
+    with read_in_index_order(open_items.db):
+        counted = _sidebar_tallies(open_items, user=user, now=now)
+        in_window, capped = _procedures_in_window(open_items)
     by_reason = [(key, label, counted[f"reason:{key}"]) for key, label in reasons if counted[f"reason:{key}"]]
-    in_window, capped = _procedures_in_window(open_items)
     procedures = list(Procedure.objects.order_by("name", "id").values_list("id", "name"))
     return InboxCounts(
         open=counted["open"],
@@ -314,15 +322,23 @@ def inbox_counts(*, user: Any, now: dt.datetime) -> InboxCounts:
     )
 
 
+def _sidebar_tallies(open_items: QuerySet[ReviewItem], *, user: Any, now: dt.datetime) -> dict[str, Tally]:
+    return tallies(
+        {
+            "open": open_items,
+            "mine": open_items.filter(assignee=user),
+            "unassigned": open_items.filter(assignee__isnull=True),
+            "overdue": open_items.filter(due_at__lt=now),
+            "approvals": open_items.filter(reason__in=APPROVAL_REASONS),
+            **{f"reason:{key}": open_items.filter(reason=key) for key, _ in ReviewItem.Reason.choices},
+        }
+    )
+
+
 def _procedures_in_window(open_items: QuerySet[ReviewItem]) -> tuple[dict[int, int], bool]:
-    """Open items per procedure among the first COUNT_CAP in queue order, counted in the database; capped?"""
-    window = open_items.order_by(*QUEUE_ORDER).values("id")[: COUNT_CAP + 1]
-    counted = dict(
-        ReviewItem.objects.filter(id__in=window)
-        .values_list("run__version__procedure_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("run__version__procedure_id", "n")
+    """Open items per procedure among the first COUNT_CAP + 1 in queue order (one read of the order index); capped?"""
+    counted = Counter(
+        open_items.order_by(*QUEUE_ORDER).values_list("run__version__procedure_id", flat=True)[: COUNT_CAP + 1]
     )
     capped = sum(counted.values()) > COUNT_CAP
     return {pk: min(n, COUNT_CAP) for pk, n in counted.items()}, capped
@@ -330,11 +346,8 @@ def _procedures_in_window(open_items: QuerySet[ReviewItem]) -> tuple[dict[int, i
 
 def inbox_neighbours(*, user: Any, item: ReviewItem, now: dt.datetime) -> tuple[int | None, int | None]:
     """The previous and next open items in queue order (for j/k on the detail page)."""
-    ids = list(
-        inbox_queryset(user=user, filters=InboxFilters(), now=now)
-        .order_by(*QUEUE_ORDER)
-        .values_list("id", flat=True)[:500]
-    )
+    with read_in_index_order(ReviewItem.objects.db):
+        ids = queue_ids(inbox_queryset(user=user, filters=InboxFilters(), now=now), start=0, stop=500)
     if item.id not in ids:
         return None, (ids[0] if ids else None)
     index = ids.index(item.id)

@@ -48,14 +48,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET)
     filters = form.filters()
     now = clock.now()
-    page = selectors.inbox_page(user=request.user, filters=filters, now=now)
+    results_only = request.htmx and request.htmx.target == "inbox-results"
+    counts = None if results_only else selectors.inbox_counts(user=request.user, now=now)
+    page = selectors.inbox_page(
+        user=request.user, filters=filters, now=now, open_total=counts.open if counts is not None else None
+    )
     query = request.GET.copy()
     query.pop("page", None)
     rows = rows_html([row.cells(request.user) for row in page.rows])
     context = {"page": page, "rows_html": rows, "filters": filters, "form": form, "query": query.urlencode()}
-    if request.htmx and request.htmx.target == "inbox-results":
+    if results_only:
         return render(request, "reviews/_results.html", context)
-    counts = selectors.inbox_counts(user=request.user, now=now)
     return render(
         request,
         "reviews/inbox.html",

@@ -5,6 +5,11 @@ every change to a declaration replaces (`declarations_changed`). A token is
 random, never a counter, so a rolled-back change can never leave two
 processes agreeing on a stale version. Without database access (a unit test
 of the engine core, a check before migrate) the declared set is empty.
+
+Inside a transaction the token is read once and kept until that transaction
+ends (an engine pass looks operations up several times): a change committed
+by another process is seen by the next transaction, and one made by this
+transaction at once. Outside a transaction every lookup reads the token.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _cache: tuple[str, dict[str, Operation]] | None = None
 _held = threading.local()  # a token read once for a block of calls on this thread (`declarations_held`)
+_in_transaction = threading.local()  # (marker, token): the token as read in the current transaction
 
 
 @contextmanager
@@ -42,7 +48,36 @@ def declarations_held() -> Iterator[None]:
 
 def _token() -> str | None:
     held = getattr(_held, "token", None)
-    return held if held is not None else _read_token()
+    return held if held is not None else _transaction_token()
+
+
+def _transaction_token() -> str | None:
+    """The token, read once per transaction on this thread's connection (every time outside one).
+
+    The token is kept beside a marker registered with `on_commit`: Django drops a
+    transaction's commit hooks when it commits or rolls back (and a savepoint's
+    when that rolls back), so a marker still among the hooks means the same transaction.
+    """
+    from django.db import connection, transaction
+
+    if not connection.in_atomic_block:
+        return _read_token()
+    kept = getattr(_in_transaction, "kept", None)
+    if kept is not None and _still_registered(kept[0], connection):
+        return kept[1]
+    token = _read_token()
+    if token is not None and not connection.needs_rollback:
+
+        def marker() -> None:
+            """Marks the transaction the kept token was read in; nothing to do on commit."""
+
+        transaction.on_commit(marker)
+        _in_transaction.kept = (marker, token)
+    return token
+
+
+def _still_registered(marker, connection) -> bool:
+    return any(item is marker for entry in connection.run_on_commit for item in entry)
 
 
 def _read_token() -> str | None:
@@ -79,6 +114,7 @@ def declarations_changed() -> None:
 
     RegistryState.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
     _cache = None
+    _in_transaction.kept = None  # this transaction reads the new token
 
 
 def keywords_for(name: str, synonyms: str, outputs: list[str]) -> tuple[str, ...]:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from connectors import registry
 from connectors.base import NotFound, PermanentError, RetryableError
 from connectors.declared import services
-from connectors.declared.models import DeclaredOperation, Endpoint, RegistryState
+from connectors.declared.models import DeclaredOperation, Endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -97,12 +104,40 @@ def test_mocks_answer_per_input_most_specific_first(declared):
     assert not declared.requests  # a mock never calls the system
 
 
-def test_a_change_made_by_another_process_is_picked_up_by_the_token(declared):
-    assert registry.get("outage.check_region").summary.startswith("Check the outage detector")
-    # What another worker's save leaves behind: the row changed and a new token, nothing in this process's memory.
-    DeclaredOperation.objects.filter(name="outage.check_region").update(summary="Changed elsewhere.")
-    RegistryState.objects.filter(pk=1).update(token="changed-by-another-worker")
-    assert registry.get("outage.check_region").summary == "Changed elsewhere."
+def test_a_change_saved_by_another_process_is_seen_by_the_next_transaction(declared, child_env):
+    with transaction.atomic():  # as an engine pass looks operations up
+        assert registry.get("outage.check_region").summary.startswith("Check the outage detector")
+        with CaptureQueriesContext(connection) as queries:
+            registry.get("outage.check_region")
+            registry.get("billing.get_account_status")
+        assert not [q for q in queries.captured_queries if "registrystate" in q["sql"].lower()]  # read once
+    code = (
+        "from connectors.declared import services; from connectors.declared.models import DeclaredOperation;"
+        "services.operation_save(data={'summary': 'Changed elsewhere.'},"
+        " instance=DeclaredOperation.objects.get(name='outage.check_region'))"
+    )
+    done = subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "shell", "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, **child_env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    with transaction.atomic():
+        assert registry.get("outage.check_region").summary == "Changed elsewhere."
+    assert registry.get("outage.check_region").summary == "Changed elsewhere."  # and outside a transaction
+
+
+def test_a_change_made_in_this_transaction_is_seen_at_once(declared):
+    with transaction.atomic():
+        assert registry.get("outage.check_region").summary.startswith("Check the outage detector")
+        services.operation_save(
+            data={"summary": "Changed here."}, instance=DeclaredOperation.objects.get(name="outage.check_region")
+        )
+        assert registry.get("outage.check_region").summary == "Changed here."
 
 
 def test_validation_checks_declared_inputs_and_outputs_like_built_in_ones(declared):
