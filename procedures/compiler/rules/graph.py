@@ -8,7 +8,7 @@ end on a final "Done" step (`Builder.finish`).
 
 from __future__ import annotations
 
-from procedures.compiler.rules import sentences
+from procedures.compiler.rules import gates, sentences
 from procedures.compiler.rules.builder import Builder
 from procedures.compiler.rules.coverage import units
 from procedures.compiler.rules.document import Heading, Item, Section, Segment, outline
@@ -35,6 +35,8 @@ def build(source: str, blocks: list) -> tuple[Graph, Builder, int]:
     walker.finish_constraints()
     end = len(source.rstrip())
     graph = builder.finish(Segment("", end, end))
+    graph, unsure = gates.apply(graph, builder.known)
+    builder.warnings += unsure
     return graph, builder, walker.understood
 
 

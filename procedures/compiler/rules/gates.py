@@ -1,0 +1,304 @@
+"""Stage 4b: precision gates. An automated step stays automated only when the compiler is sure of it.
+
+Runs on the finished graph, the same way for every SOP: the same action twice for one sentence
+becomes one step; then every branch condition, action and approval is checked (`certainty`) and one
+the compiler is not sure of becomes a judgement step for a person, with a warning saying why — a
+wrong automated step acts on a customer, a question costs a person a minute.
+
+  decide with branches → a judgement whose outcomes are the branches (and "none of these")
+  act                  → a judgement "do this by hand" (done / not needed), both going on
+  approve              → a judgement "does someone approve" (approved / rejected), the role asked for
+Gathers are left alone (a read changes nothing); a gather no step reads any more is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from connectors.declared import answers
+from procedures.compiler.base import CompileIssue
+from procedures.compiler.rules import declared, wording
+from procedures.compiler.rules.certainty import Sure, unsure_condition
+from procedures.compiler.rules.vocabulary import Known
+from procedures.steps import Graph, Span, parse, successors
+
+
+def sure_of(graph: Graph, known: Known) -> Sure:
+    """What the graph's steps may rely on: the SOP's fields, declared fields and outputs, the graph's reads."""
+
+    ops = known.operations()
+    results = {}
+    for step in graph.steps:
+        save_as, operation = getattr(step, "save_as", None), getattr(step, "operation", None)
+        if save_as and operation:
+            op = ops.get(operation)
+            results[save_as] = tuple(op.returns) if op else ()
+        elif save_as:  # a compute-only gather: its computed names
+            results[save_as] = tuple(getattr(step, "compute", {}) or ())
+    custom = {r for op in declared.declared(known) for r in op.returns}
+    custom |= {fact for fact, *_ in answers.zendesk_custom_fields()}
+    return Sure(known.identifiers, frozenset(custom), results, known.expand)
+
+
+def apply(graph: Graph, known: Known) -> tuple[Graph, list[CompileIssue]]:
+    """The graph with duplicates merged and every unsure automated step turned into a question."""
+    sure = sure_of(graph, known)
+    steps = {s.key: s.model_dump(mode="json", exclude_none=True) for s in graph.steps}
+    issues: list[CompileIssue] = []
+    _merge_duplicates(steps, graph.start)
+    for step in steps.values():  # "the IC approves", where the SOP spells out "Incident Commander (IC)"
+        if step["kind"] == "approve" and step["role"] in known.abbreviations:
+            step["role"] = known.abbreviations[step["role"]]
+    for key, step in list(steps.items()):
+        if step["kind"] == "decide" and step.get("branches"):
+            first, why = _unsure_branch(step, sure)
+            if why and first:  # the branches before it stay automated; a person picks among the rest
+                step = _split(steps, key, first)
+            if why:
+                _demote(step)
+                issues.append(_issue(step, why))
+            continue
+        why = _why_unsure(step, sure)
+        if why:
+            _demote(step)
+            issues.append(_issue(step, why))
+    _drop_unread_reads(steps, graph.start)
+    data = graph.to_json()
+    data["steps"] = [steps[k] for k in _reachable(steps, graph.start)]
+    return parse(data), issues
+
+
+def _unsure_branch(step: dict, sure: Sure) -> tuple[int, str | None]:
+    """The first branch of a decide the compiler is not sure of (its index and why), else (0, None). A
+    condition the same as an earlier branch's can never be taken: the compiler misread one of them."""
+    seen: set[str] = set()
+    for index, branch in enumerate(step["branches"]):
+        if branch["when"] in seen:  # the earlier branches stand; this one and those after it go to a person
+            return (
+                index,
+                f"Not sure of the condition “{branch.get('label') or branch['when']}”: two cases read the same",
+            )
+        seen.add(branch["when"])
+    for index, branch in enumerate(step["branches"]):
+        why = unsure_condition(branch["when"], branch.get("label", ""), step.get("instruction", ""), sure)
+        if why:
+            return index, f"Not sure of the condition “{branch.get('label') or branch['when']}”: {why}"
+    return 0, None
+
+
+def _split(steps: dict[str, dict], key: str, first: int) -> dict:
+    """Move branches `first`… of a decide to a new decide on its `otherwise` path (order kept: the first
+    true branch still wins); return the new step."""
+    step = steps[key]
+    rest = {
+        "key": _free_key(steps, key + "_rest"),
+        "kind": "decide",
+        "title": step["title"],
+        "instruction": step.get("instruction", ""),
+        "branches": step["branches"][first:],
+    }
+    if step.get("span"):
+        rest["span"] = step["span"]
+    if step.get("otherwise"):
+        rest["otherwise"] = step["otherwise"]
+    step["branches"] = step["branches"][:first]
+    step["otherwise"] = rest["key"]
+    steps[rest["key"]] = rest
+    return rest
+
+
+def _free_key(steps: dict, base: str) -> str:
+    key, n = base, 2
+    while key in steps:
+        key, n = f"{base}_{n}", n + 1
+    return key
+
+
+def _why_unsure(step: dict, sure: Sure) -> str | None:
+    instruction = step.get("instruction", "")
+    if step["kind"] == "act":
+        operation = step["operation"]
+        why = wording.unsure_params(operation, step.get("params", {}), instruction, sure)
+        why = (
+            why
+            or wording.system_unnamed(operation, step.get("params", {}), instruction, sure)
+            or wording.hedged(instruction)
+        )
+        why = why or wording.negated(operation, instruction) or wording.style_guidance(operation, instruction)
+        return f"Not sure of “{step['title']}”: {why}" if why else None
+    if step["kind"] == "approve":
+        why = wording.unsure_role(step["role"], instruction, sure)  # "may approve" is the approval itself
+        return f"Not sure of the approval by {step['role']}: {why}" if why else None
+    return None
+
+
+def _demote(step: dict) -> None:
+    """Turn an automated step into a judgement in place (same key, same span, same ways out)."""
+    kind = step["kind"]
+    if kind == "decide":
+        outcomes = [
+            {"key": f"case_{n}", "label": (b.get("label") or b["when"])[:200], "next": b["next"]}
+            for n, b in enumerate(step.pop("branches"), 1)
+        ]
+        outcomes.append({"key": "none", "label": "None of these", "next": step.pop("otherwise", None)})
+        question = "Which of these applies? " + "; ".join(o["label"] for o in outcomes[:-1])
+    elif kind == "act":
+        after = step.pop("next", None)
+        outcomes = [
+            {"key": "done", "label": "Done by hand", "next": after},
+            {"key": "not_needed", "label": "Not needed", "next": after},
+        ]
+        question = f"Do this by hand if it applies: {step['title']}"
+        for name in ("operation", "params", "save_as", "deadline"):
+            step.pop(name, None)
+    else:  # approve
+        outcomes = [
+            {"key": "approved", "label": "Approved", "next": step.pop("on_approved", None)},
+            {"key": "rejected", "label": "Rejected", "next": step.pop("on_rejected", None)},
+        ]
+        question = f"Is it approved? (the SOP names the approver: {step['instruction'][:200]})"
+        for name in ("role", "evidence", "on_missing_evidence"):
+            step.pop(name, None)
+    step["kind"] = "decide"
+    step["judgement"] = {"question": question[:1000], "outcomes": [_clean(o) for o in outcomes]}
+
+
+def _clean(outcome: dict) -> dict:
+    return {k: v for k, v in outcome.items() if v is not None}
+
+
+def _issue(step: dict, why: str) -> CompileIssue:
+    span = step.get("span")
+    return CompileIssue(
+        f"{why} A person decides this step at run time; correct the SOP or the step to automate it.",
+        "unsure",
+        step["key"],
+        Span(start=span["start"], end=span["end"]) if span else None,
+        step.get("instruction", ""),
+    )
+
+
+_LOOKUP = re.compile(
+    r"\b(?:look(?:\s+\w+){0,3}\s+up|lookup|find|pull|fetch|query|search|check|get|read|open|confirm|verify|see)\b", re.I
+)
+
+
+def _drop_unread_reads(steps: dict[str, dict], start: str) -> None:
+    """A read no step uses and no sentence asks for (the compiler added it for a condition that became a
+    question, or by a keyword): it would only call a system for nothing."""
+    for key, step in list(steps.items()):
+        if step["kind"] != "gather" or not step.get("operation") or not step.get("next") or key == start:
+            continue
+        if _LOOKUP.search(step.get("instruction", "")):
+            continue
+        name = re.compile(rf"(?<![\w.]){re.escape(step['save_as'])}\.")
+        if any(name.search(_logic(other)) for k, other in steps.items() if k != key):
+            continue
+        del steps[key]
+        _redirect(steps, key, step["next"])
+
+
+def _logic(step: dict) -> str:
+    """What a step computes with (conditions, parameters, required facts), without its prose."""
+    return json.dumps({k: v for k, v in step.items() if k not in ("title", "instruction", "span", "judgement")})
+
+
+def _signature(step: dict) -> tuple | None:
+    if step["kind"] in ("act", "gather") and step.get("operation"):
+        params = tuple(sorted(step.get("params", {}).items()))
+        return (step["kind"], step["operation"], params, step.get("save_as"))
+    if step["kind"] == "approve":
+        return ("approve", step["role"].lower(), bool(step.get("evidence")))
+    return None
+
+
+def _merge_duplicates(steps: dict[str, dict], start: str) -> None:
+    """The same action, read or approval again where it has already happened on every path to it: drop the
+    repeat (its predecessors go on to what follows it)."""
+    by_signature: dict[tuple, list[str]] = {}
+    for key, step in steps.items():
+        if (signature := _signature(step)) is not None:
+            by_signature.setdefault(signature, []).append(key)
+    for keys in by_signature.values():
+        for later in keys[1:]:
+            after = steps[later].get("next") or steps[later].get("on_approved")
+            if not after or not any(
+                k in steps and _dominates(steps, start, k, later) and not _wait_between(steps, k, later)
+                for k in keys
+                if k != later
+            ):
+                continue
+            del steps[later]
+            _redirect(steps, later, after)
+
+
+def _dominates(steps: dict[str, dict], start: str, first: str, later: str) -> bool:
+    """Every path from the start to `later` passes through `first`."""
+    if first == start:
+        return True
+    seen, todo = {start}, [start]
+    while todo:
+        for target in _targets(steps[todo.pop()]):
+            if target == later:
+                return False
+            if target != first and target in steps and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return later not in seen and later != start
+
+
+def _wait_between(steps: dict[str, dict], first: str, later: str) -> bool:
+    """A wait on some path from `first` to `later`: the repeat is a follow-up ("again at 14 and 30 days")."""
+    ahead, todo = set(), [first]
+    while todo:
+        for target in _targets(steps[todo.pop()]):
+            if target in steps and target not in ahead and target != later:
+                ahead.add(target)
+                todo.append(target)
+    behind, todo = set(), [later]
+    parents: dict[str, list[str]] = {}
+    for key, step in steps.items():
+        for target in _targets(step):
+            parents.setdefault(target, []).append(key)
+    while todo:
+        for parent in parents.get(todo.pop(), []):
+            if parent not in behind:
+                behind.add(parent)
+                todo.append(parent)
+    return any(steps[k]["kind"] == "wait" for k in ahead & behind)
+
+
+def _targets(step: dict) -> list[str]:
+    found = [
+        step.get(n) for n in ("next", "otherwise", "on_event", "on_missing_evidence", "on_approved", "on_rejected")
+    ]
+    found += [b.get("next") for b in step.get("branches", [])]
+    found += [o.get("next") for o in step.get("judgement", {}).get("outcomes", [])]
+    return [t for t in found if t]
+
+
+def _redirect(steps: dict[str, dict], old: str, new: str | None) -> None:
+    for step in steps.values():
+        for name in ("next", "otherwise", "on_event", "on_missing_evidence", "on_approved", "on_rejected"):
+            if step.get(name) == old:
+                step[name] = new
+        for branch in step.get("branches", []):
+            if branch.get("next") == old:
+                branch["next"] = new
+        for outcome in step.get("judgement", {}).get("outcomes", []):
+            if outcome.get("next") == old:
+                outcome["next"] = new
+
+
+def _reachable(steps: dict[str, dict], start: str) -> list[str]:
+    """Keys reachable from the start, in the graph's order (a demoted approval's evidence request is not)."""
+    graph = parse({"start": start, "steps": list(steps.values())})
+    seen, todo = {start}, [start]
+    by_key = {s.key: s for s in graph.steps}
+    while todo:
+        for target in successors(by_key[todo.pop()]):
+            if target and target in by_key and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return [k for k in steps if k in seen]
