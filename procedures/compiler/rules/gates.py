@@ -63,6 +63,7 @@ def apply(graph: Graph, known: Known) -> tuple[Graph, list[CompileIssue]]:
         if why:
             _demote(step)
             issues.append(_issue(step, why))
+    issues += _drop_empty_decisions(steps, graph.start)
     _drop_unread_reads(steps, graph.start)
     data = graph.to_json()
     data["steps"] = [steps[k] for k in _reachable(steps, graph.start)]
@@ -125,7 +126,12 @@ def _why_unsure(step: dict, sure: Sure) -> str | None:
             or wording.system_unnamed(operation, step.get("params", {}), instruction, sure)
             or wording.hedged(instruction)
         )
-        why = why or wording.negated(operation, instruction) or wording.style_guidance(operation, instruction)
+        why = (
+            why
+            or wording.excepted(step["title"])
+            or wording.negated(operation, instruction)
+            or wording.style_guidance(operation, instruction)
+        )
         return f"Not sure of “{step['title']}”: {why}" if why else None
     if step["kind"] == "approve":
         why = wording.unsure_role(step["role"], instruction, sure)  # "may approve" is the approval itself
@@ -179,8 +185,36 @@ def _issue(step: dict, why: str) -> CompileIssue:
     )
 
 
-_LOOKUP = re.compile(
-    r"\b(?:look(?:\s+\w+){0,3}\s+up|lookup|find|pull|fetch|query|search|check|get|read|open|confirm|verify|see)\b", re.I
+def _drop_empty_decisions(steps: dict[str, dict], start: str) -> list[CompileIssue]:
+    """A condition after which nothing differs (every branch goes where `otherwise` goes) — a sentence that
+    describes ("Enterprise customers get a dedicated manager") rather than asks: no automated check, a question."""
+    issues = []
+    for key, step in list(steps.items()):
+        branches, otherwise = step.get("branches"), step.get("otherwise")
+        if step["kind"] != "decide" or not branches or not otherwise or key == start:
+            continue
+        if any(b["next"] != otherwise for b in branches):
+            continue
+        del steps[key]
+        _redirect(steps, key, otherwise)
+        span = step.get("span")
+        issues.append(
+            CompileIssue(
+                f"Nothing happens differently when “{branches[0].get('label') or branches[0]['when']}”: the sentence "
+                "reads as a description, not a step; rewrite it as “If …, <do what>”, or leave it as a note",
+                "question",
+                None,
+                Span(start=span["start"], end=span["end"]) if span else None,
+                step.get("instruction", ""),
+            )
+        )
+    return issues
+
+
+_LOOKUP = re.compile(  # a read asked for in so many words: an instruction starting with a lookup verb
+    r"(?:^|[,;:(]\s*|\b(?:then|and|first|always|please|also)\s+|[-*•]\s+|\d+[.)]\s+)"
+    r"(?:look(?:\s+\w+){0,3}\s+up|lookup|find|pull|fetch|query|search|check|get|read|open|confirm|verify|see)\b",
+    re.I | re.M,
 )
 
 

@@ -54,7 +54,9 @@ _LINE_KINDS = (
         r"status|review cycle|classification|site|form|rev|location)\s*[:\-–]",
         "purpose",
     ),
-    (r"^(?:abbrevs?|abbreviations|acronyms|glossary|key|legend)\s*[:\-–]", "definition"),
+    (r"^(?:abbrevs?|abbreviations|acronyms|glossary|key|legend|definitions?|terms|terminology)\s*[:\-–]", "definition"),
+    (r"^(?:revision history|change ?log|history|document history|changes)\s*[:\-–]", "history"),
+    (r"^(?:references?|see also|related(?: documents| procedures| links)?)\s*[:\-–]", "note"),
     (r"^[\w' -]{2,40}:\s+(?:a|an|the)\s+[\w' -]+?\s+(?:who|whose|that|which|where)\b", "definition"),
     # "When customers ask where their refund is, tell them …": how to answer a question, not a step of the case
     (

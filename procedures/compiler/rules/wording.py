@@ -12,6 +12,31 @@ import re
 
 from procedures.compiler.rules.certainty import LITERAL, Sure, said, unknown_fact
 
+# Words that start another instruction: one read as a tag means the clause held more than the tag.
+_INSTRUCTION_WORDS = frozenset(
+    [
+        "and",
+        "then",
+        "also",
+        "reply",
+        "respond",
+        "email",
+        "mail",
+        "send",
+        "close",
+        "solve",
+        "notify",
+        "page",
+        "assign",
+        "escalate",
+        "wait",
+        "open",
+        "create",
+        "call",
+        "forward",
+        "ask",
+    ]
+)
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
 _LISTED = ("tags", "labels")
 _NAMED_PARAMS = {  # a parameter whose value must be written in the sentence when the sentence names the parameter
@@ -34,6 +59,8 @@ def unsure_params(operation: str, params: dict[str, str], instruction: str, sure
             for item in LITERAL.findall(value):
                 if not said(item, text):
                     return f"the {name[:-1]} {item!r} is not written in the sentence"
+                if item.lower() in _INSTRUCTION_WORDS or HEDGES.fullmatch(item):
+                    return f"the {name[:-1]} {item!r} is a word of another instruction, not a {name[:-1]}"
             continue
         if "{{" in value:
             quoted = re.search(rf"\b{name}\b\s*(?:line\s*)?[:=]?\s*[\"“']([^\"”']{{3,120}})[\"”']", instruction, re.I)
@@ -71,7 +98,7 @@ _NOT_ROLE_WORDS = {"may", "can", "must", "should", "will", "shall", "need", "nee
 
 HEDGES = re.compile(
     r"\b(?:if appropriate|as appropriate|where appropriate|if needed|as needed|if necessary|where necessary|if possible"
-    r"|where possible|if relevant|if applicable|consider(?:ing)?|may|might|optionally|at (?:your|their) discretion"
+    r"|where possible|if relevant|if applicable|consider(?:ing)?|may|might|maybe|perhaps|possibly|optionally|at (?:your|their) discretion"
     r"|if you (?:think|feel|judge|decide))\b",
     re.I,
 )
@@ -117,6 +144,18 @@ def system_unnamed(operation: str, params: dict[str, str], instruction: str, sur
         if operation.startswith(prefix) and not re.search(rf"\b(?:{words})", text):
             return f"the sentence does not say to use {operation.split('.')[0]} ({operation})"
     return None
+
+
+_EXCEPTION = re.compile(
+    r"\b(?:but not|except(?: for| when| if)?|unless|other than|excluding|apart from|not for|not if|not when)\b", re.I
+)
+
+
+def excepted(title: str) -> str | None:
+    """The action's own clause carries an exception the step does not apply ("email finance, but not for
+    Enterprise accounts")."""
+    found = _EXCEPTION.search(title)
+    return f"the clause says {found.group(0)!r}, which the step does not check" if found else None
 
 
 def negated(operation: str, instruction: str) -> str | None:

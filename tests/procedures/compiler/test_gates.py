@@ -253,3 +253,31 @@ def test_a_read_nothing_uses_and_no_sentence_asks_for_is_dropped():
     asked = gather | {"instruction": "Look up the customer's account in Salesforce."}
     graph, _ = apply(_graph(read, asked, DONE), Known())
     assert any(isinstance(s, GatherStep) for s in graph.steps)
+
+
+def test_an_exception_in_the_action_s_own_clause_or_a_second_instruction_read_as_a_tag_is_not_sure():
+    result = compile_rules("Tag the ticket refund and email finance@example.com, but not for Enterprise accounts.")
+    assert [s.operation for s in result.graph.steps if isinstance(s, ActStep)] == ["zendesk.add_tags"]
+    assert any(w.code == "unsure" and "but not" in w.message for w in result.warnings)
+    tagged = compile_rules("Tag the ticket vip and maybe escalate to Tier 2.")
+    assert not any(isinstance(s, ActStep) for s in tagged.graph.steps)
+
+
+def test_a_description_that_changes_nothing_is_no_automated_check():
+    result = compile_rules(
+        "Tag the ticket refund.\nCustomers on the Enterprise plan get a dedicated account manager who is emailed."
+    )
+    assert not any(isinstance(s, DecideStep) and s.branches for s in result.graph.steps)
+    assert not any(isinstance(s, GatherStep) for s in result.graph.steps)  # nothing reads the account any more
+    described = next(c for c in result.coverage if c.text.startswith("Customers"))
+    assert described.status == "not_understood"
+
+
+def test_a_definitions_or_revision_history_line_is_not_procedure():
+    result = compile_rules(
+        "Tag the ticket refund.\n\nDefinitions: Escalation means moving the ticket to Tier 2.\n\n"
+        "Revision history: v2 added the step to email finance@example.com."
+    )
+    assert [s.kind for s in result.graph.steps] == ["act", "end"]
+    kinds = {c.kind for c in result.coverage if c.status == "non_procedural"}
+    assert {"definition", "history"} <= kinds
