@@ -54,6 +54,7 @@ class Sure:
     custom: frozenset[str] = frozenset()  # declared custom fields and outputs of declared operations
     results: dict[str, tuple[str, ...]] = field(default_factory=dict)  # save_as → what its read returns
     expand: Callable[[str], str] = str  # the SOP's shorthand spelled out ("Ent" → "Enterprise")
+    source: str = ""  # the SOP text (criteria under a lead-in are read from it)
 
     def text(self, *parts: str) -> str:
         joined = " ".join(p for p in parts if p)
@@ -100,6 +101,49 @@ def unknown_fact(cel: str, sure: Sure) -> str | None:
     return None
 
 
+def conjuncts(cel: str) -> list[str]:
+    """The top-level parts of `A && B && C` (outer parentheses dropped); [cel] when it is not a conjunction."""
+    parts, depth, quoted, begin = [], 0, False, 0
+    for i, char in enumerate(cel):
+        if char == '"' and (i == 0 or cel[i - 1] != "\\"):
+            quoted = not quoted
+        elif not quoted and char in "([":
+            depth += 1
+        elif not quoted and char in ")]":
+            depth -= 1
+        elif not quoted and depth == 0 and cel.startswith("&&", i):
+            parts.append(cel[begin:i])
+            begin = i + 2
+    parts.append(cel[begin:])
+    return [_unwrap(p.strip()) for p in parts] if len(parts) > 1 else [cel]
+
+
+def _unwrap(part: str) -> str:
+    """`(a)` → `a` when the parentheses hold the whole part (not `(a) || (b)`)."""
+    if not (part.startswith("(") and part.endswith(")")):
+        return part
+    depth = 0
+    for i, char in enumerate(part):
+        depth += char == "("
+        depth -= char == ")"
+        if depth == 0 and i < len(part) - 1:
+            return part
+    return part[1:-1]
+
+
+def unspoken_field(cel: str, text: str, sure: Sure) -> str | None:
+    """A `case.fields.<x>_days`-style field the SOP does not declare, whose name shares no word with its case
+    ("the member asks for more than 3 months" read as `tenure_days`): the compiler made the name up."""
+    for path in fact_paths(cel):
+        name = path.removeprefix("case.fields.")
+        if not path.startswith("case.fields.") or name in sure.identifiers | sure.custom | DOCUMENTED_FIELDS:
+            continue
+        words = [w for w in name.split("_") if w not in ("days", "hours", "count", "last", "year", "num")]
+        if words and not any(re.search(rf"\b{re.escape(w[:5])}", text) for w in words):
+            return path
+    return None
+
+
 def _numbers_said(cel: str, text: str) -> str | None:
     """A number compared that the text does not write (as digits, 5k, or a word), unless the text counts time
     (a year is 365 days) or money in thousands."""
@@ -121,12 +165,14 @@ def _numbers_said(cel: str, text: str) -> str | None:
     return None
 
 
-def unsure_condition(when: str, label: str, instruction: str, sure: Sure) -> str | None:
+def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, part: bool = False) -> str | None:
     """Why a branch condition is not sure: a fact no system gives, or a value its sentence does not say."""
     if fact := unknown_fact(when, sure):
         words = fact.rsplit(".", 1)[-1].replace("_", " ")
         return f"`{fact}` is not a fact any system gives: which system tells us the {words}?"
     text = sure.text(label, instruction)
+    if made_up := unspoken_field(when, text, sure):
+        return f"`{made_up}` is named from no words of the case: which system tells us this?"
     for value in LITERAL.findall(when):
         if not value and re.search(r"\b(?:no|not|without|empty|missing|blank|unassigned)\b", text):
             continue  # "still has no assignee": compared with nothing
@@ -138,6 +184,8 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure) -> str
             return f"the value {value!r} is not one the sentence names"
     if number := _numbers_said(when, _norm(label or instruction)):
         return f"the number {number} is not one the case “{label or instruction}” names"
+    if part:  # one half of "A and B": what the whole case says is checked on the whole
+        return None
     if noun := other_fact_named(when, label):
         return f"the case speaks of the {noun}, which the condition does not read"
     if leftover := unconsumed_numbers(when, label):

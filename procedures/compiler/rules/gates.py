@@ -19,12 +19,12 @@ import re
 from connectors.declared import answers
 from procedures.compiler.base import CompileIssue
 from procedures.compiler.rules import declared, wording
-from procedures.compiler.rules.certainty import Sure, unsure_condition
+from procedures.compiler.rules.certainty import Sure, conjuncts, unsure_condition
 from procedures.compiler.rules.vocabulary import Known
 from procedures.steps import Graph, Span, parse, successors
 
 
-def sure_of(graph: Graph, known: Known) -> Sure:
+def sure_of(graph: Graph, known: Known, source: str = "") -> Sure:
     """What the graph's steps may rely on: the SOP's fields, declared fields and outputs, the graph's reads."""
 
     ops = known.operations()
@@ -38,28 +38,32 @@ def sure_of(graph: Graph, known: Known) -> Sure:
             results[save_as] = tuple(getattr(step, "compute", {}) or ())
     custom = {r for op in declared.declared(known) for r in op.returns}
     custom |= {fact for fact, *_ in answers.zendesk_custom_fields()}
-    return Sure(known.identifiers, frozenset(custom), results, known.expand)
+    return Sure(known.identifiers, frozenset(custom), results, known.expand, source)
 
 
-def apply(graph: Graph, known: Known) -> tuple[Graph, list[CompileIssue]]:
+def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[CompileIssue]]:
     """The graph with duplicates merged and every unsure automated step turned into a question."""
-    sure = sure_of(graph, known)
+    sure = sure_of(graph, known, source)
     steps = {s.key: s.model_dump(mode="json", exclude_none=True) for s in graph.steps}
     issues: list[CompileIssue] = []
     _merge_duplicates(steps, graph.start)
     for step in steps.values():  # "the IC approves", where the SOP spells out "Incident Commander (IC)"
         if step["kind"] == "approve" and step["role"] in known.abbreviations:
             step["role"] = known.abbreviations[step["role"]]
+    checked = _checked_labels(steps)
     for key, step in list(steps.items()):
         if step["kind"] == "decide" and step.get("branches"):
             first, why = _unsure_branch(step, sure)
+            if why and first == len(step["branches"]) - 1 and (ask := _ask_half(steps, key, sure)):
+                issues.append(_issue(ask, why))  # "Pro customers with us over a year": the plan stays automated
+                continue
             if why and first:  # the branches before it stay automated; a person picks among the rest
                 step = _split(steps, key, first)
             if why:
                 _demote(step)
                 issues.append(_issue(step, why))
             continue
-        why = _why_unsure(step, sure)
+        why = _why_unsure(step, sure, checked)
         if why:
             _demote(step)
             issues.append(_issue(step, why))
@@ -82,10 +86,55 @@ def _unsure_branch(step: dict, sure: Sure) -> tuple[int, str | None]:
             )
         seen.add(branch["when"])
     for index, branch in enumerate(step["branches"]):
-        why = unsure_condition(branch["when"], branch.get("label", ""), step.get("instruction", ""), sure)
+        label = branch.get("label", "") + _following(step, sure.source)
+        why = unsure_condition(branch["when"], label, step.get("instruction", ""), sure)
         if why:
             return index, f"Not sure of the condition “{branch.get('label') or branch['when']}”: {why}"
     return 0, None
+
+
+def _ask_half(steps: dict[str, dict], key: str, sure: Sure) -> dict | None:
+    """The last branch of a decide reads "A && B" and only B is unsure: the branch tests A, then a person
+    answers B (yes → the branch's steps, no → otherwise). Returns the question step, or None."""
+    step = steps[key]
+    branch = step["branches"][-1]
+    parts = conjuncts(branch["when"])
+    if len(parts) < 2:
+        return None
+    label, instruction = branch.get("label", ""), step.get("instruction", "")
+    kept = [p for p in parts if unsure_condition(p, label, instruction, sure, part=True) is None]
+    if not kept or len(kept) == len(parts):
+        return None
+    ask = {
+        "key": _free_key(steps, key + "_ask"),
+        "kind": "decide",
+        "title": f"Does this apply: {label or branch['when']}?"[:300],
+        "instruction": instruction,
+        "judgement": {
+            "question": f"Does this apply: {label or branch['when']}?",
+            "outcomes": [
+                _clean({"key": "yes", "label": "Yes", "next": branch["next"]}),
+                _clean({"key": "no", "label": "No", "next": step.get("otherwise")}),
+            ],
+        },
+    }
+    if step.get("span"):
+        ask["span"] = step["span"]
+    branch["when"] = " && ".join(f"({p})" if len(kept) > 1 else p for p in kept)
+    branch["next"] = ask["key"]
+    steps[ask["key"]] = ask
+    return ask
+
+
+_LEAD_IN = re.compile(r"\b(?:any|all|one|none|either|both|each)\s+of\s+(?:the\s+following|these|them)\b", re.I)
+
+
+def _following(step: dict, source: str) -> str:
+    """For a lead-in ("if any of the following apply:"), the criteria under it, which its condition reads."""
+    span = step.get("span")
+    if not span or not _LEAD_IN.search(step.get("instruction", "")):
+        return ""
+    return " " + step["instruction"] + " " + source[span["end"] : span["end"] + 1200]
 
 
 def _split(steps: dict[str, dict], key: str, first: int) -> dict:
@@ -116,8 +165,24 @@ def _free_key(steps: dict, base: str) -> str:
     return key
 
 
-def _why_unsure(step: dict, sure: Sure) -> str | None:
+def _checked_labels(steps: dict[str, dict]) -> dict[object, str]:
+    """For each step key and each sentence span: the labels of the branches that lead to it or are made from it."""
+    found: dict[object, str] = {}
+    for step in steps.values():
+        span = step.get("span") or {}
+        ways = [(b["next"], b.get("label", "") + " " + b["when"]) for b in step.get("branches", [])]
+        question = step.get("judgement", {}).get("question", "")
+        ways += [(o.get("next"), question + " " + o["label"]) for o in step.get("judgement", {}).get("outcomes", [])]
+        for target, text in ways:
+            for where in (target, (span.get("start"), span.get("end"))):
+                found[where] = found.get(where, "") + " | " + text
+    return found
+
+
+def _why_unsure(step: dict, sure: Sure, checked: dict[object, str]) -> str | None:
     instruction = step.get("instruction", "")
+    span = step.get("span") or {}
+    labels = checked.get(step["key"], "") + checked.get((span.get("start"), span.get("end")), "")
     if step["kind"] == "act":
         operation = step["operation"]
         why = wording.unsure_params(operation, step.get("params", {}), instruction, sure)
@@ -135,6 +200,7 @@ def _why_unsure(step: dict, sure: Sure) -> str | None:
         return f"Not sure of “{step['title']}”: {why}" if why else None
     if step["kind"] == "approve":
         why = wording.unsure_role(step["role"], instruction, sure)  # "may approve" is the approval itself
+        why = why or wording.unchecked_threshold(instruction, labels)
         return f"Not sure of the approval by {step['role']}: {why}" if why else None
     return None
 
@@ -221,16 +287,17 @@ _LOOKUP = re.compile(  # a read asked for in so many words: an instruction start
 def _drop_unread_reads(steps: dict[str, dict], start: str) -> None:
     """A read no step uses and no sentence asks for (the compiler added it for a condition that became a
     question, or by a keyword): it would only call a system for nothing."""
+    read = {m.group(1) for step in steps.values() for m in _ROOT.finditer(_logic(step))}
     for key, step in list(steps.items()):
         if step["kind"] != "gather" or not step.get("operation") or not step.get("next") or key == start:
             continue
-        if _LOOKUP.search(step.get("instruction", "")):
-            continue
-        name = re.compile(rf"(?<![\w.]){re.escape(step['save_as'])}\.")
-        if any(name.search(_logic(other)) for k, other in steps.items() if k != key):
+        if step["save_as"] in read or _LOOKUP.search(step.get("instruction", "")):
             continue
         del steps[key]
         _redirect(steps, key, step["next"])
+
+
+_ROOT = re.compile(r"(?<![\w.])([a-z_][a-z0-9_]*)\.[a-z_]")
 
 
 def _logic(step: dict) -> str:
@@ -248,12 +315,13 @@ def _signature(step: dict) -> tuple | None:
 
 
 def _merge_duplicates(steps: dict[str, dict], start: str) -> None:
-    """The same action, read or approval again where it has already happened on every path to it: drop the
-    repeat (its predecessors go on to what follows it)."""
+    """The same action, read or approval made twice from one sentence, where the first has already happened
+    on every path to the second (no wait between): drop the repeat, its predecessors go on to what follows."""
     by_signature: dict[tuple, list[str]] = {}
     for key, step in steps.items():
         if (signature := _signature(step)) is not None:
-            by_signature.setdefault(signature, []).append(key)
+            span = step.get("span") or {}
+            by_signature.setdefault((signature, span.get("start"), span.get("end")), []).append(key)
     for keys in by_signature.values():
         for later in keys[1:]:
             after = steps[later].get("next") or steps[later].get("on_approved")

@@ -35,7 +35,7 @@ def build(source: str, blocks: list) -> tuple[Graph, Builder, int]:
     walker.finish_constraints()
     end = len(source.rstrip())
     graph = builder.finish(Segment("", end, end))
-    graph, unsure = gates.apply(graph, builder.known)
+    graph, unsure = gates.apply(graph, builder.known, source)
     builder.warnings += unsure
     return graph, builder, walker.understood
 

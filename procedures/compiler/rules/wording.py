@@ -158,6 +158,28 @@ def excepted(title: str) -> str | None:
     return f"the clause says {found.group(0)!r}, which the step does not check" if found else None
 
 
+_THRESHOLD = re.compile(
+    r"\b(?:over|above|more than|greater than|exceeding|at least|under|below|less than|fewer than)\s+[$€£]?\s?"
+    r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*([kK]\b)?",
+    re.I,
+)
+_ANY_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*([kK]\b)?")
+
+
+def _values(text: str) -> set[float]:
+    return {float(m.group(1).replace(",", "")) * (1000 if m.group(2) else 1) for m in _ANY_NUMBER.finditer(text)}
+
+
+def unchecked_threshold(instruction: str, checked: str) -> str | None:
+    """The sentence puts a threshold on the step ("must approve any pause over 1 month") that no condition
+    leading to it checks (`checked`: the labels and conditions of the branches before it in this sentence)."""
+    known = _values(checked)
+    for found in _THRESHOLD.finditer(instruction):
+        if float(found.group(1).replace(",", "")) * (1000 if found.group(2) else 1) not in known:
+            return f"the sentence says {found.group(0).strip()!r}, which no condition before this step checks"
+    return None
+
+
 def negated(operation: str, instruction: str) -> str | None:
     """The sentence tells us not to do what the step does ("never email the customer directly")."""
     verbs = _VERBS.get(operation)

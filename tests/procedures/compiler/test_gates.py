@@ -145,7 +145,10 @@ def test_an_unsure_approval_becomes_a_judgement_with_the_same_ways_out():
     assert isinstance(step, DecideStep) and step.judgement
     assert {o.key: o.next for o in step.judgement.outcomes} == {"approved": "refund", "rejected": "done"}
     assert [i.code for i in issues] == ["unsure"] and "who approves" in issues[0].message
-    named = approve | {"role": "Finance directors"}
+    named = approve | {
+        "role": "Finance directors",
+        "instruction": "Every refund needs the Finance Director's sign-off.",
+    }
     graph, issues = apply(
         _graph(named, _act("refund", "Tag the ticket refunded", tags='{{ ["refunded"] }}'), DONE), Known()
     )
@@ -281,3 +284,36 @@ def test_a_definitions_or_revision_history_line_is_not_procedure():
     assert [s.kind for s in result.graph.steps] == ["act", "end"]
     kinds = {c.kind for c in result.coverage if c.status == "non_procedural"}
     assert {"definition", "history"} <= kinds
+
+
+def test_a_days_field_named_from_no_word_of_its_case_is_asked_for():
+    result = compile_rules("If the member asks for more than 3 months, tag the ticket long-pause.")
+    assert not any(isinstance(s, DecideStep) and s.branches for s in result.graph.steps)
+    assert any(w.code == "unsure" and "named from no words" in w.message for w in result.warnings)
+    said = compile_rules("Requests for more than 5 days off need the employee's manager to approve them.")
+    assert any(isinstance(s, DecideStep) and s.branches for s in said.graph.steps)
+
+
+def test_the_sure_half_of_a_last_case_stays_automated_and_a_person_answers_the_other_half():
+    result = compile_rules(
+        "Pro customers who have been with us for more than a year get a retention offer: tag the ticket retain."
+    )
+    decide = next(s for s in result.graph.steps if isinstance(s, DecideStep) and s.branches)
+    assert [b.when for b in decide.branches] == ['account.plan == "Pro"']
+    ask = result.graph.step(decide.branches[0].next)
+    assert ask.judgement and {o.key: o.next for o in ask.judgement.outcomes}["no"] == decide.otherwise
+
+
+def test_an_approval_whose_sentence_has_a_threshold_no_condition_checks_is_asked_for():
+    result = compile_rules("For members on the Premium plan, the Retention lead must approve any pause over 1 month.")
+    assert not any(isinstance(s, ApproveStep) for s in result.graph.steps)
+    assert any(w.code == "unsure" and "over 1" in w.message for w in result.warnings)
+    checked = compile_rules("If the refund is over $500, the Billing manager must approve it.")
+    assert any(isinstance(s, ApproveStep) for s in checked.graph.steps)
+
+
+def test_criteria_under_a_lead_in_are_read_where_they_are_written():
+    source = "1. Tag the ticket review if any of the following apply:\n   - the amount is over $500\n   - the ticket is tagged vip\n"
+    result = compile_rules(source)
+    assert not [w for w in result.warnings if w.code == "unsure"]
+    assert any(isinstance(s, DecideStep) and s.branches for s in result.graph.steps)
