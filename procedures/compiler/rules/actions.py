@@ -322,7 +322,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     )
     if kept:
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": kept.group(1)}, f"Route to {kept.group(1)}")
-    explicit = re.search(r"\(?(?:the\s+)?([A-Z][\w&' -]{1,40}?)\s+group\)?", text)
+    explicit = re.search(  # the run of capitalised words right before "group": "… to the Payments On-call group"
+        r"(?<![\w&'-])((?:[A-Z0-9][\w&'-]*|&)(?:\s+(?:[A-Z0-9][\w&'-]*|&))*)\s+group\b", text
+    )
     if escalation and explicit:
         return Act(
             "zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}"
@@ -418,6 +420,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         "trigger",
     ):
         params = {"endpoint": endpoint, "method": "POST"}
+        path = re.search(r"(?<![\w/])(/[a-z0-9][\w/.-]*[\w/])", text)  # "… to the billing endpoint at /invoices"
+        if path:
+            params["path"] = path.group(1)
         said = re.search(r"[\"“]([^\"”]{3,200})[\"”](?!\s+endpoint)", text)
         if said and said.group(1).lower() != endpoint:  # 'Post "Checkout degraded - investigating" to the status page'
             params["body"] = "{{ {" + lit("message") + ": " + lit(said.group(1)) + "} }}"

@@ -310,6 +310,14 @@ def _field_compare(text: str, known: Known) -> Condition | None:
         text.strip(),
         re.I,
     )
+    bounded = re.match(  # "detention_hours is 2 or less" (a bound, never a list of two values)
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is|are)\s+(\d+(?:\.\d+)?)\s+or\s+(less|fewer|lower|below|under|more|greater|higher|above|over)$",
+        text.strip(),
+        re.I,
+    )
+    if bounded and (fact := vocabulary.fact(bounded.group(1), known)) and "(" not in fact:
+        op = "<=" if bounded.group(3).lower() in ("less", "fewer", "lower", "below", "under") else ">="
+        return Condition(f"{fact} {op} {bounded.group(2)}", text)
     if not m or quantities.duration(text) or quantities.money(text) is not None:
         return None
     fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))

@@ -165,11 +165,14 @@ def _free_key(steps: dict, base: str) -> str:
     return key
 
 
-def _checked_labels(steps: dict[str, dict]) -> dict[object, str]:
+def _checked_labels(steps: dict[str, dict]) -> dict[object, object]:
     """For each step key and each sentence span: the labels of the branches that lead to it or are made from it."""
-    found: dict[object, str] = {}
+    found: dict[object, object] = {}
     for step in steps.values():
         span = step.get("span") or {}
+        if step["kind"] == "act":  # the parameters the actions of one sentence set between them
+            where = ("params", span.get("start"))
+            found[where] = frozenset(found.get(where, frozenset()) | set(step.get("params", {})))
         ways = [(b["next"], b.get("label", "") + " " + b["when"]) for b in step.get("branches", [])]
         question = step.get("judgement", {}).get("question", "")
         ways += [(o.get("next"), question + " " + o["label"]) for o in step.get("judgement", {}).get("outcomes", [])]
@@ -179,13 +182,14 @@ def _checked_labels(steps: dict[str, dict]) -> dict[object, str]:
     return found
 
 
-def _why_unsure(step: dict, sure: Sure, checked: dict[object, str]) -> str | None:
+def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | None:
     instruction = step.get("instruction", "")
     span = step.get("span") or {}
     labels = checked.get(step["key"], "") + checked.get((span.get("start"), span.get("end")), "")
     if step["kind"] == "act":
         operation = step["operation"]
-        why = wording.unsure_params(operation, step.get("params", {}), instruction, sure)
+        taken = checked.get(("params", span.get("start")), frozenset())
+        why = wording.unsure_params(operation, step.get("params", {}), instruction, sure, taken)
         why = (
             why
             or wording.system_unnamed(operation, step.get("params", {}), instruction, sure)

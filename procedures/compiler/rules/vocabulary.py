@@ -114,7 +114,7 @@ EVENTS = (
     (r"before (?:it is|it's|the response is|they are) due|due (?:soon|in \d+)", "sla.first_response_due"),
     (r"not resolved (?:inside|within) its sla|sla window|\bbreach", "sla.breached"),
     (r"\bsettle", "claim.settled"),
-    (r"\b(?:repl|answer|respond|accept|decline|confirm|yes/no|hear back)", "customer.replied"),
+    (r"\b(?:repl(?:y|ies|ied)\b|answer|respond|accept|decline|confirm|yes/no|hear back)", "customer.replied"),
     (r"\bapprov", "approval.decided"),
     (r"\bscan(?:s|ned)?\b|\barrives? at the warehouse|\breturned\b", "warehouse.scanned"),
     (
@@ -244,7 +244,9 @@ class Known:
         if self._shorthand is None or self._shorthand[0] is not self.abbreviations:
             table = {**ABBREVIATIONS, **self.abbreviations}
             keys = sorted(table, key=len, reverse=True)
-            pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.I)
+            pattern = re.compile(  # never inside an address or a link ("cx-orders@…" stays as written)
+                r"(?<![\w.@/-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w@]|-[\w.-]*@)", re.I
+            )
             self._shorthand = (self.abbreviations, pattern, table, {k.lower(): k for k in keys})
         _, pattern, table, lowered = self._shorthand
 
@@ -326,6 +328,9 @@ def endpoint_for(text: str) -> str | None:
     named = re.search(r"[\"“']([\w-]+)[\"”']\s+endpoint|\bendpoint\s+[\"“']([\w-]+)[\"”']", text, re.IGNORECASE)
     if named:
         return (named.group(1) or named.group(2)).lower()
+    bare = re.search(r"\bthe\s+([a-z][\w-]*)\s+endpoint\b", text, re.IGNORECASE)  # "a POST to the pager endpoint"
+    if bare and bare.group(1).lower() not in ("http", "api", "same", "right", "correct", "configured"):
+        return bare.group(1).lower()
     hook = re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+webhook\b", text, re.IGNORECASE)
     if hook and hook.group(1).lower() not in ("the", "a", "an", "our", "paging"):
         return hook.group(1).lower()

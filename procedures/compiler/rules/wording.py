@@ -46,10 +46,15 @@ _NAMED_PARAMS = {  # a parameter whose value must be written in the sentence whe
 }
 
 
-def unsure_params(operation: str, params: dict[str, str], instruction: str, sure: Sure) -> str | None:
+def unsure_params(
+    operation: str, params: dict[str, str], instruction: str, sure: Sure, taken: frozenset[str] = frozenset()
+) -> str | None:
     """Why an action's parameters are not sure: a fact no system gives, a tag or label, project or group the
-    sentence does not write, or a priority/type/status the sentence names but the step did not take."""
+    sentence does not write (or writes longer), or a priority/type/status the sentence names but the step did
+    not take (`taken`: the parameters set by steps of the same operation from the same sentence)."""
     text = sure.text(instruction)
+    if missing := _named_not_taken(operation, params, instruction, taken):
+        return missing
     for name, value in params.items():
         for expression in _TEMPLATE.findall(value) if not name.endswith("_id") else ():  # a missing id fails safe
             if fact := unknown_fact(expression, sure):
@@ -69,9 +74,40 @@ def unsure_params(operation: str, params: dict[str, str], instruction: str, sure
             continue
         if name in ("project", "group") and not said(value, text):
             return f"the {name} {value!r} is not written in the sentence"
+        if name == "group" and (cut := _cut_name(value, instruction)):
+            return cut
         named = _NAMED_PARAMS.get(name)
         if named and re.search(named, text) and not said(value, text):
             return f"the sentence names a {name.replace('_', ' ')} but not {value!r}: which {name} did it mean?"
+    return None
+
+
+def _named_not_taken(operation: str, params: dict[str, str], instruction: str, taken: frozenset[str]) -> str | None:
+    """The sentence sets a priority or names an issue type the step leaves out ("at normal priority")."""
+    if operation in ("zendesk.update_ticket", "jira.create_issue") and "priority" not in set(params) | taken:
+        found = re.search(r"\b(?:priority|prio)\b", instruction, re.I)
+        if found and not re.search(
+            r"\bpriority\s+(?:is|was|of the)\b|\b(?:current|existing|its) priority\b", instruction, re.I
+        ):
+            return "the sentence sets a priority the step does not take"
+    if operation == "jira.create_issue":
+        named = re.search(r"\b(?:an?|the)\s+([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s+(?:issue|ticket)\b", instruction)
+        if named and named.group(1) not in ("Jira", "New", "Zendesk", params.get("issue_type")):
+            return f"the sentence asks for a {named.group(1)!r} issue, not a {params.get('issue_type')!r}"
+    return None
+
+
+def _cut_name(value: str, instruction: str) -> str | None:
+    """A group read as part of its name ("Tier 2" of "EDU Tier 2") or as a whole clause."""
+    if len(value.split()) > 4 or re.match(r"(?:assign|route|move|escalate|send|set|put)\b", value, re.I):
+        return f"the group {value!r} is not a group name"
+    where = re.search(rf"(\S+)\s+{re.escape(value)}(?:\s+(\S+))?", instruction)
+    if where:
+        before, after = where.group(1), where.group(2) or ""
+        if re.fullmatch(r"[A-Z][A-Za-z0-9&]*", before) and before.lower() not in ("to", "the", "assign", "route"):
+            return f"the sentence names the group “{before} {value}”, not {value!r}"
+        if re.fullmatch(r"[A-Z][A-Za-z0-9&]*[,.;]?", after) and not after.rstrip(",.;").isupper():
+            return f"the sentence names the group “{value} {after.rstrip(',.;')}”, not {value!r}"
     return None
 
 
