@@ -173,7 +173,7 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
     text = sure.text(label, instruction)
     if made_up := unspoken_field(when, text, sure):
         return f"`{made_up}` is named from no words of the case: which system tells us this?"
-    for value in LITERAL.findall(when):
+    for value in (_plain(v) for v in LITERAL.findall(when)):
         if not value and re.search(r"\b(?:no|not|without|empty|missing|blank|unassigned)\b", text):
             continue  # "still has no assignee": compared with nothing
         if not re.search(r"[A-Za-z0-9]", value):
@@ -243,9 +243,15 @@ def unread_field(cel: str, label: str, sure: Sure) -> str | None:
     does not read (it reads another fact)."""
     spoken = _norm(label)
     for own in sorted(sure.identifiers, key=len, reverse=True):
-        if "_" in own and said(own, spoken) and not re.search(rf"\.{re.escape(own)}\b", cel):
+        if "_" in own and said(own, spoken) and own not in cel:
             return own
     return None
+
+
+def _plain(value: str) -> str:
+    """A regex literal read as the words it matches: `(?i)gas smell|gas leak` → "gas smell"."""
+    value = re.sub(r"^\(\?i\)", "", value)
+    return value.split("|")[0].replace("\\", "") if "|" in value or value != value.strip() else value.replace("\\", "")
 
 
 def shadowed(cel: str, sure: Sure) -> tuple[str, str] | None:

@@ -18,13 +18,14 @@ def money_field(text: str, known: Known) -> Condition | None:
     """ "the expected monthly volume is more than $50,000" → case.fields.monthly_volume > 50000: money compared
     on a field the SOP names (`monthly_volume`), not the case amount."""
     m = re.search(rf"([a-z][a-z ]{{2,50}}?)\s+(?:is\s+|are\s+|was\s+)?(?:{GT}|{LT}|{GE}|{LE})\s*[$€£]", text, re.I)
+    m = m or re.search(r"([a-z][a-z ]{2,50}?)\s+(?:of\s+)?[$€£]\s?\d", text, re.I)  # "Shortfall £500 or more"
     ranged = _MONEY_RANGE.search(text)
     amount = quantities.money(text)
     if not (m or ranged) or amount is None or not known.identifiers:
         return None
     words = vocabulary.normalise((ranged or m).group(1)).split()
     for n in range(min(3, len(words)), 0, -1):
-        field = identifier(" ".join(words[-n:]), known)
+        field = identifier(" ".join(words[-n:]), known) or _money_identifier(words[-n:], known)
         if field and ranged:  # "Change fee $75 up to $250": both bounds, on that field
             low, high = (quantities.money("$" + ranged.group(i)) for i in (2, 3))
             fact = f"case.fields.{field}"
@@ -32,6 +33,22 @@ def money_field(text: str, known: Known) -> Condition | None:
         if field:
             return Condition(f"case.fields.{field} {operator_of(text)} {amount:.1f}", text)
     return None
+
+
+_MONEY_WORDS = {"value", "amount", "total", "price", "cost", "fee", "charge", "balance", "spend", "sum"}
+
+
+def _money_identifier(words: list[str], known: Known) -> str | None:
+    """The one money field the SOP names whose other words the phrase says ("orders of $200" → `order_value`)."""
+    said = {w.rstrip("s") for w in words}
+    found = [
+        name
+        for name in sorted(known.identifiers)
+        if (parts := {p.rstrip("s") for p in name.split("_")}) & _MONEY_WORDS
+        and (rest := parts - _MONEY_WORDS)
+        and rest <= said
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 _MONEY_RANGE = re.compile(

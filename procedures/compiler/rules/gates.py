@@ -187,20 +187,19 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
     span = step.get("span") or {}
     labels = checked.get(step["key"], "") + checked.get((span.get("start"), span.get("end")), "")
     if step["kind"] == "act":
-        operation = step["operation"]
+        operation, params = step["operation"], step.get("params", {})
         taken = checked.get(("params", span.get("start")), frozenset())
-        why = wording.unsure_params(operation, step.get("params", {}), instruction, sure, taken)
-        why = (
-            why
-            or wording.system_unnamed(operation, step.get("params", {}), instruction, sure)
-            or wording.hedged(instruction)
+        checks = (
+            lambda: wording.unsure_params(operation, params, instruction, sure, taken),
+            lambda: wording.system_unnamed(operation, params, instruction, sure),
+            lambda: wording.unsure_reply(operation, params, instruction),
+            lambda: wording.hedged(instruction),
+            lambda: wording.unchecked_threshold(step["title"], labels + " " + json.dumps(params)),
+            lambda: wording.excepted(step["title"]),
+            lambda: wording.negated(operation, instruction),
+            lambda: wording.style_guidance(operation, instruction),
         )
-        why = (
-            why
-            or wording.excepted(step["title"])
-            or wording.negated(operation, instruction)
-            or wording.style_guidance(operation, instruction)
-        )
+        why = next((found for check in checks if (found := check())), None)
         return f"Not sure of “{step['title']}”: {why}" if why else None
     if step["kind"] == "approve":
         why = wording.unsure_role(step["role"], instruction, sure)  # "may approve" is the approval itself
@@ -295,7 +294,11 @@ def _drop_unread_reads(steps: dict[str, dict], start: str) -> None:
     for key, step in list(steps.items()):
         if step["kind"] != "gather" or not step.get("operation") or not step.get("next") or key == start:
             continue
-        if step["save_as"] in read or _LOOKUP.search(step.get("instruction", "")):
+        instruction = step.get("instruction", "")
+        if step["save_as"] in read or (
+            _LOOKUP.search(instruction)
+            and not wording.system_unnamed(step["operation"], step.get("params", {}), instruction, Sure())
+        ):
             continue
         del steps[key]
         _redirect(steps, key, step["next"])

@@ -51,7 +51,7 @@ _LINE_KINDS = (
     (
         r"^(?:purpose|scope|objective|goal|audience|applies to|owner|page owner|document owner|author|team|department|maintainer|"
         r"reviewed by|approved by|pager rotation|on-?call rotation|contacts?|last (?:updated|reviewed)|effective(?: date)?|version|"
-        r"status|review cycle|classification|site|form|rev|location)\s*[:\-–]",
+        r"status|review cycle|classification|site|form|rev|location|who|channels?|queue)\s*[:\-–]",
         "purpose",
     ),
     (r"^(?:abbrevs?|abbreviations|acronyms|glossary|key|legend|definitions?|terms|terminology)\s*[:\-–]", "definition"),

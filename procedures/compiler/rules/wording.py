@@ -123,6 +123,12 @@ def unsure_role(role: str, instruction: str, sure: Sure) -> str | None:
         return f"the sentence does not name {role!r} as the approver: who approves?"
     if set(words) & _NOT_ROLE_WORDS:
         return f"{role!r} is not a role: who approves?"
+    denied = re.search(
+        rf"\b{re.escape(words[-1])}\w*(?:'s)?(?:\s+\w+){{0,3}}\s+(?:is|are)\s+not\s+(?:enough|sufficient|needed|required)\b",
+        text,
+    )
+    if denied:
+        return f"the sentence says {denied.group(0)!r}: who approves?"
     longer = re.search(rf"\b{re.escape(words[-1])}\w*\s+({_ROLE_NOUNS})s?\b", text)
     if longer and longer.group(1) not in words:
         return f"the sentence names a {words[-1]} {longer.group(1)}, not {role!r}: who approves?"
@@ -166,7 +172,7 @@ SYSTEM_WORDS = {
     "email.send": r"e-?mail|mail",
     "jira.create_issue": r"jira|issue|bug|task|incident|story|epic|problem|project|ticket|change|request",
     "carrier.": r"carrier|courier|shipment|parcel|package|tracking|claim|freight|delivery|shipping",
-    "salesforce.": r"salesforce|crm|account|opportunity|record|contact|invoice|subscription|customer",
+    "salesforce.": r"salesforce|sf\b|crm|account|opportunit|record|contact|invoice|subscription",
 }
 
 
@@ -213,6 +219,27 @@ def unchecked_threshold(instruction: str, checked: str) -> str | None:
     for found in _THRESHOLD.finditer(instruction):
         if float(found.group(1).replace(",", "")) * (1000 if found.group(2) else 1) not in known:
             return f"the sentence says {found.group(0).strip()!r}, which no condition before this step checks"
+    return None
+
+
+_OTHER_CHANNEL = re.compile(
+    r"\b(?:let|tell|notify|inform|contact|reach|update)\b[^.;:]{0,60}?\bby (?:e-?mail|phone|sms|text(?: message)?|letter)\b"
+    r"|\b(?:phone|ring|call) (?:them|the customer|the requester|the member)\b",
+    re.I,
+)
+_BARE_VERB = re.compile(r"(?:confirm|tell|notify|inform|let|reply|respond|say|explain|update)\b", re.I)
+
+
+def unsure_reply(operation: str, params: dict[str, str], instruction: str) -> str | None:
+    """A ticket reply the sentence does not ask for as one: another channel ("let them know by email at the
+    address on file"), or a body that is no message ("Confirm.")."""
+    if operation != "zendesk.reply":
+        return None
+    if found := _OTHER_CHANNEL.search(instruction):
+        return f"the sentence asks to reach them {found.group(0)!r}, not by a reply on the ticket"
+    body = _TEMPLATE.sub("", params.get("body", "")).strip(" .")
+    if body and len(body.split()) <= 2 and _BARE_VERB.match(body):
+        return f"the reply would say only {params['body']!r}: what should it tell them?"
     return None
 
 
