@@ -1,0 +1,72 @@
+"""Clause → candidate details that decide whether an automated step does exactly what its sentence says."""
+
+from __future__ import annotations
+
+from procedures.compiler.rules import compile_rules
+from procedures.compiler.rules.actions import recognise
+from procedures.compiler.rules.conditions import condition
+from procedures.compiler.rules.vocabulary import Known, event_for
+from procedures.steps import ActStep, ApproveStep, DecideStep, WaitStep
+
+
+def _acts(source: str) -> list[ActStep]:
+    return [s for s in compile_rules(source).graph.steps if isinstance(s, ActStep)]
+
+
+def test_shorthand_is_never_spelled_out_inside_an_address():
+    (mail,) = _acts("Email the CX team at cx-orders@northpeak.example.")
+    assert "cx-orders@northpeak.example" in mail.params["to"]
+
+
+def test_a_replacement_is_not_a_reply_and_a_scan_is_waited_for():
+    assert event_for("Wait 2 hours for the scan of the replacement pick") == "warehouse.scanned"
+    waits = [s for s in compile_rules("Wait 2 hours for the scan of the replacement pick.").graph.steps]
+    assert any(isinstance(s, WaitStep) and s.for_event == "warehouse.scanned" for s in waits)
+
+
+def test_a_number_or_less_is_a_bound_on_the_field_not_a_list_of_values():
+    known = Known(identifiers=frozenset({"detention_hours"}))
+    assert condition("detention_hours is 2 or less", known).cel == "case.fields.detention_hours <= 2"
+    assert condition("detention_hours is 3 or more", known).cel == "case.fields.detention_hours >= 3"
+
+
+def test_the_endpoint_and_path_the_sentence_names_are_the_ones_called():
+    spec = recognise("Page the on-call lead by sending a POST to the pager endpoint at /incidents", Known())
+    assert spec.operation == "http.request"
+    assert (spec.params["endpoint"], spec.params["path"]) == ("pager", "/incidents")
+
+
+def test_a_group_is_the_name_before_group_not_the_clause_around_it():
+    spec = recognise("Assign the ticket to the Payments On-call group", Known())
+    assert spec.params["group"] == "Payments On-call"
+    spec = recognise("Route it to the T&S Escalations group", Known())
+    assert spec.params["group"] == "T&S Escalations"
+
+
+def test_money_is_compared_on_the_sop_s_own_money_field():
+    known = Known(identifiers=frozenset({"order_value", "expedited"}))
+    assert condition("orders of $200 or more", known).cel == "case.fields.order_value >= 200.0"
+    shortfall = Known(identifiers=frozenset({"shortfall"}))
+    assert condition("Shortfall £500 or more", shortfall).cel == "case.fields.shortfall >= 500.0"
+    assert condition("orders of $200 or more", Known()).cel == "case.amount >= 200.0"
+
+
+def test_a_reply_asked_for_by_another_channel_or_saying_only_a_verb_is_a_question():
+    by_mail = compile_rules("Let the customer know by email at the address on file that their SIM was changed.")
+    assert not any(isinstance(s, ActStep) and s.operation == "zendesk.reply" for s in by_mail.graph.steps)
+    bare = compile_rules("Tag the ticket sim-swap. Confirm and notify.")
+    assert [s.operation for s in bare.graph.steps if isinstance(s, ActStep)] == ["zendesk.add_tags"]
+
+
+def test_an_approver_whose_approval_the_sentence_says_is_not_enough_is_not_the_approver():
+    result = compile_rules(
+        "A referral also needs sign-off from the head of claims; the senior handler's approval is not enough on its own."
+    )
+    roles = [s.role.lower() for s in result.graph.steps if isinstance(s, ApproveStep)]
+    assert "senior handlers" not in roles and "senior handler" not in roles
+
+
+def test_a_who_line_is_metadata_not_a_step():
+    result = compile_rules("who: Care agents on chat + email.\n\nTag the ticket missing-items.")
+    assert [s.operation for s in result.graph.steps if isinstance(s, ActStep)] == ["zendesk.add_tags"]
+    assert not any(isinstance(s, DecideStep) for s in result.graph.steps)
