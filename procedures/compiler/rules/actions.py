@@ -376,7 +376,11 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, "Reassign the ticket")
     if (
         verb in ("set", "mark", "change", "raise", "make", "lower", "bump", "put")
-        and ("ticket" in lowered or re.search(r"\bpriority\b.*\b(?:low|normal|high|urgent)\b", lowered))
+        and (
+            "ticket" in lowered
+            or re.search(r"\bpriority\b.*\b(?:low|normal|high|urgent)\b", lowered)
+            or len(lowered.split()) <= 4  # rough notes: "set pending", "put on hold"
+        )
         and (updated := operations.ticket_update(text))
     ):
         return updated
@@ -387,37 +391,42 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if salesforce_object and verb in ("mark", "flag", "set", "update", "apply", "suspend", "change"):
         return operations.salesforce_update(text, known)
     endpoint = vocabulary.endpoint_for(lowered)
-    if endpoint and verb in (
-        "unlock",
-        "lock",
-        "reset",
-        "disable",
-        "enable",
-        "deactivate",
-        "delete",
-        "erase",
-        "grant",
-        "revoke",
-        "provision",
-        "cancel",
-        "charge",
-        "suspend",
-        "page",
-        "post",
-        "call",
-        "submit",
-        "send",
-        "update",
-        "issue",
-        "file",
-        "notify",
-        "give",
-        "apply",
-        "credit",
-        "refund",
-        "quote",
-        "create",
-        "trigger",
+    posted = re.search(r"\bPOST\b(?:\s+request)?\s+to\b", text)  # "release it (POST to the ledger endpoint at …)"
+    if endpoint and (
+        posted
+        or verb
+        in (
+            "unlock",
+            "lock",
+            "reset",
+            "disable",
+            "enable",
+            "deactivate",
+            "delete",
+            "erase",
+            "grant",
+            "revoke",
+            "provision",
+            "cancel",
+            "charge",
+            "suspend",
+            "page",
+            "post",
+            "call",
+            "submit",
+            "send",
+            "update",
+            "issue",
+            "file",
+            "notify",
+            "give",
+            "apply",
+            "credit",
+            "refund",
+            "quote",
+            "create",
+            "trigger",
+        )
     ):
         params = {"endpoint": endpoint, "method": "POST"}
         path = re.search(r"(?<![\w/])(/[a-z0-9][\w/.-]*[\w/])", text)  # "… to the billing endpoint at /invoices"

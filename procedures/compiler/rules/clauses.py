@@ -158,3 +158,15 @@ def split(segment: Segment) -> list[Segment]:
 
 def clean(text: str) -> str:
     return re.sub(r"^(?:also|then|finally)\s+", "", text.strip(" .;,"), flags=re.IGNORECASE)
+
+
+_STOP = re.compile(r"(?:then\s+)?(?:stop|stop here|stop there|end here|stop processing)[.!]?", re.I)
+
+
+def stop_last(parts: list[Segment]) -> list[Segment]:
+    """ "stop here and assign the ticket to the Partner Billing group": what follows the stop is done before it
+    (the stop ends the procedure after those steps, it does not drop them)."""
+    for i, part in enumerate(parts[:-1]):
+        if _STOP.fullmatch(clean(part.text)):
+            return parts[:i] + parts[i + 1 :] + [part]
+    return parts

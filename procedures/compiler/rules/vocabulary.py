@@ -328,7 +328,9 @@ def endpoint_for(text: str) -> str | None:
     named = re.search(r"[\"“']([\w-]+)[\"”']\s+endpoint|\bendpoint\s+[\"“']([\w-]+)[\"”']", text, re.IGNORECASE)
     if named:
         return (named.group(1) or named.group(2)).lower()
-    bare = re.search(r"\bthe\s+([a-z][\w-]*)\s+endpoint\b", text, re.IGNORECASE)  # "a POST to the pager endpoint"
+    bare = re.search(  # "a POST to the pager endpoint", "POST to billing endpoint /wallet-credits"
+        r"(?:\bthe\s+|\b(?:to|via|on)\s+)([a-z][\w-]*)\s+endpoint\b", text, re.IGNORECASE
+    )
     if bare and bare.group(1).lower() not in ("http", "api", "same", "right", "correct", "configured"):
         return bare.group(1).lower()
     hook = re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+webhook\b", text, re.IGNORECASE)
