@@ -90,8 +90,8 @@ def unknown_fact(cel: str, sure: Sure) -> str | None:
                 return path
             if rest[0] == "fields" and len(rest) > 1:
                 name = rest[1]
-                if name not in sure.identifiers | DOCUMENTED_FIELDS | sure.custom and not name.endswith("_days"):
-                    return path  # (`<x>_days`, an age or delay in days, is documented for every case)
+                if name not in sure.identifiers | DOCUMENTED_FIELDS | sure.custom and not _field_word(name):
+                    return path
         elif root in sure.results:
             returns = sure.results[root]
             if returns and rest and rest[0] not in returns:
@@ -132,16 +132,61 @@ def _unwrap(part: str) -> str:
 
 
 def unspoken_field(cel: str, text: str, sure: Sure) -> str | None:
-    """A `case.fields.<x>_days`-style field the SOP does not declare, whose name shares no word with its case
-    ("the member asks for more than 3 months" read as `tenure_days`): the compiler made the name up."""
+    """A field the SOP does not declare whose name its case does not say: a `<x>_days` sharing no word with it
+    ("the member asks for more than 3 months" read as `tenure_days`), or a field-word name not said in full."""
     for path in fact_paths(cel):
         name = path.removeprefix("case.fields.")
         if not path.startswith("case.fields.") or name in sure.identifiers | sure.custom | DOCUMENTED_FIELDS:
             continue
         words = [w for w in name.split("_") if w not in ("days", "hours", "count", "last", "year", "num")]
-        if words and not any(re.search(rf"\b{re.escape(w[:5])}", text) for w in words):
+        found = [bool(re.search(rf"\b{re.escape(w[:5])}", text)) for w in words]
+        if words and not (any(found) if name.endswith("_days") else all(found)):
             return path
     return None
+
+
+_FIELD_WORDS = frozenset(
+    [
+        "type",
+        "category",
+        "reason",
+        "status",
+        "state",
+        "grade",
+        "level",
+        "tier",
+        "code",
+        "country",
+        "region",
+        "channel",
+        "source",
+        "severity",
+        "priority",
+        "segment",
+        "language",
+        "kind",
+        "method",
+        "result",
+        "outcome",
+        "score",
+        "count",
+        "flag",
+        "class",
+        "mode",
+        "stage",
+        "answer",
+        "rating",
+        "size",
+        "band",
+        "days",
+    ]
+)
+
+
+def _field_word(name: str) -> bool:
+    """A field named by a field word ("the incident type" → `incident_type`), or an age or delay in days (`<x>_days`):
+    the text names it as a field (`unspoken_field` checks that the words are the case's own)."""
+    return name.rsplit("_", 1)[-1] in _FIELD_WORDS
 
 
 def _numbers_said(cel: str, text: str) -> str | None:

@@ -18,7 +18,7 @@ import re
 
 from connectors.declared import answers
 from procedures.compiler.base import CompileIssue
-from procedures.compiler.rules import declared, wording
+from procedures.compiler.rules import declared, vocabulary, wording
 from procedures.compiler.rules.certainty import Sure, conjuncts, unsure_condition
 from procedures.compiler.rules.vocabulary import Known
 from procedures.steps import Graph, Span, parse, successors
@@ -38,7 +38,19 @@ def sure_of(graph: Graph, known: Known, source: str = "") -> Sure:
             results[save_as] = tuple(getattr(step, "compute", {}) or ())
     custom = {r for op in declared.declared(known) for r in op.returns}
     custom |= {fact for fact, *_ in answers.zendesk_custom_fields()}
+    custom |= table_columns(source)
     return Sure(known.identifiers, frozenset(custom), results, known.expand, source)
+
+
+_HEADER = re.compile(r"(?m)^[ \t]*\|(.+)\|[ \t]*\n[ \t]*\|?[ \t]*:?-{3,}")
+
+
+def table_columns(source: str) -> frozenset[str]:
+    """The columns of the SOP's markdown tables ("| Months in service | Remedy |"), as field names: a decision
+    table's column is a fact the SOP names as such."""
+    return frozenset(
+        vocabulary.snake(cell) for m in _HEADER.finditer(source) for cell in m.group(1).split("|") if cell.strip()
+    )
 
 
 def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[CompileIssue]]:
@@ -167,9 +179,12 @@ def _free_key(steps: dict, base: str) -> str:
 
 def _checked_labels(steps: dict[str, dict]) -> dict[object, object]:
     """For each step key and each sentence span: the labels of the branches that lead to it or are made from it."""
-    found: dict[object, object] = {}
+    found: dict[object, object] = {"asked": set()}
     for step in steps.values():
         span = step.get("span") or {}
+        for outcome in step.get("judgement", {}).get("outcomes", [])[:1]:  # "Optionally, …": already a question
+            if outcome.get("next") and (steps.get(outcome["next"]) or {}).get("span") == step.get("span"):
+                found["asked"].add(outcome["next"])
         if step["kind"] == "act":  # the parameters the actions of one sentence set between them
             where = ("params", span.get("start"))
             found[where] = frozenset(found.get(where, frozenset()) | set(step.get("params", {})))
@@ -193,7 +208,7 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: wording.unsure_params(operation, params, instruction, sure, taken),
             lambda: wording.system_unnamed(operation, params, instruction, sure),
             lambda: wording.unsure_reply(operation, params, instruction),
-            lambda: wording.hedged(instruction),
+            lambda: None if step["key"] in checked.get("asked", ()) else wording.hedged(instruction),
             lambda: wording.unchecked_threshold(step["title"], labels + " " + json.dumps(params)),
             lambda: wording.excepted(step["title"]),
             lambda: wording.negated(operation, instruction),

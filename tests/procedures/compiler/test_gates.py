@@ -33,12 +33,12 @@ DONE = {"key": "done", "kind": "end", "title": "Done", "outcome": "resolved"}
 
 
 def test_a_condition_on_a_field_nobody_declared_becomes_a_question_naming_it():
-    result = compile_rules("If the loyalty level is Gold, tag the ticket vip-gold.")
+    result = compile_rules("If the damage is at least 3, tag the ticket vip-gold.")
     decide = next(s for s in result.graph.steps if isinstance(s, DecideStep))
     assert not decide.branches and decide.judgement is not None
     assert decide.judgement.outcomes[0].next == "add_tags"  # the case still leads to its action
     warning = next(w for w in result.warnings if w.code == "unsure")
-    assert "which system tells us the loyalty level" in warning.message
+    assert "which system tells us the damage" in warning.message
     assert warning.step_key == decide.key
 
 
@@ -184,10 +184,10 @@ def test_branches_before_an_unsure_one_stay_automated_and_the_rest_go_to_a_perso
         "key": "route",
         "kind": "decide",
         "title": "Route",
-        "instruction": "Enterprise accounts: tag ent. Loyalty level Gold: tag gold.",
+        "instruction": "Enterprise accounts: tag ent. Mood Gold: tag gold.",
         "branches": [
             {"when": 'account.plan == "Enterprise"', "next": "ent", "label": "Enterprise accounts"},
-            {"when": 'case.fields.loyalty_level == "Gold"', "next": "gold", "label": "Loyalty level Gold"},
+            {"when": 'case.fields.mood == "Gold"', "next": "gold", "label": "Mood Gold"},
         ],
         "otherwise": "done",
     }
@@ -196,7 +196,7 @@ def test_branches_before_an_unsure_one_stay_automated_and_the_rest_go_to_a_perso
     route = graph.step("route")
     assert [b.when for b in route.branches] == ['account.plan == "Enterprise"']
     rest = graph.step(route.otherwise)
-    assert {o.label: o.next for o in rest.judgement.outcomes} == {"Loyalty level Gold": "gold", "None of these": "done"}
+    assert {o.label: o.next for o in rest.judgement.outcomes} == {"Mood Gold": "gold", "None of these": "done"}
     assert len(issues) == 1 and issues[0].step_key == rest.key
 
 
