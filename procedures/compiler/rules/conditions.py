@@ -14,6 +14,7 @@ from procedures.compiler.rules.comparisons import GE, GT, LE, LT, Condition, lit
 from procedures.compiler.rules.fields import (
     counted_field,
     field_range,
+    listed_value,
     money_field,
     named_field,
     one_of,
@@ -439,6 +440,8 @@ def _condition(text: str, known: Known) -> Condition | None:
         return None  # never a condition on half of what the text says
     if on_declared := declared.condition(text, known):
         return Condition(on_declared[0], text, on_declared[1])
+    if listed := listed_value(text, known):
+        return listed
     if _unread_clause(text, known):
         return None
     if re.search(r"\bno assignee\b|\bunassigned\b|\bnot (?:yet )?assigned\b", text, re.I):

@@ -213,3 +213,28 @@ def timed_field(text: str, known: Known) -> Condition | None:
             numbers = [g for g in m.groups() if g]
             return Condition(template.format(*numbers, f=fact), text)
     return None
+
+
+def listed_value(text: str, known: Known) -> Condition | None:
+    """ "the event is cancelled", "the ticket type is not resale": a value the SOP lists for one of its fields
+    ("event_status (cancelled, postponed or on_sale)") → case.fields.event_status == "cancelled"."""
+    m = re.fullmatch(
+        r"(?:the\s+)?([a-z][\w' -]{1,40}?)\s+(?:is|are|was|=|==)\s+(not\s+)?[\"'`]?([\w -]{2,30}?)[\"'`]?",
+        text.strip(" ."),
+        re.I,
+    )
+    if not m or not known.values:
+        return None
+    value = m.group(3).strip().lower().replace(" ", "_")
+    subject = set(vocabulary.snake(m.group(1)).split("_"))
+    fields = [f for f, values in known.values.items() if value in {v.lower() for v in values}]
+    if len(fields) > 1:
+        fields = [f for f in fields if subject & set(f.split("_"))]
+    if len(fields) != 1:
+        return None
+    field = fields[0]
+    named = subject & set(field.split("_")) or field in vocabulary.snake(m.group(1))
+    if not named and subject - {"it", "this", "that", "they", "value"}:
+        return None  # "the customer is cancelled": not what the field is about
+    written = next(v for v in known.values[field] if v.lower() == value)
+    return Condition(f"case.fields.{field} {'!=' if m.group(2) else '=='} {literal(written)}", text)

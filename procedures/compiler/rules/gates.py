@@ -236,8 +236,8 @@ def _demote(step: dict) -> None:
     elif kind == "act":
         after = step.pop("next", None)
         outcomes = [
-            {"key": "done", "label": "Done by hand", "next": after},
-            {"key": "not_needed", "label": "Not needed", "next": after},
+            {"key": "proceed", "label": "Done by hand, carry on", "next": after},
+            {"key": "skip", "label": "Not needed, carry on", "next": after},
         ]
         question = f"Do this by hand if it applies: {step['title']}"
         for name in ("operation", "params", "save_as", "deadline"):

@@ -221,6 +221,24 @@ def identifiers(source: str) -> frozenset[str]:
     return frozenset(found)
 
 
+_LISTED_FIELD = re.compile(r"`?\b([a-z][a-z0-9]*(?:_[a-z0-9]+)*)`?\s*\(([^()\n]{3,200})\)")
+
+
+def field_values(source: str) -> dict[str, tuple[str, ...]]:
+    """Values the SOP lists for its fields: "event_status (cancelled, postponed or on_sale)",
+    "fault_type (tyre / battery / engine)" → {"event_status": ("cancelled", "postponed", "on_sale"), …}."""
+    names = identifiers(source)
+    found: dict[str, tuple[str, ...]] = {}
+    for m in _LISTED_FIELD.finditer(source):
+        if m.group(1) not in names:
+            continue
+        values = [v.strip(" .'\"`") for v in re.split(r"\s*(?:,|/|\bor\b|\band\b)\s*", m.group(2))]
+        values = [v for v in values if v]
+        if len(values) >= 2 and all(re.fullmatch(r"[A-Za-z][\w-]*", v) for v in values):
+            found[m.group(1)] = tuple(values)
+    return found
+
+
 @dataclass
 class Known:
     """Results saved so far on the main path: save_as → operation name."""
@@ -228,6 +246,7 @@ class Known:
     results: dict[str, str] = field(default_factory=dict)
     abbreviations: dict[str, str] = field(default_factory=dict)  # the SOP's own "abbrevs: TL = team lead, …"
     identifiers: frozenset[str] = frozenset()  # field names the SOP writes as such (`prior_strikes`, "| species |")
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the values the SOP lists for a field
     judged: bool = False  # inside a step the text leaves to a person ("This is your call"): no automated condition
 
     _shorthand: tuple | None = field(default=None, repr=False, compare=False)

@@ -70,3 +70,15 @@ def test_a_who_line_is_metadata_not_a_step():
     result = compile_rules("who: Care agents on chat + email.\n\nTag the ticket missing-items.")
     assert [s.operation for s in result.graph.steps if isinstance(s, ActStep)] == ["zendesk.add_tags"]
     assert not any(isinstance(s, DecideStep) for s in result.graph.steps)
+
+
+def test_a_value_the_sop_lists_for_a_field_is_compared_on_that_field():
+    source = (
+        "Each refund ticket has the fields event_status (cancelled, postponed or on_sale) and ticket_type "
+        "(standard, vip_package or resale).\n\n1. If the event is cancelled, tag the ticket refund-cancelled.\n"
+    )
+    result = compile_rules(source)
+    branches = [b.when for s in result.graph.steps if isinstance(s, DecideStep) for b in s.branches]
+    assert branches == ['case.fields.event_status == "cancelled"']
+    known = Known(identifiers=frozenset({"event_status"}), values={"event_status": ("cancelled", "postponed")})
+    assert condition("the customer is cancelled", known) is None  # not what the field is about
