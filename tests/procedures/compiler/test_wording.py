@@ -82,3 +82,13 @@ def test_a_value_the_sop_lists_for_a_field_is_compared_on_that_field():
     assert branches == ['case.fields.event_status == "cancelled"']
     known = Known(identifiers=frozenset({"event_status"}), values={"event_status": ("cancelled", "postponed")})
     assert condition("the customer is cancelled", known) is None  # not what the field is about
+
+
+def test_a_hard_wrapped_line_that_starts_with_a_code_name_goes_on_the_sentence():
+    result = compile_rules(
+        "Look up the customer's account in Salesforce, then tag the ticket\n`vip-care` for the care team.\n"
+    )
+    tags = [
+        s.params["tags"] for s in result.graph.steps if isinstance(s, ActStep) and s.operation == "zendesk.add_tags"
+    ]
+    assert tags == ['{{ ["vip-care"] }}']
