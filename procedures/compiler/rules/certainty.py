@@ -131,16 +131,20 @@ def _unwrap(part: str) -> str:
     return part[1:-1]
 
 
+_AGES = frozenset({"purchase_age_days", "tenure_days", "delay_days"})  # the documented ages and delays in days
+
+
 def unspoken_field(cel: str, text: str, sure: Sure) -> str | None:
-    """A field the SOP does not declare whose name its case does not say: a `<x>_days` sharing no word with it
-    ("the member asks for more than 3 months" read as `tenure_days`), or a field-word name not said in full."""
+    """A field the SOP does not declare and the compiler named: a day count other than the documented ages
+    ("the member asks for more than 3 months" read as `member_asks_days`), or a field-word name not said in full."""
     for path in fact_paths(cel):
         name = path.removeprefix("case.fields.")
-        if not path.startswith("case.fields.") or name in sure.identifiers | sure.custom | DOCUMENTED_FIELDS:
+        if not path.startswith("case.fields.") or name in sure.identifiers | sure.custom | DOCUMENTED_FIELDS | _AGES:
             continue
         words = [w for w in name.split("_") if w not in ("days", "hours", "count", "last", "year", "num")]
-        found = [bool(re.search(rf"\b{re.escape(w[:5])}", text)) for w in words]
-        if words and not (any(found) if name.endswith("_days") else all(found)):
+        if name.endswith("_days"):
+            return path  # a day count named after the sentence's words ("member asks" → `member_asks_days`)
+        if not all(re.search(rf"\b{re.escape(w[:5])}", text) for w in words):
             return path
     return None
 

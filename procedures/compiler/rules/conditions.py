@@ -213,7 +213,7 @@ def _age(text: str, known: Known) -> Condition | None:
         return None
     if re.search(r"bought|purchase", lowered):
         name = "purchase_age_days"
-    elif re.search(r"with us|customer for|tenure|member", lowered):
+    elif re.search(r"with us|customer for|tenure|member (?:for|since)|been a member", lowered):
         name = "tenure_days"
     elif re.search(r"late|promised|delay|after the", lowered):
         name = "delay_days"

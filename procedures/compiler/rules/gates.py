@@ -179,9 +179,13 @@ def _free_key(steps: dict, base: str) -> str:
 
 def _checked_labels(steps: dict[str, dict]) -> dict[object, object]:
     """For each step key and each sentence span: the labels of the branches that lead to it or are made from it."""
-    found: dict[object, object] = {"asked": set()}
+    found: dict[object, object] = {"asked": set(), "mailed": set()}
     for step in steps.values():
         span = step.get("span") or {}
+        if step.get("operation") == "email.send" and not wording.system_unnamed(
+            "email.send", {}, step.get("instruction", ""), Sure()
+        ):
+            found["mailed"].add(step.get("params", {}).get("to"))  # "Email the employee …; at 14 days, remind them"
         for outcome in step.get("judgement", {}).get("outcomes", [])[:1]:  # "Optionally, …": already a question
             if outcome.get("next") and (steps.get(outcome["next"]) or {}).get("span") == step.get("span"):
                 found["asked"].add(outcome["next"])
@@ -206,7 +210,11 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
         taken = checked.get(("params", span.get("start")), frozenset())
         checks = (
             lambda: wording.unsure_params(operation, params, instruction, sure, taken),
-            lambda: wording.system_unnamed(operation, params, instruction, sure),
+            lambda: (
+                None
+                if params.get("to") in checked["mailed"]
+                else wording.system_unnamed(operation, params, instruction, sure)
+            ),
             lambda: wording.unsure_reply(operation, params, instruction),
             lambda: None if step["key"] in checked.get("asked", ()) else wording.hedged(instruction),
             lambda: wording.unchecked_threshold(step["title"], labels + " " + json.dumps(params)),
