@@ -235,6 +235,8 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
         return f"the number {number} is not one the case “{label or instruction}” names"
     if part:  # one half of "A and B": what the whole case says is checked on the whole
         return None
+    if more := list_goes_on(label, instruction):
+        return f"the case goes on ({more!r}), which the condition does not read"
     if noun := other_fact_named(when, label):
         return f"the case speaks of the {noun}, which the condition does not read"
     if leftover := unconsumed_numbers(when, label):
@@ -301,6 +303,17 @@ def _plain(value: str) -> str:
     """A regex literal read as the words it matches: `(?i)gas smell|gas leak` → "gas smell"."""
     value = re.sub(r"^\(\?i\)", "", value)
     return value.split("|")[0].replace("\\", "") if "|" in value or value != value.strip() else value.replace("\\", "")
+
+
+def list_goes_on(label: str, instruction: str) -> str | None:
+    """ "If the customer mentions a gas smell, a CO alarm or scorch marks, …" read as "mentions a gas smell": the
+    list of alternatives after the case's words is left out."""
+    at = instruction.find(label) if label else -1
+    if at < 0:
+        return None
+    after = instruction[at + len(label) :]
+    found = re.match(r"\s*,\s*((?:an?\s+)?[\w' -]{1,40}?\s+(?:or|and)\s+[\w' -]{1,40}?)\s*,", after)
+    return found.group(1) if found else None
 
 
 def shadowed(cel: str, sure: Sure) -> tuple[str, str] | None:

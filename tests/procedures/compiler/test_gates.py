@@ -342,3 +342,16 @@ def test_criteria_under_a_lead_in_are_read_where_they_are_written():
     result = compile_rules(source)
     assert not [w for w in result.warnings if w.code == "unsure"]
     assert any(isinstance(s, DecideStep) and s.branches for s in result.graph.steps)
+
+
+def test_a_case_whose_list_of_alternatives_goes_on_after_the_condition_is_asked_for():
+    cel = 'case.subject.matches("(?i)gas smell") || case.description.matches("(?i)gas smell")'
+    sentence = "If the customer mentions a gas smell, a CO alarm or scorch marks, do not book anything."
+    why = unsure_condition(cel, "the customer mentions a gas smell", sentence, Sure())
+    assert why and "a CO alarm or scorch marks" in why
+    assert (
+        unsure_condition(
+            cel, "the customer mentions a gas smell", "If the customer mentions a gas smell, stop.", Sure()
+        )
+        is None
+    )
