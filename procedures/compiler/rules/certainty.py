@@ -227,6 +227,10 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
             continue  # "still has no assignee": compared with nothing
         if not re.search(r"[A-Za-z0-9]", value):
             return f"the value {value!r} is not a value"
+        if re.match(
+            r"(?:below|above|over|under|more than|less than|fewer than|at least|at most)\b", value.strip(), re.I
+        ):
+            return f"“{value}” is a comparison, not a value"
         if re.fullmatch(_STATES, value.strip().lower()):
             return f"“{value}” is a state (whether the fact is there), not a value to compare with"
         if not said(value, text):

@@ -307,7 +307,7 @@ def _status(text: str, known: Known) -> Condition | None:
 def _field_compare(text: str, known: Known) -> Condition | None:
     """ "the prior strikes is at least 2" → case.fields.prior_strikes >= 2: a number field the text names."""
     m = re.match(
-        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(at least|at most|more than|less than|fewer than|over|under|>=|<=|>|<)\s+(\d+(?:\.\d+)?)$",
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(at least|at most|more than|less than|fewer than|over|under|below|above|>=|<=|>|<)\s+(\d+(?:\.\d+)?)$",
         text.strip(),
         re.I,
     )
@@ -332,6 +332,8 @@ def _field_compare(text: str, known: Known) -> Condition | None:
         "less than": "<",
         "fewer than": "<",
         "under": "<",
+        "below": "<",
+        "above": ">",
     }
     return Condition(f"{fact} {op.get(m.group(2).lower(), m.group(2))} {m.group(3)}", text)
 

@@ -34,9 +34,22 @@ def split(segment: Segment) -> list[Segment]:
         found.append(_inner(segment, pos, match.start() + len(match.group(0).rstrip())))
         pos = match.end()
     found.append(_inner(segment, pos, len(segment.text)))
+    found = [part for sentence in found for part in _so_if(sentence)]
     # A hard-wrapped sentence is read as one line: each line break becomes a space, so offsets stay exact
     # (the step's instruction and every excerpt are taken from the source, not from this text).
     return [Segment(s.text.replace("\r", " ").replace("\n", " "), s.start, s.end) for s in found if s.text]
+
+
+_SO_IF = re.compile(r"[,;]\s+(?:so|and so|therefore|which means)\s+(?=(?:if|when|unless)\b)", re.I)
+
+
+def _so_if(sentence: Segment) -> list[Segment]:
+    """ "Controls are self-serve on every plan except Enterprise, so if the plan is not Enterprise, reply …": the
+    reason, then the rule as a sentence of its own."""
+    found = _SO_IF.search(sentence.text)
+    if not found or found.start() < 10:
+        return [sentence]
+    return [_inner(sentence, 0, found.start()), _inner(sentence, found.end(), len(sentence.text))]
 
 
 def _inner(segment: Segment, start: int, end: int) -> Segment:

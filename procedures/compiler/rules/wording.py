@@ -135,7 +135,8 @@ def unsure_role(role: str, instruction: str, sure: Sure) -> str | None:
     return None
 
 
-_NOT_ROLE_WORDS = {"may", "can", "must", "should", "will", "shall", "need", "needs", "to", "if", "not"}
+_NOT_ROLE_WORDS = {"may", "can", "must", "should", "will", "shall", "need", "needs", "to", "if", "not", "same", "this"}
+_NOT_ROLE_WORDS |= {"that", "any", "their", "its", "it", "which", "who"}
 
 
 HEDGES = re.compile(

@@ -92,3 +92,21 @@ def test_a_hard_wrapped_line_that_starts_with_a_code_name_goes_on_the_sentence()
         s.params["tags"] for s in result.graph.steps if isinstance(s, ActStep) and s.operation == "zendesk.add_tags"
     ]
     assert tags == ['{{ ["vip-care"] }}']
+
+
+def test_a_reason_then_so_if_is_a_rule_of_its_own():
+    result = compile_rules(
+        "Retention controls are self-serve on every plan except Enterprise, so if the account plan is not "
+        "Enterprise, reply with the link to the help article and set the ticket to solved.\n\n"
+        "For every other account, tag the ticket retention-enterprise.\n"
+    )
+    branches = [b.when for s in result.graph.steps if isinstance(s, DecideStep) for b in s.branches]
+    assert branches == ['account.plan != "Enterprise"']
+    assert "zendesk.add_tags" in [s.operation for s in result.graph.steps if isinstance(s, ActStep)]
+
+
+def test_below_a_number_is_a_comparison_and_the_same_approval_is_no_role():
+    known = Known(identifiers=frozenset({"retention_days"}))
+    assert condition("retention_days is below 30", known).cel == "case.fields.retention_days < 30"
+    result = compile_rules("Tag the ticket legal-hold. Releases go through the same approval.")
+    assert not any(isinstance(s, ApproveStep) for s in result.graph.steps)
