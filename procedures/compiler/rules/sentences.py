@@ -18,7 +18,9 @@ from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.document import Segment
 
 _ABBREVIATIONS = r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bapprox\.)(?<!\bMr\.)(?<!\bDr\.)"
-_SENTENCE_END = re.compile(r"(?<=[.!?])" + _ABBREVIATIONS + r"[\"')\]]?\s+(?=[A-Z\"(\[])")
+_SENTENCE_END = re.compile(  # "…report.** If the ticket …": a bold or italic sentence ends at its closing marks
+    r"(?<=[.!?])" + _ABBREVIATIONS + r"(?:[\"')\]]|\*{1,2}|_{1,2})?\s+(?=[A-Z\"(\[]|\*{1,2}[A-Z])"
+)
 
 
 @dataclass(frozen=True)
