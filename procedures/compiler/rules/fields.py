@@ -223,6 +223,12 @@ def listed_value(text: str, known: Known) -> Condition | None:
         text.strip(" ."),
         re.I,
     )
+    if not m and known.values:  # "For no_cooling, …": a value only one field lists, written as it is listed
+        bare = text.strip(" .`'\"").lower()
+        fields = [f for f, values in known.values.items() if bare in {v.lower() for v in values}]
+        if "_" in bare and len(fields) == 1:
+            written = next(v for v in known.values[fields[0]] if v.lower() == bare)
+            return Condition(f"case.fields.{fields[0]} == {literal(written)}", text)
     if not m or not known.values:
         return None
     value = m.group(3).strip().lower().replace(" ", "_")

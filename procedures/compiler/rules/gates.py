@@ -38,7 +38,7 @@ def sure_of(graph: Graph, known: Known, source: str = "") -> Sure:
             results[save_as] = tuple(getattr(step, "compute", {}) or ())
     custom = {r for op in declared.declared(known) for r in op.returns}
     custom |= {fact for fact, *_ in answers.zendesk_custom_fields()}
-    custom |= table_columns(source)
+    custom |= table_columns(source) | set(known.values)
     return Sure(known.identifiers, frozenset(custom), results, known.expand, source)
 
 

@@ -151,6 +151,8 @@ def kind_of(text: str) -> str:
             if kind == "definition" and _PROCEDURAL_HINT.search(stripped):
                 continue
             return kind
+    if _CAPS_HEADING.fullmatch(stripped):
+        return "heading"  # "PRIORITY LADDER (no_heat only)", "SAFETY FIRST": a heading in capitals
     if _DESCRIPTIVE.match(stripped) and not _PROCEDURAL_HINT.search(stripped):
         return "note"
     if re.match(
@@ -168,6 +170,7 @@ def kind_of(text: str) -> str:
     return ""
 
 
+_CAPS_HEADING = re.compile(r"[A-Z][A-Z0-9&/' -]{2,60}(?:\s*\([^()]{1,40}\))?:?")
 _PASSIVE_NOTE = re.compile(
     r"\b(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:reviewed|used|stored|kept|owned|managed|maintained|tracked|published|"
     r"updated|generated|collected|measured|reported|shared|documented|recorded|defined|described|listed)\b",

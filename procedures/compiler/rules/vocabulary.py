@@ -221,7 +221,7 @@ def identifiers(source: str) -> frozenset[str]:
     return frozenset(found)
 
 
-_LISTED_FIELD = re.compile(r"`?\b([a-z][a-z0-9]*(?:_[a-z0-9]+)*)`?\s*\(([^()\n]{3,200})\)")
+_LISTED_FIELD = re.compile(r"`?\b([a-z][a-z0-9]*(?:_[a-z0-9]+)*)`?\s*\(([^()]{3,200})\)")
 
 
 def field_values(source: str) -> dict[str, tuple[str, ...]]:
@@ -230,10 +230,10 @@ def field_values(source: str) -> dict[str, tuple[str, ...]]:
     names = identifiers(source)
     found: dict[str, tuple[str, ...]] = {}
     for m in _LISTED_FIELD.finditer(source):
-        if m.group(1) not in names:
-            continue
         values = [v.strip(" .'\"`") for v in re.split(r"\s*(?:,|/|\bor\b|\band\b)\s*", m.group(2))]
         values = [v for v in values if v]
+        if m.group(1) not in names and not any("_" in v for v in values):
+            continue  # a plain word is a field only when its values are written as values ("issue (no_heat, …)")
         if len(values) >= 2 and all(re.fullmatch(r"[A-Za-z][\w-]*", v) for v in values):
             found[m.group(1)] = tuple(values)
     return found

@@ -110,3 +110,24 @@ def test_below_a_number_is_a_comparison_and_the_same_approval_is_no_role():
     assert condition("retention_days is below 30", known).cel == "case.fields.retention_days < 30"
     result = compile_rules("Tag the ticket legal-hold. Releases go through the same approval.")
     assert not any(isinstance(s, ApproveStep) for s in result.graph.steps)
+
+
+def test_a_heading_in_capitals_is_a_heading_and_a_listed_value_alone_is_a_case():
+    source = (
+        "The fields are issue (no_heat, no_cooling, noise) and indoor_temp_f.\n\nSAFETY FIRST\n\n"
+        "For no_cooling, assign the ticket to the Residential Dispatch group.\n"
+    )
+    result = compile_rules(source)
+    assert next(c for c in result.coverage if c.text == "SAFETY FIRST").kind == "heading"
+    branches = [b.when for s in result.graph.steps if isinstance(s, DecideStep) for b in s.branches]
+    assert branches == ['case.fields.issue == "no_cooling"']
+
+
+def test_a_table_row_n_and_above_is_a_lower_bound():
+    source = (
+        "| indoor_temp_f | priority |\n|---|---|\n| below 50 | Set the ticket priority to urgent |\n"
+        "| 50 and above | Set the ticket priority to normal |\n"
+    )
+    result = compile_rules(source)
+    branches = [b.when for s in result.graph.steps if isinstance(s, DecideStep) for b in s.branches]
+    assert "case.fields.indoor_temp_f >= 50" in branches
