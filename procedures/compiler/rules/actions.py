@@ -271,7 +271,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         return recorded
     if (
         re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)\b", lowered)
-        and not re.match(r"(?:reply|email|e-mail)\b", lowered)
+        and not re.match(r"(?:reply|email|e-mail|(?:add|put|leave|write)\s+(?:an?\s+)?(?:internal\s+)?note)\b", lowered)
         and not re.search(
             r"\bget\b[\w' ]{0,40}?\b(?:moving|going|started|fixed|sorted|done|back|on the road)\b", lowered
         )
@@ -439,7 +439,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if re.match(r"(?:acknowledge|confirm)\s+(?:the\s+|this\s+)?(?:ticket|case|alert|page|incident|request)\b", lowered):
         return None  # "Acknowledge the ticket.": taking it on (its sub-steps say how), not a reply to anyone
     if re.match(
-        r"(?:post|send)\s+(?:a\s+)?(?:public\s+|private\s+)?(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter|end user|user|caller)|confirm|thank|acknowledge|let the (?:customer|requester|reporter|end user|user)",
+        r"(?:post|send)\s+(?:(?:the\s+)?(?:customer|requester|reporter|user|them)\s+)?(?:a\s+)?(?:public\s+|private\s+)?"
+        r"(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter|end user|user|caller)|confirm|thank|acknowledge|let the (?:customer|requester|reporter|end user|user)",
         lowered,
     ):
         return operations.reply(text, known)

@@ -46,7 +46,7 @@ def _bare_amount(text: str) -> float | None:
 
 
 _RANGE = re.compile(
-    r"(?:between\s+)?(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<ak>[kK])?\s*(?:–|—|-|to|and)\s*[$€£]?\s?(?P<b>\d[\d,]*(?:\.\d+)?)(?P<bk>[kK])?"
+    r"(?:between\s+|(?P<over>[Oo]ver|[Aa]bove|[Mm]ore than)\s+)?(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<ak>[kK])?\s*(?:–|—|-|to|and|and up to|up to)\s*[$€£]?\s?(?P<b>\d[\d,]*(?:\.\d+)?)(?P<bk>[kK])?"
 )
 
 
@@ -59,7 +59,8 @@ def _range(text: str) -> Condition | None:
     high = float(m.group("b").replace(",", "")) * (1000 if m.group("bk") else 1)
     if high <= low:
         return None
-    return Condition(f"case.amount >= {low:.1f} && case.amount <= {high:.1f}", text)
+    low_op = ">" if m.group("over") else ">="  # "Over £150 and up to £1,000"
+    return Condition(f"case.amount {low_op} {low:.1f} && case.amount <= {high:.1f}", text)
 
 
 _AMOUNT_NOUNS = r"order|claim|refund|invoice|cart|purchase|credit|payment|transaction|charge|total|case|request|amt"
@@ -78,7 +79,7 @@ def _money(text: str) -> Condition | None:
     if thing and not re.fullmatch(
         _AMOUNT_NOUNS
         + r"|chargeback|dispute|return|expense|bill|deal|item|amount|value|total|price|cost|sum|worth|spend"
-        r"|balance|anything|everything|one|it|that|this|them|those|spent|pay|paid|costs?|fee|if|when|for",
+        r"|balance|anything|everything|one|it|that|this|them|those|spent|pay|paid|costs?|fee|if|when|for|and|or|but",
         thing.group(1),
         re.I,
     ):
@@ -406,6 +407,13 @@ def _mentions(text: str) -> Condition | None:
     return Condition(f'case.subject.matches("{pattern}") || case.description.matches("{pattern}")', text)
 
 
+def _plain(text: str) -> str:
+    """Markup off a condition: "**Over £150**" → "Over £150", "the `claim_type` field is illness" → "the
+    claim_type is illness"."""
+    text = re.sub(r"\*\*|__|`", "", text)
+    return re.sub(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\s+field\b", r"\1", text)
+
+
 def _unread_clause(text: str, known: Known) -> bool:
     """ "over $500 and the region is EMEA": a second statement ("X is Y") joined by and/or that no rule reads."""
     for part in re.split(r"\s+(?:and|or|but)\s+", text, flags=re.I)[1:]:
@@ -429,7 +437,7 @@ def condition(text: str, known: Known) -> Condition | None:
 
 
 def _condition(text: str, known: Known) -> Condition | None:
-    text = known.expand(text.strip(" .,:;"))
+    text = known.expand(_plain(text).strip(" .,:;"))
     parts = re.split(
         r"\s+and\s+(?=(?:the|it|its|their|they|customer|order|amount)\b)|\s+(?:who|which|that)\s+(?=have|has|are|is|were|was)|\s+with\s+(?=plan\b)",
         text,

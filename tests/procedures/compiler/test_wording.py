@@ -131,3 +131,16 @@ def test_a_table_row_n_and_above_is_a_lower_bound():
     result = compile_rules(source)
     branches = [b.when for s in result.graph.steps if isinstance(s, DecideStep) for b in s.branches]
     assert "case.fields.indoor_temp_f >= 50" in branches
+
+
+def test_markup_is_read_through_and_over_a_up_to_b_is_a_range():
+    assert condition("**Over £150 and up to £1,000**", Known()).cel == "case.amount > 150.0 && case.amount <= 1000.0"
+    known = Known(identifiers=frozenset({"claim_type", "policy_age_days"}))
+    assert condition("the `claim_type` field is illness", known).cel == 'case.fields.claim_type == "illness"'
+    assert condition("`policy_age_days` is below 14", known).cel == "case.fields.policy_age_days < 14"
+
+
+def test_a_note_that_asks_someone_to_check_is_a_note_and_a_public_reply_is_a_reply():
+    note = recognise("Add an internal note asking the handler to check the rider limits", Known())
+    assert note.operation == "zendesk.add_note"
+    assert recognise("send the customer a public reply acknowledging the claim", Known()).operation == "zendesk.reply"
