@@ -157,7 +157,18 @@ def split(segment: Segment) -> list[Segment]:
 
 
 def clean(text: str) -> str:
-    return re.sub(r"^(?:also|then|finally)\s+", "", text.strip(" .;,"), flags=re.IGNORECASE)
+    text = re.sub(r"^(?:also|then|finally)\s+", "", text.strip(" .;,"), flags=re.IGNORECASE)
+    return _started_by(text)
+
+
+def _started_by(text: str) -> str:
+    """ "Start by looking up the account in Salesforce" → "look up the account in Salesforce"."""
+    m = re.match(r"(?:start|begin)\s+by\s+([a-z]+)ing\b", text, re.I)
+    if not m:
+        return text
+    stem = m.group(1).lower()
+    verb = next((v for v in (stem, stem + "e", stem[:-1]) if v in VERBS), None)
+    return verb + text[m.end() :] if verb else text
 
 
 _STOP = re.compile(r"(?:then\s+)?(?:stop|stop here|stop there|end here|stop processing)[.!]?", re.I)

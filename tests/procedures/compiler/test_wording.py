@@ -144,3 +144,11 @@ def test_a_note_that_asks_someone_to_check_is_a_note_and_a_public_reply_is_a_rep
     note = recognise("Add an internal note asking the handler to check the rider limits", Known())
     assert note.operation == "zendesk.add_note"
     assert recognise("send the customer a public reply acknowledging the claim", Known()).operation == "zendesk.reply"
+
+
+def test_start_by_doing_is_the_doing():
+    result = compile_rules("Start by looking up the customer's account in Salesforce. Tag the ticket retention-review.")
+    assert [getattr(s, "operation", None) for s in result.graph.steps][:2] == [
+        "salesforce.query_account",
+        "zendesk.add_tags",
+    ]
