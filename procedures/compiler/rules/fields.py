@@ -86,7 +86,9 @@ def identifier(words: str, known: Known) -> str | None:
     for name in sorted(known.identifiers):
         if {w.rstrip("s") for w in name.split("_")} == wanted:
             return name
-    return None
+    last = vocabulary.snake(words).split("_")[-1].rstrip("s")  # "2 or more strikes" with `seller_strikes`
+    ending = [n for n in known.identifiers if "_" in n and n.split("_")[-1].rstrip("s") == last and len(wanted) == 1]
+    return ending[0] if len(ending) == 1 else None
 
 
 def compared_count(text: str, known: Known) -> Condition | None:

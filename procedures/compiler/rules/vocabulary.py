@@ -321,8 +321,18 @@ def fact(phrase: str, known: Known) -> str | None:
             return f"case.fields.{name}"
     for words, expr in sorted(CASE_PHRASES.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"\b{re.escape(normalise(words))}\b", text):
-            return expr
+            return _own_field(expr, known)
     return None
+
+
+def _own_field(expr: str, known: Known) -> str:
+    """A documented field (`case.fields.reason`) where the SOP names one field of its own ending in that word
+    (`dispute_reason`): the SOP's field."""
+    if not expr.startswith("case.fields."):
+        return expr
+    word = expr.removeprefix("case.fields.")
+    own = [name for name in known.identifiers if name.endswith("_" + word)]
+    return f"case.fields.{own[0]}" if len(own) == 1 else expr
 
 
 def event_for(text: str) -> str | None:
