@@ -224,6 +224,12 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
         )
         why = next((found for check in checks if (found := check())), None)
         return f"Not sure of “{step['title']}”: {why}" if why else None
+    if step["kind"] == "wait" and not step.get("for_event") and step.get("next"):
+        said = re.match(r"\W*(?:then\s+)?wait\s+(?:for|until)\b[^.;]*", step.get("instruction", ""), re.I)
+        event = vocabulary.event_for(said.group(0)) if said else None
+        if event:
+            return f"Not sure of “{step['title']}”: it waits for {event}, but the step only waits for the time"
+        return None
     if step["kind"] == "approve":
         why = wording.unsure_role(step["role"], instruction, sure)  # "may approve" is the approval itself
         why = why or wording.unchecked_threshold(instruction, labels)
@@ -241,14 +247,24 @@ def _demote(step: dict) -> None:
         ]
         outcomes.append({"key": "none", "label": "None of these", "next": step.pop("otherwise", None)})
         question = "Which of these applies? " + "; ".join(o["label"] for o in outcomes[:-1])
-    elif kind == "act":
+    elif kind in ("act", "wait"):
         after = step.pop("next", None)
         outcomes = [
             {"key": "proceed", "label": "Done by hand, carry on", "next": after},
             {"key": "skip", "label": "Not needed, carry on", "next": after},
         ]
         question = f"Do this by hand if it applies: {step['title']}"
-        for name in ("operation", "params", "save_as", "deadline"):
+        for name in (
+            "operation",
+            "params",
+            "save_as",
+            "deadline",
+            "delay",
+            "for_event",
+            "anchor",
+            "recheck",
+            "on_event",
+        ):
             step.pop(name, None)
     else:  # approve
         outcomes = [

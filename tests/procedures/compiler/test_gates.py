@@ -11,7 +11,7 @@ from procedures.compiler.rules.certainty import Sure, unsure_condition
 from procedures.compiler.rules.gates import apply
 from procedures.compiler.rules.vocabulary import Known
 from procedures.compiler.rules.wording import hedged, negated, style_guidance, unsure_params, unsure_role
-from procedures.steps import ActStep, ApproveStep, DecideStep, GatherStep, parse
+from procedures.steps import ActStep, ApproveStep, DecideStep, GatherStep, WaitStep, parse
 
 TICKET = "{{ case.ticket_id }}"
 
@@ -355,3 +355,21 @@ def test_a_case_whose_list_of_alternatives_goes_on_after_the_condition_is_asked_
         )
         is None
     )
+
+
+def test_a_wait_for_an_event_that_only_waits_for_time_is_asked_for():
+    wait = {
+        "key": "wait",
+        "kind": "wait",
+        "title": "Wait until 5 business days",
+        "instruction": "Wait for the ITOPS issue to be done, for up to 5 business days after the last day.",
+        "delay": {"days": 5, "business": True},
+        "next": "done",
+    }
+    graph, issues = apply(_graph(wait, DONE), Known())
+    step = graph.step("wait")
+    assert isinstance(step, DecideStep) and {o.next for o in step.judgement.outcomes} == {"done"}
+    assert "issue.done" in issues[0].message
+    timed = wait | {"instruction": "Wait 5 business days, then close the ticket."}
+    graph, issues = apply(_graph(timed, DONE), Known())
+    assert isinstance(graph.step("wait"), WaitStep) and not issues
