@@ -225,12 +225,14 @@ def listed_value(text: str, known: Known) -> Condition | None:
         text.strip(" ."),
         re.I,
     )
+    if not m and known.values and (named := _field_then_values(text, known)):
+        return named
     if not m and known.values:  # "For no_cooling, …": a value only one field lists, written as it is listed
         bare = text.strip(" .`'\"").lower()
         fields = [f for f, values in known.values.items() if bare in {v.lower() for v in values}]
         if "_" in bare and len(fields) == 1:
             written = next(v for v in known.values[fields[0]] if v.lower() == bare)
-            return Condition(f"case.fields.{fields[0]} == {literal(written)}", text)
+            return Condition(f"case.fields.{fields[0]} == {_quoted(written)}", text)
     if not m or not known.values:
         return None
     value = m.group(3).strip().lower().replace(" ", "_")
@@ -245,4 +247,29 @@ def listed_value(text: str, known: Known) -> Condition | None:
     if not named and subject - {"it", "this", "that", "they", "value"}:
         return None  # "the customer is cancelled": not what the field is about
     written = next(v for v in known.values[field] if v.lower() == value)
-    return Condition(f"case.fields.{field} {'!=' if m.group(2) else '=='} {literal(written)}", text)
+    return Condition(f"case.fields.{field} {'!=' if m.group(2) else '=='} {_quoted(written)}", text)
+
+
+def _field_then_values(text: str, known: Known) -> Condition | None:
+    """ "consent_status verified", "none OR revoked": values one listed field has (after its name, or alone
+    when no other field lists them)."""
+    words = text.strip(" .`'\"")
+    head = re.match(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\s+(.+)$", words)
+    rest = head.group(2) if head and head.group(1) in known.values else words
+    values = [v.strip().lower() for v in re.split(r"\s*(?:/|,|\bor\b|\bOR\b)\s*", rest) if v.strip()]
+    if not values or any(not re.fullmatch(r"[a-z][\w-]*", v) for v in values):
+        return None
+    fields = [head.group(1)] if head and head.group(1) in known.values else list(known.values)
+    fields = [f for f in fields if set(values) <= {v.lower() for v in known.values[f]}]
+    if len(fields) != 1 or (not head and len(values) < 2):
+        return None
+    listed = [next(v for v in known.values[fields[0]] if v.lower() == value) for value in values]
+    fact = f"case.fields.{fields[0]}"
+    if len(listed) == 1:
+        return Condition(f"{fact} == {_quoted(listed[0])}", text)
+    return Condition(f"{fact} in [{', '.join(_quoted(v) for v in listed)}]", text)
+
+
+def _quoted(value: str) -> str:
+    """A listed value as a string, always ("none" is a value of the field, not zero)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -159,3 +159,14 @@ def test_a_usual_field_word_means_the_sop_s_own_field_of_that_name():
     assert condition("the reason is no_show", known).cel == 'case.fields.dispute_reason == "no_show"'
     assert condition("2 or more strikes", known).cel == "case.fields.seller_strikes >= 2"
     assert condition("the reason is no_show", Known()).cel == 'case.fields.reason == "no_show"'
+
+
+def test_values_listed_for_a_field_are_read_after_its_name_or_alone_as_a_list():
+    known = Known(
+        identifiers=frozenset({"consent_status", "requester_role"}),
+        values={"consent_status": ("none", "pending", "verified"), "requester_role": ("parent", "teacher")},
+    )
+    assert condition("consent_status verified", known).cel == 'case.fields.consent_status == "verified"'
+    assert condition("none OR pending", known).cel == 'case.fields.consent_status in ["none", "pending"]'
+    assert condition("parent / teacher", known).cel == 'case.fields.requester_role in ["parent", "teacher"]'
+    assert condition("pending", known) is None  # one plain word alone could be anything
