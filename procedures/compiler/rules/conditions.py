@@ -14,6 +14,7 @@ from procedures.compiler.rules.comparisons import GE, GT, LE, LT, Condition, lit
 from procedures.compiler.rules.fields import (
     counted_field,
     field_range,
+    identifier,
     listed_value,
     money_field,
     named_field,
@@ -173,13 +174,16 @@ def _severity(text: str) -> Condition | None:
     return None
 
 
-def _count(text: str) -> Condition | None:
+def _count(text: str, known: Known) -> Condition | None:
     match = re.search(rf"\b({quantities.NUMBER})\s+(or more|or fewer|or less)\s+([a-z][a-z -]+)", text, re.I)
     if not match or quantities.money(text) is not None:
         return None
-    noun = vocabulary.snake(re.split(r"\s+(?:in|during|within)\s+", match.group(3))[0])
-    suffix = "_last_year" if re.search(r"last year|past year|12 months", text, re.I) else ""
+    words = re.split(r"\s+(?:in|during|within)\s+", match.group(3))[0]
     op = ">=" if match.group(2).lower() == "or more" else "<="
+    if own := identifier(words, known):  # "2 or more strikes" with the SOP's `seller_strikes`
+        return Condition(f"case.fields.{own} {op} {int(quantities.number(match.group(1)))}", text)
+    noun = vocabulary.snake(words)
+    suffix = "_last_year" if re.search(r"last year|past year|12 months", text, re.I) else ""
     return Condition(f"case.fields.{noun}{suffix} {op} {int(quantities.number(match.group(1)))}", text)
 
 
@@ -460,7 +464,7 @@ def _condition(text: str, known: Known) -> Condition | None:
         return mentioned
     if counted := counted_field(text, known) or money_field(text, known) or timed_field(text, known):
         return counted
-    for recogniser in (_stage, _money, _tag, _severity, _count, _years, _subject_of_request):
+    for recogniser in (_stage, _money, _tag, _severity, lambda t: _count(t, known), _years, _subject_of_request):
         found = recogniser(text)
         if found:
             return found

@@ -158,6 +158,7 @@ def test_a_usual_field_word_means_the_sop_s_own_field_of_that_name():
     known = Known(identifiers=frozenset({"dispute_reason", "seller_strikes"}))
     assert condition("the reason is no_show", known).cel == 'case.fields.dispute_reason == "no_show"'
     assert condition("2 or more strikes", known).cel == "case.fields.seller_strikes >= 2"
+    assert condition("the seller already has 2 or more strikes", known).cel == "case.fields.seller_strikes >= 2"
     assert condition("the reason is no_show", Known()).cel == 'case.fields.reason == "no_show"'
 
 
