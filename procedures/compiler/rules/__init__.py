@@ -7,6 +7,8 @@ A pipeline of one-way stages, each importable and testable alone:
              (`actions`, `operations`, `conditions` with `fields` and `comparisons`, `timing`, `vocabulary`,
              `quantities`)
   graph      candidates + structure → Graph (`walker`, `shapes`, `sections`, `tables`, `ladders`, `builder`)
+  gates      Graph → Graph: every automated step the compiler is not sure of becomes a judgement with a
+             warning (`gates`, with the checks in `certainty` and `wording`)
   coverage   every sentence / row → automated, person, not_understood or non_procedural
 Validation (`procedures.compiler.validate`) runs after, in `compile_source`.
 

@@ -271,7 +271,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         return recorded
     if (
         re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)\b", lowered)
-        and not re.match(r"(?:reply|email|e-mail)\b", lowered)
+        and not re.match(r"(?:reply|email|e-mail|(?:add|put|leave|write)\s+(?:an?\s+)?(?:internal\s+)?note)\b", lowered)
         and not re.search(
             r"\bget\b[\w' ]{0,40}?\b(?:moving|going|started|fixed|sorted|done|back|on the road)\b", lowered
         )
@@ -322,7 +322,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     )
     if kept:
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": kept.group(1)}, f"Route to {kept.group(1)}")
-    explicit = re.search(r"\(?(?:the\s+)?([A-Z][\w&' -]{1,40}?)\s+group\)?", text)
+    explicit = re.search(  # the run of capitalised words right before "group": "… to the Payments On-call group"
+        r"(?<![\w&'-])((?:[A-Z0-9][\w&'-]*|&)(?:\s+(?:[A-Z0-9][\w&'-]*|&))*)\s+group\b", text
+    )
     if escalation and explicit:
         return Act(
             "zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}"
@@ -374,7 +376,11 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, "Reassign the ticket")
     if (
         verb in ("set", "mark", "change", "raise", "make", "lower", "bump", "put")
-        and ("ticket" in lowered or re.search(r"\bpriority\b.*\b(?:low|normal|high|urgent)\b", lowered))
+        and (
+            "ticket" in lowered
+            or re.search(r"\bpriority\b.*\b(?:low|normal|high|urgent)\b", lowered)
+            or len(lowered.split()) <= 4  # rough notes: "set pending", "put on hold"
+        )
         and (updated := operations.ticket_update(text))
     ):
         return updated
@@ -385,39 +391,47 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if salesforce_object and verb in ("mark", "flag", "set", "update", "apply", "suspend", "change"):
         return operations.salesforce_update(text, known)
     endpoint = vocabulary.endpoint_for(lowered)
-    if endpoint and verb in (
-        "unlock",
-        "lock",
-        "reset",
-        "disable",
-        "enable",
-        "deactivate",
-        "delete",
-        "erase",
-        "grant",
-        "revoke",
-        "provision",
-        "cancel",
-        "charge",
-        "suspend",
-        "page",
-        "post",
-        "call",
-        "submit",
-        "send",
-        "update",
-        "issue",
-        "file",
-        "notify",
-        "give",
-        "apply",
-        "credit",
-        "refund",
-        "quote",
-        "create",
-        "trigger",
+    posted = re.search(r"\bPOST\b(?:\s+request)?\s+to\b", text)  # "release it (POST to the ledger endpoint at …)"
+    if endpoint and (
+        posted
+        or verb
+        in (
+            "unlock",
+            "lock",
+            "reset",
+            "disable",
+            "enable",
+            "deactivate",
+            "delete",
+            "erase",
+            "grant",
+            "revoke",
+            "provision",
+            "cancel",
+            "charge",
+            "suspend",
+            "page",
+            "post",
+            "call",
+            "submit",
+            "send",
+            "update",
+            "issue",
+            "file",
+            "notify",
+            "give",
+            "apply",
+            "credit",
+            "refund",
+            "quote",
+            "create",
+            "trigger",
+        )
     ):
         params = {"endpoint": endpoint, "method": "POST"}
+        path = re.search(r"(?<![\w/])(/[a-z0-9][\w/.-]*[\w/])", text)  # "… to the billing endpoint at /invoices"
+        if path:
+            params["path"] = path.group(1)
         said = re.search(r"[\"“]([^\"”]{3,200})[\"”](?!\s+endpoint)", text)
         if said and said.group(1).lower() != endpoint:  # 'Post "Checkout degraded - investigating" to the status page'
             params["body"] = "{{ {" + lit("message") + ": " + lit(said.group(1)) + "} }}"
@@ -425,7 +439,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if re.match(r"(?:acknowledge|confirm)\s+(?:the\s+|this\s+)?(?:ticket|case|alert|page|incident|request)\b", lowered):
         return None  # "Acknowledge the ticket.": taking it on (its sub-steps say how), not a reply to anyone
     if re.match(
-        r"(?:post|send)\s+(?:a\s+)?(?:public\s+|private\s+)?(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter|end user|user|caller)|confirm|thank|acknowledge|let the (?:customer|requester|reporter|end user|user)",
+        r"(?:post|send)\s+(?:(?:the\s+)?(?:customer|requester|reporter|user|them)\s+)?(?:a\s+)?(?:public\s+|private\s+)?"
+        r"(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter|end user|user|caller)|confirm|thank|acknowledge|let the (?:customer|requester|reporter|end user|user)",
         lowered,
     ):
         return operations.reply(text, known)

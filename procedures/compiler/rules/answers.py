@@ -40,8 +40,6 @@ def answers(w: Walk, children: list) -> bool:
         w.pending = None
         w.body([sub(child.segment, head.start(2), len(child.segment.text))])
         ends += w.b.exits
-    w.b.exits = (
-        keep + ends + ([(wait, ("next",))] if timeout is None and w.b.steps[wait].get("delay") else [])
-    )
+    w.b.exits = keep + ends + ([(wait, ("next",))] if timeout is None and w.b.steps[wait].get("delay") else [])
     w.understood += 1
     return True

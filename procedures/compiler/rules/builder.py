@@ -109,7 +109,12 @@ class Builder:
     def add(self, kind: str, base: str, title: str, segment: Segment, **fields) -> str:
         key = self.new_key(base)
         segment = self.sentence_of(segment)
-        step = {"kind": kind, "key": key, "title": title[:300] or kind, "instruction": self.source[segment.start : segment.end]}
+        step = {
+            "kind": kind,
+            "key": key,
+            "title": title[:300] or kind,
+            "instruction": self.source[segment.start : segment.end],
+        }
         step["span"] = {"start": segment.start, "end": segment.end}
         step.update({k: v for k, v in fields.items() if v is not None})
         self.steps[key] = step
@@ -205,7 +210,9 @@ class Builder:
         params = {}
         for name, source in sources.items():
             where, _, field = source.partition(":")
-            value = origin.get("params", {}).get(field) if where == "param" else f"{{{{ {origin['save_as']}.{field} }}}}"
+            value = (
+                origin.get("params", {}).get(field) if where == "param" else f"{{{{ {origin['save_as']}.{field} }}}}"
+            )
             if not value:
                 return None
             params[name] = value

@@ -157,4 +157,27 @@ def split(segment: Segment) -> list[Segment]:
 
 
 def clean(text: str) -> str:
-    return re.sub(r"^(?:also|then|finally)\s+", "", text.strip(" .;,"), flags=re.IGNORECASE)
+    text = re.sub(r"^(?:also|then|finally)\s+", "", text.strip(" .;,"), flags=re.IGNORECASE)
+    return _started_by(text)
+
+
+def _started_by(text: str) -> str:
+    """ "Start by looking up the account in Salesforce" → "look up the account in Salesforce"."""
+    m = re.match(r"(?:start|begin)\s+by\s+([a-z]+)ing\b", text, re.I)
+    if not m:
+        return text
+    stem = m.group(1).lower()
+    verb = next((v for v in (stem, stem + "e", stem[:-1]) if v in VERBS), None)
+    return verb + text[m.end() :] if verb else text
+
+
+_STOP = re.compile(r"(?:then\s+)?(?:stop|stop here|stop there|end here|stop processing)[.!]?", re.I)
+
+
+def stop_last(parts: list[Segment]) -> list[Segment]:
+    """ "stop here and assign the ticket to the Partner Billing group": what follows the stop is done before it
+    (the stop ends the procedure after those steps, it does not drop them)."""
+    for i, part in enumerate(parts[:-1]):
+        if _STOP.fullmatch(clean(part.text)):
+            return parts[:i] + parts[i + 1 :] + [part]
+    return parts

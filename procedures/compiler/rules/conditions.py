@@ -14,6 +14,8 @@ from procedures.compiler.rules.comparisons import GE, GT, LE, LT, Condition, lit
 from procedures.compiler.rules.fields import (
     counted_field,
     field_range,
+    identifier,
+    listed_value,
     money_field,
     named_field,
     one_of,
@@ -45,7 +47,7 @@ def _bare_amount(text: str) -> float | None:
 
 
 _RANGE = re.compile(
-    r"(?:between\s+)?(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<ak>[kK])?\s*(?:–|—|-|to|and)\s*[$€£]?\s?(?P<b>\d[\d,]*(?:\.\d+)?)(?P<bk>[kK])?"
+    r"(?:between\s+|(?P<over>[Oo]ver|[Aa]bove|[Mm]ore than)\s+)?(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<ak>[kK])?\s*(?:–|—|-|to|and|and up to|up to)\s*[$€£]?\s?(?P<b>\d[\d,]*(?:\.\d+)?)(?P<bk>[kK])?"
 )
 
 
@@ -58,7 +60,8 @@ def _range(text: str) -> Condition | None:
     high = float(m.group("b").replace(",", "")) * (1000 if m.group("bk") else 1)
     if high <= low:
         return None
-    return Condition(f"case.amount >= {low:.1f} && case.amount <= {high:.1f}", text)
+    low_op = ">" if m.group("over") else ">="  # "Over £150 and up to £1,000"
+    return Condition(f"case.amount {low_op} {low:.1f} && case.amount <= {high:.1f}", text)
 
 
 _AMOUNT_NOUNS = r"order|claim|refund|invoice|cart|purchase|credit|payment|transaction|charge|total|case|request|amt"
@@ -77,7 +80,7 @@ def _money(text: str) -> Condition | None:
     if thing and not re.fullmatch(
         _AMOUNT_NOUNS
         + r"|chargeback|dispute|return|expense|bill|deal|item|amount|value|total|price|cost|sum|worth|spend"
-        r"|balance|anything|everything|one|it|that|this|them|those|spent|pay|paid|costs?|fee|if|when|for",
+        r"|balance|anything|everything|one|it|that|this|them|those|spent|pay|paid|costs?|fee|if|when|for|and|or|but",
         thing.group(1),
         re.I,
     ):
@@ -171,13 +174,16 @@ def _severity(text: str) -> Condition | None:
     return None
 
 
-def _count(text: str) -> Condition | None:
+def _count(text: str, known: Known) -> Condition | None:
     match = re.search(rf"\b({quantities.NUMBER})\s+(or more|or fewer|or less)\s+([a-z][a-z -]+)", text, re.I)
     if not match or quantities.money(text) is not None:
         return None
-    noun = vocabulary.snake(re.split(r"\s+(?:in|during|within)\s+", match.group(3))[0])
-    suffix = "_last_year" if re.search(r"last year|past year|12 months", text, re.I) else ""
+    words = re.split(r"\s+(?:in|during|within)\s+", match.group(3))[0]
     op = ">=" if match.group(2).lower() == "or more" else "<="
+    if own := identifier(words, known):  # "2 or more strikes" with the SOP's `seller_strikes`
+        return Condition(f"case.fields.{own} {op} {int(quantities.number(match.group(1)))}", text)
+    noun = vocabulary.snake(words)
+    suffix = "_last_year" if re.search(r"last year|past year|12 months", text, re.I) else ""
     return Condition(f"case.fields.{noun}{suffix} {op} {int(quantities.number(match.group(1)))}", text)
 
 
@@ -212,7 +218,7 @@ def _age(text: str, known: Known) -> Condition | None:
         return None
     if re.search(r"bought|purchase", lowered):
         name = "purchase_age_days"
-    elif re.search(r"with us|customer for|tenure|member", lowered):
+    elif re.search(r"with us|customer for|tenure|member (?:for|since)|been a member", lowered):
         name = "tenure_days"
     elif re.search(r"late|promised|delay|after the", lowered):
         name = "delay_days"
@@ -306,10 +312,18 @@ def _status(text: str, known: Known) -> Condition | None:
 def _field_compare(text: str, known: Known) -> Condition | None:
     """ "the prior strikes is at least 2" → case.fields.prior_strikes >= 2: a number field the text names."""
     m = re.match(
-        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(at least|at most|more than|less than|fewer than|over|under|>=|<=|>|<)\s+(\d+(?:\.\d+)?)$",
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(at least|at most|more than|less than|fewer than|over|under|below|above|>=|<=|>|<)\s+(\d+(?:\.\d+)?)$",
         text.strip(),
         re.I,
     )
+    bounded = re.match(  # "detention_hours is 2 or less" (a bound, never a list of two values)
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is|are)\s+(\d+(?:\.\d+)?)\s+or\s+(less|fewer|lower|below|under|more|greater|higher|above|over)$",
+        text.strip(),
+        re.I,
+    )
+    if bounded and (fact := vocabulary.fact(bounded.group(1), known)) and "(" not in fact:
+        op = "<=" if bounded.group(3).lower() in ("less", "fewer", "lower", "below", "under") else ">="
+        return Condition(f"{fact} {op} {bounded.group(2)}", text)
     if not m or quantities.duration(text) or quantities.money(text) is not None:
         return None
     fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))
@@ -323,6 +337,8 @@ def _field_compare(text: str, known: Known) -> Condition | None:
         "less than": "<",
         "fewer than": "<",
         "under": "<",
+        "below": "<",
+        "above": ">",
     }
     return Condition(f"{fact} {op.get(m.group(2).lower(), m.group(2))} {m.group(3)}", text)
 
@@ -395,6 +411,13 @@ def _mentions(text: str) -> Condition | None:
     return Condition(f'case.subject.matches("{pattern}") || case.description.matches("{pattern}")', text)
 
 
+def _plain(text: str) -> str:
+    """Markup off a condition: "**Over £150**" → "Over £150", "the `claim_type` field is illness" → "the
+    claim_type is illness"."""
+    text = re.sub(r"\*\*|__|`", "", text)
+    return re.sub(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\s+field\b", r"\1", text)
+
+
 def _unread_clause(text: str, known: Known) -> bool:
     """ "over $500 and the region is EMEA": a second statement ("X is Y") joined by and/or that no rule reads."""
     for part in re.split(r"\s+(?:and|or|but)\s+", text, flags=re.I)[1:]:
@@ -418,7 +441,7 @@ def condition(text: str, known: Known) -> Condition | None:
 
 
 def _condition(text: str, known: Known) -> Condition | None:
-    text = known.expand(text.strip(" .,:;"))
+    text = known.expand(_plain(text).strip(" .,:;"))
     parts = re.split(
         r"\s+and\s+(?=(?:the|it|its|their|they|customer|order|amount)\b)|\s+(?:who|which|that)\s+(?=have|has|are|is|were|was)|\s+with\s+(?=plan\b)",
         text,
@@ -431,6 +454,8 @@ def _condition(text: str, known: Known) -> Condition | None:
         return None  # never a condition on half of what the text says
     if on_declared := declared.condition(text, known):
         return Condition(on_declared[0], text, on_declared[1])
+    if listed := listed_value(text, known):
+        return listed
     if _unread_clause(text, known):
         return None
     if re.search(r"\bno assignee\b|\bunassigned\b|\bnot (?:yet )?assigned\b", text, re.I):
@@ -439,7 +464,7 @@ def _condition(text: str, known: Known) -> Condition | None:
         return mentioned
     if counted := counted_field(text, known) or money_field(text, known) or timed_field(text, known):
         return counted
-    for recogniser in (_stage, _money, _tag, _severity, _count, _years, _subject_of_request):
+    for recogniser in (_stage, _money, _tag, _severity, lambda t: _count(t, known), _years, _subject_of_request):
         found = recogniser(text)
         if found:
             return found

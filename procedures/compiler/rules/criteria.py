@@ -56,7 +56,9 @@ def criteria(w: Walk, item: Item) -> bool:
         else_exits = [(key, ("judgement", "outcomes", 1, "next"))]
         unread = [t for t, c in zip(texts, found, strict=True) if c is None]
         w.b.warn(
-            "Criteria not understood by the rules compiler (" + "; ".join(unread)[:200] + "): a person answers at run time",
+            "Criteria not understood by the rules compiler ("
+            + "; ".join(unread)[:200]
+            + "): a person answers at run time",
             whole,
             code="condition_not_understood",
             step_key=key,

@@ -353,7 +353,8 @@ def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     dangling = re.search(r"\b(?:the|a|an|to|of|and|or|with|in|for|on|at|by|from|your|our|their)$", prev, re.I) or (
         re.search(r"\b(?:the|a|an|to)\s+[A-Z][a-z]+$", prev) and re.match(r"[A-Z][a-z]+\s+[a-z]", seg.text)
     )  # "… to the Legal\nEscalations group and stop.": a name cut in two
-    return bool(_MID_SENTENCE_END.search(prev)) or (wrapped and (seg.text[:1].islower() or bool(dangling)))
+    goes_on = seg.text[:1].islower() or re.match(r"[`\"'“($£€]|\d+(?![.)\d])", seg.text)  # "…tag the ticket\n`x`"
+    return bool(_MID_SENTENCE_END.search(prev)) or (wrapped and (bool(goes_on) or bool(dangling)))
 
 
 def _indented_code(line: str, previous_blank: bool, stack: list[_Open]) -> bool:

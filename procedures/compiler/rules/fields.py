@@ -18,13 +18,14 @@ def money_field(text: str, known: Known) -> Condition | None:
     """ "the expected monthly volume is more than $50,000" → case.fields.monthly_volume > 50000: money compared
     on a field the SOP names (`monthly_volume`), not the case amount."""
     m = re.search(rf"([a-z][a-z ]{{2,50}}?)\s+(?:is\s+|are\s+|was\s+)?(?:{GT}|{LT}|{GE}|{LE})\s*[$€£]", text, re.I)
+    m = m or re.search(r"([a-z][a-z ]{2,50}?)\s+(?:of\s+)?[$€£]\s?\d", text, re.I)  # "Shortfall £500 or more"
     ranged = _MONEY_RANGE.search(text)
     amount = quantities.money(text)
     if not (m or ranged) or amount is None or not known.identifiers:
         return None
     words = vocabulary.normalise((ranged or m).group(1)).split()
     for n in range(min(3, len(words)), 0, -1):
-        field = identifier(" ".join(words[-n:]), known)
+        field = identifier(" ".join(words[-n:]), known) or _money_identifier(words[-n:], known)
         if field and ranged:  # "Change fee $75 up to $250": both bounds, on that field
             low, high = (quantities.money("$" + ranged.group(i)) for i in (2, 3))
             fact = f"case.fields.{field}"
@@ -32,6 +33,22 @@ def money_field(text: str, known: Known) -> Condition | None:
         if field:
             return Condition(f"case.fields.{field} {operator_of(text)} {amount:.1f}", text)
     return None
+
+
+_MONEY_WORDS = {"value", "amount", "total", "price", "cost", "fee", "charge", "balance", "spend", "sum"}
+
+
+def _money_identifier(words: list[str], known: Known) -> str | None:
+    """The one money field the SOP names whose other words the phrase says ("orders of $200" → `order_value`)."""
+    said = {w.rstrip("s") for w in words}
+    found = [
+        name
+        for name in sorted(known.identifiers)
+        if (parts := {p.rstrip("s") for p in name.split("_")}) & _MONEY_WORDS
+        and (rest := parts - _MONEY_WORDS)
+        and rest <= said
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 _MONEY_RANGE = re.compile(
@@ -69,7 +86,9 @@ def identifier(words: str, known: Known) -> str | None:
     for name in sorted(known.identifiers):
         if {w.rstrip("s") for w in name.split("_")} == wanted:
             return name
-    return None
+    last = vocabulary.snake(words).split("_")[-1].rstrip("s")  # "2 or more strikes" with `seller_strikes`
+    ending = [n for n in known.identifiers if "_" in n and n.split("_")[-1].rstrip("s") == last and len(wanted) == 1]
+    return ending[0] if len(ending) == 1 else None
 
 
 def compared_count(text: str, known: Known) -> Condition | None:
@@ -196,3 +215,61 @@ def timed_field(text: str, known: Known) -> Condition | None:
             numbers = [g for g in m.groups() if g]
             return Condition(template.format(*numbers, f=fact), text)
     return None
+
+
+def listed_value(text: str, known: Known) -> Condition | None:
+    """ "the event is cancelled", "the ticket type is not resale": a value the SOP lists for one of its fields
+    ("event_status (cancelled, postponed or on_sale)") → case.fields.event_status == "cancelled"."""
+    m = re.fullmatch(
+        r"(?:the\s+)?([a-z][\w' -]{1,40}?)\s+(?:is|are|was|=|==)\s+(not\s+)?[\"'`]?([\w -]{2,30}?)[\"'`]?",
+        text.strip(" ."),
+        re.I,
+    )
+    if not m and known.values and (named := _field_then_values(text, known)):
+        return named
+    if not m and known.values:  # "For no_cooling, …": a value only one field lists, written as it is listed
+        bare = text.strip(" .`'\"").lower()
+        fields = [f for f, values in known.values.items() if bare in {v.lower() for v in values}]
+        if "_" in bare and len(fields) == 1:
+            written = next(v for v in known.values[fields[0]] if v.lower() == bare)
+            return Condition(f"case.fields.{fields[0]} == {_quoted(written)}", text)
+    if not m or not known.values:
+        return None
+    value = m.group(3).strip().lower().replace(" ", "_")
+    subject = set(vocabulary.snake(m.group(1)).split("_"))
+    fields = [f for f, values in known.values.items() if value in {v.lower() for v in values}]
+    if len(fields) > 1:
+        fields = [f for f in fields if subject & set(f.split("_"))]
+    if len(fields) != 1:
+        return None
+    field = fields[0]
+    named = subject & set(field.split("_")) or field in vocabulary.snake(m.group(1))
+    if not named and subject - {"it", "this", "that", "they", "value"}:
+        return None  # "the customer is cancelled": not what the field is about
+    written = next(v for v in known.values[field] if v.lower() == value)
+    return Condition(f"case.fields.{field} {'!=' if m.group(2) else '=='} {_quoted(written)}", text)
+
+
+def _field_then_values(text: str, known: Known) -> Condition | None:
+    """ "consent_status verified", "none OR revoked": values one listed field has (after its name, or alone
+    when no other field lists them)."""
+    words = text.strip(" .`'\"")
+    head = re.match(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\s+(.+)$", words)
+    rest = head.group(2) if head and head.group(1) in known.values else words
+    values = [v.strip().lower() for v in re.split(r"\s*(?:/|,|\bor\b|\bOR\b)\s*", rest) if v.strip()]
+    if not values or any(not re.fullmatch(r"[a-z][\w-]*", v) for v in values):
+        return None
+    fields = [head.group(1)] if head and head.group(1) in known.values else list(known.values)
+    fields = [f for f in fields if set(values) <= {v.lower() for v in known.values[f]}]
+    if len(fields) != 1 or (not head and len(values) < 2):
+        return None
+    listed = [next(v for v in known.values[fields[0]] if v.lower() == value) for value in values]
+    fact = f"case.fields.{fields[0]}"
+    if len(listed) == 1:
+        return Condition(f"{fact} == {_quoted(listed[0])}", text)
+    return Condition(f"{fact} in [{', '.join(_quoted(v) for v in listed)}]", text)
+
+
+def _quoted(value: str) -> str:
+    """A listed value as a string, always ("none" is a value of the field, not zero)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

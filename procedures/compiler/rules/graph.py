@@ -8,11 +8,11 @@ end on a final "Done" step (`Builder.finish`).
 
 from __future__ import annotations
 
-from procedures.compiler.rules import sentences
+from procedures.compiler.rules import gates, sentences
 from procedures.compiler.rules.builder import Builder
 from procedures.compiler.rules.coverage import units
 from procedures.compiler.rules.document import Heading, Item, Section, Segment, outline
-from procedures.compiler.rules.vocabulary import abbreviations, identifiers
+from procedures.compiler.rules.vocabulary import abbreviations, field_values, identifiers
 from procedures.compiler.rules.walker import Walker
 from procedures.steps import Graph
 
@@ -22,6 +22,7 @@ def build(source: str, blocks: list) -> tuple[Graph, Builder, int]:
     builder = Builder(source, sentences=units(blocks))
     builder.known.abbreviations = abbreviations(source)
     builder.known.identifiers = identifiers(source)
+    builder.known.values = field_values(source)
     tree = outline(blocks)
     if tree and _is_title(tree[0], len(blocks)):
         first = tree[0]
@@ -35,6 +36,8 @@ def build(source: str, blocks: list) -> tuple[Graph, Builder, int]:
     walker.finish_constraints()
     end = len(source.rstrip())
     graph = builder.finish(Segment("", end, end))
+    graph, unsure = gates.apply(graph, builder.known, source)
+    builder.warnings += unsure
     return graph, builder, walker.understood
 
 

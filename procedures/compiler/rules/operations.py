@@ -240,11 +240,16 @@ def ticket_update(text: str) -> Act | None:
     lowered = text.lower()
     params = {"ticket_id": TICKET}
     priority = re.search(r"\bpriority\b.*?\b(low|normal|high|urgent)\b", lowered)
-    status = re.search(r"\b(?:status|as|to|on)\s+(new|open|pending|hold|solved)\b", lowered)
+    status = re.search(r"\b(?:status|as|to|on)\s+(?:the\s+)?(new|open|pending|on-?hold|hold|solved)\b", lowered)
+    terse = re.fullmatch(
+        r"(?:then\s+)?(?:set|mark|put)\s+(?:it\s+)?(?:to\s+|as\s+|on\s+)?(pending|on-?hold|hold|open)", lowered
+    )
     if priority:
         params["priority"] = priority.group(1)
     elif status and "ticket" in lowered:
-        params["status"] = status.group(1)
+        params["status"] = "hold" if "hold" in status.group(1) else status.group(1)
+    elif terse:  # rough notes: "set pending", "put on hold"
+        params["status"] = "hold" if "hold" in terse.group(1) else terse.group(1)
     else:
         return None
     return Act("zendesk.update_ticket", params, text[:120])

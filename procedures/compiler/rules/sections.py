@@ -19,7 +19,10 @@ from procedures.compiler.rules.state import Walk
 def section(w: Walk, sec: Section) -> None:
     before = len(w.b.steps)
     _section(w, sec)
-    w.b.anchor(re.sub(r"^(?:step\s+)?\d+(?:\.\d+)*[.):]?\s+", "", sec.heading.segment.text, flags=re.I).strip(" :#").lower(), before)
+    w.b.anchor(
+        re.sub(r"^(?:step\s+)?\d+(?:\.\d+)*[.):]?\s+", "", sec.heading.segment.text, flags=re.I).strip(" :#").lower(),
+        before,
+    )
 
 
 def _section(w: Walk, sec: Section) -> None:

@@ -18,7 +18,9 @@ from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.document import Segment
 
 _ABBREVIATIONS = r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bapprox\.)(?<!\bMr\.)(?<!\bDr\.)"
-_SENTENCE_END = re.compile(r"(?<=[.!?])" + _ABBREVIATIONS + r"[\"')\]]?\s+(?=[A-Z\"(\[])")
+_SENTENCE_END = re.compile(  # "…report.** If the ticket …": a bold or italic sentence ends at its closing marks
+    r"(?<=[.!?])" + _ABBREVIATIONS + r"(?:[\"')\]]|\*{1,2}|_{1,2})?\s+(?=[A-Z\"(\[]|\*{1,2}[A-Z])"
+)
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,22 @@ def split(segment: Segment) -> list[Segment]:
         found.append(_inner(segment, pos, match.start() + len(match.group(0).rstrip())))
         pos = match.end()
     found.append(_inner(segment, pos, len(segment.text)))
+    found = [part for sentence in found for part in _so_if(sentence)]
     # A hard-wrapped sentence is read as one line: each line break becomes a space, so offsets stay exact
     # (the step's instruction and every excerpt are taken from the source, not from this text).
     return [Segment(s.text.replace("\r", " ").replace("\n", " "), s.start, s.end) for s in found if s.text]
+
+
+_SO_IF = re.compile(r"[,;]\s+(?:so|and so|therefore|which means)\s+(?=(?:if|when|unless)\b)", re.I)
+
+
+def _so_if(sentence: Segment) -> list[Segment]:
+    """ "Controls are self-serve on every plan except Enterprise, so if the plan is not Enterprise, reply …": the
+    reason, then the rule as a sentence of its own."""
+    found = _SO_IF.search(sentence.text)
+    if not found or found.start() < 10:
+        return [sentence]
+    return [_inner(sentence, 0, found.start()), _inner(sentence, found.end(), len(sentence.text))]
 
 
 def _inner(segment: Segment, start: int, end: int) -> Segment:
@@ -51,10 +66,12 @@ _LINE_KINDS = (
     (
         r"^(?:purpose|scope|objective|goal|audience|applies to|owner|page owner|document owner|author|team|department|maintainer|"
         r"reviewed by|approved by|pager rotation|on-?call rotation|contacts?|last (?:updated|reviewed)|effective(?: date)?|version|"
-        r"status|review cycle|classification|site|form|rev|location)\s*[:\-–]",
+        r"status|review cycle|classification|site|form|rev|location|who|channels?|queue)\s*[:\-–]",
         "purpose",
     ),
-    (r"^(?:abbrevs?|abbreviations|acronyms|glossary|key|legend)\s*[:\-–]", "definition"),
+    (r"^(?:abbrevs?|abbreviations|acronyms|glossary|key|legend|definitions?|terms|terminology)\s*[:\-–]", "definition"),
+    (r"^(?:revision history|change ?log|history|document history|changes)\s*[:\-–]", "history"),
+    (r"^(?:references?|see also|related(?: documents| procedures| links)?)\s*[:\-–]", "note"),
     (r"^[\w' -]{2,40}:\s+(?:a|an|the)\s+[\w' -]+?\s+(?:who|whose|that|which|where)\b", "definition"),
     # "When customers ask where their refund is, tell them …": how to answer a question, not a step of the case
     (
@@ -134,6 +151,8 @@ def kind_of(text: str) -> str:
             if kind == "definition" and _PROCEDURAL_HINT.search(stripped):
                 continue
             return kind
+    if _CAPS_HEADING.fullmatch(stripped):
+        return "heading"  # "PRIORITY LADDER (no_heat only)", "SAFETY FIRST": a heading in capitals
     if _DESCRIPTIVE.match(stripped) and not _PROCEDURAL_HINT.search(stripped):
         return "note"
     if re.match(
@@ -151,6 +170,7 @@ def kind_of(text: str) -> str:
     return ""
 
 
+_CAPS_HEADING = re.compile(r"[A-Z][A-Z0-9&/' -]{2,60}(?:\s*\([^()]{1,40}\))?:?")
 _PASSIVE_NOTE = re.compile(
     r"\b(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:reviewed|used|stored|kept|owned|managed|maintained|tracked|published|"
     r"updated|generated|collected|measured|reported|shared|documented|recorded|defined|described|listed)\b",

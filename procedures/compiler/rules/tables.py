@@ -199,9 +199,10 @@ def _phrase(header: str, cell: str) -> str:
     """ "Amount" + "$100–500" → "Amount $100–500"; "Plan" + "Enterprise" → "the Plan is Enterprise"."""
     if not header:
         return cell
-    number = re.fullmatch(r"(\d+)(?:\s+or\s+(more|fewer|less|above|below))?", cell.strip())
+    number = re.fullmatch(r"(\d+)(?:\s+(?:or|and)\s+(more|fewer|less|above|below|over|under|up))?", cell.strip())
     if number:
-        word = {"more": "at least", "above": "at least", "fewer": "at most", "less": "at most", "below": "at most"}
+        word = {"more": "at least", "above": "at least", "over": "at least", "up": "at least"}
+        word |= {"fewer": "at most", "less": "at most", "below": "at most", "under": "at most"}
         return (
             f"the {header} is {word[number.group(2)]} {number.group(1)}"
             if number.group(2)

@@ -114,7 +114,7 @@ EVENTS = (
     (r"before (?:it is|it's|the response is|they are) due|due (?:soon|in \d+)", "sla.first_response_due"),
     (r"not resolved (?:inside|within) its sla|sla window|\bbreach", "sla.breached"),
     (r"\bsettle", "claim.settled"),
-    (r"\b(?:repl|answer|respond|accept|decline|confirm|yes/no|hear back)", "customer.replied"),
+    (r"\b(?:repl(?:y|ies|ied)\b|answer|respond|accept|decline|confirm|yes/no|hear back)", "customer.replied"),
     (r"\bapprov", "approval.decided"),
     (r"\bscan(?:s|ned)?\b|\barrives? at the warehouse|\breturned\b", "warehouse.scanned"),
     (
@@ -221,6 +221,24 @@ def identifiers(source: str) -> frozenset[str]:
     return frozenset(found)
 
 
+_LISTED_FIELD = re.compile(r"`?\b([a-z][a-z0-9]*(?:_[a-z0-9]+)*)`?\s*\(([^()]{3,200})\)")
+
+
+def field_values(source: str) -> dict[str, tuple[str, ...]]:
+    """Values the SOP lists for its fields: "event_status (cancelled, postponed or on_sale)",
+    "fault_type (tyre / battery / engine)" → {"event_status": ("cancelled", "postponed", "on_sale"), …}."""
+    names = identifiers(source)
+    found: dict[str, tuple[str, ...]] = {}
+    for m in _LISTED_FIELD.finditer(source):
+        values = [v.strip(" .'\"`") for v in re.split(r"\s*(?:,|/|\bor\b|\band\b)\s*", m.group(2))]
+        values = [v for v in values if v]
+        if m.group(1) not in names and not any("_" in v for v in values):
+            continue  # a plain word is a field only when its values are written as values ("issue (no_heat, …)")
+        if len(values) >= 2 and all(re.fullmatch(r"[A-Za-z][\w-]*", v) for v in values):
+            found[m.group(1)] = tuple(values)
+    return found
+
+
 @dataclass
 class Known:
     """Results saved so far on the main path: save_as → operation name."""
@@ -228,6 +246,7 @@ class Known:
     results: dict[str, str] = field(default_factory=dict)
     abbreviations: dict[str, str] = field(default_factory=dict)  # the SOP's own "abbrevs: TL = team lead, …"
     identifiers: frozenset[str] = frozenset()  # field names the SOP writes as such (`prior_strikes`, "| species |")
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the values the SOP lists for a field
     judged: bool = False  # inside a step the text leaves to a person ("This is your call"): no automated condition
 
     _shorthand: tuple | None = field(default=None, repr=False, compare=False)
@@ -244,7 +263,9 @@ class Known:
         if self._shorthand is None or self._shorthand[0] is not self.abbreviations:
             table = {**ABBREVIATIONS, **self.abbreviations}
             keys = sorted(table, key=len, reverse=True)
-            pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.I)
+            pattern = re.compile(  # never inside an address or a link ("cx-orders@…" stays as written)
+                r"(?<![\w.@/-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w@]|-[\w.-]*@)", re.I
+            )
             self._shorthand = (self.abbreviations, pattern, table, {k.lower(): k for k in keys})
         _, pattern, table, lowered = self._shorthand
 
@@ -300,8 +321,18 @@ def fact(phrase: str, known: Known) -> str | None:
             return f"case.fields.{name}"
     for words, expr in sorted(CASE_PHRASES.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"\b{re.escape(normalise(words))}\b", text):
-            return expr
+            return _own_field(expr, known)
     return None
+
+
+def _own_field(expr: str, known: Known) -> str:
+    """A documented field (`case.fields.reason`) where the SOP names one field of its own ending in that word
+    (`dispute_reason`): the SOP's field."""
+    if not expr.startswith("case.fields."):
+        return expr
+    word = expr.removeprefix("case.fields.")
+    own = [name for name in known.identifiers if name.endswith("_" + word)]
+    return f"case.fields.{own[0]}" if len(own) == 1 else expr
 
 
 def event_for(text: str) -> str | None:
@@ -326,6 +357,11 @@ def endpoint_for(text: str) -> str | None:
     named = re.search(r"[\"“']([\w-]+)[\"”']\s+endpoint|\bendpoint\s+[\"“']([\w-]+)[\"”']", text, re.IGNORECASE)
     if named:
         return (named.group(1) or named.group(2)).lower()
+    bare = re.search(  # "a POST to the pager endpoint", "POST to billing endpoint /wallet-credits"
+        r"(?:\bthe\s+|\b(?:to|via|on)\s+)([a-z][\w-]*)\s+endpoint\b", text, re.IGNORECASE
+    )
+    if bare and bare.group(1).lower() not in ("http", "api", "same", "right", "correct", "configured"):
+        return bare.group(1).lower()
     hook = re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+webhook\b", text, re.IGNORECASE)
     if hook and hook.group(1).lower() not in ("the", "a", "an", "our", "paging"):
         return hook.group(1).lower()

@@ -330,7 +330,7 @@ class Walker:
                 self.body(segments[:i] + [sub(segment, 0, then_if.start())])
                 self.sentence(sub(segment, then_if.end(), len(segment.text)))
                 return
-        parts = [c for s in segments for c in clauses.split(s)]
+        parts = clauses.stop_last([c for s in segments for c in clauses.split(s)])
         context = " ".join(s.text for s in segments)
         guarded = next((i for i, c in enumerate(parts) if _GUARD.search(c.text)), None)
         for i, clause in enumerate(parts):

@@ -36,7 +36,11 @@ def test_a_count_of_enterprise_customers_is_not_a_test_of_the_plan():
 def test_jira_project_issue_type_and_priority_come_from_the_text():
     spec = recognise("Raise an Incident in the Jira project OPS with priority Highest", Known())
     assert isinstance(spec, Act) and spec.operation == "jira.create_issue"
-    assert (spec.params["project"], spec.params["issue_type"], spec.params["priority"]) == ("OPS", "Incident", "Highest")
+    assert (spec.params["project"], spec.params["issue_type"], spec.params["priority"]) == (
+        "OPS",
+        "Incident",
+        "Highest",
+    )
     ticket = recognise("open a ticket in the BILL project, priority High", Known())
     assert (ticket.params["project"], ticket.params["priority"]) == ("BILL", "High")
 
@@ -68,7 +72,11 @@ def test_escalate_to_a_configured_tier_changes_the_group_and_an_unknown_tier_is_
 
 @pytest.mark.parametrize(
     ("text", "role"),
-    [("finance has to sign off", "Finance"), ("needs an OK from the team lead", "Team leads"), ("the ops director approves", "Ops directors")],
+    [
+        ("finance has to sign off", "Finance"),
+        ("needs an OK from the team lead", "Team leads"),
+        ("the ops director approves", "Ops directors"),
+    ],
 )
 def test_approvals_carry_the_role_the_text_names(text, role):
     spec = recognise(text, Known())

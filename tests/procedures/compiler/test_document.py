@@ -53,7 +53,7 @@ def test_hard_wrapped_prose_is_one_sentence_but_rough_note_lines_stay_apart():
 
 
 def test_fenced_code_is_one_code_block_and_headings_group_sections():
-    source = "# Returns\n\n## Example\n```\n{\"email\": \"a@b.c\"}\n```\n\n## Steps\n1. Reply.\n"
+    source = '# Returns\n\n## Example\n```\n{"email": "a@b.c"}\n```\n\n## Steps\n1. Reply.\n'
     found = blocks(source)
     assert isinstance(found[0], Heading) and found[0].level == 1
     assert any(isinstance(b, Code) and "a@b.c" in b.segment.text for b in found)

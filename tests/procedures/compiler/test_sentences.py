@@ -52,3 +52,14 @@ def test_section_headings_give_their_kind_to_the_section():
 def test_a_short_name_is_a_title_and_a_condition_is_not():
     assert is_title("Refund requests (rough notes)")
     assert not is_title("If the order is late")
+
+
+def test_a_bold_sentence_ends_at_its_closing_marks():
+    from procedures.compiler.rules.document import Segment
+    from procedures.compiler.rules.sentences import split
+
+    text = "**Confirm it is an IP report.** If the ticket is not tagged ip-report, stop."
+    assert [s.text for s in split(Segment(text, 0, len(text)))] == [
+        "**Confirm it is an IP report.**",
+        "If the ticket is not tagged ip-report, stop.",
+    ]

@@ -1,0 +1,332 @@
+"""Is the compiler sure of an automated step? Each check reads one step and returns why not, or None.
+
+Plain functions over a step as a dict (the graph's JSON) and `Sure`, what the compiler knows
+independently of the sentence: the facts any system gives (case facts, fields the SOP writes as
+fields, declared custom fields and operation outputs, the results of reads in the graph) and the
+SOP's own abbreviations. A check never looks at a particular SOP's words: it compares what the step
+does with what its sentence says (`gates` turns a "not sure" into a question for a person).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from procedures.compiler.rules import vocabulary
+
+CASE_FACTS = frozenset(
+    [
+        "subject",
+        "description",
+        "tags",
+        "requester_email",
+        "requester_name",
+        "organization",
+        "ticket_id",
+        "url",
+        "amount",
+        "attachments",
+        "group",
+        "priority",
+        "tier",
+        "status",
+        "assignee_email",
+    ]
+)
+# case.fields the engine documents (vocabulary.CASE_PHRASES and the carrier of a shipment claim)
+DOCUMENTED_FIELDS = frozenset(
+    {m.group(1) for v in vocabulary.CASE_PHRASES.values() for m in re.finditer(r"case\.fields\.(\w+)", v)} | {"carrier"}
+)
+_NUMBER_WORDS = {
+    "zero": 0, "no": 0, "none": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "twice": 2, "three": 3,
+    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100,
+}  # fmt: skip
+_TIME_WORDS = re.compile(r"\b(?:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Sure:
+    """What a step may rely on without guessing."""
+
+    identifiers: frozenset[str] = frozenset()  # fields the SOP writes as fields (`prior_strikes`, "| species |")
+    custom: frozenset[str] = frozenset()  # declared custom fields and outputs of declared operations
+    results: dict[str, tuple[str, ...]] = field(default_factory=dict)  # save_as → what its read returns
+    expand: Callable[[str], str] = str  # the SOP's shorthand spelled out ("Ent" → "Enterprise")
+    source: str = ""  # the SOP text (criteria under a lead-in are read from it)
+
+    def text(self, *parts: str) -> str:
+        joined = " ".join(p for p in parts if p)
+        return _norm(joined + " " + self.expand(joined))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_\-–—/]+", " ", text.lower().replace("’", "'"))
+
+
+def said(value: str, text: str) -> bool:
+    """The value is written in the (normalised) text as a whole word or phrase."""
+    value = _norm(value).strip()
+    return bool(value) and re.search(rf"(?<![\w]){re.escape(value)}(?:s|es)?(?![\w])", text) is not None
+
+
+LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_PATH = re.compile(r"(?<![\w.])([a-z_][a-z0-9_]*)((?:\.[a-z_][a-z0-9_]*)+)(?!\s*\()")
+
+
+def fact_paths(cel: str) -> list[str]:
+    """The fact paths an expression reads (`case.fields.x`, `account.plan`), string literals left out."""
+    return [m.group(1) + m.group(2) for m in _PATH.finditer(LITERAL.sub('""', cel))]
+
+
+def unknown_fact(cel: str, sure: Sure) -> str | None:
+    """A fact no system gives: an undeclared `case.fields.<word>` made from the sentence's words, a case
+    attribute that does not exist, or an attribute a read does not return."""
+    for path in fact_paths(cel):
+        root, *rest = path.split(".")
+        if root == "case":
+            if not rest or (rest[0] != "fields" and rest[0] not in CASE_FACTS):
+                return path
+            if rest[0] == "fields" and len(rest) > 1:
+                name = rest[1]
+                if name not in sure.identifiers | DOCUMENTED_FIELDS | sure.custom and not _field_word(name):
+                    return path
+        elif root in sure.results:
+            returns = sure.results[root]
+            if returns and rest and rest[0] not in returns:
+                return path
+        elif len(root) > 1:  # a one-letter root is a macro's variable (`a.kind` in `filter(a, …)`)
+            return path
+    return None
+
+
+def conjuncts(cel: str) -> list[str]:
+    """The top-level parts of `A && B && C` (outer parentheses dropped); [cel] when it is not a conjunction."""
+    parts, depth, quoted, begin = [], 0, False, 0
+    for i, char in enumerate(cel):
+        if char == '"' and (i == 0 or cel[i - 1] != "\\"):
+            quoted = not quoted
+        elif not quoted and char in "([":
+            depth += 1
+        elif not quoted and char in ")]":
+            depth -= 1
+        elif not quoted and depth == 0 and cel.startswith("&&", i):
+            parts.append(cel[begin:i])
+            begin = i + 2
+    parts.append(cel[begin:])
+    return [_unwrap(p.strip()) for p in parts] if len(parts) > 1 else [cel]
+
+
+def _unwrap(part: str) -> str:
+    """`(a)` → `a` when the parentheses hold the whole part (not `(a) || (b)`)."""
+    if not (part.startswith("(") and part.endswith(")")):
+        return part
+    depth = 0
+    for i, char in enumerate(part):
+        depth += char == "("
+        depth -= char == ")"
+        if depth == 0 and i < len(part) - 1:
+            return part
+    return part[1:-1]
+
+
+_AGES = frozenset({"purchase_age_days", "tenure_days", "delay_days"})  # the documented ages and delays in days
+
+
+def unspoken_field(cel: str, text: str, sure: Sure) -> str | None:
+    """A field the SOP does not declare and the compiler named: a day count other than the documented ages
+    ("the member asks for more than 3 months" read as `member_asks_days`), or a field-word name not said in full."""
+    for path in fact_paths(cel):
+        name = path.removeprefix("case.fields.")
+        if not path.startswith("case.fields.") or name in sure.identifiers | sure.custom | DOCUMENTED_FIELDS | _AGES:
+            continue
+        words = [w for w in name.split("_") if w not in ("days", "hours", "count", "last", "year", "num")]
+        if name.endswith("_days"):
+            return path  # a day count named after the sentence's words ("member asks" → `member_asks_days`)
+        if not all(re.search(rf"\b{re.escape(w[:5])}", text) for w in words):
+            return path
+    return None
+
+
+_FIELD_WORDS = frozenset(
+    [
+        "type",
+        "category",
+        "reason",
+        "status",
+        "state",
+        "grade",
+        "level",
+        "tier",
+        "code",
+        "country",
+        "region",
+        "channel",
+        "source",
+        "severity",
+        "priority",
+        "segment",
+        "language",
+        "kind",
+        "method",
+        "result",
+        "outcome",
+        "score",
+        "count",
+        "flag",
+        "class",
+        "mode",
+        "stage",
+        "answer",
+        "rating",
+        "size",
+        "band",
+        "days",
+    ]
+)
+
+
+def _field_word(name: str) -> bool:
+    """A field named by a field word ("the incident type" → `incident_type`), or an age or delay in days (`<x>_days`):
+    the text names it as a field (`unspoken_field` checks that the words are the case's own)."""
+    return name.rsplit("_", 1)[-1] in _FIELD_WORDS
+
+
+def _numbers_said(cel: str, text: str) -> str | None:
+    """A number compared that the text does not write (as digits, 5k, or a word), unless the text counts time
+    (a year is 365 days) or money in thousands."""
+    for match in re.finditer(r"(?<![\w.\"])(-?\d+(?:\.\d+)?)(?![\w\"])", LITERAL.sub('""', cel)):
+        number = float(match.group(1))
+        forms = {match.group(1)}
+        if number == int(number):
+            whole = int(number)
+            forms |= {str(whole), f"{whole:,}"}
+            if whole and whole % 1000 == 0:
+                forms.add(f"{whole // 1000}k")
+        if any(re.search(rf"(?<![\d.]){re.escape(f)}(?!\d)", text) for f in forms):
+            continue
+        if any(n == number and re.search(rf"\b{w}\b", text) for w, n in _NUMBER_WORDS.items()):
+            continue
+        if _TIME_WORDS.search(text):
+            continue
+        return match.group(1)
+    return None
+
+
+def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, part: bool = False) -> str | None:
+    """Why a branch condition is not sure: a fact no system gives, or a value its sentence does not say."""
+    if fact := unknown_fact(when, sure):
+        words = fact.rsplit(".", 1)[-1].replace("_", " ")
+        return f"`{fact}` is not a fact any system gives: which system tells us the {words}?"
+    text = sure.text(label, instruction)
+    if made_up := unspoken_field(when, text, sure):
+        return f"`{made_up}` is named from no words of the case: which system tells us this?"
+    for value in (_plain(v) for v in LITERAL.findall(when)):
+        if not value and re.search(r"\b(?:no|not|without|empty|missing|blank|unassigned)\b", text):
+            continue  # "still has no assignee": compared with nothing
+        if not re.search(r"[A-Za-z0-9]", value):
+            return f"the value {value!r} is not a value"
+        if re.match(
+            r"(?:below|above|over|under|more than|less than|fewer than|at least|at most)\b", value.strip(), re.I
+        ):
+            return f"“{value}” is a comparison, not a value"
+        if re.fullmatch(_STATES, value.strip().lower()):
+            return f"“{value}” is a state (whether the fact is there), not a value to compare with"
+        if not said(value, text):
+            return f"the value {value!r} is not one the sentence names"
+    if number := _numbers_said(when, _norm(label or instruction)):
+        return f"the number {number} is not one the case “{label or instruction}” names"
+    if part:  # one half of "A and B": what the whole case says is checked on the whole
+        return None
+    if more := list_goes_on(label, instruction):
+        return f"the case goes on ({more!r}), which the condition does not read"
+    if noun := other_fact_named(when, label):
+        return f"the case speaks of the {noun}, which the condition does not read"
+    if leftover := unconsumed_numbers(when, label):
+        return f"the case “{label}” also says {leftover}, which the condition does not compare"
+    if own := unread_field(when, label, sure):
+        return f"the case names the field `{own}`, which the condition does not read"
+    if field := shadowed(when, sure):
+        return f"`case.fields.{field[0]}` is read, but the SOP names the field `{field[1]}`: which one is meant?"
+    return None
+
+
+_LABEL_NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*([kK])?(?![\w.])")
+_LABEL_RANGE = re.compile(
+    r"(\d[\d,]*(?:\.\d+)?)\s*[kK]?\s*(?:[a-z%]+\s+)?(?:to|up to|until|through|–|—|-|and)\s*[$€£]?\s?(\d[\d,]*(?:\.\d+)?)",
+    re.I,
+)
+
+
+def _number(text: str, thousands: str | None = None) -> float:
+    return float(text.replace(",", "")) * (1000 if thousands else 1)
+
+
+_STATES = r"missing|empty|blank|present|provided|not provided|unknown|none|n/?a|null|filled(?: in)?|given|set|unset"
+# Words that name a fact of their own: a case that names one ("Gold tier customers") is about that fact.
+_FACT_NOUNS = ("tier", "priority", "status", "severity", "group", "category", "region", "country", "segment")
+
+
+def other_fact_named(cel: str, label: str) -> str | None:
+    """The case names a fact ("the Gold tier") and the condition reads none by that name (`account.plan`)."""
+    paths = " ".join(fact_paths(cel))
+    for noun in _FACT_NOUNS:
+        if re.search(rf"\b{noun}\b", label, re.I) and noun not in paths:
+            return noun
+    return None
+
+
+def unconsumed_numbers(cel: str, label: str) -> str | None:
+    """A number the case states that the condition leaves out ("Outage 4 up to 12 hours and Credit $25" read as
+    `amount <= 25`): the condition did not read the whole case. One bound of a range may be left to the rung next
+    to it; a unit conversion (2 years → 730 days) is not checked."""
+    compared = {float(n) for n in re.findall(r"(?<![\w.\"])(-?\d+(?:\.\d+)?)(?![\w\"])", LITERAL.sub('""', cel))}
+    stated = {_number(m.group(1), m.group(2)) for m in _LABEL_NUMBER.finditer(label)}
+    if not stated or not compared or not compared <= stated:
+        return None  # nothing stated, nothing compared, or converted units
+    for m in _LABEL_RANGE.finditer(label):
+        low, high = _number(m.group(1)), _number(m.group(2))
+        if low in compared or high in compared:
+            stated -= {low, high}
+    left = sorted(stated - compared)
+    return ", ".join(f"{n:g}" for n in left) if left else None
+
+
+def unread_field(cel: str, label: str, sure: Sure) -> str | None:
+    """The case names a field the SOP writes as one ("Change fee $75" with `change_fee`) that the condition
+    does not read (it reads another fact)."""
+    spoken = _norm(label)
+    for own in sorted(sure.identifiers, key=len, reverse=True):
+        if "_" in own and said(own, spoken) and own not in cel:
+            return own
+    return None
+
+
+def _plain(value: str) -> str:
+    """A regex literal read as the words it matches: `(?i)gas smell|gas leak` → "gas smell"."""
+    value = re.sub(r"^\(\?i\)", "", value)
+    return value.split("|")[0].replace("\\", "") if "|" in value or value != value.strip() else value.replace("\\", "")
+
+
+def list_goes_on(label: str, instruction: str) -> str | None:
+    """ "If the customer mentions a gas smell, a CO alarm or scorch marks, …" read as "mentions a gas smell": the
+    list of alternatives after the case's words is left out."""
+    at = instruction.find(label) if label else -1
+    if at < 0:
+        return None
+    after = instruction[at + len(label) :]
+    found = re.match(r"\s*,\s*((?:an?\s+)?[\w' -]{1,40}?\s+(?:or|and)\s+[\w' -]{1,40}?)\s*,", after)
+    return found.group(1) if found else None
+
+
+def shadowed(cel: str, sure: Sure) -> tuple[str, str] | None:
+    """A documented field (`reason`) read where the SOP writes a field of its own around that word
+    (`change_reason`): the SOP's field is likely the one meant."""
+    for path in fact_paths(cel):
+        name = path.removeprefix("case.fields.")
+        if path.startswith("case.fields.") and name in DOCUMENTED_FIELDS and name not in sure.identifiers:
+            for own in sorted(sure.identifiers):
+                if own != name and name in own.split("_"):
+                    return name, own
+    return None

@@ -1,0 +1,452 @@
+"""Stage 4b: precision gates. An automated step stays automated only when the compiler is sure of it.
+
+Runs on the finished graph, the same way for every SOP: the same action twice for one sentence
+becomes one step; then every branch condition, action and approval is checked (`certainty`) and one
+the compiler is not sure of becomes a judgement step for a person, with a warning saying why — a
+wrong automated step acts on a customer, a question costs a person a minute.
+
+  decide with branches → a judgement whose outcomes are the branches (and "none of these")
+  act                  → a judgement "do this by hand" (done / not needed), both going on
+  approve              → a judgement "does someone approve" (approved / rejected), the role asked for
+Gathers are left alone (a read changes nothing); a gather no step reads any more is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from connectors.declared import answers
+from procedures.compiler.base import CompileIssue
+from procedures.compiler.rules import declared, vocabulary, wording
+from procedures.compiler.rules.certainty import Sure, conjuncts, unsure_condition
+from procedures.compiler.rules.vocabulary import Known
+from procedures.steps import Graph, Span, parse, successors
+
+
+def sure_of(graph: Graph, known: Known, source: str = "") -> Sure:
+    """What the graph's steps may rely on: the SOP's fields, declared fields and outputs, the graph's reads."""
+
+    ops = known.operations()
+    results = {}
+    for step in graph.steps:
+        save_as, operation = getattr(step, "save_as", None), getattr(step, "operation", None)
+        if save_as and operation:
+            op = ops.get(operation)
+            results[save_as] = tuple(op.returns) if op else ()
+        elif save_as:  # a compute-only gather: its computed names
+            results[save_as] = tuple(getattr(step, "compute", {}) or ())
+    custom = {r for op in declared.declared(known) for r in op.returns}
+    custom |= {fact for fact, *_ in answers.zendesk_custom_fields()}
+    custom |= table_columns(source) | set(known.values)
+    return Sure(known.identifiers, frozenset(custom), results, known.expand, source)
+
+
+_HEADER = re.compile(r"(?m)^[ \t]*\|(.+)\|[ \t]*\n[ \t]*\|?[ \t]*:?-{3,}")
+
+
+def table_columns(source: str) -> frozenset[str]:
+    """The columns of the SOP's markdown tables ("| Months in service | Remedy |"), as field names: a decision
+    table's column is a fact the SOP names as such."""
+    return frozenset(
+        vocabulary.snake(cell) for m in _HEADER.finditer(source) for cell in m.group(1).split("|") if cell.strip()
+    )
+
+
+def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[CompileIssue]]:
+    """The graph with duplicates merged and every unsure automated step turned into a question."""
+    sure = sure_of(graph, known, source)
+    steps = {s.key: s.model_dump(mode="json", exclude_none=True) for s in graph.steps}
+    issues: list[CompileIssue] = []
+    _merge_duplicates(steps, graph.start)
+    for step in steps.values():  # "the IC approves", where the SOP spells out "Incident Commander (IC)"
+        if step["kind"] == "approve" and step["role"] in known.abbreviations:
+            step["role"] = known.abbreviations[step["role"]]
+    checked = _checked_labels(steps)
+    for key, step in list(steps.items()):
+        if step["kind"] == "decide" and step.get("branches"):
+            first, why = _unsure_branch(step, sure)
+            if why and first == len(step["branches"]) - 1 and (ask := _ask_half(steps, key, sure)):
+                issues.append(_issue(ask, why))  # "Pro customers with us over a year": the plan stays automated
+                continue
+            if why and first:  # the branches before it stay automated; a person picks among the rest
+                step = _split(steps, key, first)
+            if why:
+                _demote(step)
+                issues.append(_issue(step, why))
+            continue
+        why = _why_unsure(step, sure, checked)
+        if why:
+            _demote(step)
+            issues.append(_issue(step, why))
+    issues += _drop_empty_decisions(steps, graph.start)
+    _drop_unread_reads(steps, graph.start)
+    data = graph.to_json()
+    data["steps"] = [steps[k] for k in _reachable(steps, graph.start)]
+    return parse(data), issues
+
+
+def _unsure_branch(step: dict, sure: Sure) -> tuple[int, str | None]:
+    """The first branch of a decide the compiler is not sure of (its index and why), else (0, None). A
+    condition the same as an earlier branch's can never be taken: the compiler misread one of them."""
+    seen: set[str] = set()
+    for index, branch in enumerate(step["branches"]):
+        if branch["when"] in seen:  # the earlier branches stand; this one and those after it go to a person
+            return (
+                index,
+                f"Not sure of the condition “{branch.get('label') or branch['when']}”: two cases read the same",
+            )
+        seen.add(branch["when"])
+    for index, branch in enumerate(step["branches"]):
+        label = branch.get("label", "") + _following(step, sure.source)
+        why = unsure_condition(branch["when"], label, step.get("instruction", ""), sure)
+        if why:
+            return index, f"Not sure of the condition “{branch.get('label') or branch['when']}”: {why}"
+    return 0, None
+
+
+def _ask_half(steps: dict[str, dict], key: str, sure: Sure) -> dict | None:
+    """The last branch of a decide reads "A && B" and only B is unsure: the branch tests A, then a person
+    answers B (yes → the branch's steps, no → otherwise). Returns the question step, or None."""
+    step = steps[key]
+    branch = step["branches"][-1]
+    parts = conjuncts(branch["when"])
+    if len(parts) < 2:
+        return None
+    label, instruction = branch.get("label", ""), step.get("instruction", "")
+    kept = [p for p in parts if unsure_condition(p, label, instruction, sure, part=True) is None]
+    if not kept or len(kept) == len(parts):
+        return None
+    ask = {
+        "key": _free_key(steps, key + "_ask"),
+        "kind": "decide",
+        "title": f"Does this apply: {label or branch['when']}?"[:300],
+        "instruction": instruction,
+        "judgement": {
+            "question": f"Does this apply: {label or branch['when']}?",
+            "outcomes": [
+                _clean({"key": "yes", "label": "Yes", "next": branch["next"]}),
+                _clean({"key": "no", "label": "No", "next": step.get("otherwise")}),
+            ],
+        },
+    }
+    if step.get("span"):
+        ask["span"] = step["span"]
+    branch["when"] = " && ".join(f"({p})" if len(kept) > 1 else p for p in kept)
+    branch["next"] = ask["key"]
+    steps[ask["key"]] = ask
+    return ask
+
+
+_LEAD_IN = re.compile(r"\b(?:any|all|one|none|either|both|each)\s+of\s+(?:the\s+following|these|them)\b", re.I)
+
+
+def _following(step: dict, source: str) -> str:
+    """For a lead-in ("if any of the following apply:"), the criteria under it, which its condition reads."""
+    span = step.get("span")
+    if not span or not _LEAD_IN.search(step.get("instruction", "")):
+        return ""
+    return " " + step["instruction"] + " " + source[span["end"] : span["end"] + 1200]
+
+
+def _split(steps: dict[str, dict], key: str, first: int) -> dict:
+    """Move branches `first`… of a decide to a new decide on its `otherwise` path (order kept: the first
+    true branch still wins); return the new step."""
+    step = steps[key]
+    rest = {
+        "key": _free_key(steps, key + "_rest"),
+        "kind": "decide",
+        "title": step["title"],
+        "instruction": step.get("instruction", ""),
+        "branches": step["branches"][first:],
+    }
+    if step.get("span"):
+        rest["span"] = step["span"]
+    if step.get("otherwise"):
+        rest["otherwise"] = step["otherwise"]
+    step["branches"] = step["branches"][:first]
+    step["otherwise"] = rest["key"]
+    steps[rest["key"]] = rest
+    return rest
+
+
+def _free_key(steps: dict, base: str) -> str:
+    key, n = base, 2
+    while key in steps:
+        key, n = f"{base}_{n}", n + 1
+    return key
+
+
+def _checked_labels(steps: dict[str, dict]) -> dict[object, object]:
+    """For each step key and each sentence span: the labels of the branches that lead to it or are made from it."""
+    found: dict[object, object] = {"asked": set(), "mailed": set()}
+    for step in steps.values():
+        span = step.get("span") or {}
+        if step.get("operation") == "email.send" and not wording.system_unnamed(
+            "email.send", {}, step.get("instruction", ""), Sure()
+        ):
+            found["mailed"].add(step.get("params", {}).get("to"))  # "Email the employee …; at 14 days, remind them"
+        for outcome in step.get("judgement", {}).get("outcomes", [])[:1]:  # "Optionally, …": already a question
+            if outcome.get("next") and (steps.get(outcome["next"]) or {}).get("span") == step.get("span"):
+                found["asked"].add(outcome["next"])
+        if step["kind"] == "act":  # the parameters the actions of one sentence set between them
+            where = ("params", span.get("start"))
+            found[where] = frozenset(found.get(where, frozenset()) | set(step.get("params", {})))
+        ways = [(b["next"], b.get("label", "") + " " + b["when"]) for b in step.get("branches", [])]
+        question = step.get("judgement", {}).get("question", "")
+        ways += [(o.get("next"), question + " " + o["label"]) for o in step.get("judgement", {}).get("outcomes", [])]
+        for target, text in ways:
+            for where in (target, (span.get("start"), span.get("end"))):
+                found[where] = found.get(where, "") + " | " + text
+    return found
+
+
+def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | None:
+    instruction = step.get("instruction", "")
+    span = step.get("span") or {}
+    labels = checked.get(step["key"], "") + checked.get((span.get("start"), span.get("end")), "")
+    if step["kind"] == "act":
+        operation, params = step["operation"], step.get("params", {})
+        taken = checked.get(("params", span.get("start")), frozenset())
+        checks = (
+            lambda: wording.unsure_params(operation, params, instruction, sure, taken),
+            lambda: (
+                None
+                if params.get("to") in checked["mailed"]
+                else wording.system_unnamed(operation, params, instruction, sure)
+            ),
+            lambda: wording.unsure_reply(operation, params, instruction),
+            lambda: None if step["key"] in checked.get("asked", ()) else wording.hedged(instruction),
+            lambda: wording.unchecked_threshold(step["title"], labels + " " + json.dumps(params)),
+            lambda: wording.excepted(step["title"]),
+            lambda: wording.negated(operation, instruction),
+            lambda: wording.style_guidance(operation, instruction),
+        )
+        why = next((found for check in checks if (found := check())), None)
+        return f"Not sure of “{step['title']}”: {why}" if why else None
+    if step["kind"] == "wait" and not step.get("for_event") and step.get("next"):
+        said = re.match(r"\W*(?:then\s+)?wait\s+(?:for|until)\b[^.;]*", step.get("instruction", ""), re.I)
+        event = vocabulary.event_for(said.group(0)) if said else None
+        if event:
+            return f"Not sure of “{step['title']}”: it waits for {event}, but the step only waits for the time"
+        return None
+    if step["kind"] == "approve":
+        why = wording.unsure_role(step["role"], instruction, sure)  # "may approve" is the approval itself
+        why = why or wording.unchecked_threshold(instruction, labels)
+        return f"Not sure of the approval by {step['role']}: {why}" if why else None
+    return None
+
+
+def _demote(step: dict) -> None:
+    """Turn an automated step into a judgement in place (same key, same span, same ways out)."""
+    kind = step["kind"]
+    if kind == "decide":
+        outcomes = [
+            {"key": f"case_{n}", "label": (b.get("label") or b["when"])[:200], "next": b["next"]}
+            for n, b in enumerate(step.pop("branches"), 1)
+        ]
+        outcomes.append({"key": "none", "label": "None of these", "next": step.pop("otherwise", None)})
+        question = "Which of these applies? " + "; ".join(o["label"] for o in outcomes[:-1])
+    elif kind in ("act", "wait"):
+        after = step.pop("next", None)
+        outcomes = [
+            {"key": "proceed", "label": "Done by hand, carry on", "next": after},
+            {"key": "skip", "label": "Not needed, carry on", "next": after},
+        ]
+        question = f"Do this by hand if it applies: {step['title']}"
+        for name in (
+            "operation",
+            "params",
+            "save_as",
+            "deadline",
+            "delay",
+            "for_event",
+            "anchor",
+            "recheck",
+            "on_event",
+        ):
+            step.pop(name, None)
+    else:  # approve
+        outcomes = [
+            {"key": "approved", "label": "Approved", "next": step.pop("on_approved", None)},
+            {"key": "rejected", "label": "Rejected", "next": step.pop("on_rejected", None)},
+        ]
+        question = f"Is it approved? (the SOP names the approver: {step['instruction'][:200]})"
+        for name in ("role", "evidence", "on_missing_evidence"):
+            step.pop(name, None)
+    step["kind"] = "decide"
+    step["judgement"] = {"question": question[:1000], "outcomes": [_clean(o) for o in outcomes]}
+
+
+def _clean(outcome: dict) -> dict:
+    return {k: v for k, v in outcome.items() if v is not None}
+
+
+def _issue(step: dict, why: str) -> CompileIssue:
+    span = step.get("span")
+    return CompileIssue(
+        f"{why} A person decides this step at run time; correct the SOP or the step to automate it.",
+        "unsure",
+        step["key"],
+        Span(start=span["start"], end=span["end"]) if span else None,
+        step.get("instruction", ""),
+    )
+
+
+def _drop_empty_decisions(steps: dict[str, dict], start: str) -> list[CompileIssue]:
+    """A condition after which nothing differs (every branch goes where `otherwise` goes) — a sentence that
+    describes ("Enterprise customers get a dedicated manager") rather than asks: no automated check, a question."""
+    issues = []
+    for key, step in list(steps.items()):
+        branches, otherwise = step.get("branches"), step.get("otherwise")
+        if step["kind"] != "decide" or not branches or not otherwise or key == start:
+            continue
+        if any(b["next"] != otherwise for b in branches):
+            continue
+        del steps[key]
+        _redirect(steps, key, otherwise)
+        span = step.get("span")
+        issues.append(
+            CompileIssue(
+                f"Nothing happens differently when “{branches[0].get('label') or branches[0]['when']}”: the sentence "
+                "reads as a description, not a step; rewrite it as “If …, <do what>”, or leave it as a note",
+                "question",
+                None,
+                Span(start=span["start"], end=span["end"]) if span else None,
+                step.get("instruction", ""),
+            )
+        )
+    return issues
+
+
+_LOOKUP = re.compile(  # a read asked for in so many words: an instruction starting with a lookup verb
+    r"(?:^|[,;:(]\s*|\b(?:then|and|first|always|please|also)\s+|[-*•]\s+|\d+[.)]\s+)"
+    r"(?:look(?:\s+\w+){0,3}\s+up|lookup|find|pull|fetch|query|search|check|get|read|open|confirm|verify|see)\b",
+    re.I | re.M,
+)
+
+
+def _drop_unread_reads(steps: dict[str, dict], start: str) -> None:
+    """A read no step uses and no sentence asks for (the compiler added it for a condition that became a
+    question, or by a keyword): it would only call a system for nothing."""
+    read = {m.group(1) for step in steps.values() for m in _ROOT.finditer(_logic(step))}
+    for key, step in list(steps.items()):
+        if step["kind"] != "gather" or not step.get("operation") or not step.get("next") or key == start:
+            continue
+        instruction = step.get("instruction", "")
+        if step["save_as"] in read or (
+            _LOOKUP.search(instruction)
+            and not wording.system_unnamed(step["operation"], step.get("params", {}), instruction, Sure())
+        ):
+            continue
+        del steps[key]
+        _redirect(steps, key, step["next"])
+
+
+_ROOT = re.compile(r"(?<![\w.])([a-z_][a-z0-9_]*)\.[a-z_]")
+
+
+def _logic(step: dict) -> str:
+    """What a step computes with (conditions, parameters, required facts), without its prose."""
+    return json.dumps({k: v for k, v in step.items() if k not in ("title", "instruction", "span", "judgement")})
+
+
+def _signature(step: dict) -> tuple | None:
+    if step["kind"] in ("act", "gather") and step.get("operation"):
+        params = tuple(sorted(step.get("params", {}).items()))
+        return (step["kind"], step["operation"], params, step.get("save_as"))
+    if step["kind"] == "approve":
+        return ("approve", step["role"].lower(), bool(step.get("evidence")))
+    return None
+
+
+def _merge_duplicates(steps: dict[str, dict], start: str) -> None:
+    """The same action, read or approval made twice from one sentence, where the first has already happened
+    on every path to the second (no wait between): drop the repeat, its predecessors go on to what follows."""
+    by_signature: dict[tuple, list[str]] = {}
+    for key, step in steps.items():
+        if (signature := _signature(step)) is not None:
+            span = step.get("span") or {}
+            by_signature.setdefault((signature, span.get("start"), span.get("end")), []).append(key)
+    for keys in by_signature.values():
+        for later in keys[1:]:
+            after = steps[later].get("next") or steps[later].get("on_approved")
+            if not after or not any(
+                k in steps and _dominates(steps, start, k, later) and not _wait_between(steps, k, later)
+                for k in keys
+                if k != later
+            ):
+                continue
+            del steps[later]
+            _redirect(steps, later, after)
+
+
+def _dominates(steps: dict[str, dict], start: str, first: str, later: str) -> bool:
+    """Every path from the start to `later` passes through `first`."""
+    if first == start:
+        return True
+    seen, todo = {start}, [start]
+    while todo:
+        for target in _targets(steps[todo.pop()]):
+            if target == later:
+                return False
+            if target != first and target in steps and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return later not in seen and later != start
+
+
+def _wait_between(steps: dict[str, dict], first: str, later: str) -> bool:
+    """A wait on some path from `first` to `later`: the repeat is a follow-up ("again at 14 and 30 days")."""
+    ahead, todo = set(), [first]
+    while todo:
+        for target in _targets(steps[todo.pop()]):
+            if target in steps and target not in ahead and target != later:
+                ahead.add(target)
+                todo.append(target)
+    behind, todo = set(), [later]
+    parents: dict[str, list[str]] = {}
+    for key, step in steps.items():
+        for target in _targets(step):
+            parents.setdefault(target, []).append(key)
+    while todo:
+        for parent in parents.get(todo.pop(), []):
+            if parent not in behind:
+                behind.add(parent)
+                todo.append(parent)
+    return any(steps[k]["kind"] == "wait" for k in ahead & behind)
+
+
+def _targets(step: dict) -> list[str]:
+    found = [
+        step.get(n) for n in ("next", "otherwise", "on_event", "on_missing_evidence", "on_approved", "on_rejected")
+    ]
+    found += [b.get("next") for b in step.get("branches", [])]
+    found += [o.get("next") for o in step.get("judgement", {}).get("outcomes", [])]
+    return [t for t in found if t]
+
+
+def _redirect(steps: dict[str, dict], old: str, new: str | None) -> None:
+    for step in steps.values():
+        for name in ("next", "otherwise", "on_event", "on_missing_evidence", "on_approved", "on_rejected"):
+            if step.get(name) == old:
+                step[name] = new
+        for branch in step.get("branches", []):
+            if branch.get("next") == old:
+                branch["next"] = new
+        for outcome in step.get("judgement", {}).get("outcomes", []):
+            if outcome.get("next") == old:
+                outcome["next"] = new
+
+
+def _reachable(steps: dict[str, dict], start: str) -> list[str]:
+    """Keys reachable from the start, in the graph's order (a demoted approval's evidence request is not)."""
+    graph = parse({"start": start, "steps": list(steps.values())})
+    seen, todo = {start}, [start]
+    by_key = {s.key: s for s in graph.steps}
+    while todo:
+        for target in successors(by_key[todo.pop()]):
+            if target and target in by_key and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return [k for k in steps if k in seen]
