@@ -26,6 +26,8 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass
 from itertools import pairwise
 
 from django.db import connection, transaction
@@ -38,7 +40,7 @@ from cases import clock
 from cases.models import Case, ReviewItem, Run, StepExecution
 from cases.sla.models import SlaClock
 from procedures.models import ProcedureVersion
-from reviews.insights.bulk import rows_insert
+from reviews.insights.bulk import BatchWriter, rows_insert
 from reviews.insights.counts import KEY_LENGTH, Fold, counts_apply, split, utc_day
 from reviews.models import MinedCase
 
@@ -124,28 +126,39 @@ def cases_extract(*, since: dt.datetime | None, fresh: bool = False) -> tuple[in
 
     Incremental (`fresh` false): each chunk's rows and its count changes (old rows out, new rows in) are written
     in one transaction. `fresh`: the mined rows and counts were just emptied (a full pass; the caller keeps the
-    cursor empty until it ends, so an interrupted rebuild starts over): rows are written chunk by chunk and the
-    counts summed in memory (bounded by days × vocabulary, not by cases) and written once at the end, instead of
-    updating the same count rows once per chunk.
+    cursor empty until it ends, so an interrupted rebuild starts over): rows are written chunk by chunk (outside
+    a transaction block, by a second connection while the next chunk is extracted) and the counts summed in
+    memory (bounded by days × vocabulary, not by cases) and written once at the end, instead of updating the same
+    count rows once per chunk.
     """
     total, touched = 0, set()
-    summed: Fold | None = Fold() if fresh else None
+    rebuild = _Rebuild(Fold(), BatchWriter(_insert, background=not connection.in_atomic_block)) if fresh else None
     chunk: list[tuple[int, int]] = []
     procedures = dict(ProcedureVersion.objects.values_list("id", "procedure_id"))
-    for pair in _changed_runs(since):
-        chunk.append(pair)
-        if len(chunk) >= CHUNK:
-            total += _extract_chunk(chunk, touched, procedures=procedures, summed=summed)
-            chunk = []
-    if chunk:
-        total += _extract_chunk(chunk, touched, procedures=procedures, summed=summed)
-    if summed is not None:
-        counts_apply(summed.deltas(), fresh=True)
+    with rebuild.writer if rebuild else nullcontext():
+        for pair in _changed_runs(since):
+            chunk.append(pair)
+            if len(chunk) >= CHUNK:
+                total += _extract_chunk(chunk, touched, procedures=procedures, rebuild=rebuild)
+                chunk = []
+        if chunk:
+            total += _extract_chunk(chunk, touched, procedures=procedures, rebuild=rebuild)
+    if rebuild:
+        counts_apply(rebuild.fold.deltas(), fresh=True)
     return total, touched
 
 
+@dataclass
+class _Rebuild:
+    """A full pass's state across chunks: the count changes so far, and the writer of the mined rows (outside a
+    transaction, on a second connection while the next chunk is extracted)."""
+
+    fold: Fold
+    writer: BatchWriter
+
+
 def _extract_chunk(
-    pairs: list[tuple[int, int]], touched: set[int], *, procedures: dict[int, int], summed: Fold | None
+    pairs: list[tuple[int, int]], touched: set[int], *, procedures: dict[int, int], rebuild: _Rebuild | None
 ) -> int:
     """Mine one chunk of (case, procedure) pairs; `procedures` maps version ids to their procedure's."""
     case_ids = sorted({case_id for case_id, _ in pairs})
@@ -224,8 +237,8 @@ def _extract_chunk(
                 total = usage[live[run_id]]
                 total[0] += calls
                 total[1] += int(tokens or 0)
-    fold = summed if summed is not None else Fold()
-    if summed is None:
+    fold = rebuild.fold if rebuild else Fold()
+    if rebuild is None:
         _fold_out_old(fold, pairs, scope)
     rows = []
     mined_at = connection.ops.adapt_datetimefield_value(clock.now())
@@ -250,12 +263,12 @@ def _extract_chunk(
         touched.add(procedure_id)
         rows.append((case_id, procedure_id, opened_at, "\n".join(attributes),  # opened_at as the database gave it
                      "\n".join(happened_sorted), unattended, holds[key], calls, tokens, mined_at))  # fmt: skip
-    if summed is not None:
-        _write(rows, fresh=True)
+    if rebuild:
+        rebuild.writer.put(rows)
         fold.compact()
         return len(rows)
     with transaction.atomic():  # the rows and the counts they make move together
-        _write(rows, fresh=False)
+        _upsert(rows)
         counts_apply(fold.deltas())
     return len(rows)
 
@@ -297,8 +310,14 @@ _COLUMNS = ("case_id", "procedure_id", "opened_at", "attributes", "outcomes", "u
             "model_tokens", "mined_at")  # fmt: skip
 
 
-def _write(rows: list[tuple], *, fresh: bool) -> None:
-    """Insert the rows (`fresh`: the table was emptied for a rebuild) or upsert them (INSERT … ON CONFLICT)."""
+def _insert(rows: list[tuple]) -> None:
+    """A rebuild's rows (the table was emptied): a plain insert, COPY on PostgreSQL."""
+    rows_insert(MinedCase._meta.db_table, _COLUMNS, rows)
+
+
+def _upsert(rows: list[tuple]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24 and PostgreSQL) through executemany."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
-    conflict = "" if fresh else f"(case_id, procedure_id) DO UPDATE SET {updates}"
-    rows_insert(MinedCase._meta.db_table, _COLUMNS, rows, on_conflict=conflict)
+    rows_insert(
+        MinedCase._meta.db_table, _COLUMNS, rows, on_conflict=f"(case_id, procedure_id) DO UPDATE SET {updates}"
+    )
