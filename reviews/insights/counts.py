@@ -82,6 +82,24 @@ class Fold:
                 counted[key].update(chain.from_iterable(lists))
             pending.clear()
 
+    def parts(self) -> tuple[dict, dict, dict]:
+        """What was folded, as plain dicts (to send from a worker process): see `merge`."""
+        self.compact()
+        return (
+            dict(self.totals),
+            {key: dict(counter) for key, counter in self.counted_outcomes.items()},
+            {key: dict(counter) for key, counter in self.counted_groups.items()},
+        )
+
+    def merge(self, parts: tuple[dict, dict, dict]) -> None:
+        """Add another fold's `parts()` to this one."""
+        totals, outcomes, groups = parts
+        self.totals.update(totals)
+        for key, counts in outcomes.items():
+            self.counted_outcomes[key].update(counts)
+        for key, counts in groups.items():
+            self.counted_groups[key].update(counts)
+
     def deltas(self) -> dict[tuple[int, dt.date, str, str], int]:
         """(procedure, day, attribute, outcome) → change, zero changes left out."""
         self.compact()

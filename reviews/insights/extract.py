@@ -121,6 +121,35 @@ def _changed_runs(since: dt.datetime | None) -> Iterator[tuple[int, int]]:
             yield from batch
 
 
+def chunks(since: dt.datetime | None) -> Iterator[list[tuple[int, int]]]:
+    """The (case, procedure) pairs changed after `since` (all if None), CHUNK at a time, in case id order."""
+    chunk: list[tuple[int, int]] = []
+    for pair in _changed_runs(since):
+        chunk.append(pair)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def version_procedures() -> dict[int, int]:
+    """Version id → procedure id, read once per pass (the reads of a chunk do not join versions)."""
+    return dict(ProcedureVersion.objects.values_list("id", "procedure_id"))
+
+
+def rebuild_chunk(
+    chunk: list[tuple[int, int]], touched: set[int], *, procedures: dict[int, int], fold: Fold, writer: BatchWriter
+) -> int:
+    """Mine one chunk of a full rebuild (the mined rows and counts were emptied): rows to `writer`, counts to `fold`."""
+    return _extract_chunk(chunk, touched, procedures=procedures, rebuild=_Rebuild(fold, writer))
+
+
+def insert_fresh(rows: list[tuple]) -> None:
+    """A rebuild's rows (the table was emptied): a plain insert, COPY on PostgreSQL."""
+    rows_insert(MinedCase._meta.db_table, _COLUMNS, rows)
+
+
 def cases_extract(*, since: dt.datetime | None, fresh: bool = False) -> tuple[int, set[int]]:
     """Mine every (case, procedure) whose case or live run changed after `since`: (how many, procedures touched).
 
@@ -132,16 +161,10 @@ def cases_extract(*, since: dt.datetime | None, fresh: bool = False) -> tuple[in
     count rows once per chunk.
     """
     total, touched = 0, set()
-    rebuild = _Rebuild(Fold(), BatchWriter(_insert, background=not connection.in_atomic_block)) if fresh else None
-    chunk: list[tuple[int, int]] = []
-    procedures = dict(ProcedureVersion.objects.values_list("id", "procedure_id"))
+    rebuild = _Rebuild(Fold(), BatchWriter(insert_fresh, background=not connection.in_atomic_block)) if fresh else None
+    procedures = version_procedures()
     with rebuild.writer if rebuild else nullcontext():
-        for pair in _changed_runs(since):
-            chunk.append(pair)
-            if len(chunk) >= CHUNK:
-                total += _extract_chunk(chunk, touched, procedures=procedures, rebuild=rebuild)
-                chunk = []
-        if chunk:
+        for chunk in chunks(since):
             total += _extract_chunk(chunk, touched, procedures=procedures, rebuild=rebuild)
     if rebuild:
         counts_apply(rebuild.fold.deltas(), fresh=True)
@@ -308,11 +331,6 @@ def _fold_out_old(fold: Fold, pairs: list[tuple[int, int]], scope) -> None:
 
 _COLUMNS = ("case_id", "procedure_id", "opened_at", "attributes", "outcomes", "unattended", "holds", "model_calls",
             "model_tokens", "mined_at")  # fmt: skip
-
-
-def _insert(rows: list[tuple]) -> None:
-    """A rebuild's rows (the table was emptied): a plain insert, COPY on PostgreSQL."""
-    rows_insert(MinedCase._meta.db_table, _COLUMNS, rows)
 
 
 def _upsert(rows: list[tuple]) -> None:

@@ -24,6 +24,7 @@ from reviews.insights.counts import Evidence, evidence_collect, window_counts, w
 from reviews.insights.describe import attribute_words, outcome_words
 from reviews.insights.extract import cases_extract
 from reviews.insights.hotspots import hotspots_find, overrides_find
+from reviews.insights.parallel import cases_rebuild
 from reviews.insights.proposals import hotspot_insight, override_insight, proposal_make
 from reviews.insights.regression import regression_cases_collect
 from reviews.insights.sla import breaches_find
@@ -39,6 +40,8 @@ class PassReport:
     rules_tested: int = 0
     regression_cases_added: int = 0
     seconds: float = 0.0
+    workers: int = 1  # processes the extraction ran in (a full pass may use several)
+    worker_peak_bytes: int = 0  # their largest peak Python memory, when the caller traced with tracemalloc
     per_procedure: dict[str, int] = field(default_factory=dict)
 
 
@@ -61,7 +64,12 @@ def mining_pass(*, procedure_slug: str | None = None, full: bool = False, now: d
             MinedCase.objects.all().delete()
             cursor.position = None
             cursor.save(update_fields=["position"])
-    report.extracted, touched = cases_extract(since=since_cursor, fresh=full)
+    if full:
+        rebuilt = cases_rebuild(workers=conf.workers)
+        report.extracted, touched = rebuilt.extracted, rebuilt.touched
+        report.workers, report.worker_peak_bytes = rebuilt.workers, rebuilt.worker_peak_bytes
+    else:
+        report.extracted, touched = cases_extract(since=since_cursor)
     procedures = Procedure.objects.filter(published_version__isnull=False).select_related("published_version")
     if procedure_slug:
         procedures = procedures.filter(slug=procedure_slug)

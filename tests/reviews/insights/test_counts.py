@@ -97,9 +97,12 @@ def _stored_rows() -> set[tuple]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rebuild_written_on_its_own_connection_stores_what_the_incremental_passes_stored():
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rebuild_outside_a_transaction_stores_what_the_incremental_passes_stored(settings, workers):
     """Outside a transaction block a rebuild writes each chunk's rows on a second connection while it extracts the
-    next one (COPY on PostgreSQL): the rows and counts are those the incremental passes folded in case by case."""
+    next one (COPY on PostgreSQL), in `workers` processes: the rows and counts are those the incremental passes
+    folded in case by case."""
+    settings.SOPDESK_INSIGHTS_WORKERS = workers
     procedure = billing_procedure_ensure()
     history_generate(procedure=procedure, cases=200, seed=3)
     assert mining_pass().extracted == 200  # the first pass is a rebuild
@@ -110,6 +113,7 @@ def test_a_rebuild_written_on_its_own_connection_stores_what_the_incremental_pas
     assert mining_pass().extracted == CHUNK + 101
     incremental = (_stored_rows(), _stored_counts())
 
-    assert mining_pass(full=True).extracted == CHUNK + 300
+    rebuild = mining_pass(full=True)
+    assert (rebuild.extracted, rebuild.workers) == (CHUNK + 300, workers)
     assert (_stored_rows(), _stored_counts()) == incremental
     assert MinedCase.objects.get(case=changed).attributes.count("tag:late-tag") == 1
