@@ -31,10 +31,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from django.db import connection, transaction
-from django.db.models import Count, FloatField, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, FloatField, Q, Sum
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, Substr
-from django.utils import timezone
+from django.db.models.functions import Cast, Coalesce, ExtractHour, Substr
 
 from cases import clock
 from cases.models import Case, ReviewItem, Run, StepExecution
@@ -96,12 +95,6 @@ def _json(value) -> dict:
     if isinstance(value, str):
         return json.loads(value)
     return value or {}
-
-
-def _aware(value) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite keeps UTC, without a zone
 
 
 def _tokens(name: str):
@@ -239,11 +232,14 @@ def _extract_chunk(
                 outcomes[key].add(f"override:{step}")
                 outcomes[key].add(f"overrode:{step}\t{reason}\t{proposed}\t{chosen}"[:KEY_LENGTH])
     clocks: dict[int, list[tuple[str, int, bool]]] = defaultdict(list)
-    site = timezone.get_current_timezone()
-    for case_id, policy, started_at, breached_at in _rows(
-        SlaClock.objects.filter(**scope("case_id")).values_list("case_id", "policy__name", "started_at", "breached_at")
-    ):
-        clocks[case_id].append((policy, _aware(started_at).astimezone(site).hour, breached_at is not None))
+    for case_id, policy, hour, breached in _rows(
+        SlaClock.objects.filter(**scope("case_id"))
+        .annotate(
+            hour=ExtractHour("started_at"), breached=ExpressionWrapper(Q(breached_at__isnull=False), BooleanField())
+        )
+        .values_list("case_id", "policy__name", "hour", "breached")
+    ):  # the hour in site time and breached-or-not from the database: no datetime decoded per clock
+        clocks[case_id].append((policy, hour, bool(breached)))
     usage: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     if live:
         runs = sorted(live)
