@@ -14,9 +14,13 @@ spots, override groups and SLA concentrations: `overrode:step⇥reason⇥propose
 
 Extraction is incremental: only cases whose case row or live run changed after
 the cursor are read, 5,000 case ids at a time, with plain SQL the ORM writes
-(rows come back as tuples, no model instances or field converters). Each chunk
-is written back with one upsert, and folded into the running counts
+(rows come back as tuples, no model instances or field converters; versions,
+token sums, clock hours are resolved by the database or once per pass). Each
+chunk is written back with one upsert, and folded into the running counts
 (`reviews.insights.counts`): the changed cases' old rows out, their new rows in.
+A full rebuild (the first pass) inserts instead (COPY on PostgreSQL), on a
+second connection while the next chunk is read, and may be spread over worker
+processes (`reviews.insights.parallel`).
 """
 
 from __future__ import annotations
