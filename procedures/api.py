@@ -9,7 +9,8 @@ GET  /api/v1/procedures/{id}/diff/?old=&new=  what changed between two version n
 GET  /api/v1/versions/  /versions/{id}/       versions (filters: procedure, status, number)
 POST /api/v1/versions/{id}/compile/           compile a draft
 POST /api/v1/versions/{id}/publish/           publish a compiled version ("confirm_warnings": true when it has
-                                              open questions: the 400 answer lists them)
+                                              open questions or gets regression cases wrong: the 400 answer
+                                              lists them)
 GET  /api/v1/steps/  /steps/{id}/             compiled steps (filters: version, procedure, kind)
 POST /api/v1/steps/{id}/correct/              correct one step by hand
 """
@@ -24,7 +25,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from procedures import selectors, services
+from procedures import publishing, regression_panel, selectors, services
+from procedures.errors import PublishNeedsConfirmation
 from procedures.models import Procedure, ProcedureVersion, Step
 from procedures.publishing import coverage_counts
 from procedures.selectors import version_readbacks
@@ -70,7 +72,20 @@ def _trigger(value):
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample('refunds', summary='A short SOP, compiled with the rules compiler', request_only=True, value={'name': 'Refund requests', 'source': 'Refund requests\n\n1. Reply to the customer that we received the request.\n2. Add the tag refund-requested.\n3. Close the ticket.\n', 'trigger': {'source': 'api', 'events': ['case.created'], 'tags': ['refund']}, 'compile': True, 'compiler': 'rules'})]
+    examples=[
+        OpenApiExample(
+            "refunds",
+            summary="A short SOP, compiled with the rules compiler",
+            request_only=True,
+            value={
+                "name": "Refund requests",
+                "source": "Refund requests\n\n1. Reply to the customer that we received the request.\n2. Add the tag refund-requested.\n3. Close the ticket.\n",
+                "trigger": {"source": "api", "events": ["case.created"], "tags": ["refund"]},
+                "compile": True,
+                "compiler": "rules",
+            },
+        )
+    ]
 )
 class ProcedureCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, help_text="e.g. 'Product bug escalation'.")
@@ -88,7 +103,17 @@ class ProcedureCreateSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample('edit', summary='A new draft from edited text', request_only=True, value={'source': 'Refund requests\n\n1. Add the tag refund-requested.\n2. Reply to the customer that we received the request.\n3. Close the ticket.\n', 'compile': True})]
+    examples=[
+        OpenApiExample(
+            "edit",
+            summary="A new draft from edited text",
+            request_only=True,
+            value={
+                "source": "Refund requests\n\n1. Add the tag refund-requested.\n2. Reply to the customer that we received the request.\n3. Close the ticket.\n",
+                "compile": True,
+            },
+        )
+    ]
 )
 class SourceSerializer(serializers.Serializer):
     source = serializers.CharField(trim_whitespace=False, help_text="The whole new SOP text.")
@@ -99,7 +124,7 @@ class SourceSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample('back', summary='Publish version 1 again', request_only=True, value={'to_version': 1})]
+    examples=[OpenApiExample("back", summary="Publish version 1 again", request_only=True, value={"to_version": 1})]
 )
 class RollbackSerializer(serializers.Serializer):
     to_version = serializers.IntegerField(min_value=1, help_text="The version number to publish again.")
@@ -122,12 +147,17 @@ class PublishSerializer(serializers.Serializer):
     confirm_warnings = serializers.BooleanField(
         default=False,
         help_text="Publish although the version has open questions (sentences not understood, compile warnings, "
-        "roles to create). Without it such a publish is refused with 400 listing them.",
+        "roles to create) or gets regression cases wrong. Without it such a publish is refused with 400 listing "
+        "them.",
     )
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample('rules', summary='Compile with the rules compiler', request_only=True, value={'compiler': 'rules'})]
+    examples=[
+        OpenApiExample(
+            "rules", summary="Compile with the rules compiler", request_only=True, value={"compiler": "rules"}
+        )
+    ]
 )
 class CompileSerializer(serializers.Serializer):
     compiler = serializers.ChoiceField(choices=COMPILERS, required=False)
@@ -188,7 +218,14 @@ class StepSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample('retitle', summary="Change a step's title", request_only=True, value={'changes': {'title': 'Tag the ticket refund-requested'}})]
+    examples=[
+        OpenApiExample(
+            "retitle",
+            summary="Change a step's title",
+            request_only=True,
+            value={"changes": {"title": "Tag the ticket refund-requested"}},
+        )
+    ]
 )
 class StepCorrectSerializer(serializers.Serializer):
     changes = serializers.DictField(
@@ -347,6 +384,27 @@ def _version_param(procedure: Procedure, request, name: str) -> ProcedureVersion
     return version
 
 
+def _refuse_failing_regression_cases(version: ProcedureVersion) -> None:
+    """PublishNeedsConfirmation naming the regression cases the version gets wrong, with its open questions."""
+    panel = regression_panel.version_regression_panel(version=version)
+    if panel is None or not panel.wrong:
+        return
+    wrong = [
+        {"case": row.case_id, "subject": row.subject, "step": row.step, "expected": row.expected, "got": row.got}
+        for row in panel.wrong
+    ]
+    issues = [{"kind": "regression_cases", "summary": panel.summary, "wrong": wrong}]
+    questions = publishing.version_open_questions(version=version)
+    if questions:
+        issues.append({"kind": "open_questions", **questions.to_json()})
+    cases = ", ".join(f"#{row['case']}" for row in wrong[:5]) + (" …" if len(wrong) > 5 else "")
+    raise PublishNeedsConfirmation(
+        f"v{version.number} gets {len(wrong)} regression case{'' if len(wrong) == 1 else 's'} wrong ({cases}): "
+        f"{panel.summary} Publish again confirming (confirm_warnings: true) to go ahead anyway.",
+        issues=issues,
+    )
+
+
 def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -382,11 +440,18 @@ class VersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
         A version with open questions is refused (400, code `confirmation_required`, `issues` listing the
         sentences not understood, the warnings and the roles that would be created) unless the body says
-        `"confirm_warnings": true`. Roles the graph names that no group has yet are created.
+        `"confirm_warnings": true`. So is one that gets regression cases wrong (cases whose right answer a
+        reviewer fixed, replayed through the version first, as the editor does): the issue of kind
+        `regression_cases` names each with what it expects and what this version does. Roles the graph names
+        that no group has yet are created.
         """
         version = self.get_object()
         data = _valid(PublishSerializer, request)
-        version = services.version_publish(version=version, user=request.user, confirm_warnings=data["confirm_warnings"])
+        if not data["confirm_warnings"]:
+            _refuse_failing_regression_cases(version)
+        version = services.version_publish(
+            version=version, user=request.user, confirm_warnings=data["confirm_warnings"]
+        )
         return Response(VersionSerializer(version).data)
 
 

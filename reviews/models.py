@@ -16,8 +16,10 @@ from django.db import models
 
 
 class MinedCase(models.Model):
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
-    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.CASCADE, related_name="+")
+    # No index of their own: the unique (case, procedure) and the (procedure, opened_at) indexes serve both, and
+    # every index is written once per case in a full rebuild.
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+", db_index=False)
+    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.CASCADE, related_name="+", db_index=False)
     opened_at = models.DateTimeField()
     attributes = models.TextField(blank=True, help_text="One attribute a line, e.g. tag:product-bug.")
     outcomes = models.TextField(blank=True, help_text="One outcome a line, e.g. routed:Engineering.")

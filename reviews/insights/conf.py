@@ -16,6 +16,7 @@ class MiningConf:
     evidence_cap: int
     replay_cases: int
     price_per_million: float  # blended model price per million tokens
+    workers: int  # processes a full pass (the first, or a rebuild) spreads the extraction over
 
 
 def mining_conf() -> MiningConf:
@@ -27,4 +28,5 @@ def mining_conf() -> MiningConf:
         evidence_cap=500,
         replay_cases=settings.SOPDESK_INSIGHTS_REPLAY_CASES,
         price_per_million=settings.SOPDESK_MODEL_PRICE_PER_MILLION,
+        workers=settings.SOPDESK_INSIGHTS_WORKERS,
     )

@@ -26,6 +26,7 @@ from itertools import chain, islice
 from django.db import connection, transaction
 from django.db.models import Q
 
+from reviews.insights.bulk import rows_insert
 from reviews.models import MinedCase, MinedCount
 
 # Outcomes a rule may predict (the others are reported elsewhere: hot spots, overrides, SLA).
@@ -58,13 +59,16 @@ def window_start(*, now: dt.datetime, days: int) -> dt.datetime:
 class Fold:
     """Count deltas of a set of cases, +1 per case folded in, -1 per case folded out.
 
-    Cases are kept by bucket (procedure, day, predictable outcomes) and counted once at the end with one
-    C-level Counter over each bucket's chained attribute lists, not one Counter update per case.
+    Cases are kept by bucket (procedure, day, predictable outcomes) and counted with one C-level Counter update
+    over each bucket's chained attribute lists, not one update per case. `compact()` counts what is pending, so
+    a fold that outlives many chunks (a full rebuild) holds buckets × vocabulary, not cases.
     """
 
     totals: Counter = field(default_factory=Counter)  # (procedure, day) → cases
     outcomes: dict = field(default_factory=lambda: defaultdict(list))  # (procedure, day, sign) → outcome lists
     groups: dict = field(default_factory=lambda: defaultdict(list))  # (procedure, day, combo, sign) → attribute lists
+    counted_outcomes: dict = field(default_factory=lambda: defaultdict(Counter))  # same keys, counted
+    counted_groups: dict = field(default_factory=lambda: defaultdict(Counter))
 
     def add(self, procedure_id: int, day: dt.date, attributes: list[str], outcomes: list[str], sign: int = 1) -> None:
         combo = tuple([o for o in outcomes if o.startswith(PREDICTABLE)])
@@ -72,39 +76,70 @@ class Fold:
         self.outcomes[(procedure_id, day, sign)].append(outcomes)
         self.groups[(procedure_id, day, combo, sign)].append(attributes)
 
+    def compact(self) -> None:
+        for pending, counted in ((self.outcomes, self.counted_outcomes), (self.groups, self.counted_groups)):
+            for key, lists in pending.items():
+                counted[key].update(chain.from_iterable(lists))
+            pending.clear()
+
+    def parts(self) -> tuple[dict, dict, dict]:
+        """What was folded, as plain dicts (to send from a worker process): see `merge`."""
+        self.compact()
+        return (
+            dict(self.totals),
+            {key: dict(counter) for key, counter in self.counted_outcomes.items()},
+            {key: dict(counter) for key, counter in self.counted_groups.items()},
+        )
+
+    def merge(self, parts: tuple[dict, dict, dict]) -> None:
+        """Add another fold's `parts()` to this one."""
+        totals, outcomes, groups = parts
+        self.totals.update(totals)
+        for key, counts in outcomes.items():
+            self.counted_outcomes[key].update(counts)
+        for key, counts in groups.items():
+            self.counted_groups[key].update(counts)
+
     def deltas(self) -> dict[tuple[int, dt.date, str, str], int]:
         """(procedure, day, attribute, outcome) → change, zero changes left out."""
+        self.compact()
         found: dict[tuple[int, dt.date, str, str], int] = defaultdict(int)
         for (procedure_id, day), n in self.totals.items():
             found[(procedure_id, day, "", "")] += n
-        for (procedure_id, day, sign), lists in self.outcomes.items():
-            for outcome, n in Counter(chain.from_iterable(lists)).items():
+        for (procedure_id, day, sign), counter in self.counted_outcomes.items():
+            for outcome, n in counter.items():
                 found[(procedure_id, day, "", outcome[:KEY_LENGTH])] += sign * n
-        for (procedure_id, day, combo, sign), lists in self.groups.items():
-            for attribute, n in Counter(chain.from_iterable(lists)).items():
+        for (procedure_id, day, combo, sign), counter in self.counted_groups.items():
+            combo = [outcome[:KEY_LENGTH] for outcome in combo]
+            for attribute, n in counter.items():
                 attribute = attribute[:KEY_LENGTH]
-                found[(procedure_id, day, attribute, "")] += sign * n
+                n *= sign
+                found[(procedure_id, day, attribute, "")] += n
                 for outcome in combo:
-                    found[(procedure_id, day, attribute, outcome[:KEY_LENGTH])] += sign * n
+                    found[(procedure_id, day, attribute, outcome)] += n
         return {key: n for key, n in found.items() if n}
 
 
-def counts_apply(deltas: dict[tuple[int, dt.date, str, str], int]) -> None:
-    """Add the deltas to the stored counts: INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n (executemany)."""
+def counts_apply(deltas: dict[tuple[int, dt.date, str, str], int], *, fresh: bool = False) -> None:
+    """Add the deltas to the stored counts: INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n (executemany);
+    `fresh` (the counts were emptied for a rebuild): a plain insert, COPY on PostgreSQL."""
     if not deltas:
         return
     table = connection.ops.quote_name(MinedCount._meta.db_table)
     adapt = connection.ops.adapt_datefield_value
     rows = [(p, adapt(day), a, o, n) for (p, day, a, o), n in deltas.items()]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (procedure_id, day, attribute, outcome, n) VALUES (%s, %s, %s, %s, %s) "
-            f"ON CONFLICT (procedure_id, day, attribute, outcome) DO UPDATE SET n = {table}.n + excluded.n",
-            rows,
-        )
+    conflict = "" if fresh else f"(procedure_id, day, attribute, outcome) DO UPDATE SET n = {table}.n + excluded.n"
+    with transaction.atomic():
+        rows_insert(MinedCount._meta.db_table, ("procedure_id", "day", "attribute", "outcome", "n"), rows,
+                    on_conflict=conflict)  # fmt: skip
+        if fresh:
+            return
         days = {(p, adapt(day)) for (p, day, _a, _o) in deltas}
-        for procedure_id, day in days:  # a count folded back to zero is no count
-            cursor.execute(f"DELETE FROM {table} WHERE procedure_id = %s AND day = %s AND n = 0", [procedure_id, day])
+        with connection.cursor() as cursor:
+            for procedure_id, day in days:  # a count folded back to zero is no count
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE procedure_id = %s AND day = %s AND n = 0", [procedure_id, day]
+                )
 
 
 def split(text: str | None) -> list[str]:

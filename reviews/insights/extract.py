@@ -14,9 +14,13 @@ spots, override groups and SLA concentrations: `overrode:step⇥reason⇥propose
 
 Extraction is incremental: only cases whose case row or live run changed after
 the cursor are read, 5,000 case ids at a time, with plain SQL the ORM writes
-(rows come back as tuples, no model instances or field converters). Each chunk
-is written back with one upsert, and folded into the running counts
+(rows come back as tuples, no model instances or field converters; versions,
+token sums, clock hours are resolved by the database or once per pass). Each
+chunk is written back with one upsert, and folded into the running counts
 (`reviews.insights.counts`): the changed cases' old rows out, their new rows in.
+A full rebuild (the first pass) inserts instead (COPY on PostgreSQL), on a
+second connection while the next chunk is read, and may be spread over worker
+processes (`reviews.insights.parallel`).
 """
 
 from __future__ import annotations
@@ -24,18 +28,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass
 from itertools import pairwise
 
 from django.db import connection, transaction
-from django.db.models import Q
-from django.db.models.functions import Substr
-from django.utils import timezone
+from django.db.models import BooleanField, Count, ExpressionWrapper, FloatField, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, ExtractHour, Substr
 
 from cases import clock
 from cases.models import Case, ReviewItem, Run, StepExecution
 from cases.sla.models import SlaClock
+from procedures.models import ProcedureVersion
+from reviews.insights.bulk import BatchWriter, rows_insert
 from reviews.insights.counts import KEY_LENGTH, Fold, counts_apply, split, utc_day
 from reviews.models import MinedCase
 
@@ -47,25 +55,26 @@ STOPWORDS = frozenset(
 MAX_WORDS = 25
 
 
-def case_attributes(row: dict) -> list[str]:
-    facts = row.get("facts") or {}
-    attributes = {f"source:{row['source']}"}
+def case_attributes(source, subject, description, account_name, facts, priority) -> list[str]:
+    """A case's attributes, sorted, from its columns (`facts` decoded, `description` may be its opening)."""
+    facts = facts or {}
+    attributes = {f"source:{source}"}
     for tag in facts.get("tags") or []:
         attributes.add(f"tag:{str(tag).lower()}")
     if facts.get("group"):
         attributes.add(f"group:{facts['group']}")
-    if row.get("priority"):
-        attributes.add(f"priority:{row['priority']}")
+    if priority:
+        attributes.add(f"priority:{priority}")
     if facts.get("tier"):
         attributes.add(f"tier:{str(facts['tier']).lower()}")
-    if row.get("account_name"):
-        attributes.add(f"org:{row['account_name']}")
+    if account_name:
+        attributes.add(f"org:{account_name}")
     for name, value in (facts.get("fields") or {}).items():
         if isinstance(value, (str, int, bool)) and len(str(value)) <= 40:
             attributes.add(f"field:{name}={value}")
-    subject_words = [w for w in _WORD.findall((row.get("subject") or "").lower()) if w not in STOPWORDS]
+    subject_words = [w for w in _WORD.findall((subject or "").lower()) if w not in STOPWORDS]
     words = list(dict.fromkeys(subject_words))
-    words += [w for w in _WORD.findall((row.get("description") or "")[:400].lower()) if w not in STOPWORDS]
+    words += [w for w in _WORD.findall((description or "")[:400].lower()) if w not in STOPWORDS]
     attributes.update(["word:" + word for word in list(dict.fromkeys(words))[:MAX_WORDS]])
     attributes.update([f"phrase:{first} {second}" for first, second in pairwise(subject_words)])
     return _bounded_sorted(attributes)
@@ -92,10 +101,9 @@ def _json(value) -> dict:
     return value or {}
 
 
-def _aware(value) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite keeps UTC, without a zone
+def _tokens(name: str):
+    """A step's `usage` token count, in SQL (a number, 0 when absent), so usage is summed per case by the database."""
+    return Coalesce(Cast(KT(f"usage__{name}"), FloatField()), 0.0)
 
 
 def _changed_runs(since: dt.datetime | None) -> Iterator[tuple[int, int]]:
@@ -110,31 +118,69 @@ def _changed_runs(since: dt.datetime | None) -> Iterator[tuple[int, int]]:
             yield from batch
 
 
+def chunks(since: dt.datetime | None) -> Iterator[list[tuple[int, int]]]:
+    """The (case, procedure) pairs changed after `since` (all if None), CHUNK at a time, in case id order."""
+    chunk: list[tuple[int, int]] = []
+    for pair in _changed_runs(since):
+        chunk.append(pair)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def version_procedures() -> dict[int, int]:
+    """Version id → procedure id, read once per pass (the reads of a chunk do not join versions)."""
+    return dict(ProcedureVersion.objects.values_list("id", "procedure_id"))
+
+
+def rebuild_chunk(
+    chunk: list[tuple[int, int]], touched: set[int], *, procedures: dict[int, int], fold: Fold, writer: BatchWriter
+) -> int:
+    """Mine one chunk of a full rebuild (the mined rows and counts were emptied): rows to `writer`, counts to `fold`."""
+    return _extract_chunk(chunk, touched, procedures=procedures, rebuild=_Rebuild(fold, writer))
+
+
+def insert_fresh(rows: list[tuple]) -> None:
+    """A rebuild's rows (the table was emptied): a plain insert, COPY on PostgreSQL."""
+    rows_insert(MinedCase._meta.db_table, _COLUMNS, rows)
+
+
 def cases_extract(*, since: dt.datetime | None, fresh: bool = False) -> tuple[int, set[int]]:
     """Mine every (case, procedure) whose case or live run changed after `since`: (how many, procedures touched).
 
     Incremental (`fresh` false): each chunk's rows and its count changes (old rows out, new rows in) are written
     in one transaction. `fresh`: the mined rows and counts were just emptied (a full pass; the caller keeps the
-    cursor empty until it ends, so an interrupted rebuild starts over): rows are written chunk by chunk and the
-    counts summed in memory (bounded by days × vocabulary, not by cases) and written once at the end, instead of
-    updating the same count rows once per chunk.
+    cursor empty until it ends, so an interrupted rebuild starts over): rows are written chunk by chunk (outside
+    a transaction block, by a second connection while the next chunk is extracted) and the counts summed in
+    memory (bounded by days × vocabulary, not by cases) and written once at the end, instead of updating the same
+    count rows once per chunk.
     """
     total, touched = 0, set()
-    summed: Counter | None = Counter() if fresh else None
-    chunk: list[tuple[int, int]] = []
-    for pair in _changed_runs(since):
-        chunk.append(pair)
-        if len(chunk) >= CHUNK:
-            total += _extract_chunk(chunk, touched, summed=summed)
-            chunk = []
-    if chunk:
-        total += _extract_chunk(chunk, touched, summed=summed)
-    if summed:
-        counts_apply({key: n for key, n in summed.items() if n})
+    rebuild = _Rebuild(Fold(), BatchWriter(insert_fresh, background=not connection.in_atomic_block)) if fresh else None
+    procedures = version_procedures()
+    with rebuild.writer if rebuild else nullcontext():
+        for chunk in chunks(since):
+            total += _extract_chunk(chunk, touched, procedures=procedures, rebuild=rebuild)
+    if rebuild:
+        counts_apply(rebuild.fold.deltas(), fresh=True)
     return total, touched
 
 
-def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, summed: Counter | None) -> int:
+@dataclass
+class _Rebuild:
+    """A full pass's state across chunks: the count changes so far, and the writer of the mined rows (outside a
+    transaction, on a second connection while the next chunk is extracted)."""
+
+    fold: Fold
+    writer: BatchWriter
+
+
+def _extract_chunk(
+    pairs: list[tuple[int, int]], touched: set[int], *, procedures: dict[int, int], rebuild: _Rebuild | None
+) -> int:
+    """Mine one chunk of (case, procedure) pairs; `procedures` maps version ids to their procedure's."""
     case_ids = sorted({case_id for case_id, _ in pairs})
     wanted = set(case_ids)
     lo, hi = case_ids[0], case_ids[-1]
@@ -157,17 +203,18 @@ def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, summed: C
     outcomes: dict[tuple[int, int], set[str]] = defaultdict(set)
     holds: dict[tuple[int, int], int] = defaultdict(int)
     held_steps: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for case_id, procedure_id, status, outcome in _rows(
+    live: dict[int, tuple[int, int]] = {}  # run id → (case, procedure); no join to versions in the reads below
+    for run_id, case_id, version_id, status, outcome in _rows(
         Run.objects.filter(**scope("case_id"), mode=Run.Mode.LIVE).values_list(
-            "case_id", "version__procedure_id", "status", "outcome"
+            "id", "case_id", "version_id", "status", "outcome"
         )
     ):
+        live[run_id] = key = (case_id, procedures[version_id])
         if status == Run.Status.COMPLETED and outcome:
-            outcomes[(case_id, procedure_id)].add(f"end:{outcome}")
-    for case_id, procedure_id, step, status, outcome, source, reason, proposed, chosen in _rows(
-        ReviewItem.objects.filter(**scope("case_id"), run__mode=Run.Mode.LIVE).values_list(
-            "case_id",
-            "run__version__procedure_id",
+            outcomes[key].add(f"end:{outcome}")
+    for run_id, step, status, outcome, source, reason, proposed, chosen in _rows(
+        ReviewItem.objects.filter(**scope("case_id")).values_list(
+            "run_id",
             "step_key",
             "status",
             "outcome",
@@ -177,7 +224,9 @@ def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, summed: C
             "decision__outcome",
         )
     ):
-        key = (case_id, procedure_id)
+        key = live.get(run_id)
+        if key is None:  # a dry run's hold
+            continue
         holds[key] += 1
         held_steps[key].add(step)
         outcomes[key].add(f"held:{step}")
@@ -187,27 +236,35 @@ def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, summed: C
                 outcomes[key].add(f"override:{step}")
                 outcomes[key].add(f"overrode:{step}\t{reason}\t{proposed}\t{chosen}"[:KEY_LENGTH])
     clocks: dict[int, list[tuple[str, int, bool]]] = defaultdict(list)
-    site = timezone.get_current_timezone()
-    for case_id, policy, started_at, breached_at in _rows(
-        SlaClock.objects.filter(**scope("case_id")).values_list("case_id", "policy__name", "started_at", "breached_at")
-    ):
-        clocks[case_id].append((policy, _aware(started_at).astimezone(site).hour, breached_at is not None))
+    for case_id, policy, hour, breached in _rows(
+        SlaClock.objects.filter(**scope("case_id"))
+        .annotate(
+            hour=ExtractHour("started_at"), breached=ExpressionWrapper(Q(breached_at__isnull=False), BooleanField())
+        )
+        .values_list("case_id", "policy__name", "hour", "breached")
+    ):  # the hour in site time and breached-or-not from the database: no datetime decoded per clock
+        clocks[case_id].append((policy, hour, bool(breached)))
     usage: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-    for case_id, procedure_id, spent in _rows(
-        StepExecution.objects.filter(**scope("run__case_id"), run__mode=Run.Mode.LIVE)
-        .exclude(usage={})
-        .values_list("run__case_id", "run__version__procedure_id", "usage")
-    ):
-        spent = _json(spent)
-        total = usage[(case_id, procedure_id)]
-        total[0] += 1
-        total[1] += int(spent.get("prompt_tokens") or 0) + int(spent.get("completion_tokens") or 0)
-    fold = Fold()
-    if summed is None:
+    if live:
+        runs = sorted(live)
+        dense_runs = runs[-1] - runs[0] <= 4 * len(runs)
+        in_runs = {"run_id__gte": runs[0], "run_id__lte": runs[-1]} if dense_runs else {"run_id__in": runs}
+        for run_id, calls, tokens in _rows(
+            StepExecution.objects.filter(**in_runs)
+            .exclude(usage={})
+            .values("run_id")
+            .annotate(calls=Count("id"), tokens=Sum(_tokens("prompt_tokens") + _tokens("completion_tokens")))
+            .values_list("run_id", "calls", "tokens")
+        ):
+            if run_id in live:
+                total = usage[live[run_id]]
+                total[0] += calls
+                total[1] += int(tokens or 0)
+    fold = rebuild.fold if rebuild else Fold()
+    if rebuild is None:
         _fold_out_old(fold, pairs, scope)
     rows = []
-    adapt = connection.ops.adapt_datetimefield_value
-    mined_at = adapt(clock.now())
+    mined_at = connection.ops.adapt_datetimefield_value(clock.now())
     for case_id, procedure_id in pairs:
         case = cases.get(case_id)
         if case is None or case_id not in wanted:
@@ -223,18 +280,15 @@ def _extract_chunk(pairs: list[tuple[int, int]], touched: set[int], *, summed: C
         if unattended:
             happened.add("unattended")
         calls, tokens = usage.get(key, (0, 0))
-        attributes = case_attributes(
-            {"source": source, "subject": subject, "description": opening, "account_name": account_name,
-             "facts": facts, "priority": priority}
-        )  # fmt: skip
+        attributes = case_attributes(source, subject, opening, account_name, facts, priority)
         happened_sorted = _bounded_sorted(happened)
         fold.add(procedure_id, utc_day(opened_at), attributes, happened_sorted)
         touched.add(procedure_id)
-        rows.append((case_id, procedure_id, adapt(opened_at), "\n".join(attributes),
+        rows.append((case_id, procedure_id, opened_at, "\n".join(attributes),  # opened_at as the database gave it
                      "\n".join(happened_sorted), unattended, holds[key], calls, tokens, mined_at))  # fmt: skip
-    if summed is not None:
-        _upsert(rows)
-        summed.update(fold.deltas())
+    if rebuild:
+        rebuild.writer.put(rows)
+        fold.compact()
         return len(rows)
     with transaction.atomic():  # the rows and the counts they make move together
         _upsert(rows)
@@ -280,16 +334,8 @@ _COLUMNS = ("case_id", "procedure_id", "opened_at", "attributes", "outcomes", "u
 
 
 def _upsert(rows: list[tuple]) -> None:
-    """INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24 and PostgreSQL) through executemany: one statement, parsed
-    once (psycopg sends the rows in a pipeline), no per-value ORM work."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(MinedCase._meta.db_table)
-    columns = ", ".join(_COLUMNS)
-    marks = ", ".join(["%s"] * len(_COLUMNS))
+    """INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24 and PostgreSQL) through executemany."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT (case_id, procedure_id) DO UPDATE SET {updates}",
-            rows,
-        )
+    rows_insert(
+        MinedCase._meta.db_table, _COLUMNS, rows, on_conflict=f"(case_id, procedure_id) DO UPDATE SET {updates}"
+    )

@@ -13,7 +13,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from cases import clock
 from procedures.models import Procedure
@@ -24,6 +24,7 @@ from reviews.insights.counts import Evidence, evidence_collect, window_counts, w
 from reviews.insights.describe import attribute_words, outcome_words
 from reviews.insights.extract import cases_extract
 from reviews.insights.hotspots import hotspots_find, overrides_find
+from reviews.insights.parallel import cases_rebuild
 from reviews.insights.proposals import hotspot_insight, override_insight, proposal_make
 from reviews.insights.regression import regression_cases_collect
 from reviews.insights.sla import breaches_find
@@ -39,6 +40,8 @@ class PassReport:
     rules_tested: int = 0
     regression_cases_added: int = 0
     seconds: float = 0.0
+    workers: int = 1  # processes the extraction ran in (a full pass may use several)
+    worker_peak_bytes: int = 0  # their largest peak Python memory, when the caller traced with tracemalloc
     per_procedure: dict[str, int] = field(default_factory=dict)
 
 
@@ -56,12 +59,16 @@ def mining_pass(*, procedure_slug: str | None = None, full: bool = False, now: d
     full = full or cursor.position is None  # never mined, or a rebuild that did not finish: rebuild
     since_cursor = None if full else cursor.position
     if full:
+        truncate = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction.atomic():
-            MinedCount.objects.all().delete()
-            MinedCase.objects.all().delete()
+            _mined_empty(truncate=truncate)
             cursor.position = None
             cursor.save(update_fields=["position"])
-    report.extracted, touched = cases_extract(since=since_cursor, fresh=full)
+        rebuilt = cases_rebuild(workers=conf.workers)
+        report.extracted, touched = rebuilt.extracted, rebuilt.touched
+        report.workers, report.worker_peak_bytes = rebuilt.workers, rebuilt.worker_peak_bytes
+    else:
+        report.extracted, touched = cases_extract(since=since_cursor)
     procedures = Procedure.objects.filter(published_version__isnull=False).select_related("published_version")
     if procedure_slug:
         procedures = procedures.filter(slug=procedure_slug)
@@ -85,6 +92,19 @@ def mining_pass(*, procedure_slug: str | None = None, full: bool = False, now: d
     cursor.last_pass_cases, cursor.last_pass_seconds = report.extracted, report.seconds
     cursor.save()
     return report
+
+
+def _mined_empty(*, truncate: bool) -> None:
+    """Empty the mined rows and counts for a rebuild. `truncate` (PostgreSQL, outside a caller's transaction, where
+    rows written earlier may still have deferred checks pending): TRUNCATE, as a DELETE would leave every row dead
+    in the table and its indexes until vacuumed, and the rebuild would insert as many again beside them."""
+    if truncate:
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (MinedCount, MinedCase))
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {tables}")
+        return
+    MinedCount.objects.all().delete()
+    MinedCase.objects.all().delete()
 
 
 def _window_moved(procedure_id: int, analysed_since: dt.datetime | None, since: dt.datetime) -> bool:

@@ -6,15 +6,17 @@ import datetime as dt
 import random
 
 import pytest
+import time_machine
 from scipy.stats import fisher_exact
 
 from cases import clock
 from cases.models import Case, Run
 from reviews.insights.associations import fisher_greater
 from reviews.insights.counts import window_counts
-from reviews.insights.history import history_generate
+from reviews.insights.extract import CHUNK
+from reviews.insights.history import billing_procedure_ensure, history_generate
 from reviews.insights.mining import mining_pass
-from reviews.models import MinedCount
+from reviews.models import MinedCase, MinedCount
 from tests.reviews.insights.factories import planted_history
 
 
@@ -71,8 +73,47 @@ def test_the_window_counts_are_those_of_the_cases_opened_since_its_start():
 
 @pytest.mark.django_db
 def test_a_pass_with_nothing_new_skips_the_procedure_until_cases_leave_its_window():
+    # Midday: the window starts at midnight, so late in the day the three-day move could drop no case at all.
+    noon = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(12), tzinfo=dt.UTC)
+    with time_machine.travel(noon, tick=False):
+        _nothing_new_then_three_days_later()
+
+
+def _nothing_new_then_three_days_later():
     planted_history()
     quiet = mining_pass()
     assert (quiet.extracted, quiet.procedures, quiet.skipped) == (0, 0, 1)
     three_days_later = mining_pass(now=clock.now() + dt.timedelta(days=3))  # the oldest cases left the 30-day window
     assert (three_days_later.extracted, three_days_later.procedures) == (0, 1)
+
+
+def _stored_rows() -> set[tuple]:
+    return set(
+        MinedCase.objects.values_list(
+            "case_id", "procedure_id", "opened_at", "attributes", "outcomes", "unattended", "holds", "model_calls",
+            "model_tokens",
+        )
+    )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rebuild_outside_a_transaction_stores_what_the_incremental_passes_stored(settings, workers):
+    """Outside a transaction block a rebuild writes each chunk's rows on a second connection while it extracts the
+    next one (COPY on PostgreSQL), in `workers` processes: the rows and counts are those the incremental passes
+    folded in case by case."""
+    settings.SOPDESK_INSIGHTS_WORKERS = workers
+    procedure = billing_procedure_ensure()
+    history_generate(procedure=procedure, cases=200, seed=3)
+    assert mining_pass().extracted == 200  # the first pass is a rebuild
+    history_generate(procedure=procedure, cases=CHUNK + 100, seed=4)  # more than a chunk
+    changed = Case.objects.earliest("id")
+    changed.facts = {**changed.facts, "tags": [*changed.facts["tags"], "late-tag"]}
+    changed.save()
+    assert mining_pass().extracted == CHUNK + 101
+    incremental = (_stored_rows(), _stored_counts())
+
+    rebuild = mining_pass(full=True)
+    assert (rebuild.extracted, rebuild.workers) == (CHUNK + 300, workers)
+    assert (_stored_rows(), _stored_counts()) == incremental
+    assert MinedCase.objects.get(case=changed).attributes.count("tag:late-tag") == 1

@@ -1,10 +1,11 @@
-"""The SOP editor shows a draft's regression-case results before publish, and publishing names the failing ones."""
+"""The SOP editor and the API show a draft's regression-case results before publish; publishing names the failing ones."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from cases.judgements import hold_consult
 from procedures.models import ProcedureVersion
@@ -94,3 +95,50 @@ def test_the_published_version_shows_no_regression_panel(client, ops_manager, ov
     client.force_login(ops_manager)
     page = client.get(reverse("procedures:editor", args=[procedure.published_version_id])).content.decode()
     assert 'id="regression-panel"' not in page
+
+
+def _api(user) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+def test_publishing_a_breaking_draft_through_the_api_names_the_failing_case_and_publishes_only_when_confirmed(
+    ops_manager, overridden
+):
+    procedure, bug_case = overridden
+    breaking = version_create_and_compile(procedure=procedure, source=BREAKING, created_by=ops_manager)
+    api, url = _api(ops_manager), f"/api/v1/versions/{breaking.pk}/publish/"
+
+    refused = api.post(url, {}, format="json")
+
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["code"] == "confirmation_required"
+    assert f"gets 1 regression case wrong (#{bug_case.id})" in error["message"]
+    regression = next(issue for issue in error["issues"] if issue["kind"] == "regression_cases")
+    assert regression["summary"].startswith("0 of 1 right, 1 wrong")
+    assert [(w["case"], w["subject"], w["expected"], w["got"]) for w in regression["wrong"]] == [
+        (bug_case.id, bug_case.subject, "ends stopped", "ends resolved after zendesk.add_note, zendesk.add_tags")
+    ]
+    breaking.refresh_from_db()
+    assert breaking.status == ProcedureVersion.Status.COMPILED, "nothing published before the confirmation"
+
+    published = api.post(url, {"confirm_warnings": True}, format="json")
+    assert published.status_code == 200, published.json()
+    breaking.refresh_from_db()
+    assert breaking.status == ProcedureVersion.Status.PUBLISHED
+
+
+def test_a_draft_that_keeps_the_fixed_answer_is_not_refused_through_the_api_for_its_regression_cases(
+    ops_manager, overridden
+):
+    procedure, _ = overridden
+    fixed = version_create_and_compile(procedure=procedure, source=FIXED, created_by=ops_manager)
+
+    refused = _api(ops_manager).post(f"/api/v1/versions/{fixed.pk}/publish/", {}, format="json")
+
+    assert refused.status_code == 400, "the agent's judgement sentence still needs its own confirmation"
+    error = refused.json()["error"]
+    assert "regression" not in error["message"]
+    assert all(issue.get("kind") != "regression_cases" for issue in error["issues"])
