@@ -24,9 +24,11 @@ from procedures.compiler.evaluation.matching import (
     units_of,
 )
 from procedures.compiler.evaluation.paths import graph_walk
+from procedures.compiler.evaluation.repeats import exclusive, over_sentence, reachable, same_act, same_expectation
 from procedures.steps import ApproveStep, DecideStep, EndStep, Graph
 
 AUTOMATED_KINDS = ("gather", "action", "wait", "approval", "condition")
+_NOT_THE_SAME = {"gather": " with other parameters", "act": " with other parameters", "approve": " by another role"}
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,10 @@ def _covered(span: Range, ranges: list[Range]) -> int:
 class _Scorer:
     def __init__(self, name: str, result: CompileResult, expectation: Expectation, source: str):
         self.name = name
+        self.source = source
         self.graph: Graph = result.graph
+        self.reach = reachable(self.graph)
+        self.repeats: dict[str, list[str]] = {}  # item id → keys of the matched unit and its exclusive repeats
         self.result = result
         self.exp = expectation
         self.where: dict[str, Range | None] = {i.id: quote_locate(source, i.text) for i in expectation.items}
@@ -161,9 +166,7 @@ class _Scorer:
         spans += [(w.span.start, w.span.end) for w in self.result.warnings if w.span]
         spans += [(c.span.start, c.span.end) for c in self.result.coverage]
         drops = [
-            i.id
-            for i in items
-            if not self.matched.get(i.id) and not any(overlaps(self.where[i.id], s) for s in spans)
+            i.id for i in items if not self.matched.get(i.id) and not any(overlaps(self.where[i.id], s) for s in spans)
         ]
         held, failures = self._paths()
         judgements = sum(1 for s in self.graph.steps if isinstance(s, DecideStep) and s.judgement)
@@ -248,6 +251,10 @@ class _Scorer:
             if isinstance(unit.step, ApproveStep) and person:
                 continue  # an approval over a sentence a person must decide: that is what the text asks
             item = by_id.get(paired.get(unit.key, ""))
+            near_pair = item is not None and self._near(unit.span, item)
+            repeat, why_duplicate = (False, "") if near_pair else self._repeat(unit, items, done)
+            if repeat:
+                continue  # the same step on a branch no run shares with it: it does not act twice
             if item and (self._near(unit.span, item) or person is None):
                 if item.kind in ("wait", "approval"):
                     self.wrong[unit.key] = f"not what {item.id} asks ({item.describe()}): it is {unit.label}"
@@ -263,12 +270,33 @@ class _Scorer:
                 self.acted_on.add(person.id)
                 self.wrong[unit.key] = f"{person.id} is for a person to decide ({person.text!r}), not an automated step"
             else:
-                twin = next((i for i in items if unit_matches(unit, i)), None)
-                self.wrong[unit.key] = (
-                    f"duplicate: {twin.id} ({twin.describe()}) is already done by step {done[twin.id]}"
-                    if twin
-                    else "spurious: the text asks for no such step"
-                )
+                self.wrong[unit.key] = why_duplicate or "spurious: the text asks for no such step"
+
+    def _sentences(self, span: Range | None) -> list[Range]:
+        return [_sentence_range(self.source, span)] if span else []
+
+    def _repeat(self, unit: Unit, items: list[Item], done: dict[str, str]) -> tuple[bool, str]:
+        """Whether `unit` repeats a matched unit on an exclusive branch, else why it is a duplicate ("" if not one)."""
+        why = ""
+        for twin in (i for i in items if i.id in done and unit_matches(unit, i)):
+            first = self._unit(done[twin.id])
+            duplicate = f"duplicate: {twin.id} ({twin.describe()}) is already done by step {first.key}"
+            if not same_act(unit, first):
+                why = why or duplicate + _NOT_THE_SAME.get(unit.kind, "")
+                continue
+            group = self.repeats.setdefault(twin.id, [first.key])
+            twice = [k for k in group if not exclusive(self.reach, unit.step.key, self._unit(k).step.key)]
+            if twice:
+                why = why or f"{duplicate}, and a run can execute both (step {twice[0]})"
+                continue
+            quotes = [self.where[i.id] for i in self.exp.items if same_expectation(i, twin)]
+            sentences = self._sentences(first.span) + [r for q in quotes for r in self._sentences(q)]
+            if not over_sentence(unit.span, sentences):
+                why = why or f"{duplicate}, and this step comes from a sentence that asks for no such step"
+                continue
+            group.append(unit.key)
+            return True, ""
+        return False, why
 
     def _unit(self, key: str) -> Unit:
         return next(u for u in self.units if u.key == key)
