@@ -189,10 +189,10 @@ def replay_figures(
         Row(
             f"replay, tickets/s ({count:,} tickets)",
             f"{replay_rate:,.0f}",
-            f"persistent dry run {persistent_rate:,.0f} ({len(first)} tickets)",
+            f"persistent dry run {persistent_rate:,.0f} ({len(first):,} tickets)",
             f"{replay_rate / persistent_rate:.0f}× faster",
         ),
-        Row(f"replay coverage = persistent dry run ({len(first)} tickets)", "yes" if same else "NO"),
+        Row(f"replay coverage = persistent dry run ({len(first):,} tickets)", "yes" if same else "NO"),
     ]
 
 

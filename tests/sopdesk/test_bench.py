@@ -36,3 +36,13 @@ def test_the_table_ends_with_the_summary_line():
     assert _summary(Totals(engine_ratio=2.0, replay_rate=1234.0, ingest_ratio=0.5)) == (
         "bench: engine 2.0× floor, replay 1,234/s, ingest 0.50× baseline"
     )
+
+
+def test_replay_coverage_can_be_compared_on_every_ticket(sandbox, version, tmp_path):  # noqa: F811
+    from sopdesk.bench.figures import replay_figures
+
+    rate, coverage = replay_figures(version=version, count=30, work_dir=tmp_path, totals=Totals(), sample=30)
+    assert "(30 tickets)" in rate.figure and "(30 tickets)" in rate.baseline
+    assert coverage.figure == "replay coverage = persistent dry run (30 tickets)" and coverage.value == "yes"
+    _, coverage = replay_figures(version=version, count=30, work_dir=tmp_path, totals=Totals(), sample=12)
+    assert coverage.figure == "replay coverage = persistent dry run (12 tickets)" and coverage.value == "yes"

@@ -35,19 +35,26 @@ class Command(BaseCommand):
             "--quick", action="store_true", help="Small sizes, for CI: proves it runs, says nothing of speed."
         )
         parser.add_argument("--concurrency", type=int, default=8, help="Concurrent senders for ingest and burst.")
+        parser.add_argument(
+            "--coverage-sample",
+            type=int,
+            default=200,
+            help="Tickets also run as a persistent dry run to compare coverage with replay (default 200; 0 = all).",
+        )
 
-    def handle(self, *args, size, duration, only, quick, concurrency, **options):
+    def handle(self, *args, size, duration, only, quick, concurrency, coverage_sample, **options):
         size = size or (20 if quick else 300)
         duration = duration or (1.0 if quick else 8.0)
         only = tuple(only or FIGURES)
+        sample = coverage_sample if coverage_sample > 0 else size
         if os.environ.get(INNER):
-            self._inner(size=size, duration=duration, only=only, quick=quick, concurrency=concurrency)
+            self._inner(size=size, duration=duration, only=only, quick=quick, concurrency=concurrency, sample=sample)
         else:
-            self._outer(size=size, duration=duration, only=only, quick=quick, concurrency=concurrency)
+            self._outer(size=size, duration=duration, only=only, quick=quick, concurrency=concurrency, sample=sample)
 
     # --- outer: the throwaway database and the sandbox --------------------------------------
 
-    def _outer(self, *, size, duration, only, quick, concurrency):
+    def _outer(self, *, size, duration, only, quick, concurrency, sample):
         from connectors.sandbox import runner
         from sopdesk.bench import processes
 
@@ -72,6 +79,7 @@ class Command(BaseCommand):
                     env["DATABASE_URL"] = bench_url
                 subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True, cwd=settings.BASE_DIR)
                 args = ["--size", str(size), "--duration", str(duration), "--concurrency", str(concurrency)]
+                args += ["--coverage-sample", str(sample)]
                 args += [a for name in only for a in ("--only", name)] + (["--quick"] if quick else [])
                 status = subprocess.run([*manage, "bench", *args], env=env, cwd=settings.BASE_DIR).returncode
             finally:
@@ -81,7 +89,7 @@ class Command(BaseCommand):
 
     # --- inner: the figures ----------------------------------------------------------------
 
-    def _inner(self, *, size, duration, only, quick, concurrency):
+    def _inner(self, *, size, duration, only, quick, concurrency, sample):
         from django.db import connection
 
         from cases.replay import tickets_generate, tickets_load
@@ -107,7 +115,7 @@ class Command(BaseCommand):
             )
         if "replay" in only:
             progress(f"replay of {size} tickets against a persistent dry run")
-            rows += figures.replay_figures(version=version, count=size, work_dir=data_dir, totals=totals)
+            rows += figures.replay_figures(version=version, count=size, work_dir=data_dir, totals=totals, sample=sample)
         if "inbox" in only:
             progress("inbox render time")
             rows += figures.inbox_figures(
