@@ -10,9 +10,9 @@ before the judged one, so the steps before it still run first. When the
 outcome leads straight to another numbered step, the sentence is only the
 cross-reference ("If …, go to step 5.").
 
-A route (`route`) is what a path does from a step until it reaches a step
-both paths share: the operations and parameters it runs, then the shared step
-or the end it reaches. The amended source is compiled here and kept only when
+Two paths have the same route (`same_route`) when they run the same
+operations with the same parameters until they reach a step both share, or
+reach ends with the same outcome. The amended source is compiled here and kept only when
 the branch on the attribute has the same route as the chosen outcome.
 """
 
