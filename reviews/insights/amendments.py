@@ -14,7 +14,8 @@ import re
 from procedures.models import Procedure, ProcedureVersion
 from procedures.services import version_create_and_compile
 
-_NUMBERED = re.compile(r"^(\s*)(\d+)([.)])(\s+)", re.MULTILINE)
+NUMBERED = re.compile(r"^(\s*)(\d+)([.)])(\s+)", re.MULTILINE)
+_REFERENCE = re.compile(r"\b(steps?\s+)(\d+)\b", re.IGNORECASE)  # "go to step 4", "see step 2"
 
 
 def condition_text(attribute: str) -> str:
@@ -61,18 +62,27 @@ def amendment_sentence(*, attributes: list[str], outcome: str) -> str | None:
     return f"If {conditions}, {action}."
 
 
-def source_amend(*, source: str, sentence: str) -> str:
-    """`source` with `sentence` as its first numbered step (later steps renumbered), or appended if none."""
-    first = _NUMBERED.search(source)
-    if first is None:
+def source_amend(*, source: str, sentence: str, before: int | None = None) -> str:
+    """`source` with `sentence` as a new numbered step, or appended if the source has no numbered steps. The new
+    step goes first, or in place of the numbered item starting at `before`; the items from there on are renumbered,
+    and so are the SOP's references to them ("go to step 4" → "go to step 5")."""
+    items = list(NUMBERED.finditer(source))
+    at = next((m for m in items if before is None or m.start() == before), None)
+    if at is None:
         return source.rstrip("\n") + f"\n\n{sentence}\n"
+    indent, number, mark, space = at.groups()
+    pushed = int(number)
 
     def renumber(match: re.Match) -> str:
         return f"{match.group(1)}{int(match.group(2)) + 1}{match.group(3)}{match.group(4)}"
 
-    indent, number, mark, space = first.groups()
-    head, tail = source[: first.start()], source[first.start() :]
-    return head + f"{indent}{number}{mark}{space}{sentence}\n" + _NUMBERED.sub(renumber, tail)
+    def reference(match: re.Match) -> str:
+        n = int(match.group(2))
+        return f"{match.group(1)}{n + 1 if n >= pushed else n}"
+
+    head = _REFERENCE.sub(reference, source[: at.start()])
+    tail = _REFERENCE.sub(reference, NUMBERED.sub(renumber, source[at.start() :]))
+    return head + f"{indent}{number}{mark}{space}{sentence}\n" + tail
 
 
 def source_diff(*, before: str, after: str) -> str:

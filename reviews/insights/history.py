@@ -54,6 +54,7 @@ class HistorySummary:
     product_bugs: int
     noise: int
     procedure: str
+    double_charges: int = 0
     first_case_id: int | None = None
 
 
@@ -96,6 +97,7 @@ def history_generate(
     dispute_rate: float = 0.4,
     bug_rate: float = 0.4,
     noise_rate: float = 0.15,
+    double_charge_rate: float = 0.0,
     seed: int = 13,
     now: dt.datetime | None = None,
     procedure: Procedure | None = None,
@@ -113,30 +115,36 @@ def history_generate(
     n_disputes = sum(disputes)
     bugs_among = iter(_exact(n_disputes, bug_rate, rng))
     noise = _exact(cases, noise_rate, rng)
+    # Its own generator, so planting it leaves every other draw (and the figures tests expect) as it was.
+    doubles_among = iter(_exact(n_disputes - round(n_disputes * bug_rate), double_charge_rate, random.Random(seed + 1)))
     summary = HistorySummary(cases, n_disputes, 0, sum(noise), procedure.slug)
     for start in range(0, cases, batch):
         rows = []
         for i in range(start, min(cases, start + batch)):
             dispute = disputes[i]
             bug = dispute and next(bugs_among)
+            double = dispute and not bug and next(doubles_among)
             summary.product_bugs += bug
-            rows.append(_case_plan(i, rng, now, days, dispute, bug, noise[i], token))
+            summary.double_charges += double
+            rows.append(_case_plan(i, rng, now, days, dispute, bug, noise[i], token, double=double))
         first = _write(rows, version=version, procedure=procedure, reviewer=reviewer, policy=policy)
         if summary.first_case_id is None:
             summary.first_case_id = first
     return summary
 
 
-def _case_plan(i, rng, now, days, dispute, bug, noise, token) -> dict:
+def _case_plan(i, rng, now, days, dispute, bug, noise, token, *, double=False) -> dict:
     kind = "billing-dispute" if dispute else rng.choice(["invoice-question", "payment-failed"])
     month = rng.choice(MONTHS)
     opened = now - dt.timedelta(days=rng.uniform(0.1, days))
-    tags = [kind] + (["product-bug"] if bug else []) + (["vip"] if noise else [])
-    refund = not bug and rng.random() < 0.1
+    tags = (
+        [kind] + (["product-bug"] if bug else []) + (["vip"] if noise else []) + (["double-charge"] if double else [])
+    )
+    refund = not bug and rng.random() < 0.1 and not double
     if refund:
         tags.append("refund-approved")
     evening = opened.hour >= 18
-    return {
+    plan = {
         "external_id": f"hist-{token}-{i}",
         "subject": rng.choice(KINDS[kind]).format(m=month),
         "description": (BUG_TEXT if bug else PLAIN_TEXT).format(m=month),
@@ -152,6 +160,9 @@ def _case_plan(i, rng, now, days, dispute, bug, noise, token) -> dict:
         "chosen": rng.choice(["none", "none", "charge_looks_wrong_to_agent"]),
         "model_tokens": rng.choice([0, 0, 0, 850, 1200]),
     }
+    if double:  # drawn all the same, so the draws after it stay as they were
+        plan["chosen"] = "charge_looks_wrong_to_agent"
+    return plan
 
 
 @transaction.atomic
@@ -176,7 +187,9 @@ def _write(rows: list[dict], *, version, procedure, reviewer, policy) -> int:
         ]
     )
     if cases[0].pk is None:  # backends that do not return ids from bulk inserts
-        ids = dict(Case.objects.filter(external_id__in=[r["external_id"] for r in rows]).values_list("external_id", "id"))
+        ids = dict(
+            Case.objects.filter(external_id__in=[r["external_id"] for r in rows]).values_list("external_id", "id")
+        )
         for case in cases:
             case.pk = case.id = ids[case.external_id]
     runs = Run.objects.bulk_create(

@@ -5,7 +5,9 @@ What people chose at a step ("stop" at `judge`) becomes a sentence only when
 with the attribute, at least CONFIDENT of them were decided that way (a wrong
 automated step is worse than a question to a person), and (2) the rules
 compiler turns the amended SOP into the intended step: a branch on that
-attribute leading straight to the chosen end. The sentence is compiled here,
+attribute leading straight to the chosen end ("stop"), or, for an outcome that
+carries on, to the same operations and parameters that outcome leads to
+(`reviews.insights.carry_on`). The sentence is compiled here,
 at mining time, so a proposal that would not compile as intended is never
 shown; the insight then says why there is none (`detail["no_amendment"]`).
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from procedures.compiler import CompileError, compile_source
 from procedures.models import Procedure
 from reviews.insights.amendments import condition_text, source_amend
+from reviews.insights.carry_on import NoSentence, carry_on_sentence, routes_as_intended
 from reviews.insights.counts import Counts
 from reviews.insights.hotspots import HotSpot, OverrideGroup
 from reviews.models import Insight
@@ -81,18 +84,15 @@ def proposal_make(procedure: Procedure, counts: Counts, *, step: str, chosen: st
     published = procedure.published_version
     if published is None:
         return Proposal(why_not=f"{procedure.name} has no published version to amend.")
-    if chosen not in CHOICES:
-        return Proposal(
-            why_not=f"“{chosen}” continues the SOP past {step}; no sentence the rules compiler understands says "
-            "“skip this step” reliably. Rewrite the condition of that step by hand so it names when it applies."
-        )
-    clause, end_outcome = CHOICES[chosen]
     found = situations(counts, step=step, chosen=chosen, min_support=min_support)
     if not found:
         return Proposal(
             why_not=f"No case attribute predicts “{chosen}” at {step} in at least {CONFIDENT:.0%} of its holds; "
             "a rule would be wrong too often, so people keep deciding."
         )
+    if chosen not in CHOICES:
+        return _carry_on(published.source, found, step=step, chosen=chosen)
+    clause, end_outcome = CHOICES[chosen]
     for attribute, support, base in found[:TRIES]:
         condition = condition_text(attribute)
         sentence = f"If {condition}, {clause}."
@@ -102,6 +102,25 @@ def proposal_make(procedure: Procedure, counts: Counts, *, step: str, chosen: st
     return Proposal(
         why_not=f"The sentence for {found[0][0]} did not compile into a step that {clause}s those cases; "
         "edit the SOP by hand."
+    )
+
+
+def _carry_on(source: str, found: list[tuple[str, int, int]], *, step: str, chosen: str) -> Proposal:
+    """Route the cases an attribute predicts to where `chosen` leads, past the judgement at `step`."""
+    for attribute, support, base in found[:TRIES]:
+        condition = condition_text(attribute)
+        try:
+            sentence, amended = carry_on_sentence(source=source, step=step, chosen=chosen, condition=condition)
+        except NoSentence as reason:
+            return Proposal(
+                why_not=f"“{chosen}” continues the SOP past {step}, but {reason}. Rewrite the condition of that "
+                "step by hand so it names when it applies."
+            )
+        if routes_as_intended(source=amended, condition=condition, step=step, chosen=chosen):
+            return Proposal(sentence, amended, attribute, support / base)
+    return Proposal(
+        why_not=f"The sentence for {found[0][0]} did not compile into a step that leads where “{chosen}” at "
+        f"{step} leads; edit the SOP by hand."
     )
 
 

@@ -15,6 +15,9 @@ def test_demo_history_gives_the_routed_insight_and_loads_once(client, ops_manage
     assert "800 generated cases" in lines[0]
     insight = Insight.objects.get(active=True, detail__outcome="routed:Engineering")
     assert insight.detail["attribute"] == "tag:billing-dispute" and insight.amendment
+    top = Insight.objects.filter(active=True).order_by("-impact").first()
+    assert top.detail["chosen"] == "charge_looks_wrong_to_agent", "reviewers' most frequent choice carries on"
+    assert top.amendment.startswith("If the ticket is tagged double-charge, add the tag billing-refund")
     assert insight_demo_again_is_a_no_op()
     client.force_login(ops_manager)
     assert insight.title in client.get("/inbox/insights/").content.decode()

@@ -50,7 +50,7 @@ def test_an_override_no_attribute_predicts_has_no_amendment_and_says_why():
     insight = Insight.objects.get(kind=Insight.Kind.OVERRIDE, detail__chosen="charge_looks_wrong_to_agent")
 
     assert insight.amendment == "" and insight.amended_source == ""
-    assert "continues the SOP past judge" in insight.detail["no_amendment"]
+    assert "No case attribute predicts “charge_looks_wrong_to_agent” at judge" in insight.detail["no_amendment"]
 
 
 def test_a_hot_spot_mostly_decided_stop_proposes_stopping_the_situation_that_predicts_it():
@@ -94,4 +94,4 @@ def test_the_insight_page_shows_the_override_sentence_as_a_diff_or_why_there_is_
     assert "tag:product-bug: 100% of its holds decided “stop”" in page
     other = Insight.objects.get(kind=Insight.Kind.OVERRIDE, detail__chosen="charge_looks_wrong_to_agent")
     page = client.get(f"/inbox/insights/{other.id}/").content.decode()
-    assert 'id="no-amendment"' in page and "Rewrite the condition of that step by hand" in page
+    assert 'id="no-amendment"' in page and "a rule would be wrong too often, so people keep deciding" in page
