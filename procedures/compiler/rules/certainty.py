@@ -55,6 +55,7 @@ class Sure:
     results: dict[str, tuple[str, ...]] = field(default_factory=dict)  # save_as → what its read returns
     expand: Callable[[str], str] = str  # the SOP's shorthand spelled out ("Ent" → "Enterprise")
     source: str = ""  # the SOP text (criteria under a lead-in are read from it)
+    listed_values: frozenset[str] = frozenset()  # values the SOP lists for its fields ("resale", "vip_package")
 
     def text(self, *parts: str) -> str:
         joined = " ".join(p for p in parts if p)
@@ -90,6 +91,8 @@ def unknown_fact(cel: str, sure: Sure) -> str | None:
                 return path
             if rest[0] == "fields" and len(rest) > 1:
                 name = rest[1]
+                if name in sure.listed_values - sure.custom:  # "a VIP package over $1,000": a value, not a field
+                    return path
                 if name not in sure.identifiers | DOCUMENTED_FIELDS | sure.custom and not _field_word(name):
                     return path
         elif root in sure.results:

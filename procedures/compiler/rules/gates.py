@@ -39,7 +39,10 @@ def sure_of(graph: Graph, known: Known, source: str = "") -> Sure:
     custom = {r for op in declared.declared(known) for r in op.returns}
     custom |= {fact for fact, *_ in answers.zendesk_custom_fields()}
     custom |= table_columns(source) | set(known.values)
-    return Sure(known.identifiers, frozenset(custom), results, known.expand, source)
+    listed = frozenset(  # "custom fields (`species`, `policy_age_days`)" lists fields, not values
+        v for name, values in known.values.items() if not name.endswith(("fields", "field")) for v in values
+    )
+    return Sure(known.identifiers, frozenset(custom), results, known.expand, source, listed)
 
 
 _HEADER = re.compile(r"(?m)^[ \t]*\|(.+)\|[ \t]*\n[ \t]*\|?[ \t]*:?-{3,}")

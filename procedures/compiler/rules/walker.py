@@ -400,6 +400,11 @@ class Walker:
                     "zendesk.update_ticket", {"ticket_id": actions.TICKET, "status": "solved"}, "Solve the ticket"
                 )
                 self.b.act(solve, clause)
+                sent = self.b.sentence_of(clause)  # a branch's last word ("if …, set it to solved") ends the branch
+                guarded = re.search(r"\b(?:if|when|unless|otherwise)\b", self.b.source[sent.start : clause.start], re.I)
+                stop = re.match(r"[\s,;]*(?:and\s+|then\s+)?(?:stop|end)\b", self.b.source[clause.end :], re.I)
+                if not (stop or guarded) and re.match(r"\W*(?:and\s+|then\s+)?(?:set|mark)\b", clause.text, re.I):
+                    return  # a status change, not the end of the procedure unless the text says stop
             self.b.end(spec, clause)
         elif isinstance(spec, Approve):
             self._approve(spec, clause)
