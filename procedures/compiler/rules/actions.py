@@ -55,6 +55,10 @@ def _end(text: str) -> End | None:
     return None
 
 
+def solve_ticket() -> Act:
+    return Act("zendesk.update_ticket", {"ticket_id": TICKET, "status": "solved"}, "Solve the ticket")
+
+
 def _wait(text: str) -> Wait | None:
     lowered = text.lower()
     if not re.match(r"(?:and\s+)?wait\b", lowered):

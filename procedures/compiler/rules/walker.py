@@ -395,16 +395,9 @@ class Walker:
         self.understood += 1
         if isinstance(spec, End):
             if spec.case_status in ("closed", "resolved") and re.search(r"\bsolved?\b", clause.text, re.I):
-                # the SOP closes the Zendesk ticket itself, not only sopdesk's case
-                solve = Act(
-                    "zendesk.update_ticket", {"ticket_id": actions.TICKET, "status": "solved"}, "Solve the ticket"
-                )
-                self.b.act(solve, clause)
-                sent = self.b.sentence_of(clause)  # a branch's last word ("if …, set it to solved") ends the branch
-                guarded = re.search(r"\b(?:if|when|unless|otherwise)\b", self.b.source[sent.start : clause.start], re.I)
-                stop = re.match(r"[\s,;]*(?:and\s+|then\s+)?(?:stop|end)\b", self.b.source[clause.end :], re.I)
-                if not (stop or guarded) and re.match(r"\W*(?:and\s+|then\s+)?(?:set|mark)\b", clause.text, re.I):
-                    return  # a status change, not the end of the procedure unless the text says stop
+                self.b.act(actions.solve_ticket(), clause)  # the Zendesk ticket itself, not only sopdesk's case
+                if clauses.status_change_only(self.b.source, self.b.sentence_of(clause).start, clause):
+                    return
             self.b.end(spec, clause)
         elif isinstance(spec, Approve):
             self._approve(spec, clause)
