@@ -51,3 +51,40 @@ def test_a_value_the_sop_lists_for_a_field_is_never_compared_as_a_field_of_its_o
     )
     conditions = [b.when for s in _steps(result, DecideStep) for b in s.branches]
     assert not [c for c in conditions if "case.fields.vip_package" in c]
+
+
+def _reply_bodies(result) -> list[str]:
+    return [s.params["body"] for s in _steps(result, ActStep) if s.operation == "zendesk.reply"]
+
+
+def test_emergency_advice_told_to_someone_is_for_a_person_not_a_canned_reply():
+    result = _compile(
+        "If the customer mentions a gas smell, tell them to leave the house and call the emergency line.\n"
+    )
+    assert "zendesk.reply" not in _ops(result)
+    assert any("emergency" in w.message for w in result.warnings)
+
+
+def test_an_explicit_reply_in_an_emergency_is_still_the_reply():
+    result = _compile("If emergency_signs is yes, reply to the owner telling them to phone the emergency line now.\n")
+    assert _reply_bodies(result) == ["Please phone the emergency line now."]
+
+
+def test_a_reply_speaks_to_the_customer_rather_than_about_them():
+    result = _compile(
+        "Reply to the fan that their tickets stay valid for the new date and that they can ask for a refund.\n"
+    )
+    assert _reply_bodies(result) == ["Your tickets stay valid for the new date and you can ask for a refund."]
+
+
+def test_a_reply_asking_for_something_is_a_question_to_the_customer():
+    result = _compile("If there is no attachment, reply to the customer asking for the certificate.\n")
+    assert _reply_bodies(result) == ["Could you please send us the certificate?"]
+
+
+def test_a_reply_that_names_only_what_to_send_is_composed_from_the_case_and_flagged():
+    result = _compile("Reply with a link to the resale terms.\n")
+    [body] = _reply_bodies(result)
+    assert "{{ case.subject }}" in body and "a link to the resale terms" in body
+    assert body != "A link to the resale terms."
+    assert any("write it into the reply" in w.message for w in result.warnings)

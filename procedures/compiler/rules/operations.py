@@ -12,7 +12,7 @@ import re
 from connectors import registry
 from connectors.jira.sandbox import PRIORITIES as JIRA_PRIORITIES
 from connectors.jira.sandbox import STANDARD_ISSUE_TYPES as JIRA_ISSUE_TYPES
-from procedures.compiler.rules import vocabulary
+from procedures.compiler.rules import replies, vocabulary
 from procedures.compiler.rules.candidates import TICKET, Act, cel_list, lit
 from procedures.compiler.rules.conditions import condition
 from procedures.compiler.rules.vocabulary import Known
@@ -269,6 +269,7 @@ def reply(text: str, known: Known | None = None) -> Act | None:
         re.I,
     ):
         return None  # "Ask IT to wipe the device": someone else, not a reply to the requester
+    note = None
     ask = re.match(
         r"ask\s+(?:the\s+)?(?:customer|claimant|requester|reporter|them|user)\s+(?:to|for)\s+(.+)$", text, re.I
     )
@@ -278,6 +279,8 @@ def reply(text: str, known: Known | None = None) -> Act | None:
             if " to " in text[: ask.start(1)]
             else f"Please send us {ask.group(1).strip(' .')}."
         )
+    elif not re.search(r"[\"“']([^\"”']{3,})[\"”']", text) and (composed := replies.body_from(text)):
+        body, note = composed  # what the SOP says to tell them, said to them
     else:
         body = quoted_or_after(text, "saying|that|asking|with") or text[0].upper() + text[1:] + "."
     with_fact = re.search(r"\bwith (?:the |their |its )?([\w ]+?)$", text.strip(" ."), re.I)
@@ -286,11 +289,11 @@ def reply(text: str, known: Known | None = None) -> Act | None:
     ):
         return None  # what the outcome is, only a person knows
     if with_fact and (fact := vocabulary.fact(with_fact.group(1), known or vocabulary.Known())):
-        body = f"{with_fact.group(1).strip().capitalize()}: {{{{ {fact} }}}}"
+        body, note = f"{with_fact.group(1).strip().capitalize()}: {{{{ {fact} }}}}", None
     params = {"ticket_id": TICKET, "body": body}
     if re.search(r"\b(?:private|internal)\b", text, re.I):
         params["public"] = "{{ false }}"
-    return Act("zendesk.reply", params, "Reply to the requester")
+    return Act("zendesk.reply", params, "Reply to the requester", notes=[note] if note else [])
 
 
 def email(text: str, known: Known) -> Act | None:
