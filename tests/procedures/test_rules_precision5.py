@@ -88,3 +88,25 @@ def test_a_reply_that_names_only_what_to_send_is_composed_from_the_case_and_flag
     assert "{{ case.subject }}" in body and "a link to the resale terms" in body
     assert body != "A link to the resale terms."
     assert any("write it into the reply" in w.message for w in result.warnings)
+
+
+def test_a_sentence_case_heading_ends_the_definitions_section_above_it():
+    result = _compile(
+        "Scope: personal loan customers.\n\n"
+        "Definitions\n"
+        "  Arrears days   how many days the oldest instalment is overdue\n"
+        "  Vulnerable     a customer who has told us of a bereavement\n\n"
+        "What every request gets\n"
+        "  1. Tag the ticket hardship-request.\n"
+        "  2. Look up the customer's account in Salesforce.\n"
+    )
+    assert _ops(result) == ["zendesk.add_tags"]
+    assert not [w for w in result.warnings if "No step" in w.message]
+
+
+def test_a_capitals_heading_with_a_dash_ends_the_inputs_section_above_it():
+    result = _compile(
+        "INPUTS ON THE TICKET\n  roaming_charge   the roaming part of the bill\n\n"
+        "STEP 1 — ALWAYS\nTag the ticket bill-shock.\n"
+    )
+    assert _ops(result) == ["zendesk.add_tags"]

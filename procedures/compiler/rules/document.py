@@ -293,7 +293,7 @@ def _caps_heading(line: str) -> bool:
     return (
         not line[:1].isspace()
         and 1 <= len(text.split()) <= 8
-        and bool(re.fullmatch(r"[A-Z][A-Z0-9 &/,()'-]*", text))
+        and bool(re.fullmatch(r"[A-Z][A-Z0-9 &/,()'—–-]*", text))  # "STEP 1 — ALWAYS"
         and sum(c.isalpha() for c in text) >= 4
     )
 
@@ -322,6 +322,8 @@ def _plain_heading(line: str, nxt: str) -> bool:
     title_case = all(w[:1].isupper() for w in significant)
     if title_case and len(words) <= 4 and nxt.strip() and section_kind(text):
         return True  # "Tone" over a paragraph: a heading whose whole section is not procedure
+    if not title_case and words[0][:1].isupper() and nxt[:1] in " \t" and nxt.strip():
+        return True  # "What every request gets" over an indented block: a sentence-case heading
     return title_case and bool(_MARKER.match(nxt) or _TABLE_ROW.match(nxt))
 
 
