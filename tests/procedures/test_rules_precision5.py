@@ -110,3 +110,23 @@ def test_a_capitals_heading_with_a_dash_ends_the_inputs_section_above_it():
         "STEP 1 — ALWAYS\nTag the ticket bill-shock.\n"
     )
     assert _ops(result) == ["zendesk.add_tags"]
+
+
+def test_a_message_quoting_a_step_done_by_hand_still_compiles_without_that_line():
+    result = _compile(
+        '1. Create a Jira issue in LEGAL, type Bug, priority Highest, summary "Signature disputed".\n'
+        "2. Email legal-ops@example.com with the Jira key so the duty lawyer sees it tonight.\n"
+    )
+    assert "jira.create_issue" not in _ops(result)  # the sandbox project has no type Bug: a person raises it
+    mail = next(s for s in _steps(result, ActStep) if s.operation == "email.send")
+    assert "jira." not in mail.params["body"] and "{{ case.url }}" in mail.params["body"]
+    assert any("done by hand" in w.message for w in result.warnings)
+
+
+def test_an_id_is_never_compared_with_zero():
+    result = _compile(
+        "The ticket holds the envelope id in envelope_id.\n\n"
+        "1. Confirm the ticket has the envelope id. No envelope id → reply asking for it.\n"
+    )
+    conditions = [b.when for s in _steps(result, DecideStep) for b in s.branches]
+    assert not [c for c in conditions if "envelope_id == 0" in c]

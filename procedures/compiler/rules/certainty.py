@@ -223,6 +223,8 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
         words = fact.rsplit(".", 1)[-1].replace("_", " ")
         return f"`{fact}` is not a fact any system gives: which system tells us the {words}?"
     text = sure.text(label, instruction)
+    if named := re.search(r"\.(\w+_(?:id|ids|number|code|email|name|ref|reference|url))\s*(?:==|<=?|>=?)\s*0\b", when):
+        return f"`{named.group(1)}` names something, not a count: compare it with a number?"
     if made_up := unspoken_field(when, text, sure):
         return f"`{made_up}` is named from no words of the case: which system tells us this?"
     for value in (_plain(v) for v in LITERAL.findall(when)):
