@@ -130,3 +130,23 @@ def test_an_id_is_never_compared_with_zero():
     )
     conditions = [b.when for s in _steps(result, DecideStep) for b in s.branches]
     assert not [c for c in conditions if "envelope_id == 0" in c]
+
+
+def test_a_money_ladder_under_a_heading_naming_the_field_never_reads_the_case_amount():
+    result = _compile(
+        "A mechanic puts the estimate on the ticket as repair_estimate (in euros).\n\n"
+        "THE LADDER (repair_estimate)\n"
+        "  below €20         -> tag wear-and-tear\n"
+        "  €20 – €50         -> tag deposit-hold\n"
+        "  above €300        -> tag big-damage\n"
+    )
+    conditions = [b.when for s in _steps(result, DecideStep) for b in s.branches]
+    assert not [c for c in conditions if "case.amount" in c]
+
+
+def test_a_comparison_written_as_a_value_is_never_compared_as_text():
+    result = _compile(
+        "Each appeal has the field days_since_exam.\n\nIf days_since_exam is greater than 7, tag the ticket late.\n"
+    )
+    conditions = [b.when for s in _steps(result, DecideStep) for b in s.branches]
+    assert not [c for c in conditions if '"greater than 7"' in c]

@@ -233,7 +233,10 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
         if not re.search(r"[A-Za-z0-9]", value):
             return f"the value {value!r} is not a value"
         if re.match(
-            r"(?:below|above|over|under|more than|less than|fewer than|at least|at most)\b", value.strip(), re.I
+            r"(?:below|above|over|under|(?:more|less|fewer|greater|higher|lower|bigger|smaller|longer|shorter) than"
+            r"|at least|at most|up to|or (?:more|less|fewer))\b",
+            value.strip(),
+            re.I,
         ):
             return f"“{value}” is a comparison, not a value"
         if re.fullmatch(_STATES, value.strip().lower()):
@@ -253,7 +256,8 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
     if own := unread_field(when, label, sure):
         return f"the case names the field `{own}`, which the condition does not read"
     if field := shadowed(when, sure):
-        return f"`case.fields.{field[0]}` is read, but the SOP names the field `{field[1]}`: which one is meant?"
+        read = field[0] if field[0].startswith("case.") else f"case.fields.{field[0]}"
+        return f"`{read}` is read, but the SOP names the field `{field[1]}`: which one is meant?"
     return None
 
 
@@ -325,10 +329,22 @@ def list_goes_on(label: str, instruction: str) -> str | None:
     return found.group(1) if found else None
 
 
+_AMOUNT_SAID = re.compile(
+    r"\b(?:ticket|case|order|claim|invoice|refund|disputed|the)\s+amount\b|\bamount field\b", re.I
+)
+_MONEY_FIELD = re.compile(
+    r"(?:^|_)(?:estimate|fee|cost|price|value|total|charge|shortfall|balance|spend|usd|eur|gbp)(?:_|$)"
+)
+
+
 def shadowed(cel: str, sure: Sure) -> tuple[str, str] | None:
     """A documented field (`reason`) read where the SOP writes a field of its own around that word
     (`change_reason`): the SOP's field is likely the one meant."""
     for path in fact_paths(cel):
+        if path == "case.amount" and not _AMOUNT_SAID.search(sure.source):  # "(repair_estimate)" names the money
+            own = sorted(i for i in sure.identifiers if _MONEY_FIELD.search(i) and i != "amount")
+            if own:
+                return "case.amount", own[0]
         name = path.removeprefix("case.fields.")
         if path.startswith("case.fields.") and name in DOCUMENTED_FIELDS and name not in sure.identifiers:
             for own in sorted(sure.identifiers):
