@@ -150,3 +150,14 @@ def test_a_comparison_written_as_a_value_is_never_compared_as_text():
     )
     conditions = [b.when for s in _steps(result, DecideStep) for b in s.branches]
     assert not [c for c in conditions if '"greater than 7"' in c]
+
+
+def test_an_email_to_an_address_held_in_a_field_goes_there_and_asks_in_the_readers_words():
+    result = _compile(
+        "Each PO ticket has the field buyer_email.\n\n"
+        "1. Email the buyer named on the PO (their address is in the ticket's buyer_email field) asking them to "
+        "contact the vendor.\n"
+    )
+    mail = next(s for s in _steps(result, ActStep) if s.operation == "email.send")
+    assert mail.params["to"] == "{{ [case.fields.buyer_email] }}"
+    assert mail.params["body"].startswith("Could you please contact the vendor?")

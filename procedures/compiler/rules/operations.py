@@ -61,6 +61,11 @@ def recipients(text: str, known: Known) -> tuple[list[str], list[str]]:
     without_roles = re.sub(
         r"(?:the\s+)?(?:customer|requester|employee|user|caller|reporter)(?:'s|’s)\s+\w+", "", lowered
     )
+    to += [
+        f"case.fields.{f}"
+        for f in re.findall(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)*_email)\b", text)
+        if f != "requester_email"
+    ]
     if _REQUESTER.search(without_roles) and not to:
         to.append("case.requester_email")
     for pattern, role in vocabulary.ROLES:
@@ -75,7 +80,9 @@ def recipients(text: str, known: Known) -> tuple[list[str], list[str]]:
 
 def email_body(text: str, known: Known, *, to_requester: bool) -> str:
     """A mail composed from the case (what the SOP says to tell, subject, link, facts), not the SOP sentence."""
-    what = quoted_or_after(text, "saying|that|to say|about|asking") or ""
+    cue = re.search(r"\b(?:asking|telling|saying|explaining|confirming|thanking)\b.*$", text, re.I)
+    composed = replies.body_from("reply " + cue.group(0)) if cue and not re.search(r"[\"“]", text) else None
+    what = composed[0] if composed else quoted_or_after(text, "saying|that|to say|about|asking") or ""
     lines = [what] if what else []
     if to_requester:
         lines.append("Regarding your request: {{ case.subject }}")
