@@ -161,3 +161,20 @@ def test_an_email_to_an_address_held_in_a_field_goes_there_and_asks_in_the_reade
     mail = next(s for s in _steps(result, ActStep) if s.operation == "email.send")
     assert mail.params["to"] == "{{ [case.fields.buyer_email] }}"
     assert mail.params["body"].startswith("Could you please contact the vendor?")
+
+
+def test_telling_the_patient_something_after_a_reply_is_part_of_that_reply():
+    result = _compile(
+        "Reply with the reminder and tell the patient that a third strike means a $40 missed appointment fee.\n"
+    )
+    [body] = _reply_bodies(result)
+    assert "A third strike means a $40 missed appointment fee." in body
+
+
+def test_a_never_list_is_what_not_to_do_never_a_step():
+    result = _compile(
+        "1. Tag the ticket damage.\n\nNEVER\n"
+        '- tell the rider the bike was "vandalised"\n'
+        "- reply from a personal email\n"
+    )
+    assert _ops(result) == ["zendesk.add_tags"]

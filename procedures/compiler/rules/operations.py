@@ -45,7 +45,9 @@ def tags(text: str) -> list[str]:
 
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _REQUESTER = re.compile(
-    r"(?<!of )(?<!their )(?<!his )(?<!her )\b(?:customer|requester|claimant|reporter|them|employee|user|him|her|caller)\b(?!'s|’s)",
+    r"(?<!of )(?<!their )(?<!his )(?<!her )\b(?:customer|requester|claimant|reporter|them|employee|user|him|her|caller"
+    r"|patient|rider|guest|fan|player|traveller|traveler|cardholder|tenant|donor|passenger|subscriber|applicant)"
+    r"\b(?!'s|’s)",
 )
 
 
