@@ -4,7 +4,7 @@ and reply bodies written for the customer rather than copied from the SOP."""
 from __future__ import annotations
 
 from procedures.compiler import compile_source
-from procedures.steps import ActStep, DecideStep, EndStep
+from procedures.steps import ActStep, ApproveStep, DecideStep, EndStep
 
 
 def _compile(source: str):
@@ -178,3 +178,9 @@ def test_a_never_list_is_what_not_to_do_never_a_step():
         "- reply from a personal email\n"
     )
     assert _ops(result) == ["zendesk.add_tags"]
+
+
+def test_the_approver_ends_where_the_request_goes_on():
+    result = _compile("Request approval from the property manager with the move-out photos attached.\n")
+    [approve] = _steps(result, ApproveStep)
+    assert approve.role == "Property managers"

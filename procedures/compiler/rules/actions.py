@@ -107,7 +107,7 @@ def _approve(text: str) -> Approve | None:
         if role and role not in roles:
             roles.append(role)
     specific = re.search(
-        r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then)\b|,|$|\.)",
+        r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then|with|via|once|if|so|because)\b|,|$|\.)",
         lowered,
     )
     if specific and len(roles) == 1 and len(specific.group(1)) > len(roles[0].rstrip("s")) + 2:
@@ -119,7 +119,9 @@ def _approve(text: str) -> Approve | None:
     if titled and len(roles) <= 1 and " and " in titled.group(1):
         roles = [titled.group(1)]  # "a Trust and Safety Lead", "the Head of Trust and Safety": one title, not two
     evidence = []
-    photo = re.search(r"(?:at least\s+)?(\w+)\s+photos?(?:\s+of\s+(?:the\s+)?([a-z ]+?))?(?=\s+and\b|$|,)", lowered)
+    photo = re.search(
+        r"(?:at least\s+)?(\w+)\s+photos?(?:\s+of\s+(?:the\s+)?([a-z ]+?))?(?=\s+and\b|$|,)", lowered
+    )
     if photo:
         count = int(quantities.number(photo.group(1))) if re.fullmatch(quantities.NUMBER, photo.group(1)) else 1
         evidence.append(("photo", max(count, 1), f"photo of the {photo.group(2)}" if photo.group(2) else "photo"))
@@ -131,7 +133,7 @@ def _approve(text: str) -> Approve | None:
     ):
         roles = [qualified.group(1).capitalize() + "s"]
     named = re.search(
-        r"\b(?:approval|approve|sign-off)\s+(?:from|by|of)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+and\b|,|$|\.|\s+before\b|\s+then\b)",
+        r"\b(?:approval|approve|sign-off)\s+(?:from|by|of)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:and|before|then|with|via|once|if|so|because)\b|,|$|\.)",
         lowered,
     )
     if not roles and named:
