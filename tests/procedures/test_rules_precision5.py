@@ -4,7 +4,7 @@ and reply bodies written for the customer rather than copied from the SOP."""
 from __future__ import annotations
 
 from procedures.compiler import compile_source
-from procedures.steps import ActStep, ApproveStep, DecideStep, EndStep
+from procedures.steps import ActStep, ApproveStep, DecideStep, EndStep, WaitStep
 
 
 def _compile(source: str):
@@ -184,3 +184,12 @@ def test_the_approver_ends_where_the_request_goes_on():
     result = _compile("Request approval from the property manager with the move-out photos attached.\n")
     [approve] = _steps(result, ApproveStep)
     assert approve.role == "Property managers"
+
+
+def test_a_lowercase_fyi_heading_makes_its_list_reference_not_steps():
+    result = _compile(
+        "- tag the ticket bag-claim\n\nmisc / FYI\n"
+        "- 21 days from delivery is the legal limit for delayed-bag claims. we don't enforce it, legal does.\n"
+    )
+    assert _ops(result) == ["zendesk.add_tags"]
+    assert not _steps(result, WaitStep)
