@@ -193,3 +193,14 @@ def test_a_lowercase_fyi_heading_makes_its_list_reference_not_steps():
     )
     assert _ops(result) == ["zendesk.add_tags"]
     assert not _steps(result, WaitStep)
+
+
+def test_n_plus_is_never_exactly_n():
+    result = _compile(
+        "Tickets carry days_overdue.\n\n"
+        "- 1-14 days overdue: tag the ticket reminder-1.\n"
+        "- 61+ days overdue: tag the ticket presuspend.\n"
+    )
+    conditions = [b.when for s in _steps(result, DecideStep) for b in s.branches]
+    assert "case.fields.days_overdue >= 1 && case.fields.days_overdue <= 14" in conditions
+    assert not [c for c in conditions if "== 61" in c]

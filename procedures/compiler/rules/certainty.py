@@ -225,6 +225,9 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
     text = sure.text(label, instruction)
     if named := re.search(r"\.(\w+_(?:id|ids|number|code|email|name|ref|reference|url))\s*(?:==|<=?|>=?)\s*0\b", when):
         return f"`{named.group(1)}` names something, not a count: compare it with a number?"
+    for plus in re.findall(r"(\d+)\s?\+(?![\d+])", label or instruction):  # "61+ days": 61 or more
+        if re.search(rf"==\s*{plus}(?:\.0)?\b", when):
+            return f"“{plus}+” means {plus} or more, not exactly {plus}"
     if made_up := unspoken_field(when, text, sure):
         return f"`{made_up}` is named from no words of the case: which system tells us this?"
     for value in (_plain(v) for v in LITERAL.findall(when)):
