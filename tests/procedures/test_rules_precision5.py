@@ -204,3 +204,18 @@ def test_n_plus_is_never_exactly_n():
     conditions = [b.when for s in _steps(result, DecideStep) for b in s.branches]
     assert "case.fields.days_overdue >= 1 && case.fields.days_overdue <= 14" in conditions
     assert not [c for c in conditions if "== 61" in c]
+
+
+def test_a_ladder_of_bare_day_counts_reads_the_one_day_field_the_sop_names():
+    result = _compile(
+        "Inputs: `days_since_start` (days since the policy started).\n\n"
+        "- **0 to 14 days:** tag the ticket cooling-off.\n"
+        "- **15 to 60 days:** tag the ticket prorata-fee.\n"
+        "- **61+ days:** tag the ticket late.\n"
+    )
+    conditions = [b.when for s in _steps(result, DecideStep) for b in s.branches]
+    assert conditions == [
+        "case.fields.days_since_start <= 14",
+        "case.fields.days_since_start >= 15 && case.fields.days_since_start <= 60",
+        "case.fields.days_since_start >= 61",
+    ]
