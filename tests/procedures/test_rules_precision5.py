@@ -219,3 +219,10 @@ def test_a_ladder_of_bare_day_counts_reads_the_one_day_field_the_sop_names():
         "case.fields.days_since_start >= 15 && case.fields.days_since_start <= 60",
         "case.fields.days_since_start >= 61",
     ]
+
+
+def test_email_as_a_noun_in_a_description_sends_nothing():
+    result = _compile(
+        "The parent's name and email come through as the requester.\n\n1. Tag the ticket bus-complaint.\n"
+    )
+    assert "email.send" not in _ops(result)

@@ -119,9 +119,7 @@ def _approve(text: str) -> Approve | None:
     if titled and len(roles) <= 1 and " and " in titled.group(1):
         roles = [titled.group(1)]  # "a Trust and Safety Lead", "the Head of Trust and Safety": one title, not two
     evidence = []
-    photo = re.search(
-        r"(?:at least\s+)?(\w+)\s+photos?(?:\s+of\s+(?:the\s+)?([a-z ]+?))?(?=\s+and\b|$|,)", lowered
-    )
+    photo = re.search(r"(?:at least\s+)?(\w+)\s+photos?(?:\s+of\s+(?:the\s+)?([a-z ]+?))?(?=\s+and\b|$|,)", lowered)
     if photo:
         count = int(quantities.number(photo.group(1))) if re.fullmatch(quantities.NUMBER, photo.group(1)) else 1
         evidence.append(("photo", max(count, 1), f"photo of the {photo.group(2)}" if photo.group(2) else "photo"))
@@ -450,6 +448,12 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         lowered,
     ):
         return operations.reply(text, known)
+    if re.match(  # "email come through as the requester", "email address is …": the noun, not the verb
+        r"(?:e-?mail|mail|message)s?\s+(?:comes?|came|is|are|was|were|address(?:es)?|fields?|goes|arrives?|gets?"
+        r"|has|have|will|should|must|can|may|needs?)\b",
+        lowered,
+    ):
+        return None
     if re.match(r"(?:e-?mail|mail|notify|remind|warn|tell|inform|alert|send|message|ping|cc)\b", lowered) or re.match(
         r"(?:let|loop in|keep|give)\b.*\b(?:know|in the loop|posted|informed|heads[- ]up)\b|loop in\b", lowered
     ):
