@@ -226,3 +226,16 @@ def test_email_as_a_noun_in_a_description_sends_nothing():
         "The parent's name and email come through as the requester.\n\n1. Tag the ticket bus-complaint.\n"
     )
     assert "email.send" not in _ops(result)
+
+
+def test_a_rung_written_in_columns_is_compared_on_its_first_column():
+    result = _compile(
+        "Tickets carry days_overdue.\n\n"
+        "- 1-14 days    friendly reminder: tag the ticket reminder-1.\n"
+        "- 15-30 days   second reminder: tag the ticket reminder-2.\n"
+    )
+    conditions = [b.when for s in _steps(result, DecideStep) for b in s.branches]
+    assert conditions[:2] == [
+        "case.fields.days_overdue >= 1 && case.fields.days_overdue <= 14",
+        "case.fields.days_overdue >= 15 && case.fields.days_overdue <= 30",
+    ]
