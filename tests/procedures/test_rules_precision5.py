@@ -239,3 +239,21 @@ def test_a_rung_written_in_columns_is_compared_on_its_first_column():
         "case.fields.days_overdue >= 1 && case.fields.days_overdue <= 14",
         "case.fields.days_overdue >= 15 && case.fields.days_overdue <= 30",
     ]
+
+
+def test_a_case_label_the_compiler_cannot_read_is_asked_never_dropped():
+    result = _compile(
+        "1. Check the ticket has a photo attached.\n"
+        "   a. No photo: reply asking for a photo of the item.\n"
+        "   b. Photo attached: go to step 2.\n\n"
+        "2. Tag the ticket checked.\n"
+    )
+    start = result.graph.step(result.graph.start)
+    assert isinstance(start, DecideStep) and start.judgement is not None  # a person says which case it is
+    assert result.graph.start != next(s.key for s in _steps(result, ActStep) if s.operation == "zendesk.reply")
+
+
+def test_an_article_is_never_a_tag():
+    result = _compile("If the ticket is tagged with the same facility issue three times in a week, tag it repeat.\n")
+    conditions = [b.when for s in _steps(result, DecideStep) for b in s.branches]
+    assert not [c for c in conditions if '"the" in case.tags' in c]

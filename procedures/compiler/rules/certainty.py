@@ -231,6 +231,8 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
     if made_up := unspoken_field(when, text, sure):
         return f"`{made_up}` is named from no words of the case: which system tells us this?"
     for value in (_plain(v) for v in LITERAL.findall(when)):
+        if value.lower() in ("the", "a", "an", "this", "that", "same", "it", "any", "one"):
+            return f"“{value}” is a word of the sentence, not a value"  # "tagged with the same issue three times"
         if not value and re.search(r"\b(?:no|not|without|empty|missing|blank|unassigned)\b", text):
             continue  # "still has no assignee": compared with nothing
         if not re.search(r"[A-Za-z0-9]", value):

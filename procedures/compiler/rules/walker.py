@@ -164,6 +164,8 @@ class Walker:
             return
         label = re.match(r"^([A-Z][A-Za-z -]{1,25}):\s+(?=\S)", sents[0].text)
         if label and not conditions.condition(label.group(1), self.b.known) and self._step_after(sents[0], label.end()):
+            if shapes.case_label(self, sents, label.group(1), label.end()):  # "No photo: reply …": a case to answer
+                return self._children(item)
             sents[0] = sub(sents[0], label.end(), len(sents[0].text))  # "Damage: if the ticket is tagged …"
         head = shapes.ARROW.match(sents[0].text)
         if head and item.children:
