@@ -197,7 +197,12 @@ def test_indented_answers_under_a_wait_for_a_reply_become_a_judgement_with_the_t
     answer = result.graph.step(wait.on_event)
     assert [o.key for o in answer.judgement.outcomes] == ["yes", "no_no_answer"]
     assert result.graph.step(wait.next).outcome == "closed"
-    said_yes = walk(result.graph, {"ticket_id": "1"}, events={"customer.replied": [1]}, answers={answer.key: "yes"})
+    said_yes = walk(
+        result.graph,
+        {"ticket_id": "1", "subject": "Repair quote"},
+        events={"customer.replied": [1]},
+        answers={answer.key: "yes"},
+    )
     assert said_yes.calls("zendesk.add_tags")[0]["tags"] == ["rma-paid"]
 
 

@@ -55,6 +55,10 @@ def _end(text: str) -> End | None:
     return None
 
 
+def solve_ticket() -> Act:
+    return Act("zendesk.update_ticket", {"ticket_id": TICKET, "status": "solved"}, "Solve the ticket")
+
+
 def _wait(text: str) -> Wait | None:
     lowered = text.lower()
     if not re.match(r"(?:and\s+)?wait\b", lowered):
@@ -103,7 +107,7 @@ def _approve(text: str) -> Approve | None:
         if role and role not in roles:
             roles.append(role)
     specific = re.search(
-        r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then)\b|,|$|\.)",
+        r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then|with|via|once|if|so|because)\b|,|$|\.)",
         lowered,
     )
     if specific and len(roles) == 1 and len(specific.group(1)) > len(roles[0].rstrip("s")) + 2:
@@ -127,7 +131,7 @@ def _approve(text: str) -> Approve | None:
     ):
         roles = [qualified.group(1).capitalize() + "s"]
     named = re.search(
-        r"\b(?:approval|approve|sign-off)\s+(?:from|by|of)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+and\b|,|$|\.|\s+before\b|\s+then\b)",
+        r"\b(?:approval|approve|sign-off)\s+(?:from|by|of)\s+(?:the\s+|a\s+|an\s+)?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:and|before|then|with|via|once|if|so|because)\b|,|$|\.)",
         lowered,
     )
     if not roles and named:
@@ -444,6 +448,12 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         lowered,
     ):
         return operations.reply(text, known)
+    if re.match(  # "email come through as the requester", "email address is …": the noun, not the verb
+        r"(?:e-?mail|mail|message)s?\s+(?:comes?|came|is|are|was|were|address(?:es)?|fields?|goes|arrives?|gets?"
+        r"|has|have|will|should|must|can|may|needs?)\b",
+        lowered,
+    ):
+        return None
     if re.match(r"(?:e-?mail|mail|notify|remind|warn|tell|inform|alert|send|message|ping|cc)\b", lowered) or re.match(
         r"(?:let|loop in|keep|give)\b.*\b(?:know|in the loop|posted|informed|heads[- ]up)\b|loop in\b", lowered
     ):

@@ -55,6 +55,7 @@ class Sure:
     results: dict[str, tuple[str, ...]] = field(default_factory=dict)  # save_as → what its read returns
     expand: Callable[[str], str] = str  # the SOP's shorthand spelled out ("Ent" → "Enterprise")
     source: str = ""  # the SOP text (criteria under a lead-in are read from it)
+    listed_values: frozenset[str] = frozenset()  # values the SOP lists for its fields ("resale", "vip_package")
 
     def text(self, *parts: str) -> str:
         joined = " ".join(p for p in parts if p)
@@ -90,6 +91,8 @@ def unknown_fact(cel: str, sure: Sure) -> str | None:
                 return path
             if rest[0] == "fields" and len(rest) > 1:
                 name = rest[1]
+                if name in sure.listed_values - sure.custom:  # "a VIP package over $1,000": a value, not a field
+                    return path
                 if name not in sure.identifiers | DOCUMENTED_FIELDS | sure.custom and not _field_word(name):
                     return path
         elif root in sure.results:
@@ -220,15 +223,25 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
         words = fact.rsplit(".", 1)[-1].replace("_", " ")
         return f"`{fact}` is not a fact any system gives: which system tells us the {words}?"
     text = sure.text(label, instruction)
+    if named := re.search(r"\.(\w+_(?:id|ids|number|code|email|name|ref|reference|url))\s*(?:==|<=?|>=?)\s*0\b", when):
+        return f"`{named.group(1)}` names something, not a count: compare it with a number?"
+    for plus in re.findall(r"(\d+)\s?\+(?![\d+])", label or instruction):  # "61+ days": 61 or more
+        if re.search(rf"==\s*{plus}(?:\.0)?\b", when):
+            return f"“{plus}+” means {plus} or more, not exactly {plus}"
     if made_up := unspoken_field(when, text, sure):
         return f"`{made_up}` is named from no words of the case: which system tells us this?"
     for value in (_plain(v) for v in LITERAL.findall(when)):
+        if value.lower() in ("the", "a", "an", "this", "that", "same", "it", "any", "one"):
+            return f"“{value}” is a word of the sentence, not a value"  # "tagged with the same issue three times"
         if not value and re.search(r"\b(?:no|not|without|empty|missing|blank|unassigned)\b", text):
             continue  # "still has no assignee": compared with nothing
         if not re.search(r"[A-Za-z0-9]", value):
             return f"the value {value!r} is not a value"
         if re.match(
-            r"(?:below|above|over|under|more than|less than|fewer than|at least|at most)\b", value.strip(), re.I
+            r"(?:below|above|over|under|(?:more|less|fewer|greater|higher|lower|bigger|smaller|longer|shorter) than"
+            r"|at least|at most|up to|or (?:more|less|fewer))\b",
+            value.strip(),
+            re.I,
         ):
             return f"“{value}” is a comparison, not a value"
         if re.fullmatch(_STATES, value.strip().lower()):
@@ -248,7 +261,8 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
     if own := unread_field(when, label, sure):
         return f"the case names the field `{own}`, which the condition does not read"
     if field := shadowed(when, sure):
-        return f"`case.fields.{field[0]}` is read, but the SOP names the field `{field[1]}`: which one is meant?"
+        read = field[0] if field[0].startswith("case.") else f"case.fields.{field[0]}"
+        return f"`{read}` is read, but the SOP names the field `{field[1]}`: which one is meant?"
     return None
 
 
@@ -320,10 +334,22 @@ def list_goes_on(label: str, instruction: str) -> str | None:
     return found.group(1) if found else None
 
 
+_AMOUNT_SAID = re.compile(
+    r"\b(?:ticket|case|order|claim|invoice|refund|disputed|the)\s+amount\b|\bamount field\b", re.I
+)
+_MONEY_FIELD = re.compile(
+    r"(?:^|_)(?:estimate|fee|cost|price|value|total|charge|shortfall|balance|spend|usd|eur|gbp)(?:_|$)"
+)
+
+
 def shadowed(cel: str, sure: Sure) -> tuple[str, str] | None:
     """A documented field (`reason`) read where the SOP writes a field of its own around that word
     (`change_reason`): the SOP's field is likely the one meant."""
     for path in fact_paths(cel):
+        if path == "case.amount" and not _AMOUNT_SAID.search(sure.source):  # "(repair_estimate)" names the money
+            own = sorted(i for i in sure.identifiers if _MONEY_FIELD.search(i) and i != "amount")
+            if own:
+                return "case.amount", own[0]
         name = path.removeprefix("case.fields.")
         if path.startswith("case.fields.") and name in DOCUMENTED_FIELDS and name not in sure.identifiers:
             for own in sorted(sure.identifiers):

@@ -181,3 +181,14 @@ def stop_last(parts: list[Segment]) -> list[Segment]:
         if _STOP.fullmatch(clean(part.text)):
             return parts[:i] + parts[i + 1 :] + [part]
     return parts
+
+
+def status_change_only(source: str, sentence_start: int, clause: Segment) -> bool:
+    """ "… and set the ticket to solved." changes the ticket's status; what the SOP says next still runs. It ends
+    the procedure only when the text says stop ("…, set it to solved, and stop") or when it is the last word of a
+    branch ("if the plan is not Enterprise, reply … and set the ticket to solved")."""
+    if not re.match(r"\W*(?:and\s+|then\s+)?(?:set|mark)\b", clause.text, re.I):
+        return False
+    if re.search(r"\b(?:if|when|unless|otherwise)\b", source[sentence_start : clause.start], re.I):
+        return False
+    return not re.match(r"[\s,;]*(?:and\s+|then\s+)?(?:stop|end)\b", source[clause.end :], re.I)

@@ -441,6 +441,9 @@ def condition(text: str, known: Known) -> Condition | None:
 
 
 def _condition(text: str, known: Known) -> Condition | None:
+    gap = re.match(r"\s*(\S.*?)\s{3,}\S", text)  # "1-14 days    friendly reminder": a column, then the rung's name
+    if gap and (found := _condition(gap.group(1), known)):
+        return found
     text = known.expand(_plain(text).strip(" .,:;"))
     parts = re.split(
         r"\s+and\s+(?=(?:the|it|its|their|they|customer|order|amount)\b)|\s+(?:who|which|that)\s+(?=have|has|are|is|were|was)|\s+with\s+(?=plan\b)",

@@ -53,6 +53,7 @@ SECTION_KINDS = (
         r"|writing to|talking to|speaking to",
         "tone",
     ),
+    (r"never|never do|do not|don'?t|don'?ts|dos and don'?ts|prohibited|forbidden", "note"),  # a list of what not to do
     (r"revision history|change ?log|history|versions?|document control|approvals? of this document", "history"),
     (
         r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faq",
@@ -293,7 +294,7 @@ def _caps_heading(line: str) -> bool:
     return (
         not line[:1].isspace()
         and 1 <= len(text.split()) <= 8
-        and bool(re.fullmatch(r"[A-Z][A-Z0-9 &/,()'-]*", text))
+        and bool(re.fullmatch(r"[A-Z][A-Z0-9 &/,()'—–-]*", text))  # "STEP 1 — ALWAYS"
         and sum(c.isalpha() for c in text) >= 4
     )
 
@@ -322,6 +323,10 @@ def _plain_heading(line: str, nxt: str) -> bool:
     title_case = all(w[:1].isupper() for w in significant)
     if title_case and len(words) <= 4 and nxt.strip() and section_kind(text):
         return True  # "Tone" over a paragraph: a heading whose whole section is not procedure
+    if len(words) <= 4 and _FOR_INFORMATION.search(text.lower()) and nxt.strip() and _MARKER.match(nxt):
+        return True  # "misc / FYI" over a list: reference, not steps, in any case
+    if not title_case and words[0][:1].isupper() and nxt[:1] in " \t" and nxt.strip():
+        return True  # "What every request gets" over an indented block: a sentence-case heading
     return title_case and bool(_MARKER.match(nxt) or _TABLE_ROW.match(nxt))
 
 

@@ -181,39 +181,50 @@ def field_range(text: str, known: Known) -> Condition | None:
     return Condition(f"{fact} >= {m.group(2)} && {fact} <= {m.group(3)}", text)
 
 
-_TIME_UNIT = {"hour": "hours", "hr": "hours", "minute": "minutes", "min": "minutes"}
+_TIME_UNIT = {"hour": "hours", "hr": "hours", "minute": "minutes", "min": "minutes", "day": "days"}
+_BOUND_WORDS = r"\b(?:under|less than|below|fewer than|over|more than|above|longer than|at least|at most|up to|until|to|or more|or less|or longer|and over|not yet)\b"
 
 
 def timed_field(text: str, known: Known) -> Condition | None:
     """ "Outage length 4 up to 12 hours" → 4 ≤ case.fields.outage_hours < 12: a length of time compared on a field
     the SOP names with that unit (`outage_hours`) and whose other words the text says ("outage")."""
-    unit = re.search(r"\d\s*(hours?|hrs?|minutes?|mins?)\b", text, re.I)
+    unit = re.search(r"\d\s*\+?\s*(hours?|hrs?|minutes?|mins?|days?)\b", text, re.I)
     if not unit:
         return None
     suffix = _TIME_UNIT[unit.group(1).lower().rstrip("s")]
     said = set(vocabulary.snake(text).split("_"))
+    # a row of a ladder says only the quantity ("1-14 days", "over 90 days (already with recoveries)")
+    bare = not re.sub(
+        rf"\([^)]*\)|\d+|\+|{_BOUND_WORDS}|\b(?:hours?|hrs?|minutes?|mins?|days?)\b|[\s$.,:–—-]", "", text, flags=re.I
+    )
     fields = [
         name
         for name in sorted(known.identifiers)
-        if name.endswith("_" + suffix) and set(name.split("_")[:-1]) <= said and name != suffix
+        if name != suffix
+        and (
+            (name.endswith("_" + suffix) and set(name.split("_")[:-1]) <= said) or (bare and suffix in name.split("_"))
+        )
     ]
-    if len(fields) != 1:
+    if len(fields) != 1 or (suffix == "days" and not bare):
         return None
     fact, n = f"case.fields.{fields[0]}", r"(\d+(?:\.\d+)?)"
-    units = r"\s*(?:hours?|hrs?|minutes?|mins?)\b"
+    units = r"\s*(?:hours?|hrs?|minutes?|mins?|days?)\b"
     patterns = (
+        (rf"\b{n}\s?\+{units}", "{f} >= {0}"),
         (rf"\b{n}\s*(?:up to|until)\s*{n}{units}", "{f} >= {0} && {f} < {1}"),
         (rf"\b{n}\s*(?:to|–|—|-)\s*{n}{units}", "{f} >= {0} && {f} <= {1}"),
         (rf"\b(?:under|less than|below|fewer than)\s+{n}{units}", "{f} < {0}"),
         (rf"\b(?:over|more than|above|longer than)\s+{n}{units}", "{f} > {0}"),
         (rf"\b(?:at least\s+{n}{units}|{n}{units}\s+or\s+(?:more|longer))", "{f} >= {0}"),
         (rf"\b(?:at most\s+{n}{units}|up to\s+{n}{units}|{n}{units}\s+or\s+(?:less|fewer|shorter))", "{f} <= {0}"),
+        (rf"^\s*{n}{units}\s*(?:\(|$)", "{f} == {0}"),  # a ladder's "0 days (not yet missed a payment)"
     )
     for pattern, template in patterns:
         m = re.search(pattern, text, re.I)
         if m:
             numbers = [g for g in m.groups() if g]
-            return Condition(template.format(*numbers, f=fact), text)
+            cel = re.sub(r"^\S+ >= 0 && ", "", template.format(*numbers, f=fact))  # "0 to 14 days": up to 14
+            return Condition(cel, text)
     return None
 
 

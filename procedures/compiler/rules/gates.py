@@ -39,7 +39,10 @@ def sure_of(graph: Graph, known: Known, source: str = "") -> Sure:
     custom = {r for op in declared.declared(known) for r in op.returns}
     custom |= {fact for fact, *_ in answers.zendesk_custom_fields()}
     custom |= table_columns(source) | set(known.values)
-    return Sure(known.identifiers, frozenset(custom), results, known.expand, source)
+    listed = frozenset(  # "custom fields (`species`, `policy_age_days`)" lists fields, not values
+        v for name, values in known.values.items() if not name.endswith(("fields", "field")) for v in values
+    )
+    return Sure(known.identifiers, frozenset(custom), results, known.expand, source, listed)
 
 
 _HEADER = re.compile(r"(?m)^[ \t]*\|(.+)\|[ \t]*\n[ \t]*\|?[ \t]*:?-{3,}")
@@ -62,7 +65,7 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     for step in steps.values():  # "the IC approves", where the SOP spells out "Incident Commander (IC)"
         if step["kind"] == "approve" and step["role"] in known.abbreviations:
             step["role"] = known.abbreviations[step["role"]]
-    checked = _checked_labels(steps)
+    checked, lost = _checked_labels(steps), set()
     for key, step in list(steps.items()):
         if step["kind"] == "decide" and step.get("branches"):
             first, why = _unsure_branch(step, sure)
@@ -77,13 +80,39 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
             continue
         why = _why_unsure(step, sure, checked)
         if why:
+            lost.add(step.get("save_as") or "")
             _demote(step)
             issues.append(_issue(step, why))
+    issues += _forget_lost_results(steps, lost - {""})
     issues += _drop_empty_decisions(steps, graph.start)
     _drop_unread_reads(steps, graph.start)
     data = graph.to_json()
     data["steps"] = [steps[k] for k in _reachable(steps, graph.start)]
     return parse(data), issues
+
+
+def _forget_lost_results(steps: dict[str, dict], lost: set[str]) -> list[CompileIssue]:
+    """A step a person now does by hand saves nothing: a message line quoting its result ("Jira issue:
+    {{ jira.url }}") goes with a warning, and any other step that needs the result becomes a question too."""
+    if not lost:
+        return []
+    reads = re.compile(r"\{\{[^}]*\b(?:" + "|".join(map(re.escape, sorted(lost))) + r")\.")
+    issues = []
+    for step in steps.values():
+        params = step.get("params") or {}
+        for name, value in list(params.items()):
+            if step["kind"] != "act" or not isinstance(value, str) or not reads.search(value):
+                continue
+            kept = "\n".join(line for line in value.split("\n") if not reads.search(line))
+            if name in ("body", "description") and kept.strip():
+                params[name] = kept
+                why = "a line that quoted the result of a step done by hand was left out: add it by hand if needed."
+                issues.append(CompileIssue(f"Check “{step['title']}”: {why}", "check_step", step["key"]))
+                continue
+            _demote(step)
+            issues.append(_issue(step, f"Not sure of “{step['title']}”: it needs the result of a step done by hand."))
+            break
+    return issues
 
 
 def _unsure_branch(step: dict, sure: Sure) -> tuple[int, str | None]:

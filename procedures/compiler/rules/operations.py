@@ -12,7 +12,7 @@ import re
 from connectors import registry
 from connectors.jira.sandbox import PRIORITIES as JIRA_PRIORITIES
 from connectors.jira.sandbox import STANDARD_ISSUE_TYPES as JIRA_ISSUE_TYPES
-from procedures.compiler.rules import vocabulary
+from procedures.compiler.rules import replies, vocabulary
 from procedures.compiler.rules.candidates import TICKET, Act, cel_list, lit
 from procedures.compiler.rules.conditions import condition
 from procedures.compiler.rules.vocabulary import Known
@@ -45,7 +45,9 @@ def tags(text: str) -> list[str]:
 
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _REQUESTER = re.compile(
-    r"(?<!of )(?<!their )(?<!his )(?<!her )\b(?:customer|requester|claimant|reporter|them|employee|user|him|her|caller)\b(?!'s|’s)",
+    r"(?<!of )(?<!their )(?<!his )(?<!her )\b(?:customer|requester|claimant|reporter|them|employee|user|him|her|caller"
+    r"|patient|rider|guest|fan|player|traveller|traveler|cardholder|tenant|donor|passenger|subscriber|applicant)"
+    r"\b(?!'s|’s)",
 )
 
 
@@ -61,6 +63,11 @@ def recipients(text: str, known: Known) -> tuple[list[str], list[str]]:
     without_roles = re.sub(
         r"(?:the\s+)?(?:customer|requester|employee|user|caller|reporter)(?:'s|’s)\s+\w+", "", lowered
     )
+    to += [
+        f"case.fields.{f}"
+        for f in re.findall(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)*_email)\b", text)
+        if f != "requester_email"
+    ]
     if _REQUESTER.search(without_roles) and not to:
         to.append("case.requester_email")
     for pattern, role in vocabulary.ROLES:
@@ -75,7 +82,9 @@ def recipients(text: str, known: Known) -> tuple[list[str], list[str]]:
 
 def email_body(text: str, known: Known, *, to_requester: bool) -> str:
     """A mail composed from the case (what the SOP says to tell, subject, link, facts), not the SOP sentence."""
-    what = quoted_or_after(text, "saying|that|to say|about|asking") or ""
+    cue = re.search(r"\b(?:asking|telling|saying|explaining|confirming|thanking)\b.*$", text, re.I)
+    composed = replies.body_from("reply " + cue.group(0)) if cue and not re.search(r"[\"“]", text) else None
+    what = composed[0] if composed else quoted_or_after(text, "saying|that|to say|about|asking") or ""
     lines = [what] if what else []
     if to_requester:
         lines.append("Regarding your request: {{ case.subject }}")
@@ -269,6 +278,7 @@ def reply(text: str, known: Known | None = None) -> Act | None:
         re.I,
     ):
         return None  # "Ask IT to wipe the device": someone else, not a reply to the requester
+    note = None
     ask = re.match(
         r"ask\s+(?:the\s+)?(?:customer|claimant|requester|reporter|them|user)\s+(?:to|for)\s+(.+)$", text, re.I
     )
@@ -278,6 +288,8 @@ def reply(text: str, known: Known | None = None) -> Act | None:
             if " to " in text[: ask.start(1)]
             else f"Please send us {ask.group(1).strip(' .')}."
         )
+    elif not re.search(r"[\"“']([^\"”']{3,})[\"”']", text) and (composed := replies.body_from(text)):
+        body, note = composed  # what the SOP says to tell them, said to them
     else:
         body = quoted_or_after(text, "saying|that|asking|with") or text[0].upper() + text[1:] + "."
     with_fact = re.search(r"\bwith (?:the |their |its )?([\w ]+?)$", text.strip(" ."), re.I)
@@ -286,11 +298,11 @@ def reply(text: str, known: Known | None = None) -> Act | None:
     ):
         return None  # what the outcome is, only a person knows
     if with_fact and (fact := vocabulary.fact(with_fact.group(1), known or vocabulary.Known())):
-        body = f"{with_fact.group(1).strip().capitalize()}: {{{{ {fact} }}}}"
+        body, note = f"{with_fact.group(1).strip().capitalize()}: {{{{ {fact} }}}}", None
     params = {"ticket_id": TICKET, "body": body}
     if re.search(r"\b(?:private|internal)\b", text, re.I):
         params["public"] = "{{ false }}"
-    return Act("zendesk.reply", params, "Reply to the requester")
+    return Act("zendesk.reply", params, "Reply to the requester", notes=[note] if note else [])
 
 
 def email(text: str, known: Known) -> Act | None:

@@ -434,3 +434,19 @@ def explained_condition(w: Walk, sent: Segment, rest: list) -> bool:
         return False
     conditional_text(w, sent, m.group(1), [], more=rest)
     return True
+
+
+_CASE_LABEL = re.compile(
+    r"(?:no|not|yes|none|without|missing|any|over|under|above|below|more|less|\d)\b"
+    r"|.*\b(?:attached|found|missing|present|verified|approved|rejected|confirmed|matches|fails?|passe[sd]|ok)$",
+    re.I,
+)
+
+
+def case_label(w: Walk, sents: list[Segment], label: str, end: int) -> bool:
+    """ "No photo: reply asking for one" — a label that states a case (not a topic like "Damage:") scopes the
+    steps after it; the compiler cannot read it, so a person answers it rather than the steps running always."""
+    if not _CASE_LABEL.match(label.strip()):
+        return False
+    conditional_text(w, sents[0], label, [sub(sents[0], end, len(sents[0].text))] + sents[1:], headed=True)
+    return True

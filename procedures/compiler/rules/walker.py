@@ -164,6 +164,8 @@ class Walker:
             return
         label = re.match(r"^([A-Z][A-Za-z -]{1,25}):\s+(?=\S)", sents[0].text)
         if label and not conditions.condition(label.group(1), self.b.known) and self._step_after(sents[0], label.end()):
+            if shapes.case_label(self, sents, label.group(1), label.end()):  # "No photo: reply …": a case to answer
+                return self._children(item)
             sents[0] = sub(sents[0], label.end(), len(sents[0].text))  # "Damage: if the ticket is tagged …"
         head = shapes.ARROW.match(sents[0].text)
         if head and item.children:
@@ -395,11 +397,9 @@ class Walker:
         self.understood += 1
         if isinstance(spec, End):
             if spec.case_status in ("closed", "resolved") and re.search(r"\bsolved?\b", clause.text, re.I):
-                # the SOP closes the Zendesk ticket itself, not only sopdesk's case
-                solve = Act(
-                    "zendesk.update_ticket", {"ticket_id": actions.TICKET, "status": "solved"}, "Solve the ticket"
-                )
-                self.b.act(solve, clause)
+                self.b.act(actions.solve_ticket(), clause)  # the Zendesk ticket itself, not only sopdesk's case
+                if clauses.status_change_only(self.b.source, self.b.sentence_of(clause).start, clause):
+                    return
             self.b.end(spec, clause)
         elif isinstance(spec, Approve):
             self._approve(spec, clause)

@@ -229,6 +229,11 @@ _OTHER_CHANNEL = re.compile(
     re.I,
 )
 _BARE_VERB = re.compile(r"(?:confirm|tell|notify|inform|let|reply|respond|say|explain|update)\b", re.I)
+_EMERGENCY = re.compile(
+    r"\b(?:911|999|112|emergency (?:services|line|number)|in (?:immediate )?danger|life[- ]threatening"
+    r"|leave the (?:house|building|property|premises|area))\b",
+    re.I,
+)
 
 
 def unsure_reply(operation: str, params: dict[str, str], instruction: str) -> str | None:
@@ -238,6 +243,11 @@ def unsure_reply(operation: str, params: dict[str, str], instruction: str) -> st
         return None
     if found := _OTHER_CHANNEL.search(instruction):
         return f"the sentence asks to reach them {found.group(0)!r}, not by a reply on the ticket"
+    # "tell them to leave the house and call …": said to them now, by a person; "reply … telling them" is a reply
+    if (found := _EMERGENCY.search(instruction)) and not re.search(
+        r"\b(?:repl|respond|macro|message)", instruction, re.I
+    ):
+        return f"it is safety advice in an emergency ({found.group(0)!r}): a person gives it, in person"
     body = _TEMPLATE.sub("", params.get("body", "")).strip(" .")
     if body and len(body.split()) <= 2 and _BARE_VERB.match(body):
         return f"the reply would say only {params['body']!r}: what should it tell them?"
