@@ -206,7 +206,7 @@ def _outcomes(step: Step) -> list:
 
 def system_prompt() -> str:
     """Instructions, the operations and the case facts. Deterministic (no dates, no ids): part of the cache key."""
-    from procedures.compiler.validate import CASE_FACTS
+    from procedures.case_facts import CASE_FACTS
 
     case_facts = ", ".join(f"case.{name}" for name in sorted(CASE_FACTS))
     return f"""You are sopdesk's clause mapper ({CLAUSE_VERSION}). sopdesk runs standard operating procedures (SOPs)

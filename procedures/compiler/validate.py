@@ -34,36 +34,12 @@ from collections.abc import Iterator
 import cel
 
 from connectors import registry
+from procedures.case_facts import CASE_FACTS
 from procedures.compiler.base import CompileIssue
 from procedures.compiler.declared_values import impossible_comparisons
 from procedures.compiler.intervals import shadowed
 from procedures.steps import ActStep, ApproveStep, DecideStep, GatherStep, Graph, Step, WaitStep, successors
 
-# The case facts the engine provides (see procedures.compiler.rules for the naming convention).
-CASE_FACTS = frozenset(
-    {
-        "id",
-        "subject",
-        "description",
-        "tags",
-        "requester_email",
-        "requester_name",
-        "organization",
-        "ticket_id",
-        "url",
-        "amount",
-        "fields",
-        "attachments",
-        "group",
-        "priority",
-        "tier",
-        "status",
-        "assignee_email",
-        "source",
-        "external_id",
-        "created_at",
-    }
-)
 ROOTS_ALWAYS_VISIBLE = frozenset({"case", "event"})
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)

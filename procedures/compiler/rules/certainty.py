@@ -13,27 +13,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from procedures.case_facts import SENTENCE_FACTS
 from procedures.compiler.rules import vocabulary
 
-CASE_FACTS = frozenset(
-    [
-        "subject",
-        "description",
-        "tags",
-        "requester_email",
-        "requester_name",
-        "organization",
-        "ticket_id",
-        "url",
-        "amount",
-        "attachments",
-        "group",
-        "priority",
-        "tier",
-        "status",
-        "assignee_email",
-    ]
-)
 # case.fields the engine documents (vocabulary.CASE_PHRASES and the carrier of a shipment claim)
 DOCUMENTED_FIELDS = frozenset(
     {m.group(1) for v in vocabulary.CASE_PHRASES.values() for m in re.finditer(r"case\.fields\.(\w+)", v)} | {"carrier"}
@@ -87,7 +69,7 @@ def unknown_fact(cel: str, sure: Sure) -> str | None:
     for path in fact_paths(cel):
         root, *rest = path.split(".")
         if root == "case":
-            if not rest or (rest[0] != "fields" and rest[0] not in CASE_FACTS):
+            if not rest or (rest[0] != "fields" and rest[0] not in SENTENCE_FACTS):
                 return path
             if rest[0] == "fields" and len(rest) > 1:
                 name = rest[1]
