@@ -61,10 +61,15 @@ def up(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     ensure_venv("requirements-dev.txt")
-    lint = subprocess.call([str(VENV / "bin" / "ruff"), "check", "--quiet", "."], cwd=ROOT)
+    ruff = str(VENV / "bin" / "ruff")
+    lint = subprocess.call([ruff, "check", "--quiet", "."], cwd=ROOT)
     if lint != 0:
         print("ruff found problems (above); fix them or run `.venv/bin/ruff check --fix .`", flush=True)
         return lint
+    style = subprocess.call([ruff, "format", "--check", "--quiet", "."], cwd=ROOT)
+    if style != 0:
+        print("ruff format would change the files above; run `.venv/bin/ruff format .`", flush=True)
+        return style
     return subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT)
 
 

@@ -102,7 +102,30 @@ class CaseInSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample('claim', summary='A freight claim from your claims form', request_only=True, value={'event': 'claim.submitted', 'case': {'external_id': 'CLM-1042', 'subject': 'Crushed pallet on delivery', 'description': 'Two of six cartons crushed; photos attached.', 'requester': {'email': 'dana@acme.example', 'name': 'Dana Diaz'}, 'organization': 'Acme Corp', 'amount': 8400, 'tags': ['freight-claim'], 'priority': 'high', 'fields': {'tracking_number': '1Z999AA10123456784', 'carrier': 'UPS'}, 'attachments': [{'kind': 'photo', 'name': 'crushed.jpg', 'url': 'https://files.example.com/crushed.jpg'}]}})]
+    examples=[
+        OpenApiExample(
+            "claim",
+            summary="A freight claim from your claims form",
+            request_only=True,
+            value={
+                "event": "claim.submitted",
+                "case": {
+                    "external_id": "CLM-1042",
+                    "subject": "Crushed pallet on delivery",
+                    "description": "Two of six cartons crushed; photos attached.",
+                    "requester": {"email": "dana@acme.example", "name": "Dana Diaz"},
+                    "organization": "Acme Corp",
+                    "amount": 8400,
+                    "tags": ["freight-claim"],
+                    "priority": "high",
+                    "fields": {"tracking_number": "1Z999AA10123456784", "carrier": "UPS"},
+                    "attachments": [
+                        {"kind": "photo", "name": "crushed.jpg", "url": "https://files.example.com/crushed.jpg"}
+                    ],
+                },
+            },
+        )
+    ]
 )
 class CaseEventSerializer(serializers.Serializer):
     event = serializers.RegexField(
@@ -162,7 +185,14 @@ class RunSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample('start', summary="Run a procedure's published version on a case", request_only=True, value={'case': 1, 'procedure': 1, 'mode': 'live'})]
+    examples=[
+        OpenApiExample(
+            "start",
+            summary="Run a procedure's published version on a case",
+            request_only=True,
+            value={"case": 1, "procedure": 1, "mode": "live"},
+        )
+    ]
 )
 class RunStartSerializer(serializers.Serializer):
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all())
@@ -199,7 +229,22 @@ class DryRunAnswerSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample('try', summary='Try a version on a sample case', request_only=True, value={'version': 1, 'case': {'subject': 'Export to CSV crashes', 'tags': ['product-bug'], 'requester': {'email': 'alice@acme.example', 'name': 'Alice Adams'}, 'organization': 'Acme Corp'}})]
+    examples=[
+        OpenApiExample(
+            "try",
+            summary="Try a version on a sample case",
+            request_only=True,
+            value={
+                "version": 1,
+                "case": {
+                    "subject": "Export to CSV crashes",
+                    "tags": ["product-bug"],
+                    "requester": {"email": "alice@acme.example", "name": "Alice Adams"},
+                    "organization": "Acme Corp",
+                },
+            },
+        )
+    ]
 )
 class DryRunSerializer(serializers.Serializer):
     version = serializers.PrimaryKeyRelatedField(queryset=ProcedureVersion.objects.all())
@@ -365,7 +410,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample('cancel', summary='Cancel with a reason', request_only=True, value={'reason': 'Customer withdrew the claim by phone.'})]
+    examples=[
+        OpenApiExample(
+            "cancel",
+            summary="Cancel with a reason",
+            request_only=True,
+            value={"reason": "Customer withdrew the claim by phone."},
+        )
+    ]
 )
 class RunCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)

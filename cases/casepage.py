@@ -65,8 +65,10 @@ def case_links(case: Case, timeline: list[TimelineEntry]) -> list[CaseLink]:
 
     source_url = case_external_url(case)
     if source_url:
-        label = f"Zendesk ticket #{case.external_id}" if case.source == "zendesk" else (
-            f"{case.get_source_display()} {case.external_id}".strip()
+        label = (
+            f"Zendesk ticket #{case.external_id}"
+            if case.source == "zendesk"
+            else (f"{case.get_source_display()} {case.external_id}".strip())
         )
         add(label, source_url, case.source)
     for entry in timeline:

@@ -30,8 +30,6 @@ _lock = threading.Lock()
 _graphs: OrderedDict[tuple[int, str], Graph] = OrderedDict()
 
 
-
-
 IMMUTABLE = ("published", "retired")  # procedures.services.LOCKED_STATUSES
 
 

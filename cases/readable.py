@@ -11,8 +11,10 @@ def readable_text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return ", ".join(readable_text(v) for v in value) if all(not isinstance(v, (dict, list)) for v in value) else (
-            "; ".join(readable_text(v) for v in value)
+        return (
+            ", ".join(readable_text(v) for v in value)
+            if all(not isinstance(v, (dict, list)) for v in value)
+            else ("; ".join(readable_text(v) for v in value))
         )
     if isinstance(value, dict):
         return ", ".join(f"{k}: {readable_text(v)}" for k, v in value.items())

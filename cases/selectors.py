@@ -257,7 +257,9 @@ def event_health(*, window_hours: int = 24, stuck_after_seconds: int = 300) -> d
     recent = InboundEvent.objects.filter(received_at__gte=now - dt.timedelta(hours=window_hours))
     by_status = dict.fromkeys(InboundEvent.Status.values, 0)
     by_status.update(dict(recent.values_list("status").annotate(n=Count("id")).values_list("status", "n")))
-    failed = InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).aggregate(n=Count("id"), at=Min("received_at"))
+    failed = InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).aggregate(
+        n=Count("id"), at=Min("received_at")
+    )
     stuck = InboundEvent.objects.filter(
         status=InboundEvent.Status.RECEIVED, received_at__lt=now - dt.timedelta(seconds=stuck_after_seconds)
     ).count()

@@ -65,8 +65,11 @@ class Directory:
         from connectors.base import ConnectorError, NotConfigured, NotFound
         from connectors.zendesk import client
 
-        reader = {"users": lambda z: z.users(id=int(key)), "organizations": lambda z: z.organizations(id=int(key)),
-                  "groups": lambda z: z.groups(id=int(key))}[kind]
+        reader = {
+            "users": lambda z: z.users(id=int(key)),
+            "organizations": lambda z: z.organizations(id=int(key)),
+            "groups": lambda z: z.groups(id=int(key)),
+        }[kind]
         try:
             found = client.call(reader)
         except NotFound:
@@ -87,8 +90,10 @@ class Directory:
         for kind in ("users", "organizations"):
             export, zendesk, missing = (self.resolved[(kind, s)] for s in ("export", "zendesk", "missing"))
             if export or zendesk or missing:
-                lines.append(f"{kind.capitalize()}: {export} from the export, {zendesk} looked up in Zendesk, "
-                             f"{missing} not found")
+                lines.append(
+                    f"{kind.capitalize()}: {export} from the export, {zendesk} looked up in Zendesk, "
+                    f"{missing} not found"
+                )
         if self.lookup_problem:
             lines.append(f"Zendesk lookups stopped: {self.lookup_problem}")
         return lines

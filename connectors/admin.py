@@ -17,4 +17,5 @@ class WriteRecordAdmin(admin.ModelAdmin):
     search_fields = ["idempotency_key"]
     readonly_fields = ["created_at"]
 
+
 from connectors.declared import admin as declared_admin  # noqa: E402,F401  (registers the declared-tools admin)

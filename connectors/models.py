@@ -50,4 +50,13 @@ from connectors.declared.models import (  # noqa: E402  (declared tools live in 
     RegistryState,
 )
 
-__all__ = ["CustomField", "DeclaredOperation", "Endpoint", "McpServer", "MockResponse", "ModelCall", "RegistryState", "WriteRecord"]
+__all__ = [
+    "CustomField",
+    "DeclaredOperation",
+    "Endpoint",
+    "McpServer",
+    "MockResponse",
+    "ModelCall",
+    "RegistryState",
+    "WriteRecord",
+]

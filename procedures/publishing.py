@@ -33,7 +33,7 @@ def coverage_counts(coverage: list[dict]) -> dict[str, int]:
 
 
 def coverage_line(coverage: list[dict]) -> str:
-    """"12 sentences: 7 automated, 2 needs a person, 1 not understood, 2 non-procedural", or why there is none."""
+    """ "12 sentences: 7 automated, 2 needs a person, 1 not understood, 2 non-procedural", or why there is none."""
     if not coverage:
         return "Coverage not available for this version."
     counts = coverage_counts(coverage)
@@ -75,7 +75,9 @@ class OpenQuestions:
             f"Warning: {w.get('message', '')}" + (f" (“{w['excerpt']}”)" if w.get("excerpt") else "")
             for w in self.warnings
         ]
-        lines += [f"Role “{r}” does not exist yet: it will be created as a group on publish" for r in self.missing_roles]
+        lines += [
+            f"Role “{r}” does not exist yet: it will be created as a group on publish" for r in self.missing_roles
+        ]
         return lines
 
     def to_json(self) -> dict:
@@ -100,7 +102,9 @@ def version_open_questions(*, version) -> OpenQuestions:
     spans = {(e["span"]["start"], e["span"]["end"]) for e in not_understood if e.get("span")}
     # A sentence not understood usually carries a warning too: name it once.
     warnings = [
-        w for w in (version.warnings or []) if not (w.get("span") and (w["span"].get("start"), w["span"].get("end")) in spans)
+        w
+        for w in (version.warnings or [])
+        if not (w.get("span") and (w["span"].get("start"), w["span"].get("end")) in spans)
     ]
     return OpenQuestions(
         not_understood=not_understood,

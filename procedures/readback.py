@@ -261,7 +261,12 @@ def _act(step: ActStep) -> str:
     if op == "zendesk.update_ticket":
         changes = [
             f"{label} to {w[name]}"
-            for name, label in (("status", "status"), ("priority", "priority"), ("group", "group"), ("assignee_email", "assignee"))
+            for name, label in (
+                ("status", "status"),
+                ("priority", "priority"),
+                ("group", "group"),
+                ("assignee_email", "assignee"),
+            )
             if name in w
         ]
         return f"Set the ticket's {_join(changes)}" if changes else "Update the ticket"
@@ -275,7 +280,9 @@ def _act(step: ActStep) -> str:
     if op == "salesforce.add_note":
         return _join_clauses("Add a note on the Salesforce account", _text_param(p.get("subject") or p.get("body")))
     if op == "http.request":
-        return f"Call {w.get('endpoint', 'an endpoint')} ({w.get('method', 'POST')} {w.get('path', '/')})".replace(" /)", ")")
+        return f"Call {w.get('endpoint', 'an endpoint')} ({w.get('method', 'POST')} {w.get('path', '/')})".replace(
+            " /)", ")"
+        )
     if op == "carrier.file_claim":
         parts = [f"File a claim with {w.get('carrier', 'the carrier')} for shipment {w.get('tracking_number', '?')}"]
         if "amount" in w:

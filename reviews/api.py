@@ -53,7 +53,14 @@ class ReviewItemSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(
-    examples=[OpenApiExample('approve', summary='Approve with a note', request_only=True, value={'outcome': 'approve', 'note': 'Photos show the damage; amount matches the invoice.'})]
+    examples=[
+        OpenApiExample(
+            "approve",
+            summary="Approve with a note",
+            request_only=True,
+            value={"outcome": "approve", "note": "Photos show the damage; amount matches the invoice."},
+        )
+    ]
 )
 class DecideSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=100, help_text="One of the item's allowed outcome keys.")

@@ -313,9 +313,7 @@ CONNECTORS = {
     },
     # Named endpoints for http.request: SOPDESK_HTTP_ENDPOINTS=status_page=https://...,paging=https://...
     "http": {
-        "endpoints": dict(
-            item.split("=", 1) for item in env_list("SOPDESK_HTTP_ENDPOINTS", []) if "=" in item
-        ),
+        "endpoints": dict(item.split("=", 1) for item in env_list("SOPDESK_HTTP_ENDPOINTS", []) if "=" in item),
     },
 }
 # An MCP session idle this long is pinged before a write is sent on it (a dead server must not swallow a write).

@@ -19,20 +19,33 @@ class EscalationRuleInline(admin.TabularInline):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "enabled", "position", "match_tiers", "first_response_target", "assignment_target",
-                    "resolution_target", "calendar")
+    list_display = (
+        "name",
+        "enabled",
+        "position",
+        "match_tiers",
+        "first_response_target",
+        "assignment_target",
+        "resolution_target",
+        "calendar",
+    )
     list_filter = ("enabled",)
     search_fields = ("name",)
     inlines = [EscalationRuleInline]
     fieldsets = (
         (None, {"fields": ("name", "enabled", "position", "source_text")}),
         ("Which cases", {"fields": ("match_tiers", "match_priorities", "match_queues", "match_sources")}),
-        ("Targets", {"fields": (
-            ("first_response_target", "first_response_business_hours"),
-            ("assignment_target", "assignment_business_hours"),
-            ("resolution_target", "resolution_business_hours"),
-            "calendar",
-        )}),
+        (
+            "Targets",
+            {
+                "fields": (
+                    ("first_response_target", "first_response_business_hours"),
+                    ("assignment_target", "assignment_business_hours"),
+                    ("resolution_target", "resolution_business_hours"),
+                    "calendar",
+                )
+            },
+        ),
     )
 
 
@@ -73,8 +86,21 @@ class SlaClockAdmin(admin.ModelAdmin):
     list_select_related = ("case", "policy")
     raw_id_fields = ("case",)
     inlines = [SlaFireInline]
-    readonly_fields = ("case", "policy", "kind", "target", "business_hours", "started_at", "resumed_at", "consumed",
-                       "due_at", "paused_at", "paused_seconds", "stopped_at", "breached_at")
+    readonly_fields = (
+        "case",
+        "policy",
+        "kind",
+        "target",
+        "business_hours",
+        "started_at",
+        "resumed_at",
+        "consumed",
+        "due_at",
+        "paused_at",
+        "paused_seconds",
+        "stopped_at",
+        "breached_at",
+    )
 
     def has_add_permission(self, request) -> bool:
         return False

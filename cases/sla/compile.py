@@ -34,7 +34,9 @@ N = r"(?P<n>\d+(?:\.\d+)?)\s+(?P<business>business\s+)?(?P<unit>minute|hour|day)
 DEFAULT_RESOLUTION = dt.timedelta(hours=24)
 
 FIRST = re.compile(rf"^(?P<tier>[\w-]+)\s+customers\s+get\s+a\s+first\s+response\s+within\s+{N}", re.I)
-FOLLOW = re.compile(rf"^(?:(?P<tier>[\w-]+)\s+customers|(?P<rest>everyone\s+else|all\s+other\s+customers))\s+within\s+{N}", re.I)
+FOLLOW = re.compile(
+    rf"^(?:(?P<tier>[\w-]+)\s+customers|(?P<rest>everyone\s+else|all\s+other\s+customers))\s+within\s+{N}", re.I
+)
 RESOLVE = re.compile(rf"^(?P<tier>[\w-]+)\s+customers\s+(?:are|get\s+cases)\s+resolved\s+within\s+{N}", re.I)
 HOURS = re.compile(
     r"\((?P<d1>\w+day)\s+to\s+(?P<d2>\w+day),\s*(?P<open>\d{1,2}[:.]\d{2})\s+to\s+(?P<close>\d{1,2}[:.]\d{2})"
@@ -46,7 +48,8 @@ UNASSIGNED = re.compile(
     re.I,
 )
 WARN = re.compile(
-    rf"first\s+response\s+is\s+still\s+missing\s+{N}\s+before\s+it\s+is\s+due,\s*(?:warn|notify)\s+(?P<who>.+?)\.?$", re.I
+    rf"first\s+response\s+is\s+still\s+missing\s+{N}\s+before\s+it\s+is\s+due,\s*(?:warn|notify)\s+(?P<who>.+?)\.?$",
+    re.I,
 )
 BREACH = re.compile(
     r"not\s+resolved\s+(?:inside|within)\s+its\s+SLA\s+window,\s*notify\s+(?P<who>.+?)"
@@ -134,8 +137,15 @@ def sla_parse(text: str) -> SlaSpec:
             target, business = _duration(match)
             tier = (match["tier"] or "").lower() if "tier" in match.groupdict() else ""
             name = f"{tier.capitalize()} customers" if tier else "Everyone else"
-            spec.policies.append(PolicySpec(name=name, tiers=[tier] if tier else [], first_response=target,
-                                            first_response_business=business, source_text=sentence))
+            spec.policies.append(
+                PolicySpec(
+                    name=name,
+                    tiers=[tier] if tier else [],
+                    first_response=target,
+                    first_response_business=business,
+                    source_text=sentence,
+                )
+            )
             understood = True
         elif match := RESOLVE.search(sentence):
             target, business = _duration(match)
@@ -146,27 +156,55 @@ def sla_parse(text: str) -> SlaSpec:
         elif match := UNASSIGNED.search(sentence):
             target, _ = _duration(match)
             spec.assignment = target
-            spec.rules.append(RuleSpec(key="unassigned-to-team-lead", clock=ClockKind.ASSIGNMENT,
-                                       anchor=EscalationRule.Anchor.START, offset=target,
-                                       action=EscalationRule.Action.REASSIGN, roles=["team_lead"],
-                                       instruction=sentence))
+            spec.rules.append(
+                RuleSpec(
+                    key="unassigned-to-team-lead",
+                    clock=ClockKind.ASSIGNMENT,
+                    anchor=EscalationRule.Anchor.START,
+                    offset=target,
+                    action=EscalationRule.Action.REASSIGN,
+                    roles=["team_lead"],
+                    instruction=sentence,
+                )
+            )
             understood = True
         elif match := WARN.search(sentence):
             lead, _ = _duration(match)
-            spec.rules.append(RuleSpec(key=f"first-response-warn-{int(lead.total_seconds() // 60)}m",
-                                       clock=ClockKind.FIRST_RESPONSE, anchor=EscalationRule.Anchor.DUE,
-                                       offset=-lead, action=EscalationRule.Action.NOTIFY,
-                                       roles=_roles(match["who"]), instruction=sentence))
+            spec.rules.append(
+                RuleSpec(
+                    key=f"first-response-warn-{int(lead.total_seconds() // 60)}m",
+                    clock=ClockKind.FIRST_RESPONSE,
+                    anchor=EscalationRule.Anchor.DUE,
+                    offset=-lead,
+                    action=EscalationRule.Action.NOTIFY,
+                    roles=_roles(match["who"]),
+                    instruction=sentence,
+                )
+            )
             understood = True
         elif match := BREACH.search(sentence):
-            spec.rules.append(RuleSpec(key="resolution-breach-notify", clock=ClockKind.RESOLUTION,
-                                       anchor=EscalationRule.Anchor.DUE, offset=dt.timedelta(0),
-                                       action=EscalationRule.Action.NOTIFY, roles=_roles(match["who"]),
-                                       instruction=sentence))
+            spec.rules.append(
+                RuleSpec(
+                    key="resolution-breach-notify",
+                    clock=ClockKind.RESOLUTION,
+                    anchor=EscalationRule.Anchor.DUE,
+                    offset=dt.timedelta(0),
+                    action=EscalationRule.Action.NOTIFY,
+                    roles=_roles(match["who"]),
+                    instruction=sentence,
+                )
+            )
             if match["flag"]:
-                spec.rules.append(RuleSpec(key="resolution-breach-risk-flag", clock=ClockKind.RESOLUTION,
-                                           anchor=EscalationRule.Anchor.DUE, offset=dt.timedelta(0),
-                                           action=EscalationRule.Action.RISK_FLAG, instruction=sentence))
+                spec.rules.append(
+                    RuleSpec(
+                        key="resolution-breach-risk-flag",
+                        clock=ClockKind.RESOLUTION,
+                        anchor=EscalationRule.Anchor.DUE,
+                        offset=dt.timedelta(0),
+                        action=EscalationRule.Action.RISK_FLAG,
+                        instruction=sentence,
+                    )
+                )
             understood = True
         if not understood and not (hours and hours.group(0) == sentence):
             spec.not_understood.append(sentence)
@@ -175,7 +213,7 @@ def sla_parse(text: str) -> SlaSpec:
         if policy.resolution is None and needs_resolution:
             policy.resolution, policy.resolution_business = DEFAULT_RESOLUTION, policy.first_response_business
             spec.warnings.append(
-                f"{policy.name}: the SOP names no resolution target (\"its SLA window\"); set to 24 "
+                f'{policy.name}: the SOP names no resolution target ("its SLA window"); set to 24 '
                 f"{'business ' if policy.resolution_business else ''}hours — change it in the admin."
             )
     if any(p.first_response_business for p in spec.policies) and spec.weekly_hours is None:
@@ -229,9 +267,17 @@ def sla_policies_from_sop(*, text: str, prefix: str = "", time_zone: str = "UTC"
             policy.rules.exclude(key__in=[rule.key for rule in spec.rules]).delete()
             for index, rule in enumerate(spec.rules):
                 EscalationRule.objects.update_or_create(
-                    policy=policy, key=rule.key,
-                    defaults={"position": index, "clock": rule.clock, "anchor": rule.anchor, "offset": rule.offset,
-                              "action": rule.action, "roles": rule.roles, "instruction": rule.instruction},
+                    policy=policy,
+                    key=rule.key,
+                    defaults={
+                        "position": index,
+                        "clock": rule.clock,
+                        "anchor": rule.anchor,
+                        "offset": rule.offset,
+                        "action": rule.action,
+                        "roles": rule.roles,
+                        "instruction": rule.instruction,
+                    },
                 )
             policies.append(policy)
     return CompileResult(policies=policies, warnings=spec.warnings, not_understood=spec.not_understood)

@@ -60,7 +60,11 @@ class SlaQueue(models.Model):
 
     name = models.CharField(max_length=100, unique=True, help_text="Case.queue value.")
     calendar = models.ForeignKey(
-        BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="queues",
+        BusinessCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="queues",
         help_text="Overrides the policy's calendar for business-hours targets.",
     )
     time_zone = models.CharField(max_length=64, blank=True, help_text="Empty: the calendar's time zone.")
@@ -105,7 +109,11 @@ class SlaPolicy(models.Model):
     resolution_target = models.DurationField(null=True, blank=True)
     resolution_business_hours = models.BooleanField(default=False)
     calendar = models.ForeignKey(
-        BusinessCalendar, null=True, blank=True, on_delete=models.PROTECT, related_name="policies",
+        BusinessCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="policies",
         help_text="Business hours for targets counted in business hours (a queue's calendar overrides it).",
     )
     source_text = models.TextField(blank=True, help_text="The SOP sentence(s) this policy was compiled from.")
@@ -143,7 +151,8 @@ class EscalationRule(models.Model):
     clock = models.CharField(max_length=20, choices=ClockKind.choices)
     anchor = models.CharField(max_length=10, choices=Anchor.choices, default=Anchor.DUE)
     offset = models.DurationField(
-        default=dt.timedelta(0), help_text="Due anchor: -00:15:00 is 15 minutes before due. Start anchor: 00:30:00 after start."
+        default=dt.timedelta(0),
+        help_text="Due anchor: -00:15:00 is 15 minutes before due. Start anchor: 00:30:00 after start.",
     )
     action = models.CharField(max_length=20, choices=Action.choices)
     roles = models.JSONField(default=list, blank=True, help_text='Notify: ["assignee", "team_lead", …].')

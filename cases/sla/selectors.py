@@ -39,8 +39,12 @@ class Countdown:
 def _countdown(sla_clock: SlaClock, now: dt.datetime) -> Countdown:
     left = None if sla_clock.due_at is None else int((sla_clock.due_at - now).total_seconds())
     return Countdown(
-        case_id=sla_clock.case_id, kind=sla_clock.kind, kind_label=sla_clock.get_kind_display(),
-        due_at=sla_clock.due_at, seconds_left=left, paused=sla_clock.paused_at is not None,
+        case_id=sla_clock.case_id,
+        kind=sla_clock.kind,
+        kind_label=sla_clock.get_kind_display(),
+        due_at=sla_clock.due_at,
+        seconds_left=left,
+        paused=sla_clock.paused_at is not None,
     )
 
 
@@ -50,8 +54,10 @@ def sla_countdowns(*, case_ids: Iterable[int], now: dt.datetime | None = None) -
     best: dict[int, SlaClock] = {}
     for sla_clock in SlaClock.objects.filter(case_id__in=list(case_ids), stopped_at=None):
         current = best.get(sla_clock.case_id)
-        if current is None or (current.due_at is None) or (
-            sla_clock.due_at is not None and sla_clock.due_at < current.due_at
+        if (
+            current is None
+            or (current.due_at is None)
+            or (sla_clock.due_at is not None and sla_clock.due_at < current.due_at)
         ):
             best[sla_clock.case_id] = sla_clock
     return {case_id: _countdown(c, now) for case_id, c in best.items()}
@@ -109,8 +115,9 @@ def sla_attainment(*, days: int, now: dt.datetime | None = None) -> list[Attainm
         .annotate(met=Count("id", filter=met), breached=Count("id", filter=breached))
         .order_by("case__queue", "kind")
     )
-    return [AttainmentRow(queue=r["case__queue"] or "", kind=r["kind"], met=r["met"], breached=r["breached"])
-            for r in rows]
+    return [
+        AttainmentRow(queue=r["case__queue"] or "", kind=r["kind"], met=r["met"], breached=r["breached"]) for r in rows
+    ]
 
 
 # --- Timeline ---------------------------------------------------------------------------
@@ -132,7 +139,8 @@ def _fire_title(fire: SlaFire, sla_clock: SlaClock) -> str:
     template = ACTION_TITLES.get(action, "SLA: {rule}")
     to = result.get("to")
     return template.format(
-        to=", ".join(to) if isinstance(to, list) else (to or ""), account_id=result.get("account_id", ""),
+        to=", ".join(to) if isinstance(to, list) else (to or ""),
+        account_id=result.get("account_id", ""),
         rule=fire.rule_key,
     )
 
@@ -147,8 +155,10 @@ def _fire_request(fire: SlaFire) -> dict | None:
         operation = "zendesk.update_ticket" if result.get("zendesk_ticket") else "email.send"
         return {"operation": operation, "params": {"assignee_email": result.get("to")}}
     if action == EscalationRule.Action.RISK_FLAG:
-        return {"operation": "salesforce.update_record",
-                "params": {"object": "Account", "record_id": result.get("account_id"), "fields": result.get("fields")}}
+        return {
+            "operation": "salesforce.update_record",
+            "params": {"object": "Account", "record_id": result.get("account_id"), "fields": result.get("fields")},
+        }
     return None
 
 
@@ -163,26 +173,47 @@ def sla_timeline_entries(*, case: Case) -> list:
     for sla_clock in clocks:
         label = sla_clock.get_kind_display()
         due = f"{sla_clock.due_at:%Y-%m-%d %H:%M} UTC" if sla_clock.due_at else "paused"
-        entries.append(TimelineEntry(
-            at=sla_clock.started_at, kind="sla", title=f"SLA clock started: {label.lower()} due {due}",
-            status="running" if sla_clock.stopped_at is None else "stopped",
-            result={"policy": sla_clock.policy.name, "target": str(sla_clock.target),
-                    "business_hours": sla_clock.business_hours, "paused_seconds": sla_clock.paused_seconds},
-            links=[(f"SLA policy {sla_clock.policy.name}", f"/admin/sla/slapolicy/{sla_clock.policy_id}/change/")],
-        ))
+        entries.append(
+            TimelineEntry(
+                at=sla_clock.started_at,
+                kind="sla",
+                title=f"SLA clock started: {label.lower()} due {due}",
+                status="running" if sla_clock.stopped_at is None else "stopped",
+                result={
+                    "policy": sla_clock.policy.name,
+                    "target": str(sla_clock.target),
+                    "business_hours": sla_clock.business_hours,
+                    "paused_seconds": sla_clock.paused_seconds,
+                },
+                links=[(f"SLA policy {sla_clock.policy.name}", f"/admin/sla/slapolicy/{sla_clock.policy_id}/change/")],
+            )
+        )
         if sla_clock.stopped_at:
             met = sla_clock.breached_at is None
-            entries.append(TimelineEntry(
-                at=sla_clock.stopped_at, kind="sla", status="met" if met else "breached",
-                title=f"SLA clock stopped: {label.lower()} {'met' if met else 'missed'}",
-            ))
+            entries.append(
+                TimelineEntry(
+                    at=sla_clock.stopped_at,
+                    kind="sla",
+                    status="met" if met else "breached",
+                    title=f"SLA clock stopped: {label.lower()} {'met' if met else 'missed'}",
+                )
+            )
     for fire in fires:
         sla_clock = by_id[fire.clock_id]
-        entries.append(TimelineEntry(
-            at=fire.fired_at, kind="sla", title=_fire_title(fire, sla_clock),
-            status="failed" if fire.error else "succeeded", step_key=fire.rule_key, request=_fire_request(fire),
-            instruction=fire.rule.instruction if fire.rule else "", result=fire.result, error=fire.error,
-            attempt=fire.attempts, idempotency_key=f"sla-{fire.id}",
-        ))
+        entries.append(
+            TimelineEntry(
+                at=fire.fired_at,
+                kind="sla",
+                title=_fire_title(fire, sla_clock),
+                status="failed" if fire.error else "succeeded",
+                step_key=fire.rule_key,
+                request=_fire_request(fire),
+                instruction=fire.rule.instruction if fire.rule else "",
+                result=fire.result,
+                error=fire.error,
+                attempt=fire.attempts,
+                idempotency_key=f"sla-{fire.id}",
+            )
+        )
     entries.sort(key=lambda e: e.at)
     return entries

@@ -31,9 +31,17 @@ def breaching_soon(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue", "")[:100]
     now = case_clock.now()
     rows = sla_breaching_soon(now=now, within=dt.timedelta(hours=hours), queue=queue)
-    return render(request, "sla/breaching_soon.html", {
-        "rows": rows, "now": now, "window": window, "windows": list(WINDOWS), "queue": queue,
-    })
+    return render(
+        request,
+        "sla/breaching_soon.html",
+        {
+            "rows": rows,
+            "now": now,
+            "window": window,
+            "windows": list(WINDOWS),
+            "queue": queue,
+        },
+    )
 
 
 @login_required

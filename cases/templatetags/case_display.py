@@ -1,10 +1,10 @@
 """Template tags for case data in plain language (see cases/display.py).
 
-    {% load case_display %}
-    {{ entry.decision|decision_text }}          one sentence
-    {{ value|value_text }}                      yes/no, lists joined, — for empty
-    {% facts_table case.facts %}                a two-column table of dotted paths
-    {% request_block entry.request %}           operation, parameter table, long text
+{% load case_display %}
+{{ entry.decision|decision_text }}          one sentence
+{{ value|value_text }}                      yes/no, lists joined, — for empty
+{% facts_table case.facts %}                a two-column table of dotted paths
+{% request_block entry.request %}           operation, parameter table, long text
 """
 
 from __future__ import annotations

@@ -119,7 +119,9 @@ class InsightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Accept the insight (someone will act on it)."""
         note = NoteSerializer(data=request.data)
         note.is_valid(raise_exception=True)
-        insight = services.insight_accept(insight=self.get_object(), user=request.user, note=note.validated_data.get("note", ""))
+        insight = services.insight_accept(
+            insight=self.get_object(), user=request.user, note=note.validated_data.get("note", "")
+        )
         return Response(InsightSerializer(insight).data)
 
     @extend_schema(request=NoteSerializer, responses={200: InsightSerializer}, examples=[NOTE_DISMISS])
@@ -128,7 +130,9 @@ class InsightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Dismiss: hidden until its evidence grows materially."""
         note = NoteSerializer(data=request.data)
         note.is_valid(raise_exception=True)
-        insight = services.insight_dismiss(insight=self.get_object(), user=request.user, note=note.validated_data.get("note", ""))
+        insight = services.insight_dismiss(
+            insight=self.get_object(), user=request.user, note=note.validated_data.get("note", "")
+        )
         return Response(InsightSerializer(insight).data)
 
     @extend_schema(request=None, responses={200: InsightSerializer})

@@ -110,4 +110,3 @@ def _figures(procedure: Procedure, start: dt.datetime, end: dt.datetime) -> Proc
         per_day=per_day,
         insights=insights,
     )
-

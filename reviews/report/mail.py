@@ -57,7 +57,9 @@ def report_send(*, schedule: ReportSchedule) -> int:
 def global_schedule() -> ReportSchedule:
     schedule = ReportSchedule.objects.filter(procedure__isnull=True).order_by("id").first()
     if schedule is None:
-        schedule = ReportSchedule.objects.create(weekday=settings.SOPDESK_REPORT_WEEKDAY, hour=settings.SOPDESK_REPORT_HOUR)
+        schedule = ReportSchedule.objects.create(
+            weekday=settings.SOPDESK_REPORT_WEEKDAY, hour=settings.SOPDESK_REPORT_HOUR
+        )
     return schedule
 
 
@@ -73,4 +75,3 @@ def reports_due(*, now=None) -> int:
             continue
         sent += report_send(schedule=schedule)
     return sent
-

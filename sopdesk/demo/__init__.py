@@ -105,7 +105,9 @@ def demo_load(*, owner=None) -> list[str]:
             procedure.description = SLA_DESCRIPTION
             procedure.save()
             names = ", ".join(policy.name for policy in result.policies)
-            report.append(f"{scenario.name}: active as SLA policies ({names}); compiled v{version.number}, not run per case")
+            report.append(
+                f"{scenario.name}: active as SLA policies ({names}); compiled v{version.number}, not run per case"
+            )
             continue
         version_publish(version=version, user=owner, confirm_warnings=True)  # reference SOPs, reviewed by us
         report.append(f"{scenario.name}: published v{version.number} ({version.steps.count()} steps)")

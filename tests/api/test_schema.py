@@ -46,8 +46,7 @@ def test_every_request_body_carries_an_example(ops_manager):
         f"{method.upper()} {path}"
         for path, operations in schema["paths"].items()
         for method, operation in operations.items()
-        if "requestBody" in operation
-        and not operation["requestBody"]["content"]["application/json"].get("examples")
+        if "requestBody" in operation and not operation["requestBody"]["content"]["application/json"].get("examples")
     ]
     assert missing == []
 

@@ -17,7 +17,10 @@ def test_reviewer_opens_the_case_page_from_an_inbox_item(live_server, browser_pa
     procedure = ProcedureFactory(name="Product bug escalation", slug="product-bug-escalation")
     version = ProcedureVersionFactory(procedure=procedure, graph=escalation().to_json(), status="published")
     case = CaseFactory(
-        source="zendesk", external_id="4", subject="Login loop", requester_email="pat@nowhere.example",
+        source="zendesk",
+        external_id="4",
+        subject="Login loop",
+        requester_email="pat@nowhere.example",
         facts={"ticket_id": "4"},
     )
     run = run_advance(run_id=run_start(case=case, version=version, mode=Run.Mode.LIVE, enqueue=False).id)

@@ -72,8 +72,15 @@ def test_a_request_shows_its_operation_parameters_and_long_text_apart():
 def test_template_tags_render_tables_not_reprs():
     html = Template(
         "{% load case_display %}{{ d|decision_text }}{% facts_table f %}{% request_block r 'key-1' %}"
-    ).render(Context({"d": HOLD, "f": {"account": {"plan": "Pro"}}, "r": {"operation": "jira.create_issue",
-                                                                        "params": {"priority": "High"}}}))
+    ).render(
+        Context(
+            {
+                "d": HOLD,
+                "f": {"account": {"plan": "Pro"}},
+                "r": {"operation": "jira.create_issue", "params": {"priority": "High"}},
+            }
+        )
+    )
     assert '<th scope="row"><code>account.plan</code></th><td>Pro</td>' in html
     assert '<th scope="row">priority</th><td>High</td>' in html and "key-1" in html
     assert "{&#x27;" not in html and "&#x27;step_key&#x27;" not in html
@@ -85,7 +92,10 @@ def test_timeline_links_are_labelled_by_what_they_open():
     from cases.display import entry_links
 
     entry = SimpleNamespace(
-        links=[("open_bug: url", "http://127.0.0.1:8101/browse/ENG-7"), ("zendesk ticket 12", "http://z/agent/tickets/12")],
+        links=[
+            ("open_bug: url", "http://127.0.0.1:8101/browse/ENG-7"),
+            ("zendesk ticket 12", "http://z/agent/tickets/12"),
+        ],
         result={"key": "ENG-7", "url": "http://127.0.0.1:8101/browse/ENG-7"},
         request={"operation": "jira.create_issue", "params": {}},
     )

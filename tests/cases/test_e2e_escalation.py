@@ -79,7 +79,9 @@ def test_enterprise_account_gets_a_highest_bug_a_note_risk_45_and_one_mail(escal
     assert fields["project"]["key"] == "ENG" and fields["issuetype"]["name"] == "Bug"
     assert fields["priority"]["name"] == "Highest"
     assert fields["summary"] == "Export to CSV crashes"
-    assert "Acme Corp" in fields["description"] and f"{sandbox.urls['zendesk']}/agent/tickets/1" in fields["description"]
+    assert (
+        "Acme Corp" in fields["description"] and f"{sandbox.urls['zendesk']}/agent/tickets/1" in fields["description"]
+    )
     (note,) = [c for c in added_comments(sandbox, 1) if not c["public"]]
     assert issue["key"] in note["body"]
     assert "jira-linked" in ticket(sandbox, 1)["tags"]

@@ -207,8 +207,11 @@ def test_the_same_conflict_again_reuses_the_choice_because_it_is_among_the_candi
     again = _conflict(version, list(reversed(UMBRELLA)), "Umbrella")
     situation = item_situation(item=again)
     (match,) = precedent_find(
-        procedure=version.procedure, step_key="find_account", reason="conflicting_fact",
-        facts=situation["facts"], text=situation["text"],
+        procedure=version.procedure,
+        step_key="find_account",
+        reason="conflicting_fact",
+        facts=situation["facts"],
+        text=situation["text"],
     )
     assert match.exact and match.params == {"facts": UMBRELLA[1]}
     assert precedent_params_valid(params={"facts": UMBRELLA[1]}, facts={"candidates": ["001HOOA", "001HOOB"]}) is False

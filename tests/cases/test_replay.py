@@ -122,7 +122,10 @@ def test_without_sideloads_requesters_are_looked_up_in_zendesk_once_per_id(sandb
     orgs = {t["organization_id"] for t in export["tickets"] if t["organization_id"]}
     assert sandbox.requests("zendesk") - before == len(users) + len(orgs) + 1, "one call per id (+ the group)"
     assert {t.requester_email for t in loaded.tickets} == {
-        "alice@acme.example", "bob@globex.example", "carol@initech.example", "dan@umbrella.example",
+        "alice@acme.example",
+        "bob@globex.example",
+        "carol@initech.example",
+        "dan@umbrella.example",
         "pat@nowhere.example",
     }
     assert {t.organization for t in loaded.tickets} == {"Acme Corp", "Globex", "Initech", "Umbrella", None}

@@ -12,7 +12,12 @@ from tests.cases.test_replay import version  # noqa: F401 - the escalation proce
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {"id": 1, "subject": "Crash", "requester": {"email": "alice@acme.example", "name": "Alice"}, "tags": ["product-bug"]}
+GOOD = {
+    "id": 1,
+    "subject": "Crash",
+    "requester": {"email": "alice@acme.example", "name": "Alice"},
+    "tags": ["product-bug"],
+}
 
 MALFORMED = {
     "bad-json.json": (b'{"tickets": [{"id": 1,}]}', "line 1, column"),

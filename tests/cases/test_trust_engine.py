@@ -163,7 +163,9 @@ def test_a_decision_on_a_skipped_result_holds_and_says_why():
             ],
         }
     )
-    state = RunState(cursor="open_bug", visits={"open_bug": 1}, resolution={"step": "open_bug", "visit": 1, "outcome": "skip"})
+    state = RunState(
+        cursor="open_bug", visits={"open_bug": 1}, resolution={"step": "open_bug", "visit": 1, "outcome": "skip"}
+    )
     state = go(graph, state, engine.plan(graph, state, CASE, NOW))
     hold = engine.plan(graph, state, CASE, NOW)
     assert isinstance(hold, Hold) and hold.step_key == "check"
@@ -354,9 +356,13 @@ def test_skipping_the_jira_bug_in_the_compiled_escalation_sop_also_skips_the_jir
 
     from procedures.compiler.rules import compile_rules
 
-    source = (Path(__file__).resolve().parents[2] / "tests" / "procedures" / "compiler_eval" / "11-escalation.md").read_text()
+    source = (
+        Path(__file__).resolve().parents[2] / "tests" / "procedures" / "compiler_eval" / "11-escalation.md"
+    ).read_text()
     graph = compile_rules(source).graph
     [create] = [s for s in graph.steps if getattr(s, "operation", None) == "jira.create_issue"]
-    [tag] = [s for s in graph.steps if getattr(s, "operation", None) == "zendesk.add_tags" and "jira-linked" in str(s.params)]
+    [tag] = [
+        s for s in graph.steps if getattr(s, "operation", None) == "zendesk.add_tags" and "jira-linked" in str(s.params)
+    ]
     later = dependents(graph, create.key)
     assert tag.key in later and "same SOP instruction" in later[tag.key]

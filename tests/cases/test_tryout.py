@@ -83,10 +83,18 @@ def version(db):
 @pytest.fixture
 def sla_everyone(db):
     """A policy every case matches, whose rules would mail the team lead at once: any stored case would show."""
-    policy = SlaPolicy.objects.create(name="Everyone", first_response_target=dt.timedelta(minutes=1),
-                                      assignment_target=dt.timedelta(minutes=1))
-    EscalationRule.objects.create(policy=policy, key="nobody-assigned", clock="assignment",
-                                  anchor="start", offset=dt.timedelta(0), action="notify", roles=["team_lead"])
+    policy = SlaPolicy.objects.create(
+        name="Everyone", first_response_target=dt.timedelta(minutes=1), assignment_target=dt.timedelta(minutes=1)
+    )
+    EscalationRule.objects.create(
+        policy=policy,
+        key="nobody-assigned",
+        clock="assignment",
+        anchor="start",
+        offset=dt.timedelta(0),
+        action="notify",
+        roles=["team_lead"],
+    )
     SlaContact.objects.create(role="team_lead", email="lead@sopdesk.example")
     return policy
 
@@ -138,8 +146,11 @@ def test_a_sample_dry_run_leaves_no_trace_in_lists_clocks_attainment_or_mail(ver
     )
     assert answered.status_code == 200, answered.content
     assert answered.json()["writes"] == [
-        {"step_key": "explain", "operation": "email.send",
-         "params": {"to": ["dee@shop.example"], "subject": "Our policy", "body": "Sorry."}}
+        {
+            "step_key": "explain",
+            "operation": "email.send",
+            "params": {"to": ["dee@shop.example"], "subject": "Our policy", "body": "Sorry."},
+        }
     ]
 
     assert stored() == before
@@ -155,11 +166,17 @@ def test_a_bad_answer_or_a_forged_token_is_a_400_that_says_what_to_fix(version):
     api = APIClient()
     api.force_login(UserFactory(username="olga", is_staff=True, is_superuser=True))
     body = api.post("/api/v1/runs/dry-run/", {"version": version.id, "case": SAMPLE}, format="json").json()
-    wrong = api.post("/api/v1/runs/dry-run/", {"version": version.id, "token": body["token"],
-                                              "answer": {"outcome": "approve"}}, format="json")
+    wrong = api.post(
+        "/api/v1/runs/dry-run/",
+        {"version": version.id, "token": body["token"], "answer": {"outcome": "approve"}},
+        format="json",
+    )
     assert wrong.status_code == 400 and "refund, decline, stop" in wrong.json()["error"]["message"]
-    forged = api.post("/api/v1/runs/dry-run/", {"version": version.id, "token": body["token"] + "x",
-                                               "answer": {"outcome": "refund"}}, format="json")
+    forged = api.post(
+        "/api/v1/runs/dry-run/",
+        {"version": version.id, "token": body["token"] + "x", "answer": {"outcome": "refund"}},
+        format="json",
+    )
     assert forged.status_code == 400 and "start it again" in forged.json()["error"]["message"]
     nothing = api.post("/api/v1/runs/dry-run/", {"version": version.id}, format="json")
     assert nothing.status_code == 400
@@ -173,7 +190,9 @@ def test_a_missing_fact_is_entered_in_the_dry_run_typed_and_the_walk_goes_on(san
     facts = {a["name"]: a for a in asked.question.asks}
     assert facts["plan"]["choices"] == ["Free", "Enterprise"] and {"plan", "name"} <= set(facts)
     done = version_try_continue(
-        version=version, token=asked.token, outcome="continue",
+        version=version,
+        token=asked.token,
+        outcome="continue",
         params={"facts": {"plan": "Enterprise", "name": "Nowhere Inc"}},
     )
     assert done.status == "completed", done.steps
@@ -201,8 +220,12 @@ def test_an_approval_is_given_or_refused_inside_the_dry_run():
     from tests.cases.graphs import claim
 
     version = ProcedureVersionFactory(graph=claim().to_json(), status="compiled")
-    sample = {"subject": "Crushed pallet", "amount": 8400, "fields": {"tracking_number": "1Z1"},
-              "attachments": [{"name": "crushed.jpg", "content_type": "image/jpeg", "url": "https://f.example/1.jpg"}]}
+    sample = {
+        "subject": "Crushed pallet",
+        "amount": 8400,
+        "fields": {"tracking_number": "1Z1"},
+        "attachments": [{"name": "crushed.jpg", "content_type": "image/jpeg", "url": "https://f.example/1.jpg"}],
+    }
     asked = version_try(version=version, sample=sample)
     assert asked.question.reason == "approval" and [o["key"] for o in asked.question.outcomes] == ["approve", "reject"]
     approved = version_try_continue(version=version, token=asked.token, outcome="approve")

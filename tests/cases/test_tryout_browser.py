@@ -22,8 +22,10 @@ def answer(page, outcome: str) -> None:
 
 def path(page) -> list[tuple[str, str]]:
     steps = page.locator("[data-try-path] [data-step]")
-    return [(steps.nth(i).get_attribute("data-step"), steps.nth(i).get_attribute("data-status"))
-            for i in range(steps.count())]
+    return [
+        (steps.nth(i).get_attribute("data-step"), steps.nth(i).get_attribute("data-status"))
+        for i in range(steps.count())
+    ]
 
 
 def test_both_branches_of_a_judgement_are_walked_on_the_try_page(live_server, browser_page, tmp_path):

@@ -49,8 +49,12 @@ def test_text_format_reads_each_step_back_in_plain_language():
     text = _run(str(ESCALATION), "--compiler", "rules")
     lines = text.splitlines()
     heading = next(i for i, line in enumerate(lines) if "] create_issue:" in line)
-    assert lines[heading + 1].startswith("      reads: If the account plan is not Free → create a Bug in Jira project ENG")
-    assert text.count("      reads: ") == len(parse(json.loads(_run(str(ESCALATION), "--format", "json"))["graph"]).steps)
+    assert lines[heading + 1].startswith(
+        "      reads: If the account plan is not Free → create a Bug in Jira project ENG"
+    )
+    assert text.count("      reads: ") == len(
+        parse(json.loads(_run(str(ESCALATION), "--format", "json"))["graph"]).steps
+    )
 
 
 def test_json_format_carries_read_backs_and_coverage_consistent_with_the_text():

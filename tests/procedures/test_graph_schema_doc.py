@@ -16,7 +16,9 @@ REGENERATE = (
 
 
 def test_documented_graph_schema_matches_the_step_models():
-    assert json.loads(DOC.read_text()) == graph_json_schema(), f"docs/graph-schema.json is stale; regenerate: {REGENERATE}"
+    assert json.loads(DOC.read_text()) == graph_json_schema(), (
+        f"docs/graph-schema.json is stale; regenerate: {REGENERATE}"
+    )
 
 
 def test_documented_schema_names_all_six_step_kinds():

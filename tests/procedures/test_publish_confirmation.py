@@ -49,9 +49,7 @@ def _span(text: str, sentence: str) -> dict:
 @pytest.fixture
 def version(ops_manager):
     """A compiled version whose warnings and coverage are set explicitly (one sentence not understood)."""
-    procedure = services.procedure_create_and_compile(
-        name="Vibes", source=SOURCE, owner=ops_manager, compiler="rules"
-    )
+    procedure = services.procedure_create_and_compile(name="Vibes", source=SOURCE, owner=ops_manager, compiler="rules")
     version = procedure.versions.get()
     text = version.source
     judge = version.steps.order_by("-position").first().key
@@ -133,7 +131,9 @@ def test_approval_roles_that_do_not_exist_are_named_and_created_on_publish():
 
 
 def test_a_clean_version_publishes_without_a_confirmation(ops_manager):
-    procedure = services.procedure_create_and_compile(name="Clean", source="1. Reply to the customer.", compiler="rules")
+    procedure = services.procedure_create_and_compile(
+        name="Clean", source="1. Reply to the customer.", compiler="rules"
+    )
     version = services.version_publish(version=procedure.versions.get())
     assert version.status == ProcedureVersion.Status.PUBLISHED
 

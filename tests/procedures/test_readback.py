@@ -131,7 +131,9 @@ def test_every_kind_has_a_sentence_of_its_own():
     assert read["account"] == (
         "Look up the customer's Salesforce account by the requester's email; a person is asked if plan is missing"
     )
-    assert read["ask"] == "Ask a person: Is the message abusive? (Abusive → “Manager sign-off”; Fine → “Wait for a reply”)"
+    assert (
+        read["ask"] == "Ask a person: Is the message abusive? (Abusive → “Manager sign-off”; Fine → “Wait for a reply”)"
+    )
     assert read["approve"] == (
         "Ask Trust and safety leads to approve (needs at least 2 screenshot); approved → “Tell the owner”; "
         "rejected → “Hand off”"
@@ -164,9 +166,15 @@ def test_a_read_back_changes_when_the_step_changes():
     [
         ('account.plan == "Free"', "the account plan is Free"),
         ("case.amount >= 100 && case.amount < 500", "the amount is at least 100 and the amount is less than 500"),
-        ('"vip" in case.tags || case.fields.severity == "SEV1"', "the ticket is tagged vip or the severity field is SEV1"),
+        (
+            '"vip" in case.tags || case.fields.severity == "SEV1"',
+            "the ticket is tagged vip or the severity field is SEV1",
+        ),
         ('!("vip" in case.tags)', "the ticket is not tagged vip"),
-        ('!has(case.assignee_email) || case.assignee_email == ""', "the assignee's email is not known or the assignee's email is empty"),
+        (
+            '!has(case.assignee_email) || case.assignee_email == ""',
+            "the assignee's email is not known or the assignee's email is empty",
+        ),
         ('case.attachments.exists(a, a.kind == "photo")', "the attachments include one whose kind is photo"),
         ('account.plan in ["Pro", "Enterprise"]', "the account plan is one of Pro or Enterprise"),
         ("size(case.attachments) >= 2", "the number of attachments is at least 2"),
@@ -184,7 +192,10 @@ def test_conditions_in_english(expr, words):
         ("{{ case.url }}", "the ticket link"),
         ("{{ case.subject }}", "the ticket subject"),
         ('{{ ["community-bug"] }}', "community-bug"),
-        ('{{ account.plan == "Enterprise" ? "Highest" : "High" }}', "Highest if the account plan is Enterprise, else High"),
+        (
+            '{{ account.plan == "Enterprise" ? "Highest" : "High" }}',
+            "Highest if the account plan is Enterprise, else High",
+        ),
         ("Jira issue {{ jira.key }}", "Jira issue [the Jira issue key]"),
         ("ENG", "ENG"),
     ],

@@ -22,7 +22,9 @@ def test_quick_chaos_run_loses_and_duplicates_nothing_and_recovers_within_the_le
     )
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
     last = finished.stdout.strip().splitlines()[-1]
-    match = re.fullmatch(r"chaos: lost (\d+), duplicated (\d+), 5xx (\d+), half-stored (\d+), recovery ([\d.]+) s", last)
+    match = re.fullmatch(
+        r"chaos: lost (\d+), duplicated (\d+), 5xx (\d+), half-stored (\d+), recovery ([\d.]+) s", last
+    )
     assert match, finished.stdout
     lost, duplicated, errors, half_stored = map(int, match.groups()[:4])
     assert (lost, duplicated, errors, half_stored) == (0, 0, 0, 0), finished.stdout

@@ -99,7 +99,11 @@ def test_demo_ticket_runs_as_the_readme_shows_it_without_exported_variables(tmp_
         child_env = {k: v for k, v in os.environ.items() if k not in DEMO_VARIABLES}
         result = subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), "demo_ticket", "--plan", "enterprise", "--timeout", "90"],
-            cwd=ROOT, env={**child_env, **env}, capture_output=True, text=True, timeout=150,
+            cwd=ROOT,
+            env={**child_env, **env},
+            capture_output=True,
+            text=True,
+            timeout=150,
         )
         output = result.stdout + result.stderr
         assert result.returncode == 0, output

@@ -31,7 +31,9 @@ class Command(BaseCommand):
         events = self._selected(since=since, ids=ids, stuck_after=stuck_after)
         if action == "list":
             for event in events:
-                self.stdout.write(f"{event.id}\t{event.source}\t{event.status}\t{event.received_at:%Y-%m-%d %H:%M}\t{event.error[:100]}")
+                self.stdout.write(
+                    f"{event.id}\t{event.source}\t{event.status}\t{event.received_at:%Y-%m-%d %H:%M}\t{event.error[:100]}"
+                )
             self.stdout.write(f"events: {len(events)} failed or stuck")
             return
         done = failed = refused = 0
@@ -44,7 +46,9 @@ class Command(BaseCommand):
                 continue
             if result.failed:
                 failed += 1
-                self.stderr.write(f"event {event.id}: failed again: {InboundEvent.objects.get(id=event.id).error[:200]}")
+                self.stderr.write(
+                    f"event {event.id}: failed again: {InboundEvent.objects.get(id=event.id).error[:200]}"
+                )
             else:
                 done += 1
         self.stdout.write(f"events retry: {done} processed, {failed} failed again, {refused} refused")

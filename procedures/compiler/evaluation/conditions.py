@@ -96,7 +96,7 @@ def _tokens(text: str) -> list[tuple[str, str, int, int]]:
             break
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise ConditionSyntaxError(f"cannot read {text[pos:pos + 20]!r}")
+            raise ConditionSyntaxError(f"cannot read {text[pos : pos + 20]!r}")
         kind = match.lastgroup
         out.append((kind, match.group(kind), match.start(kind), match.end(kind)))
         pos = match.end()

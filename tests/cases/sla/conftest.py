@@ -50,8 +50,7 @@ def agent(db):
 def open_case(opened_at: dt.datetime, *, tier: str = "enterprise", queue: str = QUEUE, **fields):
     """A case opened at `opened_at`, its clocks started as the engine does on `created`."""
     with time_machine.travel(opened_at, tick=False):
-        case = CaseFactory(opened_at=opened_at, queue=queue, facts={"tier": tier, **fields.pop("facts", {})},
-                           **fields)
+        case = CaseFactory(opened_at=opened_at, queue=queue, facts={"tier": tier, **fields.pop("facts", {})}, **fields)
         sla_on_case_event(case=case, event_kind="created", now=clock.now())
     return case
 

@@ -16,10 +16,14 @@ from tests.cases.sla.conftest import at, open_case
 def test_admin_pages_load(admin_client, sla_sop):
     case = open_case(at(18, 10))
     policy = SlaPolicy.objects.get(name="Enterprise customers")
-    urls = [reverse(f"admin:sla_{name}_changelist") for name in
-            ("slapolicy", "businesscalendar", "slaqueue", "slacontact", "slaclock")]
-    urls += [reverse("admin:sla_slapolicy_change", args=[policy.id]),
-             reverse("admin:sla_slaclock_change", args=[case.sla_clocks.first().id])]
+    urls = [
+        reverse(f"admin:sla_{name}_changelist")
+        for name in ("slapolicy", "businesscalendar", "slaqueue", "slacontact", "slaclock")
+    ]
+    urls += [
+        reverse("admin:sla_slapolicy_change", args=[policy.id]),
+        reverse("admin:sla_slaclock_change", args=[case.sla_clocks.first().id]),
+    ]
     for url in urls:
         assert admin_client.get(url).status_code == 200, url
     page = admin_client.get(reverse("admin:sla_slapolicy_change", args=[policy.id]))
@@ -27,9 +31,15 @@ def test_admin_pages_load(admin_client, sla_sop):
 
 
 def test_a_calendar_with_a_bad_time_zone_is_refused_with_the_fix(admin_client, db):
-    response = admin_client.post(reverse("admin:sla_businesscalendar_add"), {
-        "name": "Berlin", "time_zone": "Berlin", "weekly_hours": '{"mon": [["09:00", "17:00"]]}', "holidays": "[]",
-    })
+    response = admin_client.post(
+        reverse("admin:sla_businesscalendar_add"),
+        {
+            "name": "Berlin",
+            "time_zone": "Berlin",
+            "weekly_hours": '{"mon": [["09:00", "17:00"]]}',
+            "holidays": "[]",
+        },
+    )
     assert response.status_code == 200
     assert "unknown time zone" in response.text
     assert not BusinessCalendar.objects.exists()

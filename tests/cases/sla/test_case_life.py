@@ -71,7 +71,10 @@ def test_a_reopened_case_gets_its_resolution_clock_back_with_the_time_it_used(sl
     from cases.sla.models import SlaPolicy
 
     SlaPolicy.objects.create(
-        name="Gold", position=1, match_tiers=["gold"], first_response_target=dt.timedelta(hours=1),
+        name="Gold",
+        position=1,
+        match_tiers=["gold"],
+        first_response_target=dt.timedelta(hours=1),
         resolution_target=dt.timedelta(hours=8),
     )
     case = open_case(at(18, 10), tier="gold")

@@ -59,7 +59,9 @@ def test_compiling_twice_updates_the_same_policies(db):
     pro = SlaPolicy.objects.get(name="Pro customers")
     assert pro.calendar is not None and pro.first_response_business_hours
     assert list(SlaPolicy.objects.values_list("name", flat=True)) == [
-        "Enterprise customers", "Pro customers", "Everyone else",
+        "Enterprise customers",
+        "Pro customers",
+        "Everyone else",
     ]
     assert pro.history.count() == 2
 

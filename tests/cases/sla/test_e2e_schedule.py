@@ -20,8 +20,14 @@ def test_the_scheduled_sweep_fires_a_due_warning_once_in_a_django_q2_cluster(chi
 
     import_module("cases.sla.migrations.0002_sweep_schedule").add_schedule(apps, None)  # flushed by transactional tests
     policy = SlaPolicy.objects.create(name="Fast", first_response_target=dt.timedelta(hours=1))
-    EscalationRule.objects.create(policy=policy, key="warn", clock="first_response", offset=dt.timedelta(minutes=-15),
-                                  action="notify", roles=["team_lead"])
+    EscalationRule.objects.create(
+        policy=policy,
+        key="warn",
+        clock="first_response",
+        offset=dt.timedelta(minutes=-15),
+        action="notify",
+        roles=["team_lead"],
+    )
     SlaContact.objects.create(role="team_lead", email="lead@sopdesk.example")
     now = timezone.now()
     case = CaseFactory(opened_at=now - dt.timedelta(minutes=50))
@@ -33,8 +39,11 @@ def test_the_scheduled_sweep_fires_a_due_warning_once_in_a_django_q2_cluster(chi
 
     process = start_manage(["qcluster"], env={**child_env, **sandbox.env()}, log_path=tmp_path / "qcluster.log")
     try:
-        wait_for(lambda: SlaFire.objects.filter(id=warn.id, result__isnull=False).exists(), timeout=90,
-                 what="the scheduled SLA sweep to fire the warning")
+        wait_for(
+            lambda: SlaFire.objects.filter(id=warn.id, result__isnull=False).exists(),
+            timeout=90,
+            what="the scheduled SLA sweep to fire the warning",
+        )
     finally:
         stop(process, timeout=3)
     warn.refresh_from_db()

@@ -41,8 +41,9 @@ def test_enterprise_assigned_and_answered_in_time_has_no_escalation_and_no_warni
     assert fired(case) == []
     assert fired(case, "breach") == []
     assert sandbox.mail() == []
-    first, assignment = SlaClock.objects.get(case=case, kind="first_response"), SlaClock.objects.get(
-        case=case, kind="assignment"
+    first, assignment = (
+        SlaClock.objects.get(case=case, kind="first_response"),
+        SlaClock.objects.get(case=case, kind="assignment"),
     )
     assert (first.stopped_at, first.breached_at) == (at(18, 11), None)
     assert (assignment.stopped_at, assignment.breached_at) == (at(18, 10, 10), None)

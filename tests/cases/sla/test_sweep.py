@@ -62,13 +62,28 @@ def test_the_benchmark_command_prints_its_table(db, capsys):
 
 def _notify_policy_dataset(cases: int, due: int):
     policy = build_dataset(cases=cases, due=due, now=NOW)
-    rule = EscalationRule.objects.create(policy=policy, key="warn", clock="first_response", anchor="due",
-                                         offset=dt.timedelta(minutes=-15), action="notify", roles=["team_lead"])
+    rule = EscalationRule.objects.create(
+        policy=policy,
+        key="warn",
+        clock="first_response",
+        anchor="due",
+        offset=dt.timedelta(minutes=-15),
+        action="notify",
+        roles=["team_lead"],
+    )
     SlaContact.objects.create(role="team_lead", email="lead@sopdesk.example")
-    SlaFire.objects.bulk_create([
-        SlaFire(clock=c, rule=rule, rule_key="warn", at=dt.timedelta(minutes=45), due_at=c.due_at - dt.timedelta(minutes=15))
-        for c in SlaClock.objects.all()
-    ])
+    SlaFire.objects.bulk_create(
+        [
+            SlaFire(
+                clock=c,
+                rule=rule,
+                rule_key="warn",
+                at=dt.timedelta(minutes=45),
+                due_at=c.due_at - dt.timedelta(minutes=15),
+            )
+            for c in SlaClock.objects.all()
+        ]
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -98,7 +113,8 @@ def test_two_concurrent_sweeps_fire_each_warning_and_breach_exactly_once():
     assert SlaFire.objects.filter(fired_at=NOW).count() == 40
     assert len(mail.outbox) == 20
     assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(
-        f["result__message_id"] for f in SlaFire.objects.filter(rule_key="warn", fired_at=NOW).values("result__message_id")
+        f["result__message_id"]
+        for f in SlaFire.objects.filter(rule_key="warn", fired_at=NOW).values("result__message_id")
     )
 
 

@@ -24,17 +24,30 @@ def zendesk_secret(settings):
 
 
 def deliver(client, when, delivery: str, event: str, **ticket):
-    body = json.dumps({"event": event, "ticket": {
-        "id": "1", "subject": "Export to CSV crashes", "tier": "enterprise",
-        "requester": {"email": REQUESTER, "name": "Alice Adams"}, **ticket,
-    }}).encode()
+    body = json.dumps(
+        {
+            "event": event,
+            "ticket": {
+                "id": "1",
+                "subject": "Export to CSV crashes",
+                "tier": "enterprise",
+                "requester": {"email": REQUESTER, "name": "Alice Adams"},
+                **ticket,
+            },
+        }
+    ).encode()
     with time_machine.travel(when, tick=False):
         timestamp = when.isoformat().replace("+00:00", "Z")
-        response = client.post(reverse("cases:hook-zendesk"), body, content_type="application/json", headers={
-            "X-Zendesk-Webhook-Signature": sign(SECRET, timestamp, body),
-            "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
-            "X-Zendesk-Webhook-Invocation-Id": delivery,
-        })
+        response = client.post(
+            reverse("cases:hook-zendesk"),
+            body,
+            content_type="application/json",
+            headers={
+                "X-Zendesk-Webhook-Signature": sign(SECRET, timestamp, body),
+                "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
+                "X-Zendesk-Webhook-Invocation-Id": delivery,
+            },
+        )
         assert response.status_code < 300, response.content
         intake_tasks_run()  # the worker's part: the webhook answered once the event was stored
     return Case.objects.get(source="zendesk", external_id="1")
@@ -48,8 +61,15 @@ def test_assignment_and_first_reply_from_zendesk_stop_the_clocks_without_escalat
     sweep_every_minute(at(18, 10), at(18, 10, 9))
     deliver(client, at(18, 10, 10), "d2", "ticket.updated", status="open", assignee={"email": AGENT_EMAIL})
     sweep_every_minute(at(18, 10, 10), at(18, 10, 59))
-    deliver(client, at(18, 11), "d3", "ticket.updated", status="open", assignee={"email": AGENT_EMAIL},
-            latest_comment={"author_email": AGENT_EMAIL, "public": "true"})
+    deliver(
+        client,
+        at(18, 11),
+        "d3",
+        "ticket.updated",
+        status="open",
+        assignee={"email": AGENT_EMAIL},
+        latest_comment={"author_email": AGENT_EMAIL, "public": "true"},
+    )
     sweep_every_minute(at(18, 11), at(18, 12, 30))
 
     stopped = dict(SlaClock.objects.filter(case=case).values_list("kind", "stopped_at"))

@@ -64,7 +64,8 @@ def _param_problems(label: str, item: dict, params_by_op: dict[str, dict[str, tu
         if name not in known:
             problems.append(f"{label}: {item['operation']} has no parameter {name!r}")
         elif known[name] and any(
-            str(v).lower() not in {c.lower() for c in known[name]} for v in (value if isinstance(value, list) else [value])
+            str(v).lower() not in {c.lower() for c in known[name]}
+            for v in (value if isinstance(value, list) else [value])
         ):
             problems.append(f"{label}: {name}={value!r} is not one of {', '.join(known[name])}")
     return problems

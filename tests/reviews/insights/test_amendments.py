@@ -28,7 +28,12 @@ def test_amendment_draft_moves_the_40_product_bug_cases_to_the_jira_path(ops_man
     assert impact["agreement"] == 1.0
     row = impact["rows"][0]
     assert row["published"]["status"] == "held" and row["published"]["held_at"] == "judge"
-    assert row["draft"] == {"status": "completed", "outcome": "stopped", "held_at": "", "actions": ["jira.create_issue"]}
+    assert row["draft"] == {
+        "status": "completed",
+        "outcome": "stopped",
+        "held_at": "",
+        "actions": ["jira.create_issue"],
+    }
     assert insight.status == Insight.Status.ACCEPTED
     assert draft.procedure.published_version.number == 1  # the draft is not published
 

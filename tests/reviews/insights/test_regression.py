@@ -20,11 +20,15 @@ pytestmark = pytest.mark.django_db
 BREAKING = BILLING_SOP.replace(
     "If the charge looks wrong to the agent", "If the ticket is tagged billing-dispute"
 )  # every dispute now gets the refund tag and is resolved, no person asked
-FIXED = BILLING_SOP.replace(
-    "1. If the ticket",
-    "1. If the ticket is tagged product-bug, open a Bug in the Jira project ENG with the ticket subject as the "
-    "summary and stop.\n2. If the ticket",
-).replace("2. If the charge", "3. If the charge").replace("3. Post", "4. Post")
+FIXED = (
+    BILLING_SOP.replace(
+        "1. If the ticket",
+        "1. If the ticket is tagged product-bug, open a Bug in the Jira project ENG with the ticket subject as the "
+        "summary and stop.\n2. If the ticket",
+    )
+    .replace("2. If the charge", "3. If the charge")
+    .replace("3. Post", "4. Post")
+)
 
 
 def held(version, n: int, tags: list[str]) -> ReviewItem:
