@@ -92,6 +92,21 @@ def source_diff(*, before: str, after: str) -> str:
     return "\n".join(lines)
 
 
+def diff_lines(diff: str) -> list[tuple[str, str]]:
+    """(kind, line) for each line of a unified diff: "add", "del", "hunk" (the @@ and file headers) or "same"."""
+    kinds = []
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---", "@@")):
+            kinds.append(("hunk", line))
+        elif line.startswith("+"):
+            kinds.append(("add", line))
+        elif line.startswith("-"):
+            kinds.append(("del", line))
+        else:
+            kinds.append(("same", line))
+    return kinds
+
+
 def draft_create(*, procedure: Procedure, source: str, user=None) -> ProcedureVersion:
     """A compiled draft version of the amended source (raises SourceDidNotCompile; then nothing is stored)."""
     return version_create_and_compile(procedure=procedure, source=source, created_by=user)

@@ -18,6 +18,7 @@ from procedures.models import Procedure, ProcedureVersion
 from procedures.services import version_checks_run
 from reviews.access import is_ops_manager
 from reviews.insights import selectors, services
+from reviews.insights.amendments import diff_lines
 from reviews.insights.charts import insight_png
 from reviews.models import Insight
 
@@ -55,7 +56,7 @@ def insight_detail(request: HttpRequest, insight_id: int) -> HttpResponse:
     insight = get_object_or_404(Insight.objects.select_related("procedure", "draft_version"), id=insight_id)
     context = {
         "insight": insight,
-        "diff": selectors.insight_diff(insight=insight),
+        "diff_lines": diff_lines(selectors.insight_diff(insight=insight)),
         "cases": selectors.evidence_cases(insight=insight),
         "is_ops_manager": True,
     }

@@ -34,6 +34,12 @@ def test_insight_page_shows_evidence_diff_and_chart_and_the_button_makes_a_draft
     client.force_login(ops_manager)
     page = client.get(f"/inbox/insights/{planted.id}/").content.decode()
     assert "+1. If the ticket is tagged billing-dispute and the ticket is tagged product-bug" in page
+    # The change reads line by line: the new sentence as an added line, the file headers apart from it.
+    assert (
+        '<span class="diff-add">+1. If the ticket is tagged billing-dispute and the ticket is tagged product-bug'
+        in page
+    )
+    assert '<span class="diff-hunk">--- published</span><span class="diff-hunk">+++ amended</span>' in page
     assert f"#{planted.evidence[0]}" in page
     chart = client.get(f"/inbox/insights/{planted.id}/chart.png")
     assert chart["Content-Type"] == "image/png" and chart.content[:4] == b"\x89PNG"
