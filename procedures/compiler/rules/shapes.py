@@ -12,7 +12,7 @@ import re
 from procedures.compiler.rules import clauses, conditions, declared, quantities, vocabulary
 from procedures.compiler.rules.candidates import End
 from procedures.compiler.rules.document import Segment, sub
-from procedures.compiler.rules.state import Check, Pending, Walk
+from procedures.compiler.rules.state import Check, Pending, Walk, on_approval_only
 
 _NO_THOUSANDS = r",(?!\d{3})"
 OTHERWISE = re.compile(
@@ -227,7 +227,8 @@ def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, sco
             head = m.group(1)
             if re.fullmatch(r"(?:once |if |when |after )?(?:it is |it's )?approved\??", head.strip(), re.I):
                 w.pending = None  # the approval step already gates what follows
-                _run_body(w, [sub(seg, m.start(2), len(text))], more)
+                then = [sub(seg, m.start(2), len(text))]
+                on_approval_only(w, lambda then=then: _run_body(w, then, more))
                 return True
             if pattern is COLON and head.split()[0].lower() in clauses.VERBS:
                 continue
