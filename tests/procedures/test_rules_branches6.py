@@ -61,3 +61,21 @@ def test_a_path_that_needed_no_approval_still_runs_the_approved_steps():
     assert _run(source, {"amount": 100, "requester_email": "a@example.com"}).ops() == ["email.send"]
     approved = _run(source, {"amount": 400, "requester_email": "a@example.com"}, approvals={"Finance managers": True})
     assert approved.ops() == ["email.send"]
+
+
+def test_a_range_up_to_and_including_its_top_routes_each_amount_to_one_rung():
+    source = (
+        "1. If the disputed amount is under $25, tag the ticket writeoff.\n"
+        "2. For disputed amounts from $25 up to and including $500, tag the ticket standard.\n"
+        "3. For disputed amounts over $500, tag the ticket high-value.\n"
+    )
+    tagged = {
+        amount: [p["tags"] for p in _run(source, {"amount": amount}).calls("zendesk.add_tags")]
+        for amount in (10, 25, 500, 900)
+    }
+    assert tagged == {
+        10: [["writeoff"]],
+        25: [["standard"]],
+        500: [["standard"]],
+        900: [["high-value"]],
+    }

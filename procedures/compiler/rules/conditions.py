@@ -47,12 +47,12 @@ def _bare_amount(text: str) -> float | None:
 
 
 _RANGE = re.compile(
-    r"(?:between\s+|(?P<over>[Oo]ver|[Aa]bove|[Mm]ore than)\s+)?(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<ak>[kK])?\s*(?:–|—|-|to|and|and up to|up to)\s*[$€£]?\s?(?P<b>\d[\d,]*(?:\.\d+)?)(?P<bk>[kK])?"
+    r"(?:between\s+|(?P<over>[Oo]ver|[Aa]bove|[Mm]ore than)\s+)?(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<ak>[kK])?\s*(?:–|—|-|(?:and )?up to(?: and including)?|to|and)\s*[$€£]?\s?(?P<b>\d[\d,]*(?:\.\d+)?)(?P<bk>[kK])?"
 )
 
 
 def _range(text: str) -> Condition | None:
-    """ "$100–500", "between $100 and $500", "$1k to $5k" → both bounds, inclusive."""
+    """ "$100–500", "between $100 and $500", "from $25 up to and including $500" → both bounds, inclusive."""
     m = _RANGE.search(text)
     if not m:
         return None
