@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from procedures.compiler import compile_source
 from procedures.compiler.rules.document import blocks
+from procedures.steps import DecideStep
 from tests.procedures.graph_walk import walk
 
 _LADDER = (
@@ -79,3 +80,30 @@ def test_a_range_up_to_and_including_its_top_routes_each_amount_to_one_rung():
         500: [["standard"]],
         900: [["high-value"]],
     }
+
+
+def test_bare_rungs_after_a_field_rung_compare_that_field():
+    source = (
+        "## Outage claims\n\n"
+        "- outage_hours 12 or less: tag the ticket gs-none.\n"
+        "- more than 12 and up to 24: tag the ticket gs-standard.\n"
+        "- more than 24: tag the ticket gs-extended.\n"
+    )
+    tagged = {
+        hours: [p["tags"] for p in _run(source, {"fields": {"outage_hours": hours}}).calls("zendesk.add_tags")]
+        for hours in (8, 12, 20, 24, 30)
+    }
+    assert tagged == {
+        8: [["gs-none"]],
+        12: [["gs-none"]],
+        20: [["gs-standard"]],
+        24: [["gs-standard"]],
+        30: [["gs-extended"]],
+    }
+
+
+def test_a_bare_rung_after_a_question_is_not_guessed_onto_a_field():
+    source = "- the customer seems upset: tag the ticket calm-down.\n- more than 24: tag the ticket gs-extended.\n"
+    result = compile_source(source, compiler="rules")
+    conditions = [b.when for s in result.graph.steps if isinstance(s, DecideStep) for b in s.branches]
+    assert conditions == []
