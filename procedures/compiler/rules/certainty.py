@@ -250,7 +250,7 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
 
 _LABEL_NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*([kK])?(?![\w.])")
 _LABEL_RANGE = re.compile(
-    r"(\d[\d,]*(?:\.\d+)?)\s*[kK]?\s*(?:[a-z%]+\s+)?(?:to|up to|until|through|–|—|-|and)\s*[$€£]?\s?(\d[\d,]*(?:\.\d+)?)",
+    r"(\d[\d,]*(?:\.\d+)?)\s*[kK]?\s*(?:[a-z%]+\s+)?(?:up to and including|to|up to|until|through|–|—|-|and)\s*[$€£]?\s?(\d[\d,]*(?:\.\d+)?)",
     re.I,
 )
 

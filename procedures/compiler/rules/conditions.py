@@ -47,12 +47,12 @@ def _bare_amount(text: str) -> float | None:
 
 
 _RANGE = re.compile(
-    r"(?:between\s+|(?P<over>[Oo]ver|[Aa]bove|[Mm]ore than)\s+)?(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<ak>[kK])?\s*(?:–|—|-|to|and|and up to|up to)\s*[$€£]?\s?(?P<b>\d[\d,]*(?:\.\d+)?)(?P<bk>[kK])?"
+    r"(?:between\s+|(?P<over>[Oo]ver|[Aa]bove|[Mm]ore than)\s+)?(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<ak>[kK])?\s*(?:–|—|-|(?:and )?up to(?: and including)?|to|and)\s*[$€£]?\s?(?P<b>\d[\d,]*(?:\.\d+)?)(?P<bk>[kK])?"
 )
 
 
 def _range(text: str) -> Condition | None:
-    """ "$100–500", "between $100 and $500", "$1k to $5k" → both bounds, inclusive."""
+    """ "$100–500", "between $100 and $500", "from $25 up to and including $500" → both bounds, inclusive."""
     m = _RANGE.search(text)
     if not m:
         return None
@@ -440,11 +440,23 @@ def condition(text: str, known: Known) -> Condition | None:
     return found
 
 
+def _field_then_comparison(text: str, known: Known) -> str:
+    """ "outage_hours 12 or less": a field the SOP names, then how it compares — the "is" left out."""
+    m = re.match(
+        r"`?([a-z]+(?:_[a-z0-9]+)+)`?\s+(?=\d|(?:more|less|fewer|greater) than\b|over\b|under\b|at (?:least|most)\b)",
+        text,
+    )
+    if m and m.group(1) in known.identifiers:
+        return f"{m.group(1)} is {text[m.end() :]}"
+    return text
+
+
 def _condition(text: str, known: Known) -> Condition | None:
     gap = re.match(r"\s*(\S.*?)\s{3,}\S", text)  # "1-14 days    friendly reminder": a column, then the rung's name
     if gap and (found := _condition(gap.group(1), known)):
         return found
     text = known.expand(_plain(text).strip(" .,:;"))
+    text = _field_then_comparison(text, known)
     parts = re.split(
         r"\s+and\s+(?=(?:the|it|its|their|they|customer|order|amount)\b)|\s+(?:who|which|that)\s+(?=have|has|are|is|were|was)|\s+with\s+(?=plan\b)",
         text,

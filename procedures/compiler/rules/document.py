@@ -342,6 +342,8 @@ def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     """A line without a marker that carries on the previous one (a hard wrap), not a new step."""
     if last.lead_in and not last.marked and indent == last.indent and re.match(r"[a-z]", seg.text):
         return True  # "… Do not refund:\ntag the ticket …, and stop.": a hard wrap after a colon, not a list
+    if not last.marked and _under_arrow_body(last, indent) and not re.search(r"->|→|=>", seg.text):
+        return True  # "€20 – €50  -> hold the deposit.\n                Reply to the rider …": a hanging indent
     if (indent > last.indent + 4 and not re.match(r"[(a-z]", seg.text)) or last.lead_in:
         return False
     if last.marked:
@@ -360,6 +362,15 @@ def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     )  # "… to the Legal\nEscalations group and stop.": a name cut in two
     goes_on = seg.text[:1].islower() or re.match(r"[`\"'“($£€]|\d+(?![.)\d])", seg.text)  # "…tag the ticket\n`x`"
     return bool(_MID_SENTENCE_END.search(prev)) or (wrapped and (bool(goes_on) or bool(dangling)))
+
+
+def _under_arrow_body(last: _Open, indent: int) -> bool:
+    """Whether a line starts where the text after the arrow of the open line's first line starts."""
+    first = last.segment.text.split("\n", 1)[0]
+    arrow = re.search(r"(?:->|→|=>)\s*", first)
+    if not arrow or not first[: arrow.start()].strip() or last.lead_in:
+        return False  # "-> once verified:" with steps under it: a list, not a wrapped line
+    return indent > last.indent and abs(indent - (last.indent + arrow.end())) <= 2
 
 
 def _indented_code(line: str, previous_blank: bool, stack: list[_Open]) -> bool:

@@ -12,7 +12,7 @@ import re
 from procedures.compiler.rules import clauses, conditions, declared, quantities, vocabulary
 from procedures.compiler.rules.candidates import End
 from procedures.compiler.rules.document import Segment, sub
-from procedures.compiler.rules.state import Check, Pending, Walk
+from procedures.compiler.rules.state import Check, Pending, Walk, on_approval_only
 
 _NO_THOUSANDS = r",(?!\d{3})"
 OTHERWISE = re.compile(
@@ -227,7 +227,8 @@ def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, sco
             head = m.group(1)
             if re.fullmatch(r"(?:once |if |when |after )?(?:it is |it's )?approved\??", head.strip(), re.I):
                 w.pending = None  # the approval step already gates what follows
-                _run_body(w, [sub(seg, m.start(2), len(text))], more)
+                then = [sub(seg, m.start(2), len(text))]
+                on_approval_only(w, lambda then=then: _run_body(w, then, more))
                 return True
             if pattern is COLON and head.split()[0].lower() in clauses.VERBS:
                 continue
@@ -302,6 +303,8 @@ def conditional_text(
         cond = None  # "… -> CSM judgement call, don't auto-anything": whether it applies is the person's call too
     else:
         cond = condition or conditions.condition(head, w.b.known)
+        if cond is None and (cond := _next_rung(w, head)):
+            head = cond.label  # "more than 24" under "outage_hours 12 or less" is about outage_hours too
     if cond is None and w.b.start is None and re.match(r"(?:when|whenever|once|as soon as)\b", seg.text.strip(), re.I):
         w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
         _run_body(w, body, more)  # "When a user asks for a reset, …" at the top is the trigger, not a question
@@ -367,6 +370,26 @@ def conditional_text(
     w.b.exits = then_exits + else_exits
     w.pending = Pending(key, then_exits, else_exits, fact_root, judgement=cond is None, known_before=snapshot)
     w.understood += 1
+
+
+def _next_rung(w: Walk, head: str) -> conditions.Condition | None:
+    """ "- outage_hours 12 or less: … / - more than 24: …": a bare comparison is the next rung on the fact of
+    the decision just made."""
+    pending = w.pending
+    if not pending or pending.judgement or not re.match(_BARE_COMPARISON, head.strip(), re.I):
+        return None
+    fact = pending.root.rsplit(".", 1)[-1]
+    parts = re.split(r"\s+and\s+(?=up to|at most|under|below|less than)", head.strip(), maxsplit=1, flags=re.I)
+    found = [conditions.condition(f"{fact} is {re.sub(r'^up to', 'at most', part)}", w.b.known) for part in parts]
+    if not all(c and root(c.cel) == pending.root for c in found):
+        return None
+    return conditions.Condition(" && ".join(c.cel for c in found), f"{fact} {head.strip()}")
+
+
+_BARE_COMPARISON = (
+    r"(?:(?:more|less|fewer|greater) than|over|under|above|below|at (?:least|most)|up to)\s+[$€£]?\d[\d,.]*"
+    r"(?:\s+and\s+(?:up to|at most|under|below|less than)\s+[$€£]?\d[\d,.]*)?\s*$"
+)
 
 
 def _opposite(head: str, decide: dict) -> bool:

@@ -7,6 +7,7 @@ so the graph stage's modules import one way only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -68,3 +69,16 @@ class Walk(Protocol):
     def ensure(self, name: str, clause: Segment) -> None: ...
 
     def wait_clause(self, spec: Wait, clause: Segment, rest: list[Segment]) -> None: ...
+
+
+def on_approval_only(w: Walk, run: Callable[[], None]) -> None:
+    """ "Once approved, issue the refund": an approval's "approved" way out runs it, and so does a path that
+    needed no approval and did nothing yet; a branch that already acted ("under $100 … approved automatically:
+    issue the refund") goes on past it."""
+    approved = [e for e in w.b.exits if e[1] == ("on_approved",)]
+    acted = [e for e in w.b.exits if e[1] == ("next",) and w.b.steps[e[0]].get("kind") == "act"]
+    if approved and acted:
+        w.b.exits = [e for e in w.b.exits if e not in acted]
+    run()
+    if approved and acted:
+        w.b.exits = w.b.exits + acted

@@ -8,7 +8,7 @@ from procedures.compiler.rules import conditions, quantities, vocabulary
 from procedures.compiler.rules.candidates import Wait
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.document import Segment, sub
-from procedures.compiler.rules.state import Pending, Schedule, Walk
+from procedures.compiler.rules.state import Pending, Schedule, Walk, on_approval_only
 from procedures.steps import Duration
 
 _UNITS = r"(?:business\s+|working\s+)?(?:minutes?|hours?|days?|weeks?|months?)"
@@ -246,7 +246,7 @@ def event_handler(w: Walk, seg: Segment) -> bool:
     if w.b.start is None or event == "approval.decided":
         if w.b.start is None:
             w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
-        w.body([rest])
+        on_approval_only(w, lambda: w.body([rest]))
         return True
     watchers = w.b.watching.pop(event, [])
     main = w.b.exits

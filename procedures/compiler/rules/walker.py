@@ -178,7 +178,7 @@ class Walker:
             _TERSE_END.match(s.text) for s in sents[1:cut]
         )  # "If …, close the ticket. Stop." — the stop is the branch's
         if (
-            item.marked
+            (item.marked or shapes.ARROW.match(sents[0].text))  # "€20 – €50 -> hold … . Reply …": one rung
             and cut > 1
             and shapes.conditional(
                 self, sents[0], more=sents[1:cut], scoped=ends and bool(shapes.SCOPE.match(sents[0].text))
