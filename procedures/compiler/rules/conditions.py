@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from procedures.compiler.rules import declared, quantities, vocabulary
+from procedures.compiler.rules.amount_ranges import AMOUNT_WORDS, RANGE_SHAPE, amount_range
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.comparisons import GE, GT, LE, LT, Condition, literal, operator_of
 from procedures.compiler.rules.fields import (
@@ -35,33 +36,12 @@ def _is_negated(text: str) -> bool:
     return bool(re.search(r"\b(?:not|isn't|isn’t|no longer|never)\b|n't\b", text, re.I))
 
 
-_AMOUNT_WORDS = r"\b(?:amount|value|total|price|cost|sum|refund|invoice|claim|order)\b"
-
-
 def _bare_amount(text: str) -> float | None:
     """ "the amount is over 500" → 500.0: a number compared with an amount word, no currency sign, no time unit."""
-    if not re.search(_AMOUNT_WORDS, text, re.I) or quantities.duration(text) is not None:
+    if not re.search(AMOUNT_WORDS, text, re.I) or quantities.duration(text) is not None:
         return None
     match = re.search(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?![\w.%])", text)
     return float(match.group(1).replace(",", "")) if match and operator_of(text) else None
-
-
-_RANGE = re.compile(
-    r"(?:between\s+|(?P<over>[Oo]ver|[Aa]bove|[Mm]ore than)\s+)?(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<ak>[kK])?\s*(?:–|—|-|(?:and )?up to(?: and including)?|to|and)\s*[$€£]?\s?(?P<b>\d[\d,]*(?:\.\d+)?)(?P<bk>[kK])?"
-)
-
-
-def _range(text: str) -> Condition | None:
-    """ "$100–500", "between $100 and $500", "from $25 up to and including $500" → both bounds, inclusive."""
-    m = _RANGE.search(text)
-    if not m:
-        return None
-    low = float(m.group("a").replace(",", "")) * (1000 if m.group("ak") else 1)
-    high = float(m.group("b").replace(",", "")) * (1000 if m.group("bk") else 1)
-    if high <= low:
-        return None
-    low_op = ">" if m.group("over") else ">="  # "Over £150 and up to £1,000"
-    return Condition(f"case.amount {low_op} {low:.1f} && case.amount <= {high:.1f}", text)
 
 
 _AMOUNT_NOUNS = r"order|claim|refund|invoice|cart|purchase|credit|payment|transaction|charge|total|case|request|amt"
@@ -80,13 +60,15 @@ def _money(text: str) -> Condition | None:
     if thing and not re.fullmatch(
         _AMOUNT_NOUNS
         + r"|chargeback|dispute|return|expense|bill|deal|item|amount|value|total|price|cost|sum|worth|spend"
-        r"|balance|anything|everything|one|it|that|this|them|those|spent|pay|paid|costs?|fee|if|when|for|and|or|but",
+        r"|balance|anything|everything|one|it|that|this|them|those|spent|pay|paid|costs?|fee|if|when|for|and|or|but|no|not",
         thing.group(1),
         re.I,
     ):
         return None  # "Lost parcels over $1,000": the parcel's value, which is not said to be the case amount
-    if ranged := _range(text):
+    if ranged := amount_range(text):
         return ranged
+    if RANGE_SHAPE.search(text):
+        return None  # a range the rules cannot read for certain: a question, never one of its bounds
     amount = quantities.money(text)
     if amount is None:
         amount = _bare_amount(text)
@@ -229,7 +211,7 @@ def _age(text: str, known: Known) -> Condition | None:
             lowered,
         )
         noun = vocabulary.snake(re.sub(quantities.DURATION.pattern, " ", noun, flags=re.I))
-        if not noun or noun == "value" or len(noun.split("_")) > 4:
+        if not noun or noun == "value" or len(noun.split("_")) > 4 or re.search(r"\d", noun):
             return None
         if known.identifiers and noun + "_days" not in known.identifiers:
             return None  # the SOP names its fields, and not this one: a question, never an invented field
