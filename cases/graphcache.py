@@ -25,11 +25,6 @@ from typing import Any
 from procedures.steps import Graph, parse
 
 MAX_GRAPHS = 256
-
-_lock = threading.Lock()
-_graphs: OrderedDict[tuple[int, str], Graph] = OrderedDict()
-
-
 IMMUTABLE = ("published", "retired")  # procedures.services.LOCKED_STATUSES
 
 
@@ -41,31 +36,54 @@ def _key(version: Any) -> tuple[int, str]:
     return version.id, created + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+class GraphCache:
+    """A bounded LRU of parsed graphs; thread-safe. The process uses one (`version_graph` and friends)."""
+
+    def __init__(self, max_graphs: int = MAX_GRAPHS):
+        self.max_graphs = max_graphs
+        self._lock = threading.Lock()
+        self._graphs: OrderedDict[tuple[int, str], Graph] = OrderedDict()
+
+    def graph(self, version: Any) -> Graph:
+        """The parsed graph of a ProcedureVersion, from the cache when this version was parsed before."""
+        if version.id is None:
+            return parse(version.graph)
+        key = _key(version)
+        with self._lock:
+            graph = self._graphs.get(key)
+            if graph is not None:
+                self._graphs.move_to_end(key)
+                return graph
+        graph = parse(version.graph)
+        with self._lock:
+            self._graphs[key] = graph
+            self._graphs.move_to_end(key)
+            while len(self._graphs) > self.max_graphs:
+                self._graphs.popitem(last=False)
+        return graph
+
+    def forget(self, version_id: int | None = None) -> None:
+        """Drop one version's graphs (all when `version_id` is None)."""
+        with self._lock:
+            for key in [k for k in self._graphs if version_id is None or k[0] == version_id]:
+                del self._graphs[key]
+
+    def __len__(self) -> int:
+        return len(self._graphs)
+
+
+_cache = GraphCache()
+
+
 def version_graph(version: Any) -> Graph:
-    """The parsed graph of a ProcedureVersion, from the cache when this version was parsed before."""
-    if version.id is None:
-        return parse(version.graph)
-    key = _key(version)
-    with _lock:
-        graph = _graphs.get(key)
-        if graph is not None:
-            _graphs.move_to_end(key)
-            return graph
-    graph = parse(version.graph)
-    with _lock:
-        _graphs[key] = graph
-        _graphs.move_to_end(key)
-        while len(_graphs) > MAX_GRAPHS:
-            _graphs.popitem(last=False)
-    return graph
+    """The parsed graph of a ProcedureVersion, from this process's cache when this version was parsed before."""
+    return _cache.graph(version)
 
 
 def version_forget(version_id: int | None = None) -> None:
-    """Drop one version's graphs (all when `version_id` is None)."""
-    with _lock:
-        for key in [k for k in _graphs if version_id is None or k[0] == version_id]:
-            del _graphs[key]
+    """Drop one version's graphs from this process's cache (all when `version_id` is None)."""
+    _cache.forget(version_id)
 
 
 def cached_count() -> int:
-    return len(_graphs)
+    return len(_cache)

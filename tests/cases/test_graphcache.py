@@ -38,14 +38,14 @@ def test_a_version_corrected_in_place_is_not_served_stale():
 
 
 @pytest.mark.django_db
-def test_the_cache_is_bounded_and_forgets_the_least_recently_used(monkeypatch):
-    monkeypatch.setattr(graphcache, "MAX_GRAPHS", 2)
+def test_the_cache_is_bounded_and_forgets_the_least_recently_used():
+    cache = graphcache.GraphCache(max_graphs=2)
     versions = [ProcedureVersionFactory(graph=WAIT_GRAPH, status="published") for _ in range(3)]
-    first = graphcache.version_graph(versions[0])
-    graphcache.version_graph(versions[1])
-    graphcache.version_graph(versions[2])
-    assert graphcache.cached_count() == 2
-    assert graphcache.version_graph(versions[0]) is not first  # parsed again after eviction
+    first = cache.graph(versions[0])
+    cache.graph(versions[1])
+    cache.graph(versions[2])
+    assert len(cache) == 2
+    assert cache.graph(versions[0]) is not first  # parsed again after eviction
 
 
 def test_one_scope_serves_every_expression_and_template_of_a_step():
