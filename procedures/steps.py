@@ -22,6 +22,7 @@ Names visible to expressions
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
@@ -279,3 +280,18 @@ def successors(step: Step) -> list[str]:
         case EndStep():
             keys = []
     return [k for k in keys if k]
+
+
+def passes_through(start: str, first: str, later: str, next_of: Callable[[str], Iterable[str]]) -> bool:
+    """Whether every path from `start` to `later` passes through `first`, walking the keys `next_of` gives."""
+    if first == start:
+        return True
+    seen, todo = {start}, [start]
+    while todo:
+        for target in next_of(todo.pop()):
+            if target == later:
+                return False
+            if target != first and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return True

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from procedures.compiler.base import CompileResult
-from procedures.steps import DecideStep, GatherStep, Graph, Span, Step, successors
+from procedures.steps import DecideStep, GatherStep, Graph, Span, Step, passes_through, successors
 
 CLAUSE_VERSION = "clauses-1"
 SCHEMA_NAME = "sop_clause"
@@ -122,18 +122,12 @@ def known_facts(graph: Graph, step_key: str) -> list[KnownFact]:
 
 def _dominates(graph: Graph, producer: str, target: str) -> bool:
     """Whether every path from the start to `target` passes through `producer`."""
-    if graph.start == producer:
-        return True
     by_key = {s.key: s for s in graph.steps}
-    seen, todo = {graph.start}, [graph.start]
-    while todo:
-        for nxt in successors(by_key[todo.pop()]):
-            if nxt == target:
-                return False
-            if nxt != producer and nxt in by_key and nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return True
+
+    def next_of(key: str) -> list[str]:
+        return [k for k in successors(by_key[key]) if k in by_key or k == target]
+
+    return passes_through(graph.start, producer, target, next_of)
 
 
 def clause_schema(outcome_keys: list[str]) -> dict:

@@ -21,7 +21,7 @@ from procedures.compiler.base import CompileIssue
 from procedures.compiler.rules import declared, vocabulary, wording
 from procedures.compiler.rules.certainty import Sure, conjuncts, unsure_condition
 from procedures.compiler.rules.vocabulary import Known
-from procedures.steps import Graph, Span, parse, successors
+from procedures.steps import Graph, Span, parse, passes_through, successors
 
 
 def sure_of(graph: Graph, known: Known, source: str = "") -> Sure:
@@ -412,17 +412,11 @@ def _merge_duplicates(steps: dict[str, dict], start: str) -> None:
 
 def _dominates(steps: dict[str, dict], start: str, first: str, later: str) -> bool:
     """Every path from the start to `later` passes through `first`."""
-    if first == start:
-        return True
-    seen, todo = {start}, [start]
-    while todo:
-        for target in _targets(steps[todo.pop()]):
-            if target == later:
-                return False
-            if target != first and target in steps and target not in seen:
-                seen.add(target)
-                todo.append(target)
-    return later not in seen and later != start
+
+    def next_of(key: str) -> list[str]:
+        return [t for t in _targets(steps[key]) if t in steps or t == later]
+
+    return later != start and passes_through(start, first, later, next_of)
 
 
 def _wait_between(steps: dict[str, dict], first: str, later: str) -> bool:
