@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from collections import Counter
 
 from procedures.compiler import compile_source
 from procedures.compiler.validate import graph_warnings
@@ -169,16 +169,17 @@ def test_every_sentence_and_row_is_accounted_for_once_in_order():
     assert by_text["v1 2025-01-01 first version"].status == "non_procedural"
 
 
-def test_a_195_kb_sop_compiles_in_a_few_seconds():
+def test_a_195_kb_sop_compiles_and_accounts_for_every_sentence():
+    """The size limit's worst case compiles; how long it takes is measured by tests/procedures/bench_editor.py."""
     section = (
         "## If the refund is over $500\n- Tag the ticket big-refund.\n- Email the account owner about the refund.\n\n"
         "## Notes\nThis part is background text that explains what we do and why we do it.\n\n"
     )
-    source = "Big SOP\n\n" + section * (195_000 // len(section))
-    started = time.monotonic()
-    result = _compile(source)
-    assert time.monotonic() - started < 20  # 4–8 s on a busy 2-core machine
-    assert len(result.coverage) > 1000
+    sections = 195_000 // len(section)
+    result = _compile("Big SOP\n\n" + section * sections)
+    statuses = Counter(entry.status for entry in result.coverage)
+    # Each section: the "If" heading and its two actions are automated; the Notes heading and its text are not steps.
+    assert statuses == {"automated": 3 * sections, "non_procedural": 2 * sections + 1}
 
 
 def test_an_otherwise_after_two_branches_of_one_decision_runs_only_when_neither_applies():
