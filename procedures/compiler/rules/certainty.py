@@ -9,6 +9,7 @@ does with what its sentence says (`gates` turns a "not sure" into a question for
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,6 +135,53 @@ def unspoken_field(cel: str, text: str, sure: Sure) -> str | None:
     return None
 
 
+_ANCHORED = re.compile(
+    r"\b(?:within|after|before|since|from|of)\s+(?:\w+\s+){0,2}?(?:business\s+|working\s+|calendar\s+)?"
+    r"(?:days?|hours?|weeks?|months?)\s+(?:of|after|from|since|before|past)\s+(?:the\s+|a\s+|an\s+|their\s+|its\s+|our\s+)?"
+    r"([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3})",
+    re.I,
+)
+_ANCHOR_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "it",
+        "they",
+        "we",
+        "that",
+        "this",
+    ]
+)
+
+
+def other_anchor(cel: str, text: str) -> str | None:
+    """ "nothing received within 10 days of the first instalment date" read as `days_overdue <= 10`: the case
+    counts from an event the compared fact is not named after."""
+    found = _ANCHORED.search(text)
+    if not found:
+        return None
+    words = [w for w in re.findall(r"[a-z]+", found.group(1).lower()) if w not in _ANCHOR_STOP and len(w) > 2]
+    for path in fact_paths(cel):
+        name = path.rsplit(".", 1)[-1]
+        if not re.search(r"days|hours|weeks|months|age", name) or not words:
+            continue
+        if not any(w[:4] in name for w in words):
+            return found.group(1).strip()
+    return None
+
+
 _FIELD_WORDS = frozenset(
     [
         "type",
@@ -210,6 +258,8 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
     for plus in re.findall(r"(\d+)\s?\+(?![\d+])", label or instruction):  # "61+ days": 61 or more
         if re.search(rf"==\s*{plus}(?:\.0)?\b", when):
             return f"“{plus}+” means {plus} or more, not exactly {plus}"
+    if anchor := other_anchor(when, label or instruction):
+        return f"the case counts time from {anchor!r}, which the condition's fact does not measure"
     if made_up := unspoken_field(when, text, sure):
         return f"`{made_up}` is named from no words of the case: which system tells us this?"
     for value in (_plain(v) for v in LITERAL.findall(when)):
@@ -324,11 +374,17 @@ _MONEY_FIELD = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4)
+def _amount_said(source: str) -> bool:
+    """The SOP calls the money the case's amount (read once per SOP, not once per condition)."""
+    return _AMOUNT_SAID.search(source) is not None
+
+
 def shadowed(cel: str, sure: Sure) -> tuple[str, str] | None:
     """A documented field (`reason`) read where the SOP writes a field of its own around that word
     (`change_reason`): the SOP's field is likely the one meant."""
     for path in fact_paths(cel):
-        if path == "case.amount" and not _AMOUNT_SAID.search(sure.source):  # "(repair_estimate)" names the money
+        if path == "case.amount" and not _amount_said(sure.source):  # "(repair_estimate)" names the money
             own = sorted(i for i in sure.identifiers if _MONEY_FIELD.search(i) and i != "amount")
             if own:
                 return "case.amount", own[0]

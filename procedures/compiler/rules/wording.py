@@ -254,6 +254,41 @@ def unsure_reply(operation: str, params: dict[str, str], instruction: str) -> st
     return None
 
 
+_LEFT_IN_PLACE = re.compile(
+    r"\b(?:leave|keep)\s+(?:the\s+ticket|the\s+case|it|them)\s+(?:in|with|at|on)\b|\b(?:stays?|remains?)\s+(?:in|with)\b",
+    re.I,
+)
+
+
+def left_in_place(operation: str, params: dict[str, str], instruction: str) -> str | None:
+    """ "leave the ticket in the general queue" changes nothing: a group or status set from it is a guess."""
+    if operation != "zendesk.update_ticket" or not {"group", "status"} & set(params):
+        return None
+    found = _LEFT_IN_PLACE.search(instruction)
+    if found and not re.search(r"\b(?:assign|route|move|escalate|transfer|set)\w*\b", instruction, re.I):
+        return f"the sentence says {found.group(0)!r}: nothing changes, or does a person move it?"
+    return None
+
+
+_GIVEN_VALUE = re.compile(
+    r"\bwith\s+(?:the\s+|a\s+|an\s+)?(amount|value|total|fee|price|credit|quantity|count|number|sum)\s+"
+    r"(?:of\s+)?[$€£]?\s?(\d[\d,]*(?:\.\d+)?)",
+    re.I,
+)
+
+
+def value_not_sent(operation: str, params: dict[str, str], instruction: str) -> str | None:
+    """ "POST to /fees with the amount 40": the sentence gives a value the step does not send."""
+    if operation not in ("http.request", "salesforce.update_record", "carrier.file_claim"):
+        return None
+    sent = " ".join(str(v) for v in params.values())
+    for found in _GIVEN_VALUE.finditer(instruction):
+        number = found.group(2).replace(",", "")
+        if not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", sent.replace(",", "")):
+            return f"the sentence gives {found.group(0)!r}, which the step does not send"
+    return None
+
+
 def negated(operation: str, instruction: str) -> str | None:
     """The sentence tells us not to do what the step does ("never email the customer directly")."""
     verbs = _VERBS.get(operation)

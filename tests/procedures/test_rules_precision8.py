@@ -1,0 +1,150 @@
+"""Eighth round (issue 11): precision gates that read more than the step's own clause — a later paragraph that
+says a person does it, the next sentence that sets what the step left out, evidence the sentence does not ask
+for — plus one-way checks stated as the case the sentence names, time counted from another event, and reads
+that nothing later uses or that were already made on the same path."""
+
+from __future__ import annotations
+
+from procedures.compiler import compile_source
+from procedures.steps import ActStep, ApproveStep, DecideStep, GatherStep, WaitStep
+
+
+def _compile(source: str):
+    return compile_source(source, compiler="rules")
+
+
+def _steps(result, kind):
+    return [s for s in result.graph.steps if isinstance(s, kind)]
+
+
+def _ops(result) -> list[str]:
+    return [s.operation for s in _steps(result, ActStep)]
+
+
+def _conditions(result) -> list[str]:
+    return [b.when for s in _steps(result, DecideStep) for b in s.branches]
+
+
+def test_an_action_a_later_paragraph_says_a_person_does_is_asked_not_run():
+    result = _compile(
+        "Credit requests\n\n"
+        "1. Apply the credit in the billing system; the invoice updates itself.\n"
+        "2. Tag the ticket credit-done.\n\n"
+        "Applying the credit in the billing system is done by a person in the billing console.\n"
+    )
+    assert "http.request" not in _ops(result)
+    assert "zendesk.add_tags" in _ops(result)
+    assert any("done by a person" in w.message for w in result.warnings)
+
+
+def test_an_issue_whose_priority_is_set_in_the_next_sentence_is_asked():
+    result = _compile(
+        "1. Open a Task in the Jira project OPS with the ticket link. Use priority High for outages and Low for "
+        "everything else.\n2. Tag the ticket ops-filed.\n"
+    )
+    assert "jira.create_issue" not in _ops(result)
+    assert any("next sentence sets its priority" in w.message for w in result.warnings)
+
+
+def test_leaving_the_ticket_in_a_queue_sets_no_group():
+    result = _compile("For a plain question, add an internal note and leave the ticket in the Billing queue.\n")
+    assert not [s for s in _steps(result, ActStep) if s.operation == "zendesk.update_ticket"]
+
+
+def test_a_request_that_leaves_out_the_amount_its_sentence_gives_is_asked():
+    result = _compile(
+        "1. Reply to the customer.\n2. Send a POST to the refunds endpoint at /credits with the amount 25.\n"
+    )
+    assert "http.request" not in _ops(result)
+    assert any("does not send" in w.message for w in result.warnings)
+
+
+def test_an_approval_based_on_photos_does_not_ask_the_customer_for_them_by_itself():
+    result = _compile(
+        "Orders over $300: the warehouse lead approves first, based on the photos, then tag the ticket ok.\n"
+    )
+    assert [s.role for s in _steps(result, ApproveStep)]
+    assert not [s for s in _steps(result, ActStep) if s.operation == "zendesk.reply"]
+
+
+def test_an_approval_that_needs_a_photo_still_asks_for_it():
+    result = _compile("Orders over $300 need at least one photo of the damage and the warehouse lead's approval.\n")
+    assert [s for s in _steps(result, ActStep) if s.operation == "zendesk.reply"]
+
+
+def test_photos_to_attach_to_an_approval_become_its_evidence():
+    result = _compile(
+        "For orders over $200, request approval from the store manager with the damage photos attached.\n"
+    )
+    [approve] = _steps(result, ApproveStep)
+    assert [rule.kind for rule in approve.evidence] == ["photo"]
+
+
+def test_an_approval_requested_with_papers_attached_that_it_does_not_ask_for_goes_to_a_person():
+    result = _compile("For orders over $200, request approval from the store manager with the receipts attached.\n")
+    assert not _steps(result, ApproveStep)
+
+
+def test_a_sentence_about_what_happens_by_itself_is_no_wait():
+    result = _compile(
+        "1. Reply to the customer with the invoice.\n"
+        "2. When the balance is settled, the payment system closes the invoice and the ticket solves itself.\n"
+    )
+    assert not _steps(result, WaitStep)
+
+
+def test_a_one_way_check_states_the_case_the_sentence_names():
+    result = _compile(
+        "1. If the ticket is not tagged `press`, assign it to the General group and stop.\n"
+        "2. Reply to the journalist with the press kit.\n"
+    )
+    check = next(s for s in _steps(result, DecideStep) if s.branches)
+    assert [b.when for b in check.branches] == ['"press" in case.tags']
+    route = result.graph.step(check.otherwise)
+    assert isinstance(route, ActStep) and route.params["group"] == "General"
+
+
+def test_not_equal_stays_when_the_sentence_says_not():
+    result = _compile(
+        "Look up the account in Salesforce. If the account plan is not Business, reply with the upgrade link.\n"
+    )
+    assert 'account.plan != "Business"' in _conditions(result)
+
+
+def test_time_counted_from_another_event_is_not_the_field_s_age():
+    result = _compile(
+        "The ticket carries the field days_open.\n\n"
+        "1. Reply to the customer with the reminder.\n"
+        "2. If nothing arrives within 5 days of the reminder date, tag the ticket no-answer.\n"
+    )
+    assert not [c for c in _conditions(result) if "days_open" in c]
+    assert any("reminder date" in w.message for w in result.warnings)
+
+
+def test_the_same_read_twice_on_one_path_is_made_once():
+    result = _compile(
+        "1. Look up the account in Salesforce and tag the ticket account-checked.\n"
+        "2. If the account plan is Enterprise, tag the ticket ent.\n"
+        "3. Email the account owner about the delay.\n"
+    )
+    assert len([s for s in _steps(result, GatherStep) if s.operation == "salesforce.query_account"]) == 1
+
+
+def test_reading_what_the_customer_sent_is_no_lookup():
+    result = _compile(
+        "1. Tag the ticket appeal.\n"
+        "2. If the player writes back with new evidence about the account, read it and decide whether it changes "
+        "anything.\n"
+    )
+    assert not [s for s in _steps(result, GatherStep) if s.operation]
+
+
+def test_a_read_added_for_a_condition_points_at_the_condition_s_sentence():
+    source = (
+        "Customers on every plan write to us about seats and the account team answers them.\n\n"
+        "1. If the account plan is Enterprise, tag the ticket ent-seat.\n"
+        "2. Reply to the customer with the seat guide.\n"
+    )
+    result = _compile(source)
+    for read in (s for s in _steps(result, GatherStep) if s.operation == "salesforce.query_account"):
+        assert "Enterprise" in source[read.span.start : read.span.end]
