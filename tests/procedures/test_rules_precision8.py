@@ -148,3 +148,26 @@ def test_a_read_added_for_a_condition_points_at_the_condition_s_sentence():
     result = _compile(source)
     for read in (s for s in _steps(result, GatherStep) if s.operation == "salesforce.query_account"):
         assert "Enterprise" in source[read.span.start : read.span.end]
+
+
+def test_what_the_customer_answers_is_read_by_a_person_before_the_steps_after_it():
+    result = _compile(
+        "1. Reply to the customer offering a swap.\n"
+        "2. Once the customer accepts the swap offer, create a Jira issue in the SWAP project.\n"
+    )
+    [wait] = _steps(result, WaitStep)
+    after = result.graph.step(wait.on_event)
+    assert isinstance(after, DecideStep) and after.judgement is not None
+    yes = next(o for o in after.judgement.outcomes if o.key == "yes")
+    assert result.graph.step(yes.next).operation == "jira.create_issue"
+
+
+def test_an_approver_read_from_a_preposition_is_asked():
+    result = _compile("1. Reply to the customer.\n2. Refunds for the customer need sign-off from Managers.\n")
+    assert not [s for s in _steps(result, ApproveStep) if s.role.lower().startswith("from")]
+
+
+def test_a_tag_named_by_what_it_holds_is_asked():
+    result = _compile("1. Tag the ticket with the device model.\n2. Reply to the customer.\n")
+    assert "zendesk.add_tags" not in _ops(result)
+    assert "zendesk.reply" in _ops(result)

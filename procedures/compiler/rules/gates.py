@@ -18,7 +18,7 @@ import re
 
 from connectors.declared import answers
 from procedures.compiler.base import CompileIssue
-from procedures.compiler.rules import declared, positive, repeated_reads, surroundings, vocabulary, wording
+from procedures.compiler.rules import declared, positive, repeated_reads, replied_how, surroundings, vocabulary, wording
 from procedures.compiler.rules.certainty import Sure, conjuncts, unsure_condition
 from procedures.compiler.rules.links import redirect as _redirect
 from procedures.compiler.rules.links import targets as _targets
@@ -72,6 +72,7 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     checked, lost = _checked_labels(steps), set()
     checked["manual"] = surroundings.manual_statements(source)
     issues += _unasked_evidence(steps)
+    issues += replied_how.answer_read(steps)
     for step in steps.values():  # "… with the move-out photos attached": the photos are the approval's evidence
         rule = surroundings.attached_photos(step.get("instruction", "")) if step["kind"] == "approve" else None
         if rule and not step.get("evidence"):

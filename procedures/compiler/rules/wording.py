@@ -37,6 +37,12 @@ _INSTRUCTION_WORDS = frozenset(
         "ask",
     ]
 )
+# "tag the ticket with the device model": the tag is what a fact holds, not a word the SOP writes
+_TAGGED_WITH_WHAT = re.compile(
+    r"\b(?:tag|label)\w*\s+(?:the\s+ticket\s+|the\s+issue\s+|it\s+)?with\s+((?:the|its|their|his|her)\s+"
+    r"(?!tags?\b|labels?\b)[a-z][\w-]*(?:\s+(?!tags?\b|labels?\b)[a-z][\w-]*)?)",
+    re.I,
+)
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
 _LISTED = ("tags", "labels")
 _NAMED_PARAMS = {  # a parameter whose value must be written in the sentence when the sentence names the parameter
@@ -61,6 +67,8 @@ def unsure_params(
                 words = fact.rsplit(".", 1)[-1].replace("_", " ")
                 return f"its {name} reads `{fact}`, which no system gives: which system tells us the {words}?"
         if name in _LISTED:
+            if described := _TAGGED_WITH_WHAT.search(instruction):
+                return f"the sentence tags it with {described.group(1)!r}, a value to look up, not a tag it writes"
             for item in LITERAL.findall(value):
                 if not said(item, text):
                     return f"the {name[:-1]} {item!r} is not written in the sentence"
@@ -121,7 +129,7 @@ def unsure_role(role: str, instruction: str, sure: Sure) -> str | None:
     words = [w.rstrip("s") if len(w) > 3 else w for w in re.findall(r"[a-z0-9]+", role.lower()) if w != "and"]
     if not words or not all(re.search(rf"\b{re.escape(w)}", text) for w in words):
         return f"the sentence does not name {role!r} as the approver: who approves?"
-    if set(words) & _NOT_ROLE_WORDS:
+    if set(words) & _NOT_ROLE_WORDS or words[0] in ("from", "by", "of", "with", "to"):  # "sign-off from Managers"
         return f"{role!r} is not a role: who approves?"
     denied = re.search(
         rf"\b{re.escape(words[-1])}\w*(?:'s)?(?:\s+\w+){{0,3}}\s+(?:is|are)\s+not\s+(?:enough|sufficient|needed|required)\b",
