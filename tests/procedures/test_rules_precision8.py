@@ -171,3 +171,23 @@ def test_a_tag_named_by_what_it_holds_is_asked():
     result = _compile("1. Tag the ticket with the device model.\n2. Reply to the customer.\n")
     assert "zendesk.add_tags" not in _ops(result)
     assert "zendesk.reply" in _ops(result)
+
+
+def test_a_request_that_leaves_out_a_number_of_its_own_clause_is_asked():
+    result = _compile(
+        "1. Reply to the guest.\n2. Add 500 bonus points by sending a POST to the loyalty endpoint at /bonus.\n"
+    )
+    assert "http.request" not in _ops(result)
+
+
+def test_an_approval_for_a_range_no_condition_checks_is_asked():
+    result = _compile(
+        "1. Reply to the member.\n2. Disputes between 1,000 and 5,000 points need approval from a Loyalty Supervisor.\n"
+    )
+    assert not _steps(result, ApproveStep)
+
+
+def test_an_action_for_any_occurrence_of_something_is_asked():
+    result = _compile("1. Reply to the customer.\n2. Raise a Jira issue in LOY for any platform error.\n")
+    assert "jira.create_issue" not in _ops(result)
+    assert "zendesk.reply" in _ops(result)

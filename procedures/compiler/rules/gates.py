@@ -20,6 +20,7 @@ from connectors.declared import answers
 from procedures.compiler.base import CompileIssue
 from procedures.compiler.rules import declared, positive, repeated_reads, replied_how, surroundings, vocabulary, wording
 from procedures.compiler.rules.certainty import Sure, conjuncts, unsure_condition
+from procedures.compiler.rules.links import parents
 from procedures.compiler.rules.links import redirect as _redirect
 from procedures.compiler.rules.links import targets as _targets
 from procedures.compiler.rules.vocabulary import Known
@@ -71,6 +72,9 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
             step["role"] = known.abbreviations[step["role"]]
     checked, lost = _checked_labels(steps), set()
     checked["manual"] = surroundings.manual_statements(source)
+    checked["parents"] = {
+        key: [p for p in ps if steps[p]["kind"] in ("act", "approve")] for key, ps in parents(steps).items()
+    }
     issues += _unasked_evidence(steps)
     issues += replied_how.answer_read(steps)
     for step in steps.values():  # "… with the move-out photos attached": the photos are the approval's evidence
@@ -241,10 +245,22 @@ def _checked_labels(steps: dict[str, dict]) -> dict[object, object]:
     return found
 
 
+def _chain_labels(key: str, checked: dict[object, object]) -> str:
+    """The labels of the branches before the actions and approvals that lead only to this step ("£500 or more →
+    payroll team lead → finance controller": the second approval is under the same rung)."""
+    found, seen = "", {key}
+    while len(ways_in := checked["parents"].get(key, [])) == 1 and ways_in[0] not in seen and len(seen) < 6:
+        key = ways_in[0]
+        seen.add(key)
+        found += str(checked.get(key, ""))
+    return found
+
+
 def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | None:
     instruction = step.get("instruction", "")
     span = step.get("span") or {}
     labels = checked.get(step["key"], "") + checked.get((span.get("start"), span.get("end")), "")
+    labels += _chain_labels(step["key"], checked)
     if step["kind"] == "act":
         operation, params = step["operation"], step.get("params", {})
         taken = checked.get(("params", span.get("start")), frozenset())
@@ -259,10 +275,11 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: None if step["key"] in checked.get("asked", ()) else wording.hedged(instruction),
             lambda: wording.unchecked_threshold(step["title"], labels + " " + json.dumps(params)),
             lambda: wording.excepted(step["title"]),
+            lambda: wording.whenever(instruction, labels),
             lambda: wording.negated(operation, instruction),
             lambda: wording.style_guidance(operation, instruction),
             lambda: wording.left_in_place(operation, params, instruction),
-            lambda: wording.value_not_sent(operation, params, instruction),
+            lambda: wording.value_not_sent(operation, params, instruction, step["title"]),
             lambda: surroundings.done_by_hand(step["title"], checked["manual"]),
             lambda: surroundings.priority_said_next(operation, params, sure.source, span),
         )

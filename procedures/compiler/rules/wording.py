@@ -202,6 +202,22 @@ _EXCEPTION = re.compile(
 )
 
 
+_WHENEVER = re.compile(
+    r"\b(?:for|on|in case of|in the event of|upon)\s+(?:any|every|each)\s+(?!(?:other|remaining|such|one)\b)(?!(?:of\s+)?(?:them|these|those|ticket|case|"
+    r"request|customer|claim|order)s?\b)[a-z][\w-]*(?:\s+[a-z][\w-]*)?",
+    re.I,
+)
+
+
+def whenever(instruction: str, checked: str) -> str | None:
+    """ "Raise a Jira issue in LOY for any platform error": the clause runs only when something happens, which
+    no condition before the step checks."""
+    found = _WHENEVER.search(instruction)
+    if not found or found.group(0).split()[-1].lower() in checked.lower():
+        return None
+    return f"the clause says {found.group(0)!r}, which no condition before this step checks"
+
+
 def excepted(title: str) -> str | None:
     """The action's own clause carries an exception the step does not apply ("email finance, but not for
     Enterprise accounts")."""
@@ -209,9 +225,11 @@ def excepted(title: str) -> str | None:
     return f"the clause says {found.group(0)!r}, which the step does not check" if found else None
 
 
-_THRESHOLD = re.compile(
-    r"\b(?:over|above|more than|greater than|exceeding|at least|under|below|less than|fewer than)\s+[$€£]?\s?"
-    r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*([kK]\b)?",
+_NUM = r"[$€£]?\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*([kK]\b)?"
+_THRESHOLD = re.compile(  # "over $500", "between 1,000 and 5,000 points", "5,000 points or more"
+    rf"\b(?:over|above|more than|greater than|exceeding|at least|under|below|less than|fewer than)\s+{_NUM}"
+    rf"|\b(?:between|from)\s+{_NUM}(?=\s*(?:[a-z]+\s+)?(?:and|to|–|-)\s*[$€£]?\d)"
+    rf"|{_NUM}\s*(?:[a-z]+\s+)?or (?:more|above|over|less|fewer|under)\b",
     re.I,
 )
 _ANY_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*([kK]\b)?")
@@ -226,7 +244,8 @@ def unchecked_threshold(instruction: str, checked: str) -> str | None:
     leading to it checks (`checked`: the labels and conditions of the branches before it in this sentence)."""
     known = _values(checked)
     for found in _THRESHOLD.finditer(instruction):
-        if float(found.group(1).replace(",", "")) * (1000 if found.group(2) else 1) not in known:
+        number, thousands = next((found.group(n), found.group(n + 1)) for n in (1, 3, 5) if found.group(n))
+        if float(number.replace(",", "")) * (1000 if thousands else 1) not in known:
             return f"the sentence says {found.group(0).strip()!r}, which no condition before this step checks"
     return None
 
@@ -285,16 +304,25 @@ _GIVEN_VALUE = re.compile(
 )
 
 
-def value_not_sent(operation: str, params: dict[str, str], instruction: str) -> str | None:
-    """ "POST to /fees with the amount 40": the sentence gives a value the step does not send."""
+def value_not_sent(operation: str, params: dict[str, str], instruction: str, title: str = "") -> str | None:
+    """ "POST to /fees with the amount 40", "add 500 bonus points by sending a POST to /bonus": the sentence
+    gives a value the step does not send (for a request, any number of its own clause)."""
     if operation not in ("http.request", "salesforce.update_record", "carrier.file_claim"):
         return None
-    sent = " ".join(str(v) for v in params.values())
-    for found in _GIVEN_VALUE.finditer(instruction):
-        number = found.group(2).replace(",", "")
-        if not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", sent.replace(",", "")):
-            return f"the sentence gives {found.group(0)!r}, which the step does not send"
+    sent = " ".join(str(v) for v in params.values()).replace(",", "")
+    given = [(m.group(0), m.group(2)) for m in _GIVEN_VALUE.finditer(instruction)]
+    if operation == "http.request":
+        given += [(m.group(0), m.group(1)) for m in _CLAUSE_NUMBER.finditer(title)]
+    for said_as, number in given:
+        if not re.search(rf"(?<![\d.]){re.escape(number.replace(',', ''))}(?![\d])", sent):
+            return f"the sentence gives {said_as.strip()!r}, which the step does not send"
     return None
+
+
+_CLAUSE_NUMBER = re.compile(
+    r"(?<![\w/.$€£-])(\d[\d,]*(?:\.\d+)?)\s+(?!(?:business\s+|working\s+)?(?:days?|hours?|minutes?|weeks?|months?)\b)[a-z]+",
+    re.I,
+)
 
 
 def negated(operation: str, instruction: str) -> str | None:
