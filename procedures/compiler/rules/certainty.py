@@ -166,6 +166,41 @@ _ANCHOR_STOP = frozenset(
 )
 
 
+_MUST_SAY = re.compile(
+    r"\b(?:must|should|needs? to|has to|have to)\s+(?:name|include|contain|mention|state|give|list|specify|quote|show)\b",
+    re.I,
+)
+
+
+def _required_content(cel: str, text: str, sure: Sure) -> str | None:
+    """ "A request must name the project ID, the resource and the new limit" read as `has(…) && has(…)`: whether a
+    message names something the engine has no field for is read from its text by a person."""
+    named = re.findall(r"has\(case\.fields\.(\w+)\)", cel)
+    if any(n not in DOCUMENTED_FIELDS | sure.custom for n in named) and (found := _MUST_SAY.search(text)):
+        return f"the sentence says what a request {found.group(0)!r}: a person reads whether it does"
+    return None
+
+
+_COMPARISON_WORDS = re.compile(
+    r"\b(?:over|above|under|below|more|less|fewer|greater|higher|lower|least|most|up\s+to|to|through|thru|between"
+    r"|from|within|exceed\w*|beyond|after|before|older|younger|longer|shorter|newer|plus|max\w*|min\w*|until|past"
+    r"|since|and\s+up|or\s+(?:more|less|fewer|above|below|over|under|higher|lower|later|earlier)|late|early|no|not"
+    r"|than|any|outside|inside|ahead|behind|remaining|left|only|exactly|equals?|is|are|was|has|have|of|at)\b"
+    r"|[<>≤≥+–-]|\d\s*(?:to|-|–)\s*\d",
+    re.I,
+)
+
+
+def comparison_unsaid(cel: str, label: str) -> str | None:
+    """ "replacement fee $25. fee waived if plan is Enterprise" read as `case.amount >= 25`: the case states a
+    number with no comparison word around it, so the compiler chose the operator."""
+    if not re.search(r"(?:<=?|>=?)\s*-?\d", LITERAL.sub('""', cel)) or not label:
+        return None
+    if _COMPARISON_WORDS.search(label):
+        return None
+    return f"the case “{label}” says no comparison (over, under, at least…): which way does it go?"
+
+
 def other_anchor(cel: str, text: str) -> str | None:
     """ "nothing received within 10 days of the first instalment date" read as `days_overdue <= 10`: the case
     counts from an event the compared fact is not named after."""
@@ -260,6 +295,8 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
             return f"“{plus}+” means {plus} or more, not exactly {plus}"
     if anchor := other_anchor(when, label or instruction):
         return f"the case counts time from {anchor!r}, which the condition's fact does not measure"
+    if has_asked := _required_content(when, label or instruction, sure):
+        return has_asked
     if made_up := unspoken_field(when, text, sure):
         return f"`{made_up}` is named from no words of the case: which system tells us this?"
     for value in (_plain(v) for v in LITERAL.findall(when)):
@@ -284,6 +321,8 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
         return f"the number {number} is not one the case “{label or instruction}” names"
     if part:  # one half of "A and B": what the whole case says is checked on the whole
         return None
+    if unsaid := comparison_unsaid(when, label or instruction):
+        return unsaid
     if more := list_goes_on(label, instruction):
         return f"the case goes on ({more!r}), which the condition does not read"
     if noun := other_fact_named(when, label):
@@ -362,7 +401,10 @@ def list_goes_on(label: str, instruction: str) -> str | None:
     if at < 0:
         return None
     after = instruction[at + len(label) :]
-    found = re.match(r"\s*,\s*((?:an?\s+)?[\w' -]{1,40}?\s+(?:or|and)\s+[\w' -]{1,40}?)\s*,", after)
+    found = re.match(
+        r"\s*,\s*((?:an?\s+)?[\w' -]{1,40}?(?:\s*,\s*[\w' -]{1,40}?){0,4}\s+(?:or|and)\s+[\w' -]{1,40}?)\s*(?:,|$)",
+        after,
+    )
     return found.group(1) if found else None
 
 
@@ -370,7 +412,7 @@ _AMOUNT_SAID = re.compile(
     r"\b(?:ticket|case|order|claim|invoice|refund|disputed|the)\s+amount\b|\bamount field\b", re.I
 )
 _MONEY_FIELD = re.compile(
-    r"(?:^|_)(?:estimate|fee|cost|price|value|total|charge|shortfall|balance|spend|usd|eur|gbp)(?:_|$)"
+    r"(?:^|_)(?:estimate|fee|cost|price|value|total|charge|shortfall|balance|spend|usd|eur|gbp|amount)(?:_|$)"
 )
 
 
@@ -384,11 +426,18 @@ def shadowed(cel: str, sure: Sure) -> tuple[str, str] | None:
     """A documented field (`reason`) read where the SOP writes a field of its own around that word
     (`change_reason`): the SOP's field is likely the one meant."""
     for path in fact_paths(cel):
-        if path == "case.amount" and not _amount_said(sure.source):  # "(repair_estimate)" names the money
+        if path == "case.amount":  # "(repair_estimate)" names the money; an `overcharge_amount` is another amount
             own = sorted(i for i in sure.identifiers if _MONEY_FIELD.search(i) and i != "amount")
-            if own:
-                return "case.amount", own[0]
+            amounts = [i for i in own if i.endswith("_amount")]
+            if amounts or (own and not _amount_said(sure.source)):
+                return "case.amount", (amounts or own)[0]
         name = path.removeprefix("case.fields.")
+        if path.startswith("case.fields.") and re.search(rf"{re.escape(path)}\s*(?:<|>)", cel):
+            longer = sorted(
+                i for i in sure.identifiers if i.startswith(name + "_") and _MONEY_FIELD.search(i[len(name) :])
+            )
+            if longer:  # "Overcharge under $5" read as `overcharge` where the SOP names `overcharge_amount`
+                return name, longer[0]
         if path.startswith("case.fields.") and name in DOCUMENTED_FIELDS and name not in sure.identifiers:
             for own in sorted(sure.identifiers):
                 if own != name and name in own.split("_"):

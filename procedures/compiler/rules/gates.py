@@ -94,6 +94,8 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
                 issues.append(_issue(step, why))
             continue
         why = _why_unsure(step, sure, checked)
+        if why and step["kind"] == "wait" and _loops_back(steps, key):
+            why = None  # a wait in a loop stays: without it the loop would never pause
         if why:
             lost.add(step.get("save_as") or "")
             _demote(step)
@@ -245,6 +247,20 @@ def _checked_labels(steps: dict[str, dict]) -> dict[object, object]:
     return found
 
 
+def _loops_back(steps: dict[str, dict], key: str) -> bool:
+    """A way from the step back to itself that passes no other wait."""
+    seen, todo = set(), list(_targets(steps[key]))
+    while todo:
+        current = todo.pop()
+        if current == key:
+            return True
+        if current in seen or current not in steps or steps[current]["kind"] == "wait":
+            continue
+        seen.add(current)
+        todo += _targets(steps[current])
+    return False
+
+
 def _chain_labels(key: str, checked: dict[object, object]) -> str:
     """The labels of the branches before the actions and approvals that lead only to this step ("£500 or more →
     payroll team lead → finance controller": the second approval is under the same rung)."""
@@ -291,6 +307,12 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
         if event:
             return f"Not sure of “{step['title']}”: it waits for {event}, but the step only waits for the time"
         return None
+    if (
+        step["kind"] == "wait"
+        and not step.get("delay")
+        and (why := surroundings.event_unnamed(step.get("for_event"), instruction))
+    ):
+        return f"Not sure of “{step['title']}”: {why}"
     if step["kind"] == "wait" and (why := surroundings.happens_by_itself(instruction)):
         return f"Not sure of “{step['title']}”: {why}"
     if step["kind"] == "approve":

@@ -107,6 +107,25 @@ def happens_by_itself(instruction: str) -> str | None:
     return f"the sentence describes what happens {found.group(0)!r}, not a step to wait for" if found else None
 
 
+_EVENT_SUBJECTS = {  # what a sentence must speak of for a wait on each event
+    "claim.settled": r"claim|carrier|insurer|underwriter",
+    "payment.received": r"pay|paid|funds|transfer|instal|remit|money|deposit",
+    "warehouse.scanned": r"scan|warehouse|return|arriv|receiv|dock|parcel|package|item",
+    "meeting.booked": r"book|meeting|call|kick-?off|appointment|schedul|session|slot",
+    "issue.done": r"issue|jira|task|bug|done|fix|resolv|closed|complete|engineering",
+    "incident.resolved": r"incident|outage|resolv|restor|fix",
+}
+
+
+def event_unnamed(event: str | None, instruction: str) -> str | None:
+    """ "Once the fee question is settled" read as a wait for `claim.settled`: the sentence speaks of nothing the
+    event is about."""
+    words = _EVENT_SUBJECTS.get(event or "")
+    if not words or re.search(rf"\b(?:{words})", instruction, re.I):
+        return None
+    return f"it waits for {event}, which the sentence does not speak of"
+
+
 _ASKED = re.compile(
     r"\b(?:needs?|require[sd]?|requiring|ask(?:s|ing)?\s+for|request(?:s|ing)?|must\s+(?:have|include|send|attach)"
     r"|at least|without)\b",
