@@ -6,6 +6,8 @@ that nothing later uses or that were already made on the same path."""
 from __future__ import annotations
 
 from procedures.compiler import compile_source
+from procedures.compiler.rules.certainty import Sure, unsure_condition
+from procedures.compiler.rules.surroundings import duration_left_out
 from procedures.steps import ActStep, ApproveStep, DecideStep, GatherStep, WaitStep
 
 
@@ -191,3 +193,66 @@ def test_an_action_for_any_occurrence_of_something_is_asked():
     result = _compile("1. Reply to the customer.\n2. Raise a Jira issue in LOY for any platform error.\n")
     assert "jira.create_issue" not in _ops(result)
     assert "zendesk.reply" in _ops(result)
+
+
+def test_a_list_of_several_alternatives_is_not_read_as_its_first_one():
+    result = _compile(
+        "1. Reply to the patient.\n"
+        "2. If the message mentions a rash, a fever, a fall or a new pill, tag the ticket medical-review.\n"
+    )
+    assert not [c for c in _conditions(result) if "rash" in c]
+
+
+def test_a_price_with_no_comparison_word_is_no_threshold():
+    result = _compile("lost badge notes\n\n- reply with the form\n- badge fee $30. fee waived if plan is Premium\n")
+    assert not [c for c in _conditions(result) if "30" in c]
+
+
+def test_what_a_request_must_name_is_read_by_a_person():
+    result = _compile(
+        "A request must name the order number, the item and the new size. If one is missing, reply asking for it.\n"
+    )
+    assert not [c for c in _conditions(result) if "has(" in c and "order_number" in c]
+
+
+def test_a_field_named_after_the_case_s_word_is_asked_when_the_sop_names_a_longer_one():
+    result = _compile(
+        "The form fills in `surcharge_amount`.\n\n"
+        "- Surcharge under $5: tag the ticket small-surcharge.\n"
+        "- Surcharge over $50: reply to the driver.\n"
+    )
+    assert not [c for c in _conditions(result) if "case.fields.surcharge " in c or "case.amount" in c]
+
+
+def test_a_wait_for_an_event_its_sentence_does_not_speak_of_is_asked():
+    result = _compile(
+        "1. Reply to the tenant with the form.\n2. Once the address question is settled, set the ticket to pending.\n"
+    )
+    assert not [s for s in _steps(result, WaitStep) if s.for_event == "claim.settled"]
+
+
+def test_a_tag_looked_up_in_a_table_is_asked():
+    result = _compile(
+        "1. Find the row for the request and tag the ticket with the tag in that row.\n2. Reply to the fan.\n"
+    )
+    assert "zendesk.add_tags" not in _ops(result)
+
+
+def test_the_member_s_tier_is_not_the_account_plan():
+    result = _compile(
+        "1. Reply to the member.\n2. Gold members: if the member's tier is Gold, set the ticket priority to high.\n"
+    )
+    assert not [c for c in _conditions(result) if "account.plan" in c]
+
+
+def test_conditions_that_compare_the_other_way_or_convert_units_wrongly_are_unsure():
+    sure = Sure()
+    assert unsure_condition("case.amount > 10.0", "amount under $10", "", sure)
+    assert unsure_condition("case.fields.delay_days < 1", "Delays under 12 hours", "", sure)
+    assert unsure_condition("case.fields.delay_days > 2", "Delays over 48 hours", "", sure) is None
+    assert unsure_condition('shipment.status == "parcel_is_not_delivered"', "the parcel is not delivered", "", sure)
+
+
+def test_a_wait_whose_sentence_says_how_long_but_the_step_does_not():
+    assert duration_left_out("after any reply: wait 5 biz days for them to answer.")
+    assert duration_left_out("When the customer replies, add a note.") is None

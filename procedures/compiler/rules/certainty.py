@@ -276,10 +276,39 @@ def _numbers_said(cel: str, text: str) -> str | None:
             continue
         if any(n == number and re.search(rf"\b{w}\b", text) for w, n in _NUMBER_WORDS.items()):
             continue
-        if _TIME_WORDS.search(text):
+        if _TIME_WORDS.search(text) and _converted(number, text):
             continue
         return match.group(1)
     return None
+
+
+_UNIT_FACTORS = {  # the factors a number written in each unit may be converted by
+    "min": (60, 1440),
+    "hou": (24, 60, 168),
+    "hrs": (24, 60, 168),
+    "day": (7, 24, 30, 31, 365, 1440),
+    "wee": (7, 52, 168),
+    "mon": (12, 30, 31),
+    "yea": (12, 52, 365),
+    "yrs": (12, 52, 365),
+}
+
+
+def _converted(number: float, text: str) -> bool:
+    """The number is a number of the text in other time units ("2 years" → 730 days, "48 hours" → 2 days); "12 hours"
+    is not 1 day."""
+    stated = [
+        (float(m.group(1).replace(",", "")), m.group(2).lower())
+        for m in re.finditer(r"(?<![\d.])(\d[\d,]*(?:\.\d+)?)\s*(min|hou|hrs|day|wee|mon|yea|yrs)?", text, re.I)
+    ]
+    stated += [(n, "") for w, n in _NUMBER_WORDS.items() if n > 1 and re.search(rf"\b{w}\b", text)]
+    if not stated:
+        return True  # "a year", "a week": nothing written to convert from
+    for value, unit in stated:
+        factors = (1, *_UNIT_FACTORS.get(unit, tuple({f for fs in _UNIT_FACTORS.values() for f in fs})))
+        if any(abs(number - value * f) < 1e-9 or abs(number * f - value) < 1e-9 for f in factors):
+            return True
+    return False
 
 
 def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, part: bool = False) -> str | None:
@@ -313,6 +342,8 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
             re.I,
         ):
             return f"“{value}” is a comparison, not a value"
+        if re.search(r"(?:^|[\s_])(?:is|are|was|were|has|have|does|did)(?:[\s_]|$)", value.strip().lower()):
+            return f"“{value}” is a clause of the sentence, not a value"
         if re.fullmatch(_STATES, value.strip().lower()):
             return f"“{value}” is a state (whether the fact is there), not a value to compare with"
         if not said(value, text):
@@ -323,9 +354,11 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
         return None
     if unsaid := comparison_unsaid(when, label or instruction):
         return unsaid
+    if backwards := direction_contradicts(when, label):
+        return backwards
     if more := list_goes_on(label, instruction):
         return f"the case goes on ({more!r}), which the condition does not read"
-    if noun := other_fact_named(when, label):
+    if noun := other_fact_named(when, label) or other_fact_named(when, _if_clause(instruction) if label else ""):
         return f"the case speaks of the {noun}, which the condition does not read"
     if leftover := unconsumed_numbers(when, label):
         return f"the case “{label}” also says {leftover}, which the condition does not compare"
@@ -351,6 +384,35 @@ def _number(text: str, thousands: str | None = None) -> float:
 _STATES = r"missing|empty|blank|present|provided|not provided|unknown|none|n/?a|null|filled(?: in)?|given|set|unset"
 # Words that name a fact of their own: a case that names one ("Gold tier customers") is about that fact.
 _FACT_NOUNS = ("tier", "priority", "status", "severity", "group", "category", "region", "country", "segment")
+
+
+_LESS_WORDS = re.compile(
+    r"\b(?:under|below|less|fewer|lower|shorter|younger|within|up to|at most|no more than)\b|<|≤", re.I
+)
+_MORE_WORDS = re.compile(
+    r"\b(?:over|above|more|greater|higher|longer|older|exceed\w*|beyond|at least|or more|plus|and up|no less than|"
+    r"after|past|late)\b|(?<![-=])>|≥|\d\s*\+",
+    re.I,
+)
+
+
+def direction_contradicts(cel: str, label: str) -> str | None:
+    """ "amount under $10" read as `case.amount > 10`: the case says one direction and the condition the other."""
+    ops = set(re.findall(r"(<=?|>=?)\s*-?\d", LITERAL.sub('""', cel)))
+    if not ops or not label or len(_LABEL_NUMBER.findall(label)) != 1:
+        return None  # a range ("from $25 up to $500") has a bound each way
+    less, more = _LESS_WORDS.search(label), _MORE_WORDS.search(label)
+    if less and not more and ops <= {">", ">="}:
+        return f"the case says {less.group(0)!r}, the condition compares the other way"
+    if more and not less and ops <= {"<", "<="} and not re.search(r"\bnot\b|\bno\b", label, re.I):
+        return f"the case says {more.group(0)!r}, the condition compares the other way"
+    return None
+
+
+def _if_clause(instruction: str) -> str:
+    """ "Platinum members: if the member's tier is Platinum, set …" → "the member's tier is Platinum"."""
+    found = re.search(r"\b(?:if|when|where)\s+([^,;:.]{3,80})", instruction, re.I)
+    return found.group(1) if found else ""
 
 
 def other_fact_named(cel: str, label: str) -> str | None:

@@ -313,6 +313,8 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
         and (why := surroundings.event_unnamed(step.get("for_event"), instruction))
     ):
         return f"Not sure of “{step['title']}”: {why}"
+    if step["kind"] == "wait" and not step.get("delay") and (why := surroundings.duration_left_out(instruction)):
+        return f"Not sure of “{step['title']}”: {why}"
     if step["kind"] == "wait" and (why := surroundings.happens_by_itself(instruction)):
         return f"Not sure of “{step['title']}”: {why}"
     if step["kind"] == "approve":

@@ -126,6 +126,20 @@ def event_unnamed(event: str | None, instruction: str) -> str | None:
     return f"it waits for {event}, which the sentence does not speak of"
 
 
+_DURATION = re.compile(
+    r"\bwait(?:\s+\w+){0,2}?\s+(?:up\s+to\s+|for\s+)?(\d+|a|one|two|three|five|seven|ten)\s*(?:biz|business|working|calendar)?\s*"
+    r"(?:days?|d|hours?|hrs?|h|weeks?|wks?|minutes?|mins?)\b",
+    re.I,
+)
+
+
+def duration_left_out(instruction: str) -> str | None:
+    """ "wait 5 biz days for them to answer" read as a wait for the reply with no time limit: the sentence says how
+    long, the step would wait for ever."""
+    found = _DURATION.search(instruction)
+    return f"the sentence says {found.group(0)!r}, which the wait leaves out" if found else None
+
+
 _ASKED = re.compile(
     r"\b(?:needs?|require[sd]?|requiring|ask(?:s|ing)?\s+for|request(?:s|ing)?|must\s+(?:have|include|send|attach)"
     r"|at least|without)\b",

@@ -43,6 +43,11 @@ _TAGGED_WITH_WHAT = re.compile(
     r"(?!tags?\b|labels?\b)[a-z][\w-]*(?:\s+(?!tags?\b|labels?\b)[a-z][\w-]*)?)",
     re.I,
 )
+_LOOKED_UP_WORDS = frozenset(
+    ["that", "this", "these", "those", "the", "a", "an", "for", "from", "its", "their", "in", "of", "row", "rows"]
+    + ["column", "band", "table", "ladder", "tier", "level", "tag", "tags", "label", "labels", "matching", "same"]
+    + ["right", "correct", "relevant", "appropriate", "above", "below", "listed", "each", "every", "it", "them"]
+)
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
 _LISTED = ("tags", "labels")
 _NAMED_PARAMS = {  # a parameter whose value must be written in the sentence when the sentence names the parameter
@@ -72,6 +77,8 @@ def unsure_params(
             for item in LITERAL.findall(value):
                 if not said(item, text):
                     return f"the {name[:-1]} {item!r} is not written in the sentence"
+                if item.lower() in _LOOKED_UP_WORDS:  # "tag it with the tag in that row": looked up in a table
+                    return f"the {name[:-1]} is looked up ({item!r} is a word of the sentence, not a {name[:-1]})"
                 if item.lower() in _INSTRUCTION_WORDS or HEDGES.fullmatch(item):
                     return f"the {name[:-1]} {item!r} is a word of another instruction, not a {name[:-1]}"
             continue
