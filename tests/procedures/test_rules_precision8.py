@@ -256,3 +256,12 @@ def test_conditions_that_compare_the_other_way_or_convert_units_wrongly_are_unsu
 def test_a_wait_whose_sentence_says_how_long_but_the_step_does_not():
     assert duration_left_out("after any reply: wait 5 biz days for them to answer.")
     assert duration_left_out("When the customer replies, add a note.") is None
+
+
+def test_answers_under_a_questions_heading_are_notes_not_steps():
+    result = _compile(
+        "## Steps\n1. Tag the ticket claim.\n\n## Questions agents often ask\n\n"
+        "**The broker wrote to us directly.** That's fine; reply on the ticket as usual.\n\n"
+        "## Frequently asked questions\n\n**Can I email the customer?** Yes, email the customer if the ticket is closed.\n"
+    )
+    assert _ops(result) == ["zendesk.add_tags"]
