@@ -265,3 +265,13 @@ def test_answers_under_a_questions_heading_are_notes_not_steps():
         "## Frequently asked questions\n\n**Can I email the customer?** Yes, email the customer if the ticket is closed.\n"
     )
     assert _ops(result) == ["zendesk.add_tags"]
+
+
+def test_the_same_action_twice_on_one_path_is_done_once():
+    result = _compile(
+        "1. Tag the ticket vip-care and reply to the customer with the care guide.\n"
+        "2. Assign the ticket to the Care group.\n\n"
+        "Summary: tag the ticket vip-care.\n"
+    )
+    tags = [s for s in _steps(result, ActStep) if s.operation == "zendesk.add_tags"]
+    assert len(tags) == 1

@@ -18,7 +18,7 @@ import re
 
 from connectors.declared import answers
 from procedures.compiler.base import CompileIssue
-from procedures.compiler.rules import declared, positive, repeated_reads, replied_how, surroundings, vocabulary, wording
+from procedures.compiler.rules import declared, positive, repeats, replied_how, surroundings, vocabulary, wording
 from procedures.compiler.rules.certainty import Sure, conjuncts, unsure_condition
 from procedures.compiler.rules.links import parents
 from procedures.compiler.rules.links import redirect as _redirect
@@ -65,7 +65,7 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     steps = {s.key: s.model_dump(mode="json", exclude_none=True) for s in graph.steps}
     issues: list[CompileIssue] = []
     _merge_duplicates(steps, graph.start)
-    repeated_reads.drop(steps, graph.start)
+    repeats.drop(steps, graph.start)
     positive.state_positive(steps)
     for step in steps.values():  # "the IC approves", where the SOP spells out "Incident Commander (IC)"
         if step["kind"] == "approve" and step["role"] in known.abbreviations:

@@ -1,9 +1,11 @@
-"""The same read made again on one run path returns what the first one did: keep the first.
+"""The same read or action made again on one run path: keep the first.
 
 "Look up the account in Salesforce … If the requester is not an admin contact, let the account manager know by
-email": the email needs the account, and the compiler reads it again before the email. When every path to the
-second read has already passed the same read (same operation and parameters) with no wait between, the second
-is dropped. A sentence that asks for the read again ("check the account again", "the latest status") keeps it.
+email": the email needs the account, and the compiler reads it again before the email. "Tag the ticket vip" in the
+steps and again in a summary list tags it twice. When every path to the second step has already passed the same
+step (same operation and parameters) with no wait between, the second is dropped: a read returns what the first
+one did, an action would only be done twice. A sentence that asks for it again ("check the account again", "the
+latest status") keeps it.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ _AGAIN = re.compile(r"\b(?:again|re-?(?:check|read|query|fetch)|refresh|once mor
 
 
 def _signature(step: dict) -> str | None:
-    if step["kind"] != "gather" or not step.get("operation"):
+    if step["kind"] not in ("gather", "act") or not step.get("operation"):
         return None
     return json.dumps([step["operation"], step.get("params", {}), step.get("save_as")], sort_keys=True)
 
 
 def drop(steps: dict[str, dict], start: str) -> None:
-    """Drop every read that the same read has already made on every path to it (no wait between)."""
+    """Drop every read or action that the same one has already made on every path to it (no wait between)."""
     signatures = {key: sig for key, step in steps.items() if (sig := _signature(step))}
     counts: dict[str, int] = {}
     for sig in signatures.values():
