@@ -275,3 +275,8 @@ def test_the_same_action_twice_on_one_path_is_done_once():
     )
     tags = [s for s in _steps(result, ActStep) if s.operation == "zendesk.add_tags"]
     assert len(tags) == 1
+
+
+def test_an_approver_that_is_the_subject_of_another_clause_is_asked():
+    result = _compile("1. Reply to the customer.\n2. Finance reviews the invoice and Billing approves the credit.\n")
+    assert not [s for s in _steps(result, ApproveStep) if s.role.lower().startswith("finance")]

@@ -144,12 +144,24 @@ def unsure_role(role: str, instruction: str, sure: Sure) -> str | None:
     )
     if denied:
         return f"the sentence says {denied.group(0)!r}: who approves?"
+    for subject in _APPROVER.finditer(instruction):  # "Finance reviews the invoice and Billing approves the credit"
+        said_by = sure.text(subject.group(1))
+        if set(said_by.split()) & _NOT_SUBJECT or re.search(r"\b[A-Z]{2,5}\b", subject.group(1)):
+            continue  # "do not approve"; "the IC signs off" (shorthand the SOP spells out elsewhere)
+        if not any(re.search(rf"\b{re.escape(w)}", said_by) for w in words):
+            return f"the sentence says {subject.group(0).strip()!r}, not {role!r}: who approves?"
     longer = re.search(rf"\b{re.escape(words[-1])}\w*\s+({_ROLE_NOUNS})s?\b", text)
     if longer and longer.group(1) not in words:
         return f"the sentence names a {words[-1]} {longer.group(1)}, not {role!r}: who approves?"
     return None
 
 
+# "<subject> approves": the one word or two before the verb, after a clause boundary
+_APPROVER = re.compile(
+    r"(?:^|[,;:.(]\s*|\b(?:and|then|but|while)\s+)((?:the\s+|a\s+|an\s+|their\s+|our\s+)?[A-Za-z][\w&-]*(?:\s+[A-Za-z][\w&-]*){0,2})"
+    r"\s+(?:must\s+|should\s+|will\s+|then\s+|also\s+)?(?:approves?|signs?\s+off|authori[sz]es?)\b",
+)
+_NOT_SUBJECT = {"do", "does", "not", "never", "cannot", "can", "may", "who", "which", "that", "to", "it", "they", "we"}
 _NOT_ROLE_WORDS = {"may", "can", "must", "should", "will", "shall", "need", "needs", "to", "if", "not", "same", "this"}
 _NOT_ROLE_WORDS |= {"that", "any", "their", "its", "it", "which", "who"}
 
