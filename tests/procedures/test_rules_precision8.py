@@ -280,3 +280,11 @@ def test_the_same_action_twice_on_one_path_is_done_once():
 def test_an_approver_that_is_the_subject_of_another_clause_is_asked():
     result = _compile("1. Reply to the customer.\n2. Finance reviews the invoice and Billing approves the credit.\n")
     assert not [s for s in _steps(result, ApproveStep) if s.role.lower().startswith("finance")]
+
+
+def test_emergency_advice_that_depends_on_what_someone_says_is_given_by_a_person():
+    result = _compile(
+        "1. Tag the ticket safety.\n"
+        "2. If the guest says they are in immediate danger, tell them in your reply to call the emergency number.\n"
+    )
+    assert "zendesk.reply" not in _ops(result)

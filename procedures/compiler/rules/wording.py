@@ -290,9 +290,10 @@ def unsure_reply(operation: str, params: dict[str, str], instruction: str) -> st
     if found := _OTHER_CHANNEL.search(instruction):
         return f"the sentence asks to reach them {found.group(0)!r}, not by a reply on the ticket"
     # "tell them to leave the house and call …": said to them now, by a person; "reply … telling them" is a reply
-    if (found := _EMERGENCY.search(instruction)) and not re.search(
-        r"\b(?:repl|respond|macro|message)", instruction, re.I
-    ):
+    if (found := _EMERGENCY.search(instruction)) and (
+        re.search(r"\b(?:if|when|where)\b[^,;]{0,60}\b(?:says?|tells?|writes?|reports?|mentions?)\b", instruction, re.I)
+        or not re.search(r"\b(?:repl|respond|macro|message)", instruction, re.I)
+    ):  # "if the reporter says they are in danger, tell them in your reply …": what they said is read by a person
         return f"it is safety advice in an emergency ({found.group(0)!r}): a person gives it, in person"
     body = _TEMPLATE.sub("", params.get("body", "")).strip(" .")
     if body and len(body.split()) <= 2 and _BARE_VERB.match(body):
