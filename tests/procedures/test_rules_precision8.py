@@ -288,3 +288,12 @@ def test_emergency_advice_that_depends_on_what_someone_says_is_given_by_a_person
         "2. If the guest says they are in immediate danger, tell them in your reply to call the emergency number.\n"
     )
     assert "zendesk.reply" not in _ops(result)
+
+
+def test_the_same_approver_asked_again_on_one_path_is_asked_once_with_what_both_need():
+    result = _compile(
+        "1. Tag the ticket refund.\n2. Every refund needs sign-off from the finance lead.\n3. Reply to the customer.\n"
+        "4. Then request approval from the finance lead with the receipt photos attached.\n5. Close the ticket.\n"
+    )
+    [approve] = _steps(result, ApproveStep)
+    assert [rule.kind for rule in approve.evidence] == ["photo"]

@@ -65,6 +65,10 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     steps = {s.key: s.model_dump(mode="json", exclude_none=True) for s in graph.steps}
     issues: list[CompileIssue] = []
     _merge_duplicates(steps, graph.start)
+    for step in steps.values():  # "… with the move-out photos attached": the photos are the approval's evidence
+        rule = surroundings.attached_photos(step.get("instruction", "")) if step["kind"] == "approve" else None
+        if rule and not step.get("evidence"):
+            step["evidence"] = [rule]
     repeats.drop(steps, graph.start)
     positive.state_positive(steps)
     for step in steps.values():  # "the IC approves", where the SOP spells out "Incident Commander (IC)"
@@ -77,10 +81,6 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     }
     issues += _unasked_evidence(steps)
     issues += replied_how.answer_read(steps)
-    for step in steps.values():  # "… with the move-out photos attached": the photos are the approval's evidence
-        rule = surroundings.attached_photos(step.get("instruction", "")) if step["kind"] == "approve" else None
-        if rule and not step.get("evidence"):
-            step["evidence"] = [rule]
     for key, step in list(steps.items()):
         if step["kind"] == "decide" and step.get("branches"):
             first, why = _unsure_branch(step, sure)

@@ -19,13 +19,20 @@ _AGAIN = re.compile(r"\b(?:again|re-?(?:check|read|query|fetch)|refresh|once mor
 
 
 def _signature(step: dict) -> str | None:
+    if step["kind"] == "approve":  # a table row and the prose under it asking the same role to approve
+        return json.dumps(["approve", step["role"].lower()])
     if step["kind"] not in ("gather", "act") or not step.get("operation"):
         return None
     return json.dumps([step["operation"], step.get("params", {}), step.get("save_as")], sort_keys=True)
 
 
+def _after(step: dict) -> str | None:
+    return step.get("on_approved") if step["kind"] == "approve" else step.get("next")
+
+
 def drop(steps: dict[str, dict], start: str) -> None:
-    """Drop every read or action that the same one has already made on every path to it (no wait between)."""
+    """Drop every read, action or approval that the same one has already made on every path to it (no wait
+    between)."""
     signatures = {key: sig for key, step in steps.items() if (sig := _signature(step))}
     counts: dict[str, int] = {}
     for sig in signatures.values():
@@ -39,12 +46,29 @@ def drop(steps: dict[str, dict], start: str) -> None:
             for key, other in signatures.items()
             if other == sig
             and read(key)
-            and steps[key].get("next")
+            and _after(steps[key])
             and not _AGAIN.search(steps[key].get("instruction", ""))
         ]
     for key in repeats:
-        after = steps.pop(key)["next"]
-        redirect(steps, key, after)
+        dropped = steps.pop(key)
+        if dropped.get("evidence"):  # the approval asked first needs what the restatement asked for
+            for other in steps.values():
+                if _signature(other) == signatures[key] and not other.get("evidence") and _reaches(steps, other, key):
+                    other["evidence"] = dropped["evidence"]
+        redirect(steps, key, _after(dropped))
+
+
+def _reaches(steps: dict[str, dict], step: dict, key: str) -> bool:
+    seen, todo = set(), [t for t in targets(step) if t != step.get("on_rejected")]
+    while todo:
+        current = todo.pop()
+        if current == key:
+            return True
+        if current in seen or current not in steps:
+            continue
+        seen.add(current)
+        todo += targets(steps[current])
+    return False
 
 
 def _read_on_every_path(steps, up, start, sig, signatures):
@@ -55,7 +79,10 @@ def _read_on_every_path(steps, up, start, sig, signatures):
 
     def before(key: str) -> bool:
         ways_in = [p for p in up.get(key, []) if p in steps]
-        return key != start and bool(ways_in) and all(after[p] for p in ways_in)
+        return key != start and bool(ways_in) and all(after[p] and not _rejected(steps[p], key) for p in ways_in)
+
+    def _rejected(parent: dict, key: str) -> bool:  # the way out of a rejected approval has approved nothing
+        return signatures.get(parent["key"]) == sig and parent.get("on_rejected") == key != parent.get("on_approved")
 
     todo = list(steps)
     while todo:
