@@ -9,6 +9,7 @@ does with what its sentence says (`gates` turns a "not sure" into a question for
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,6 +135,88 @@ def unspoken_field(cel: str, text: str, sure: Sure) -> str | None:
     return None
 
 
+_ANCHORED = re.compile(
+    r"\b(?:within|after|before|since|from|of)\s+(?:\w+\s+){0,2}?(?:business\s+|working\s+|calendar\s+)?"
+    r"(?:days?|hours?|weeks?|months?)\s+(?:of|after|from|since|before|past)\s+(?:the\s+|a\s+|an\s+|their\s+|its\s+|our\s+)?"
+    r"([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3})",
+    re.I,
+)
+_ANCHOR_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "it",
+        "they",
+        "we",
+        "that",
+        "this",
+    ]
+)
+
+
+_MUST_SAY = re.compile(
+    r"\b(?:must|should|needs? to|has to|have to)\s+(?:name|include|contain|mention|state|give|list|specify|quote|show)\b",
+    re.I,
+)
+
+
+def _required_content(cel: str, text: str, sure: Sure) -> str | None:
+    """ "A request must name the project ID, the resource and the new limit" read as `has(…) && has(…)`: whether a
+    message names something the engine has no field for is read from its text by a person."""
+    named = re.findall(r"has\(case\.fields\.(\w+)\)", cel)
+    if any(n not in DOCUMENTED_FIELDS | sure.custom for n in named) and (found := _MUST_SAY.search(text)):
+        return f"the sentence says what a request {found.group(0)!r}: a person reads whether it does"
+    return None
+
+
+_COMPARISON_WORDS = re.compile(
+    r"\b(?:over|above|under|below|more|less|fewer|greater|higher|lower|least|most|up\s+to|to|through|thru|between"
+    r"|from|within|exceed\w*|beyond|after|before|older|younger|longer|shorter|newer|plus|max\w*|min\w*|until|past"
+    r"|since|and\s+up|or\s+(?:more|less|fewer|above|below|over|under|higher|lower|later|earlier)|late|early|no|not"
+    r"|than|any|outside|inside|ahead|behind|remaining|left|only|exactly|equals?|is|are|was|has|have|of|at)\b"
+    r"|[<>≤≥+–-]|\d\s*(?:to|-|–)\s*\d",
+    re.I,
+)
+
+
+def comparison_unsaid(cel: str, label: str) -> str | None:
+    """ "replacement fee $25. fee waived if plan is Enterprise" read as `case.amount >= 25`: the case states a
+    number with no comparison word around it, so the compiler chose the operator."""
+    if not re.search(r"(?:<=?|>=?)\s*-?\d", LITERAL.sub('""', cel)) or not label:
+        return None
+    if _COMPARISON_WORDS.search(label):
+        return None
+    return f"the case “{label}” says no comparison (over, under, at least…): which way does it go?"
+
+
+def other_anchor(cel: str, text: str) -> str | None:
+    """ "nothing received within 10 days of the first instalment date" read as `days_overdue <= 10`: the case
+    counts from an event the compared fact is not named after."""
+    found = _ANCHORED.search(text)
+    if not found:
+        return None
+    words = [w for w in re.findall(r"[a-z]+", found.group(1).lower()) if w not in _ANCHOR_STOP and len(w) > 2]
+    for path in fact_paths(cel):
+        name = path.rsplit(".", 1)[-1]
+        if not re.search(r"days|hours|weeks|months|age", name) or not words:
+            continue
+        if not any(w[:4] in name for w in words):
+            return found.group(1).strip()
+    return None
+
+
 _FIELD_WORDS = frozenset(
     [
         "type",
@@ -193,10 +276,39 @@ def _numbers_said(cel: str, text: str) -> str | None:
             continue
         if any(n == number and re.search(rf"\b{w}\b", text) for w, n in _NUMBER_WORDS.items()):
             continue
-        if _TIME_WORDS.search(text):
+        if _TIME_WORDS.search(text) and _converted(number, text):
             continue
         return match.group(1)
     return None
+
+
+_UNIT_FACTORS = {  # the factors a number written in each unit may be converted by
+    "min": (60, 1440),
+    "hou": (24, 60, 168),
+    "hrs": (24, 60, 168),
+    "day": (7, 24, 30, 31, 365, 1440),
+    "wee": (7, 52, 168),
+    "mon": (12, 30, 31),
+    "yea": (12, 52, 365),
+    "yrs": (12, 52, 365),
+}
+
+
+def _converted(number: float, text: str) -> bool:
+    """The number is a number of the text in other time units ("2 years" → 730 days, "48 hours" → 2 days); "12 hours"
+    is not 1 day."""
+    stated = [
+        (float(m.group(1).replace(",", "")), m.group(2).lower())
+        for m in re.finditer(r"(?<![\d.])(\d[\d,]*(?:\.\d+)?)\s*(min|hou|hrs|day|wee|mon|yea|yrs)?", text, re.I)
+    ]
+    stated += [(n, "") for w, n in _NUMBER_WORDS.items() if n > 1 and re.search(rf"\b{w}\b", text)]
+    if not stated:
+        return True  # "a year", "a week": nothing written to convert from
+    for value, unit in stated:
+        factors = (1, *_UNIT_FACTORS.get(unit, tuple({f for fs in _UNIT_FACTORS.values() for f in fs})))
+        if any(abs(number - value * f) < 1e-9 or abs(number * f - value) < 1e-9 for f in factors):
+            return True
+    return False
 
 
 def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, part: bool = False) -> str | None:
@@ -210,6 +322,10 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
     for plus in re.findall(r"(\d+)\s?\+(?![\d+])", label or instruction):  # "61+ days": 61 or more
         if re.search(rf"==\s*{plus}(?:\.0)?\b", when):
             return f"“{plus}+” means {plus} or more, not exactly {plus}"
+    if anchor := other_anchor(when, label or instruction):
+        return f"the case counts time from {anchor!r}, which the condition's fact does not measure"
+    if has_asked := _required_content(when, label or instruction, sure):
+        return has_asked
     if made_up := unspoken_field(when, text, sure):
         return f"`{made_up}` is named from no words of the case: which system tells us this?"
     for value in (_plain(v) for v in LITERAL.findall(when)):
@@ -226,6 +342,8 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
             re.I,
         ):
             return f"“{value}” is a comparison, not a value"
+        if re.search(r"(?:^|[\s_])(?:is|are|was|were|has|have|does|did)(?:[\s_]|$)", value.strip().lower()):
+            return f"“{value}” is a clause of the sentence, not a value"
         if re.fullmatch(_STATES, value.strip().lower()):
             return f"“{value}” is a state (whether the fact is there), not a value to compare with"
         if not said(value, text):
@@ -234,9 +352,13 @@ def unsure_condition(when: str, label: str, instruction: str, sure: Sure, *, par
         return f"the number {number} is not one the case “{label or instruction}” names"
     if part:  # one half of "A and B": what the whole case says is checked on the whole
         return None
+    if unsaid := comparison_unsaid(when, label or instruction):
+        return unsaid
+    if backwards := direction_contradicts(when, label):
+        return backwards
     if more := list_goes_on(label, instruction):
         return f"the case goes on ({more!r}), which the condition does not read"
-    if noun := other_fact_named(when, label):
+    if noun := other_fact_named(when, label) or other_fact_named(when, _if_clause(instruction) if label else ""):
         return f"the case speaks of the {noun}, which the condition does not read"
     if leftover := unconsumed_numbers(when, label):
         return f"the case “{label}” also says {leftover}, which the condition does not compare"
@@ -262,6 +384,35 @@ def _number(text: str, thousands: str | None = None) -> float:
 _STATES = r"missing|empty|blank|present|provided|not provided|unknown|none|n/?a|null|filled(?: in)?|given|set|unset"
 # Words that name a fact of their own: a case that names one ("Gold tier customers") is about that fact.
 _FACT_NOUNS = ("tier", "priority", "status", "severity", "group", "category", "region", "country", "segment")
+
+
+_LESS_WORDS = re.compile(
+    r"\b(?:under|below|less|fewer|lower|shorter|younger|within|up to|at most|no more than)\b|<|≤", re.I
+)
+_MORE_WORDS = re.compile(
+    r"\b(?:over|above|more|greater|higher|longer|older|exceed\w*|beyond|at least|or more|plus|and up|no less than|"
+    r"after|past|late)\b|(?<![-=])>|≥|\d\s*\+",
+    re.I,
+)
+
+
+def direction_contradicts(cel: str, label: str) -> str | None:
+    """ "amount under $10" read as `case.amount > 10`: the case says one direction and the condition the other."""
+    ops = set(re.findall(r"(<=?|>=?)\s*-?\d", LITERAL.sub('""', cel)))
+    if not ops or not label or len(_LABEL_NUMBER.findall(label)) != 1:
+        return None  # a range ("from $25 up to $500") has a bound each way
+    less, more = _LESS_WORDS.search(label), _MORE_WORDS.search(label)
+    if less and not more and ops <= {">", ">="}:
+        return f"the case says {less.group(0)!r}, the condition compares the other way"
+    if more and not less and ops <= {"<", "<="} and not re.search(r"\bnot\b|\bno\b", label, re.I):
+        return f"the case says {more.group(0)!r}, the condition compares the other way"
+    return None
+
+
+def _if_clause(instruction: str) -> str:
+    """ "Platinum members: if the member's tier is Platinum, set …" → "the member's tier is Platinum"."""
+    found = re.search(r"\b(?:if|when|where)\s+([^,;:.]{3,80})", instruction, re.I)
+    return found.group(1) if found else ""
 
 
 def other_fact_named(cel: str, label: str) -> str | None:
@@ -312,7 +463,10 @@ def list_goes_on(label: str, instruction: str) -> str | None:
     if at < 0:
         return None
     after = instruction[at + len(label) :]
-    found = re.match(r"\s*,\s*((?:an?\s+)?[\w' -]{1,40}?\s+(?:or|and)\s+[\w' -]{1,40}?)\s*,", after)
+    found = re.match(
+        r"\s*,\s*((?:an?\s+)?[\w' -]{1,40}?(?:\s*,\s*[\w' -]{1,40}?){0,4}\s+(?:or|and)\s+[\w' -]{1,40}?)\s*(?:,|$)",
+        after,
+    )
     return found.group(1) if found else None
 
 
@@ -320,19 +474,32 @@ _AMOUNT_SAID = re.compile(
     r"\b(?:ticket|case|order|claim|invoice|refund|disputed|the)\s+amount\b|\bamount field\b", re.I
 )
 _MONEY_FIELD = re.compile(
-    r"(?:^|_)(?:estimate|fee|cost|price|value|total|charge|shortfall|balance|spend|usd|eur|gbp)(?:_|$)"
+    r"(?:^|_)(?:estimate|fee|cost|price|value|total|charge|shortfall|balance|spend|usd|eur|gbp|amount)(?:_|$)"
 )
+
+
+@functools.lru_cache(maxsize=4)
+def _amount_said(source: str) -> bool:
+    """The SOP calls the money the case's amount (read once per SOP, not once per condition)."""
+    return _AMOUNT_SAID.search(source) is not None
 
 
 def shadowed(cel: str, sure: Sure) -> tuple[str, str] | None:
     """A documented field (`reason`) read where the SOP writes a field of its own around that word
     (`change_reason`): the SOP's field is likely the one meant."""
     for path in fact_paths(cel):
-        if path == "case.amount" and not _AMOUNT_SAID.search(sure.source):  # "(repair_estimate)" names the money
+        if path == "case.amount":  # "(repair_estimate)" names the money; an `overcharge_amount` is another amount
             own = sorted(i for i in sure.identifiers if _MONEY_FIELD.search(i) and i != "amount")
-            if own:
-                return "case.amount", own[0]
+            amounts = [i for i in own if i.endswith("_amount")]
+            if amounts or (own and not _amount_said(sure.source)):
+                return "case.amount", (amounts or own)[0]
         name = path.removeprefix("case.fields.")
+        if path.startswith("case.fields.") and re.search(rf"{re.escape(path)}\s*(?:<|>)", cel):
+            longer = sorted(
+                i for i in sure.identifiers if i.startswith(name + "_") and _MONEY_FIELD.search(i[len(name) :])
+            )
+            if longer:  # "Overcharge under $5" read as `overcharge` where the SOP names `overcharge_amount`
+                return name, longer[0]
         if path.startswith("case.fields.") and name in DOCUMENTED_FIELDS and name not in sure.identifiers:
             for own in sorted(sure.identifiers):
                 if own != name and name in own.split("_"):

@@ -18,8 +18,11 @@ import re
 
 from connectors.declared import answers
 from procedures.compiler.base import CompileIssue
-from procedures.compiler.rules import declared, vocabulary, wording
+from procedures.compiler.rules import declared, positive, repeats, replied_how, surroundings, vocabulary, wording
 from procedures.compiler.rules.certainty import Sure, conjuncts, unsure_condition
+from procedures.compiler.rules.links import parents
+from procedures.compiler.rules.links import redirect as _redirect
+from procedures.compiler.rules.links import targets as _targets
 from procedures.compiler.rules.vocabulary import Known
 from procedures.steps import Graph, Span, parse, passes_through, successors
 
@@ -62,10 +65,22 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     steps = {s.key: s.model_dump(mode="json", exclude_none=True) for s in graph.steps}
     issues: list[CompileIssue] = []
     _merge_duplicates(steps, graph.start)
+    for step in steps.values():  # "… with the move-out photos attached": the photos are the approval's evidence
+        rule = surroundings.attached_photos(step.get("instruction", "")) if step["kind"] == "approve" else None
+        if rule and not step.get("evidence"):
+            step["evidence"] = [rule]
+    repeats.drop(steps, graph.start)
+    positive.state_positive(steps)
     for step in steps.values():  # "the IC approves", where the SOP spells out "Incident Commander (IC)"
         if step["kind"] == "approve" and step["role"] in known.abbreviations:
             step["role"] = known.abbreviations[step["role"]]
     checked, lost = _checked_labels(steps), set()
+    checked["manual"] = surroundings.manual_statements(source)
+    checked["parents"] = {
+        key: [p for p in ps if steps[p]["kind"] in ("act", "approve")] for key, ps in parents(steps).items()
+    }
+    issues += _unasked_evidence(steps)
+    issues += replied_how.answer_read(steps)
     for key, step in list(steps.items()):
         if step["kind"] == "decide" and step.get("branches"):
             first, why = _unsure_branch(step, sure)
@@ -79,6 +94,8 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
                 issues.append(_issue(step, why))
             continue
         why = _why_unsure(step, sure, checked)
+        if why and step["kind"] == "wait" and _loops_back(steps, key):
+            why = None  # a wait in a loop stays: without it the loop would never pause
         if why:
             lost.add(step.get("save_as") or "")
             _demote(step)
@@ -230,10 +247,36 @@ def _checked_labels(steps: dict[str, dict]) -> dict[object, object]:
     return found
 
 
+def _loops_back(steps: dict[str, dict], key: str) -> bool:
+    """A way from the step back to itself that passes no other wait."""
+    seen, todo = set(), list(_targets(steps[key]))
+    while todo:
+        current = todo.pop()
+        if current == key:
+            return True
+        if current in seen or current not in steps or steps[current]["kind"] == "wait":
+            continue
+        seen.add(current)
+        todo += _targets(steps[current])
+    return False
+
+
+def _chain_labels(key: str, checked: dict[object, object]) -> str:
+    """The labels of the branches before the actions and approvals that lead only to this step ("£500 or more →
+    payroll team lead → finance controller": the second approval is under the same rung)."""
+    found, seen = "", {key}
+    while len(ways_in := checked["parents"].get(key, [])) == 1 and ways_in[0] not in seen and len(seen) < 6:
+        key = ways_in[0]
+        seen.add(key)
+        found += str(checked.get(key, ""))
+    return found
+
+
 def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | None:
     instruction = step.get("instruction", "")
     span = step.get("span") or {}
     labels = checked.get(step["key"], "") + checked.get((span.get("start"), span.get("end")), "")
+    labels += _chain_labels(step["key"], checked)
     if step["kind"] == "act":
         operation, params = step["operation"], step.get("params", {})
         taken = checked.get(("params", span.get("start")), frozenset())
@@ -248,8 +291,13 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: None if step["key"] in checked.get("asked", ()) else wording.hedged(instruction),
             lambda: wording.unchecked_threshold(step["title"], labels + " " + json.dumps(params)),
             lambda: wording.excepted(step["title"]),
+            lambda: wording.whenever(instruction, labels),
             lambda: wording.negated(operation, instruction),
             lambda: wording.style_guidance(operation, instruction),
+            lambda: wording.left_in_place(operation, params, instruction),
+            lambda: wording.value_not_sent(operation, params, instruction, step["title"]),
+            lambda: surroundings.done_by_hand(step["title"], checked["manual"]),
+            lambda: surroundings.priority_said_next(operation, params, sure.source, span),
         )
         why = next((found for check in checks if (found := check())), None)
         return f"Not sure of “{step['title']}”: {why}" if why else None
@@ -259,11 +307,36 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
         if event:
             return f"Not sure of “{step['title']}”: it waits for {event}, but the step only waits for the time"
         return None
+    if (
+        step["kind"] == "wait"
+        and not step.get("delay")
+        and (why := surroundings.event_unnamed(step.get("for_event"), instruction))
+    ):
+        return f"Not sure of “{step['title']}”: {why}"
+    if step["kind"] == "wait" and not step.get("delay") and (why := surroundings.duration_left_out(instruction)):
+        return f"Not sure of “{step['title']}”: {why}"
+    if step["kind"] == "wait" and (why := surroundings.happens_by_itself(instruction)):
+        return f"Not sure of “{step['title']}”: {why}"
     if step["kind"] == "approve":
         why = wording.unsure_role(step["role"], instruction, sure)  # "may approve" is the approval itself
         why = why or wording.unchecked_threshold(instruction, labels)
+        why = why or surroundings.evidence_unread(step.get("evidence"), instruction)
         return f"Not sure of the approval by {step['role']}: {why}" if why else None
     return None
+
+
+def _unasked_evidence(steps: dict[str, dict]) -> list[CompileIssue]:
+    """An approval "based on the photo" that asks the customer for the photo when it is missing: the sentence
+    asks nobody for it, so a person decides whether to ask (the wait for the answer stays: it ends the loop)."""
+    issues = []
+    for step in list(steps.values()):
+        ask = steps.get(step.get("on_missing_evidence") or "")
+        if step["kind"] != "approve" or not ask or ask["kind"] != "act":
+            continue
+        if why := surroundings.evidence_not_asked(step.get("instruction", "")):
+            issues.append(_issue(ask, f"Not sure of “{ask['title']}”: {why}"))
+            _demote(ask)
+    return issues
 
 
 def _demote(step: dict) -> None:
@@ -277,7 +350,7 @@ def _demote(step: dict) -> None:
         outcomes.append({"key": "none", "label": "None of these", "next": step.pop("otherwise", None)})
         question = "Which of these applies? " + "; ".join(o["label"] for o in outcomes[:-1])
     elif kind in ("act", "wait"):
-        after = step.pop("next", None)
+        after = step.pop("next", None) or step.get("on_event")  # a wait for an event only goes on when it comes
         outcomes = [
             {"key": "proceed", "label": "Done by hand, carry on", "next": after},
             {"key": "skip", "label": "Not needed, carry on", "next": after},
@@ -348,28 +421,50 @@ def _drop_empty_decisions(steps: dict[str, dict], start: str) -> list[CompileIss
     return issues
 
 
-_LOOKUP = re.compile(  # a read asked for in so many words: an instruction starting with a lookup verb
-    r"(?:^|[,;:(]\s*|\b(?:then|and|first|always|please|also)\s+|[-*•]\s+|\d+[.)]\s+)"
-    r"(?:look(?:\s+\w+){0,3}\s+up|lookup|find|pull|fetch|query|search|check|get|read|open|confirm|verify|see)\b",
-    re.I | re.M,
+_LOOKUP = (
+    re.compile(  # a read asked for in so many words: an instruction starting with a lookup verb ("read it" is not)
+        r"(?:^|[,;:(]\s*|\b(?:then|and|first|always|please|also)\s+|[-*•]\s+|\d+[.)]\s+)"
+        r"(?:look(?:\s+\w+){0,3}\s+up|lookup|find|pull|fetch|query|search|check|get|read|open|confirm|verify|see)\b"
+        r"(?!\s+(?:it|them|this|that|these|those|what|whether|if)\b)",
+        re.I | re.M,
+    )
 )
 
 
 def _drop_unread_reads(steps: dict[str, dict], start: str) -> None:
-    """A read no step uses and no sentence asks for (the compiler added it for a condition that became a
-    question, or by a keyword): it would only call a system for nothing."""
-    read = {m.group(1) for step in steps.values() for m in _ROOT.finditer(_logic(step))}
+    """A read no later step uses and no sentence asks for (the compiler added it for a condition that became a
+    question, or by a keyword): it would only call a system for nothing. A read its own sentence does not ask for
+    but a later step needs comes from that step's sentence (not from a purpose paragraph that named the account)."""
     for key, step in list(steps.items()):
         if step["kind"] != "gather" or not step.get("operation") or not step.get("next") or key == start:
             continue
         instruction = step.get("instruction", "")
-        if step["save_as"] in read or (
-            _LOOKUP.search(instruction)
-            and not wording.system_unnamed(step["operation"], step.get("params", {}), instruction, Sure())
-        ):
+        asked = _LOOKUP.search(instruction) and not wording.system_unnamed(
+            step["operation"], step.get("params", {}), instruction, Sure()
+        )
+        reader = _first_reader(steps, key, step["save_as"])
+        if reader and not asked and reader.get("span"):
+            step["span"], step["instruction"] = reader["span"], reader.get("instruction", "")
+        if reader or asked or step.get("required"):  # a read that records facts ("record the settled amount")
             continue
         del steps[key]
         _redirect(steps, key, step["next"])
+
+
+def _first_reader(steps: dict[str, dict], key: str, name: str) -> dict | None:
+    """The first step after `key` (breadth first) whose logic reads `name`."""
+    seen, todo = {key}, [key]
+    while todo:
+        here, todo = todo, []
+        for current in here:
+            for target in _targets(steps[current]):
+                if target not in steps or target in seen:
+                    continue
+                if name in {m.group(1) for m in _ROOT.finditer(_logic(steps[target]))}:
+                    return steps[target]
+                seen.add(target)
+                todo.append(target)
+    return None
 
 
 _ROOT = re.compile(r"(?<![\w.])([a-z_][a-z0-9_]*)\.[a-z_]")
@@ -438,28 +533,6 @@ def _wait_between(steps: dict[str, dict], first: str, later: str) -> bool:
                 behind.add(parent)
                 todo.append(parent)
     return any(steps[k]["kind"] == "wait" for k in ahead & behind)
-
-
-def _targets(step: dict) -> list[str]:
-    found = [
-        step.get(n) for n in ("next", "otherwise", "on_event", "on_missing_evidence", "on_approved", "on_rejected")
-    ]
-    found += [b.get("next") for b in step.get("branches", [])]
-    found += [o.get("next") for o in step.get("judgement", {}).get("outcomes", [])]
-    return [t for t in found if t]
-
-
-def _redirect(steps: dict[str, dict], old: str, new: str | None) -> None:
-    for step in steps.values():
-        for name in ("next", "otherwise", "on_event", "on_missing_evidence", "on_approved", "on_rejected"):
-            if step.get(name) == old:
-                step[name] = new
-        for branch in step.get("branches", []):
-            if branch.get("next") == old:
-                branch["next"] = new
-        for outcome in step.get("judgement", {}).get("outcomes", []):
-            if outcome.get("next") == old:
-                outcome["next"] = new
 
 
 def _reachable(steps: dict[str, dict], start: str) -> list[str]:

@@ -37,6 +37,17 @@ _INSTRUCTION_WORDS = frozenset(
         "ask",
     ]
 )
+# "tag the ticket with the device model": the tag is what a fact holds, not a word the SOP writes
+_TAGGED_WITH_WHAT = re.compile(
+    r"\b(?:tag|label)\w*\s+(?:the\s+ticket\s+|the\s+issue\s+|it\s+)?with\s+((?:the|its|their|his|her)\s+"
+    r"(?!tags?\b|labels?\b)[a-z][\w-]*(?:\s+(?!tags?\b|labels?\b)[a-z][\w-]*)?)",
+    re.I,
+)
+_LOOKED_UP_WORDS = frozenset(
+    ["that", "this", "these", "those", "the", "a", "an", "for", "from", "its", "their", "in", "of", "row", "rows"]
+    + ["column", "band", "table", "ladder", "tier", "level", "tag", "tags", "label", "labels", "matching", "same"]
+    + ["right", "correct", "relevant", "appropriate", "above", "below", "listed", "each", "every", "it", "them"]
+)
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
 _LISTED = ("tags", "labels")
 _NAMED_PARAMS = {  # a parameter whose value must be written in the sentence when the sentence names the parameter
@@ -61,9 +72,13 @@ def unsure_params(
                 words = fact.rsplit(".", 1)[-1].replace("_", " ")
                 return f"its {name} reads `{fact}`, which no system gives: which system tells us the {words}?"
         if name in _LISTED:
+            if described := _TAGGED_WITH_WHAT.search(instruction):
+                return f"the sentence tags it with {described.group(1)!r}, a value to look up, not a tag it writes"
             for item in LITERAL.findall(value):
                 if not said(item, text):
                     return f"the {name[:-1]} {item!r} is not written in the sentence"
+                if item.lower() in _LOOKED_UP_WORDS:  # "tag it with the tag in that row": looked up in a table
+                    return f"the {name[:-1]} is looked up ({item!r} is a word of the sentence, not a {name[:-1]})"
                 if item.lower() in _INSTRUCTION_WORDS or HEDGES.fullmatch(item):
                     return f"the {name[:-1]} {item!r} is a word of another instruction, not a {name[:-1]}"
             continue
@@ -121,7 +136,7 @@ def unsure_role(role: str, instruction: str, sure: Sure) -> str | None:
     words = [w.rstrip("s") if len(w) > 3 else w for w in re.findall(r"[a-z0-9]+", role.lower()) if w != "and"]
     if not words or not all(re.search(rf"\b{re.escape(w)}", text) for w in words):
         return f"the sentence does not name {role!r} as the approver: who approves?"
-    if set(words) & _NOT_ROLE_WORDS:
+    if set(words) & _NOT_ROLE_WORDS or words[0] in ("from", "by", "of", "with", "to"):  # "sign-off from Managers"
         return f"{role!r} is not a role: who approves?"
     denied = re.search(
         rf"\b{re.escape(words[-1])}\w*(?:'s)?(?:\s+\w+){{0,3}}\s+(?:is|are)\s+not\s+(?:enough|sufficient|needed|required)\b",
@@ -129,12 +144,24 @@ def unsure_role(role: str, instruction: str, sure: Sure) -> str | None:
     )
     if denied:
         return f"the sentence says {denied.group(0)!r}: who approves?"
+    for subject in _APPROVER.finditer(instruction):  # "Finance reviews the invoice and Billing approves the credit"
+        said_by = sure.text(subject.group(1))
+        if set(said_by.split()) & _NOT_SUBJECT or re.search(r"\b[A-Z]{2,5}\b", subject.group(1)):
+            continue  # "do not approve"; "the IC signs off" (shorthand the SOP spells out elsewhere)
+        if not any(re.search(rf"\b{re.escape(w)}", said_by) for w in words):
+            return f"the sentence says {subject.group(0).strip()!r}, not {role!r}: who approves?"
     longer = re.search(rf"\b{re.escape(words[-1])}\w*\s+({_ROLE_NOUNS})s?\b", text)
     if longer and longer.group(1) not in words:
         return f"the sentence names a {words[-1]} {longer.group(1)}, not {role!r}: who approves?"
     return None
 
 
+# "<subject> approves": the one word or two before the verb, after a clause boundary
+_APPROVER = re.compile(
+    r"(?:^|[,;:.(]\s*|\b(?:and|then|but|while)\s+)((?:the\s+|a\s+|an\s+|their\s+|our\s+)?[A-Za-z][\w&-]*(?:\s+[A-Za-z][\w&-]*){0,2})"
+    r"\s+(?:must\s+|should\s+|will\s+|then\s+|also\s+)?(?:approves?|signs?\s+off|authori[sz]es?)\b",
+)
+_NOT_SUBJECT = {"do", "does", "not", "never", "cannot", "can", "may", "who", "which", "that", "to", "it", "they", "we"}
 _NOT_ROLE_WORDS = {"may", "can", "must", "should", "will", "shall", "need", "needs", "to", "if", "not", "same", "this"}
 _NOT_ROLE_WORDS |= {"that", "any", "their", "its", "it", "which", "who"}
 
@@ -194,6 +221,22 @@ _EXCEPTION = re.compile(
 )
 
 
+_WHENEVER = re.compile(
+    r"\b(?:for|on|in case of|in the event of|upon)\s+(?:any|every|each)\s+(?!(?:other|remaining|such|one)\b)(?!(?:of\s+)?(?:them|these|those|ticket|case|"
+    r"request|customer|claim|order)s?\b)[a-z][\w-]*(?:\s+[a-z][\w-]*)?",
+    re.I,
+)
+
+
+def whenever(instruction: str, checked: str) -> str | None:
+    """ "Raise a Jira issue in LOY for any platform error": the clause runs only when something happens, which
+    no condition before the step checks."""
+    found = _WHENEVER.search(instruction)
+    if not found or found.group(0).split()[-1].lower() in checked.lower():
+        return None
+    return f"the clause says {found.group(0)!r}, which no condition before this step checks"
+
+
 def excepted(title: str) -> str | None:
     """The action's own clause carries an exception the step does not apply ("email finance, but not for
     Enterprise accounts")."""
@@ -201,9 +244,11 @@ def excepted(title: str) -> str | None:
     return f"the clause says {found.group(0)!r}, which the step does not check" if found else None
 
 
-_THRESHOLD = re.compile(
-    r"\b(?:over|above|more than|greater than|exceeding|at least|under|below|less than|fewer than)\s+[$€£]?\s?"
-    r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*([kK]\b)?",
+_NUM = r"[$€£]?\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*([kK]\b)?"
+_THRESHOLD = re.compile(  # "over $500", "between 1,000 and 5,000 points", "5,000 points or more"
+    rf"\b(?:over|above|more than|greater than|exceeding|at least|under|below|less than|fewer than)\s+{_NUM}"
+    rf"|\b(?:between|from)\s+{_NUM}(?=\s*(?:[a-z]+\s+)?(?:and|to|–|-)\s*[$€£]?\d)"
+    rf"|{_NUM}\s*(?:[a-z]+\s+)?or (?:more|above|over|less|fewer|under)\b",
     re.I,
 )
 _ANY_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*([kK]\b)?")
@@ -218,7 +263,8 @@ def unchecked_threshold(instruction: str, checked: str) -> str | None:
     leading to it checks (`checked`: the labels and conditions of the branches before it in this sentence)."""
     known = _values(checked)
     for found in _THRESHOLD.finditer(instruction):
-        if float(found.group(1).replace(",", "")) * (1000 if found.group(2) else 1) not in known:
+        number, thousands = next((found.group(n), found.group(n + 1)) for n in (1, 3, 5) if found.group(n))
+        if float(number.replace(",", "")) * (1000 if thousands else 1) not in known:
             return f"the sentence says {found.group(0).strip()!r}, which no condition before this step checks"
     return None
 
@@ -244,14 +290,59 @@ def unsure_reply(operation: str, params: dict[str, str], instruction: str) -> st
     if found := _OTHER_CHANNEL.search(instruction):
         return f"the sentence asks to reach them {found.group(0)!r}, not by a reply on the ticket"
     # "tell them to leave the house and call …": said to them now, by a person; "reply … telling them" is a reply
-    if (found := _EMERGENCY.search(instruction)) and not re.search(
-        r"\b(?:repl|respond|macro|message)", instruction, re.I
-    ):
+    if (found := _EMERGENCY.search(instruction)) and (
+        re.search(r"\b(?:if|when|where)\b[^,;]{0,60}\b(?:says?|tells?|writes?|reports?|mentions?)\b", instruction, re.I)
+        or not re.search(r"\b(?:repl|respond|macro|message)", instruction, re.I)
+    ):  # "if the reporter says they are in danger, tell them in your reply …": what they said is read by a person
         return f"it is safety advice in an emergency ({found.group(0)!r}): a person gives it, in person"
     body = _TEMPLATE.sub("", params.get("body", "")).strip(" .")
     if body and len(body.split()) <= 2 and _BARE_VERB.match(body):
         return f"the reply would say only {params['body']!r}: what should it tell them?"
     return None
+
+
+_LEFT_IN_PLACE = re.compile(
+    r"\b(?:leave|keep)\s+(?:the\s+ticket|the\s+case|it|them)\s+(?:in|with|at|on)\b|\b(?:stays?|remains?)\s+(?:in|with)\b",
+    re.I,
+)
+
+
+def left_in_place(operation: str, params: dict[str, str], instruction: str) -> str | None:
+    """ "leave the ticket in the general queue" changes nothing: a group or status set from it is a guess."""
+    if operation != "zendesk.update_ticket" or not {"group", "status"} & set(params):
+        return None
+    found = _LEFT_IN_PLACE.search(instruction)
+    if found and not re.search(r"\b(?:assign|route|move|escalate|transfer|set)\w*\b", instruction, re.I):
+        return f"the sentence says {found.group(0)!r}: nothing changes, or does a person move it?"
+    return None
+
+
+_GIVEN_VALUE = re.compile(
+    r"\bwith\s+(?:the\s+|a\s+|an\s+)?(amount|value|total|fee|price|credit|quantity|count|number|sum)\s+"
+    r"(?:of\s+)?[$€£]?\s?(\d[\d,]*(?:\.\d+)?)",
+    re.I,
+)
+
+
+def value_not_sent(operation: str, params: dict[str, str], instruction: str, title: str = "") -> str | None:
+    """ "POST to /fees with the amount 40", "add 500 bonus points by sending a POST to /bonus": the sentence
+    gives a value the step does not send (for a request, any number of its own clause)."""
+    if operation not in ("http.request", "salesforce.update_record", "carrier.file_claim"):
+        return None
+    sent = " ".join(str(v) for v in params.values()).replace(",", "")
+    given = [(m.group(0), m.group(2)) for m in _GIVEN_VALUE.finditer(instruction)]
+    if operation == "http.request":
+        given += [(m.group(0), m.group(1)) for m in _CLAUSE_NUMBER.finditer(title)]
+    for said_as, number in given:
+        if not re.search(rf"(?<![\d.]){re.escape(number.replace(',', ''))}(?![\d])", sent):
+            return f"the sentence gives {said_as.strip()!r}, which the step does not send"
+    return None
+
+
+_CLAUSE_NUMBER = re.compile(
+    r"(?<![\w/.$€£-])(\d[\d,]*(?:\.\d+)?)\s+(?!(?:business\s+|working\s+)?(?:days?|hours?|minutes?|weeks?|months?)\b)[a-z]+",
+    re.I,
+)
 
 
 def negated(operation: str, instruction: str) -> str | None:

@@ -1,0 +1,99 @@
+"""The same read or action made again on one run path: keep the first.
+
+"Look up the account in Salesforce … If the requester is not an admin contact, let the account manager know by
+email": the email needs the account, and the compiler reads it again before the email. "Tag the ticket vip" in the
+steps and again in a summary list tags it twice. When every path to the second step has already passed the same
+step (same operation and parameters) with no wait between, the second is dropped: a read returns what the first
+one did, an action would only be done twice. A sentence that asks for it again ("check the account again", "the
+latest status") keeps it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from procedures.compiler.rules.links import parents, redirect, targets
+
+_AGAIN = re.compile(r"\b(?:again|re-?(?:check|read|query|fetch)|refresh|once more|latest|still)\b", re.I)
+
+
+def _signature(step: dict) -> str | None:
+    if step["kind"] == "approve":  # a table row and the prose under it asking the same role to approve
+        return json.dumps(["approve", step["role"].lower()])
+    if step["kind"] not in ("gather", "act") or not step.get("operation"):
+        return None
+    return json.dumps([step["operation"], step.get("params", {}), step.get("save_as")], sort_keys=True)
+
+
+def _after(step: dict) -> str | None:
+    return step.get("on_approved") if step["kind"] == "approve" else step.get("next")
+
+
+def drop(steps: dict[str, dict], start: str) -> None:
+    """Drop every read, action or approval that the same one has already made on every path to it (no wait
+    between)."""
+    signatures = {key: sig for key, step in steps.items() if (sig := _signature(step))}
+    counts: dict[str, int] = {}
+    for sig in signatures.values():
+        counts[sig] = counts.get(sig, 0) + 1
+    up = parents(steps)
+    repeats = []
+    for sig in (s for s, n in counts.items() if n > 1):
+        read = _read_on_every_path(steps, up, start, sig, signatures)
+        repeats += [
+            key
+            for key, other in signatures.items()
+            if other == sig
+            and read(key)
+            and _after(steps[key])
+            and not _AGAIN.search(steps[key].get("instruction", ""))
+        ]
+    for key in repeats:
+        dropped = steps.pop(key)
+        if dropped.get("evidence"):  # the approval asked first needs what the restatement asked for
+            for other in steps.values():
+                if _signature(other) == signatures[key] and not other.get("evidence") and _reaches(steps, other, key):
+                    other["evidence"] = dropped["evidence"]
+        redirect(steps, key, _after(dropped))
+
+
+def _reaches(steps: dict[str, dict], step: dict, key: str) -> bool:
+    seen, todo = set(), [t for t in targets(step) if t != step.get("on_rejected")]
+    while todo:
+        current = todo.pop()
+        if current == key:
+            return True
+        if current in seen or current not in steps:
+            continue
+        seen.add(current)
+        todo += targets(steps[current])
+    return False
+
+
+def _read_on_every_path(steps, up, start, sig, signatures):
+    """A test: has every path from the start to a step made the read `sig`, with no wait after it? A "must"
+    analysis over the graph: a step's answer only turns from yes to no, so the walk ends after each way in is
+    looked at a few times."""
+    after = dict.fromkeys(steps, True)  # every path up to and through the step has read it
+
+    def before(key: str) -> bool:
+        ways_in = [p for p in up.get(key, []) if p in steps]
+        return key != start and bool(ways_in) and all(after[p] and not _rejected(steps[p], key) for p in ways_in)
+
+    def _rejected(parent: dict, key: str) -> bool:  # the way out of a rejected approval has approved nothing
+        return signatures.get(parent["key"]) == sig and parent.get("on_rejected") == key != parent.get("on_approved")
+
+    todo = list(steps)
+    while todo:
+        key = todo.pop()
+        if signatures.get(key) == sig:
+            now = True
+        elif steps[key]["kind"] == "wait":
+            now = False
+        else:
+            now = before(key)
+        if now != after[key]:
+            after[key] = now
+            todo += [t for t in targets(steps[key]) if t in steps]
+    return before
