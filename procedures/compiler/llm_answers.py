@@ -40,6 +40,16 @@ _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _CASE_FIELD = re.compile(r"(?<![\w.])case\s*\.\s*fields\s*\.\s*([A-Za-z_]\w*)")
 _SCALAR_TYPES = ("integer", "number", "boolean", "list", "object")
 FREE_TEXT_PARAMS = frozenset({"subject", "summary", "title", "body", "description", "message"})
+# A parameter that points at a record in another system takes a fact read at run time ("{{ jira.key }}"), or a
+# literal of the system's id shape; a name from the SOP ("orders-db") in its place would act on the wrong record.
+RECORD_SHAPES = {
+    "issue_key": r"[A-Z][A-Z0-9_]+-\d+",
+    "inward_issue": r"[A-Z][A-Z0-9_]+-\d+",
+    "outward_issue": r"[A-Z][A-Z0-9_]+-\d+",
+    "ticket_id": r"\d+",
+    "account_id": r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?",
+    "opportunity_id": r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?",
+}
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,7 @@ def _operation_step(graph: Graph, clause: Clause, content: dict, source: str) ->
             problems.append(f"{param_name} must be a {{{{ CEL }}}} {spec.type}, not the text {value!r}")
         problems += _unknown_fields(value, source, clause)
         problems += _invented_values(param_name, value, spec, source)
+        problems += _not_a_record(param_name, value)
     if problems:
         return {}, f"{operation.name}: " + "; ".join(problems)
     proceed = _continuation(graph.step(clause.step_key))
@@ -159,6 +170,13 @@ def _invented_values(name: str, value: str, spec, source: str) -> list[str]:
     if literal and not composed and not spec.choices and spec.type in ("string", "email"):
         candidates.append(literal)
     return [f"{name} {c!r} is not in the SOP" for c in candidates if not _as_word(c.lower(), text)]
+
+
+def _not_a_record(name: str, value: str) -> list[str]:
+    shape = RECORD_SHAPES.get(name)
+    if shape is None or _TEMPLATE.search(value) or re.fullmatch(shape, value.strip()):
+        return []
+    return [f"{name} {value!r} is not a record id: it must be a fact read at run time, such as {{{{ jira.key }}}}"]
 
 
 def _as_word(needle: str, text: str) -> bool:

@@ -196,6 +196,10 @@ def test_not_procedural_drops_the_sentence_only_when_sure(openai_stub):
             clause_answer("operation", operation="jira.create_issue", params={"project": "FIN", "summary": "Refund"}),
             "project 'FIN' is not in the SOP",
         ),
+        (
+            clause_answer("operation", operation="jira.add_comment", params={"issue_key": "finance", "body": "Refund"}),
+            "issue_key 'finance' is not a record id",
+        ),
         (clause_answer("condition", condition="customer.mood == 'angry'", when_true="stop"), "reads customer"),
         (clause_answer("condition", condition="case.fields.mood == 'angry'", when_true="stop"), "not a field this SOP"),
         (clause_answer("condition", condition="account.plan ==", when_true="stop"), "not valid CEL"),
@@ -211,6 +215,7 @@ def test_not_procedural_drops_the_sentence_only_when_sure(openai_stub):
         "unknown-fact-in-template",
         "invented-address",
         "invented-project",
+        "name-as-record-id",
         "invented-fact",
         "unmentioned-custom-field",
         "cel-syntax",
