@@ -197,7 +197,7 @@ def blocks(source: str) -> list[Block]:
         start, end = spans[i]
         line = source[start:end]
         nxt = source[spans[i + 1][0] : spans[i + 1][1]] if i + 1 < len(spans) else ""
-        if not line.strip() or (_RULE.match(line) and previous_blank):
+        if not line.strip() or _RULE.match(line):  # a rule no heading text stands on separates, like a blank
             previous_blank = True
             if stack and not stack[-1].lead_in and not _MARKER.match(nxt) and nxt.strip() and not nxt[:1].isspace():
                 stack.clear()  # a blank line then unindented prose ends the list
@@ -219,7 +219,8 @@ def blocks(source: str) -> list[Block]:
             stack.clear()
             i, previous_blank = i + 1, True
             continue
-        if heading or (_UNDERLINE.match(nxt) and line.strip() and not _MARKER.match(line)):
+        setext = _UNDERLINE.match(nxt) and line.strip() and not _MARKER.match(line) and previous_blank
+        if heading or setext:  # the last line of a step above a rule is no heading: the rule closes the step
             seg = _strip(source, start + (heading.start(2) if heading else 0), end)
             result.append(Heading(seg, len(heading.group(1)) if heading else 2))
             stack.clear()

@@ -14,6 +14,7 @@ import re
 from procedures.compiler.rules import conditions, shapes
 from procedures.compiler.rules.document import Section, section_kind, sub
 from procedures.compiler.rules.state import Walk
+from procedures.compiler.rules.vocabulary import Known
 
 
 def section(w: Walk, sec: Section) -> None:
@@ -51,5 +52,16 @@ def _section(w: Walk, sec: Section) -> None:
         shapes.conditional_text(w, seg, head, [], more=blocks)
         return
     w.b.mark(sec.heading.segment, "heading")
+    outer, w.b.known.subject = w.b.known.subject, ladder_subject(text, w.b.known)
     for block in blocks:
         w.item(block)
+    w.b.known.subject = outer
+
+
+def ladder_subject(text: str, known: Known) -> str:
+    """ "THE LADDER (repair_estimate)", "Credit by `missing_value`": the one number field a heading names, which the
+    bare rungs under it ("below €20", "10 - 30") compare."""
+    named = {n for n in re.findall(r"`?\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b`?", text) if n in known.identifiers}
+    named |= {n.lower() for n in re.findall(r"`([A-Za-z]\w*)`", text) if n.lower() in known.identifiers}
+    named -= set(known.values)  # a field with listed values is no quantity
+    return named.pop() if len(named) == 1 else ""

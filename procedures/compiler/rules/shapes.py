@@ -232,10 +232,11 @@ def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, sco
                 return True
             if pattern is COLON and head.split()[0].lower() in clauses.VERBS:
                 continue
-            if re.match(
-                r"(?:before|after|at|during|on arrival|upon)\b", head.strip(), re.I
-            ) and not conditions.condition(head, w.b.known):
-                w.pending = None  # "Before the truck is at the door: …" says when, not whether
+            if _unconditional_head(head) or (
+                re.match(r"(?:before|after|at|during|on arrival|upon)\b", head.strip(), re.I)
+                and not conditions.condition(head, w.b.known)
+            ):  # "Before the truck is at the door: …" says when, not whether
+                w.pending = None
                 _run_body(w, [sub(seg, m.start(2), len(text))], more)
                 return True
             body = [sub(seg, m.start(2), len(text))]
@@ -249,6 +250,15 @@ def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, sco
         conditional_text(w, seg, m.group(1), [sub(seg, start, len(text))], more=more)
         return True
     return _subject_then_verb(w, seg, more)
+
+
+def _unconditional_head(head: str) -> bool:
+    """ "step 0 -> pull the ticket", "Every return starts the same way: look up …": a label or an "always", not a
+    condition."""
+    return bool(
+        re.fullmatch(r"(?:step|phase|stage|part)\s*\d+[a-z]?", head.strip(), re.I)
+        or re.search(r"\b(?:starts? the same way|in (?:all|every) cases?|no matter what|regardless)\b", head, re.I)
+    )
 
 
 def _scopes_item(w: Walk, text: str) -> bool:

@@ -1,0 +1,32 @@
+"""More of the ways an SOP lists the values of its fields, beside "event_status (cancelled, postponed)":
+
+"(complaint_type: late, missed_pickup, other)", "`product_category`: chilled or frozen", "request_type set to
+legal_hold, retention_change or early_deletion", "request_type is one of …", and a field table's row
+"| product_category | chilled or frozen |". Only for a field the SOP writes as a field name.
+"""
+
+from __future__ import annotations
+
+import re
+
+_V = r"`?[A-Za-z][\w-]*`?"
+_VALUES = rf"({_V}(?:\s*(?:,|/|\||\bor\b|\band\b)\s*(?:or\s+|and\s+)?{_V})+)"
+_END = r"(?=\s*[).;:\n]|\s+(?:by|from|in|on)\b|$)"
+_FORMS = (
+    re.compile(rf"\(\s*`?([a-z][a-z0-9_]*)`?\s*:\s*{_VALUES}\s*\)"),
+    re.compile(rf"`?\b([a-z][a-z0-9_]*)`?\s*\(\s*(?:one of|either)\s*:?\s*{_VALUES}\s*\)"),
+    re.compile(rf"`([a-z][a-z0-9_]*)`\s*:\s*{_VALUES}{_END}"),
+    re.compile(rf"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`?\s+(?:set to|is one of|is either|takes|=)\s+{_VALUES}{_END}"),
+    re.compile(rf"(?m)^\s*\|\s*`?([a-z][a-z0-9_]*)`?\s*\|\s*{_VALUES}\s*\|"),
+)
+
+
+def more_field_values(source: str, names: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, tuple[str, ...]] = {}
+    for form in _FORMS:
+        for m in form.finditer(source):
+            values = [v.strip(" `") for v in re.split(r"\s*(?:,|/|\||\bor\b|\band\b)\s*", m.group(2)) if v.strip(" `")]
+            values = [re.sub(r"^(?:or|and)\s+", "", v) for v in values]
+            if m.group(1) in names and len(values) >= 2 and m.group(1) not in found:
+                found[m.group(1)] = tuple(values)
+    return found

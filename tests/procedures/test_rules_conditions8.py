@@ -1,0 +1,168 @@
+"""Eighth round (issue 11, recall of conditions): conditions written the many ways SOPs write them, read exactly,
+and never a field or value the text does not state."""
+
+from __future__ import annotations
+
+from procedures.compiler import compile_source
+from procedures.compiler.rules.conditions import condition
+from procedures.compiler.rules.listed_values import more_field_values
+from procedures.compiler.rules.vocabulary import Known, field_values, identifiers
+from procedures.steps import DecideStep
+
+
+def _known(source: str) -> Known:
+    names = identifiers(source)
+    return Known(identifiers=names, values=more_field_values(source, names) | field_values(source))
+
+
+def _cel(text: str, known: Known | None = None) -> str | None:
+    found = condition(text, known or Known())
+    return found.cel if found else None
+
+
+def _whens(source: str) -> list[str]:
+    graph = compile_source(source, compiler="rules").graph
+    return [b.when for s in graph.steps if isinstance(s, DecideStep) for b in s.branches]
+
+
+# --- a list label, an explanation in parentheses or after a dash, the SOP's own gloss --------------------------
+
+
+def test_a_list_label_is_not_part_of_the_condition():
+    known = _known("Each ticket has a `refund_reason` field.")
+    assert _cel("2b. refund_reason = duplicate", known) == 'case.fields.refund_reason == "duplicate"'
+
+
+def test_an_explanation_in_parentheses_or_after_a_dash_is_dropped():
+    assert _cel("the return type is exchange (the customer wants another size)") == (
+        'case.fields.return_type == "exchange"'
+    )
+    assert _cel("the return type is exchange — a different size or colour") == 'case.fields.return_type == "exchange"'
+
+
+def test_a_parenthesis_that_changes_the_value_is_never_dropped():
+    assert _cel("the animal type is large (anything other than a cat or a dog)") is None
+
+
+def test_the_sops_gloss_naming_the_field_is_the_condition():
+    known = _known("The form fills in `vehicle_towed` and `passenger_count`.")
+    assert _cel("the car could not be driven (the `vehicle_towed` field is yes)", known) == (
+        'case.fields.vehicle_towed == "yes"'
+    )
+    assert _cel("several people were in the car (passenger_count is over 2)", known) == (
+        "case.fields.passenger_count > 2"
+    )
+
+
+# --- comparisons written in words -------------------------------------------------------------------------------
+
+
+def test_greater_than_and_a_negative_number_are_comparisons_not_values():
+    assert _cel("hold_days is greater than 14") == "case.fields.hold_days > 14"
+    assert _cel("the balance due is negative") == "case.fields.balance_due < 0"
+
+
+def test_anything_other_than_a_value_is_not_that_value():
+    assert _cel("the parcel_state is anything other than in_transit") == 'case.fields.parcel_state != "in_transit"'
+
+
+def test_a_value_written_as_a_code_shows_the_phrase_is_a_field():
+    assert _cel("the request is data_export") == 'case.fields.request == "data_export"'
+    assert _cel("the request is export") is None  # a word, not a code: "the request" is not said to be a field
+
+
+def test_a_yes_no_field_written_as_true():
+    assert _cel("escalated is true") == "case.fields.escalated == true"
+
+
+def test_a_plan_the_text_names_is_compared_as_written_and_not_equal_is_not_equal():
+    assert _cel("the account plan is Nonprofit") == 'account.plan == "Nonprofit"'
+    assert _cel("plan = wholesale") == 'account.plan == "wholesale"'
+    assert _cel("plan != Enterprise") == 'account.plan != "Enterprise"'
+
+
+# --- values the SOP lists for a field, named in words ------------------------------------------------------------
+
+
+_LISTED = (
+    "Tickets carry `issue_kind` (one of: billing_error, late_delivery, broken_item) and "
+    "the field return_route set to courier_pickup, drop_off or post_office. The `shelf_zone`: ambient or "
+    "refrigerated.\n\n| pallet_grade | good or damaged |\n"
+)
+
+
+def test_more_ways_of_listing_a_fields_values():
+    values = _known(_LISTED).values
+    assert values["issue_kind"] == ("billing_error", "late_delivery", "broken_item")
+    assert values["return_route"] == ("courier_pickup", "drop_off", "post_office")
+    assert values["shelf_zone"] == ("ambient", "refrigerated")
+    assert values["pallet_grade"] == ("good", "damaged")
+
+
+def test_listed_values_named_in_words_are_that_fields_values():
+    known = _known(_LISTED)
+    assert _cel("Billing errors", known) == 'case.fields.issue_kind == "billing_error"'
+    assert _cel("For a drop off", known) == 'case.fields.return_route == "drop_off"'
+    assert _cel("Refrigerated loads", known) == 'case.fields.shelf_zone == "refrigerated"'
+    assert _cel("Late delivery and broken item tickets", known) == (
+        'case.fields.issue_kind in ["late_delivery", "broken_item"]'
+    )
+
+
+def test_a_word_no_single_field_lists_is_not_read():
+    known = _known("Fields: `lane` (north, south) and `dock` (north, east).")
+    assert _cel("North", known) is None
+    assert _cel("Customers", _known(_LISTED)) is None
+    people = _known("requester_type (buyer / seller)")
+    assert _cel("sellers", people) is None  # "sellers write in …": people, not the value "seller"
+
+
+def test_a_yes_no_field_named_as_a_state():
+    known = _known("Fields: `refurbished` (true/false).")
+    assert _cel("the unit is refurbished", known) == "case.fields.refurbished == true"
+    assert _cel("the unit is not refurbished", known) == "case.fields.refurbished != true"
+
+
+# --- numbers: units, percent, plus, ranges, counts -----------------------------------------------------------------
+
+
+def test_a_unit_after_the_number_completes_the_fields_name():
+    known = _known("Fields: `excess_licences`, `mileage_km`.")
+    assert _cel("the excess is 3 licences or fewer", known) == "case.fields.excess_licences <= 3"
+    assert _cel("mileage over 150,000 km", known) == "case.fields.mileage_km > 150000"
+
+
+def test_percent_on_a_percent_field_and_a_range_of_two_bounds():
+    known = _known("The form has `discount_pct`.")
+    assert _cel("the discount is 5% or less of the list price", known) == "case.fields.discount_pct <= 5"
+    assert _cel("the discount is more than 5% and up to 15%", known) == (
+        "case.fields.discount_pct > 5 && case.fields.discount_pct <= 15"
+    )
+
+
+def test_a_field_then_a_plus_is_at_least():
+    assert _cel("driver_age 25+", _known("Fields: driver_age.")) == "case.fields.driver_age >= 25"
+
+
+def test_a_count_is_the_count_field_the_sop_names():
+    known = _known("The ticket shows `warning_count`.")
+    assert _cel("2 to 3 warnings", known) == "case.fields.warning_count >= 2 && case.fields.warning_count <= 3"
+
+
+def test_two_conditions_on_named_fields_joined_by_and():
+    known = _known("Fields: `card_kind` (debit/credit), `spend_gbp`.")
+    assert _cel("card_kind credit and spend_gbp >= 500", known) == (
+        '(case.fields.card_kind == "credit") && (case.fields.spend_gbp >= 500)'
+    )
+
+
+# --- what is not a condition -----------------------------------------------------------------------------------------
+
+
+def test_a_step_label_or_an_always_lead_is_not_a_decision():
+    source = (
+        "step 1 -> look up the account in Salesforce\n"
+        "Every request starts the same way: tag the ticket intake.\n"
+        "If the plan is Enterprise, set the priority to high.\n"
+    )
+    assert _whens(source) == ['account.plan == "Enterprise"']
