@@ -8,6 +8,7 @@ from procedures.compiler.rules.conditions import condition
 from procedures.compiler.rules.listed_values import more_field_values
 from procedures.compiler.rules.vocabulary import Known, field_values, identifiers
 from procedures.steps import DecideStep
+from tests.procedures.graph_walk import walk
 
 
 def _known(source: str) -> Known:
@@ -166,3 +167,96 @@ def test_a_step_label_or_an_always_lead_is_not_a_decision():
         "If the plan is Enterprise, set the priority to high.\n"
     )
     assert _whens(source) == ['account.plan == "Enterprise"']
+
+
+# --- ladders, sections and paragraphs that branch --------------------------------------------------------------------
+
+
+_CLEANING_LADDER = (
+    "Cleaning fees\n\n"
+    "SCALE (cleaning_quote)\n"
+    "------\n"
+    "  below £15         -> tag the ticket clean-waived.\n"
+    "  £15 – £40         -> tag the ticket clean-small.\n"
+    "  £40.01 – £200     -> tag the ticket clean-charged.\n"
+    "                       Reply to the guest with the quote.\n"
+    "  above £200        -> assign the ticket to the Housekeeping group.\n"
+    "------\n"
+)
+
+
+def test_bare_rungs_under_a_heading_naming_the_field_compare_that_field():
+    whens = _whens(_CLEANING_LADDER)
+    assert "case.fields.cleaning_quote < 15" in whens
+    assert "case.fields.cleaning_quote >= 15 && case.fields.cleaning_quote <= 40" in whens
+    assert "case.fields.cleaning_quote > 200" in whens
+    assert not any("case.amount" in w for w in whens)
+
+
+def test_a_rung_starting_a_cent_above_the_last_is_above_that_amount():
+    assert "case.fields.cleaning_quote > 40" in " ".join(_whens(_CLEANING_LADDER))
+    assert not any("40.01" in w for w in _whens(_CLEANING_LADDER))
+
+
+def test_the_last_line_of_a_rung_above_a_rule_is_not_a_heading():
+    from procedures.compiler.rules.document import Heading, blocks
+
+    found = blocks("Intro\n\n  over 5 -> tag the ticket many.\n                reply to the guest.\n------\n")
+    assert not any(isinstance(b, Heading) for b in found)
+
+
+_ROUTES = (
+    "Each ticket has `route_kind` (one of: pickup, drop_off, locker).\n\n"
+    "For a pickup, the courier team must approve first. Once approved, tag the ticket pickup-booked and "
+    "reply to the customer with the slot.\n\n"
+    "For a locker, tag the ticket locker-code.\n"
+)
+
+
+def test_a_paragraph_opening_with_a_listed_case_is_that_case_whole():
+    graph = compile_source(_ROUTES, compiler="rules").graph
+    decide = next(s for s in graph.steps if isinstance(s, DecideStep) and s.branches)
+    assert [b.when for b in decide.branches] == [
+        'case.fields.route_kind == "pickup"',
+        'case.fields.route_kind == "locker"',
+    ]
+    case = {"ticket_id": 1, "tags": [], "subject": "Route"}
+    locker = walk(graph, {**case, "fields": {"route_kind": "locker"}}, answers={"judge": "proceed"})
+    assert locker.ops() == ["zendesk.add_tags"]  # not the pickup's "Once approved, tag … and reply"
+
+
+_CODES = (
+    "## If the fault code is JAM\nAssign the ticket to the Print Floor group.\n\n"
+    "## If the fault code is INK\nTag the ticket ink-low.\n\n"
+    "## Any other code\nAdd an internal note with the code.\n"
+)
+
+
+def test_any_other_section_is_the_else_of_the_sections_on_that_field():
+    graph = compile_source(_CODES, compiler="rules").graph
+    decides = [s for s in graph.steps if isinstance(s, DecideStep) and s.branches]
+    assert len(decides) == 1
+    assert [b.when for b in decides[0].branches] == [
+        'case.fields.fault_code == "JAM"',
+        'case.fields.fault_code == "INK"',
+    ]
+    note = {s.key: s for s in graph.steps}[decides[0].otherwise]
+    assert note.model_dump().get("operation") == "zendesk.add_note"
+
+
+def test_a_bold_any_of_the_following_lead_reads_its_criteria():
+    source = (
+        "Escalate the ticket if **any of the following** is true:\n\n"
+        "- the ticket is tagged vip-claim;\n"
+        "- the Salesforce risk flag is set.\n"
+    )
+    assert any("vip-claim" in w and "risk_flag" in w for w in _whens(source))
+
+
+def test_a_lead_in_wrapped_over_two_lines_still_owns_its_list():
+    from procedures.compiler.rules.document import blocks
+
+    found = blocks(
+        "Refund the order only when all of the\nfollowing hold:\n- the ticket is tagged paid\n- the plan is Pro\n"
+    )
+    assert len(found) == 1 and len(found[0].children) == 2

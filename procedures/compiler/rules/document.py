@@ -261,6 +261,7 @@ def blocks(source: str) -> list[Block]:
         last = stack[-1] if stack else None
         if last is not None and not marker and not previous_blank and _continues(last, seg, indent):
             last.segment = Segment(source[last.segment.start : seg.end], last.segment.start, seg.end)
+            last.lead_in = last.lead_in or (seg.text.endswith(":") and len(last.segment.text) < 200)  # wrapped
             i, previous_blank = i + 1, False
             continue
         number = marker.group("marker").strip("().") if marker else ""

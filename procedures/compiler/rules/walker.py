@@ -26,6 +26,7 @@ from procedures.compiler.rules import (
     actions,
     amendments,
     answers,
+    case_paragraphs,
     clauses,
     conditions,
     criteria,
@@ -173,6 +174,8 @@ class Walker:
             shapes.conditional_text(self, sents[0], head.group(1), body, headed=True)
             self._children(item)
             return
+        if case_paragraphs.case_paragraph(self, item, sents):  # "For a legal hold, … . Once approved, …"
+            return self._children(item)
         cut = next((i for i, s in enumerate(sents[1:], 1) if shapes.OTHERWISE.match(s.text)), len(sents))
         ends = all(
             _TERSE_END.match(s.text) for s in sents[1:cut]
