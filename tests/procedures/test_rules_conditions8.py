@@ -260,3 +260,39 @@ def test_a_lead_in_wrapped_over_two_lines_still_owns_its_list():
         "Refund the order only when all of the\nfollowing hold:\n- the ticket is tagged paid\n- the plan is Pro\n"
     )
     assert len(found) == 1 and len(found[0].children) == 2
+
+
+def test_unless_in_which_case_gives_the_exception_its_own_step():
+    source = (
+        "Refund the order by sending a POST to the billing system, unless the customer is on the Enterprise plan, "
+        "in which case assign the ticket to the Key Accounts group.\n"
+    )
+    graph = compile_source(source, compiler="rules").graph
+    decide = next(s for s in graph.steps if isinstance(s, DecideStep) and s.branches)
+    assert [b.when for b in decide.branches] == ['account.plan == "Enterprise"']
+    by_key = {s.key: s for s in graph.steps}
+    assert by_key[decide.branches[0].next].model_dump().get("operation") == "zendesk.update_ticket"
+    assert by_key[decide.otherwise].model_dump().get("operation") == "http.request"
+
+
+def test_a_field_named_in_words_and_values_listed_after_one_of():
+    from procedures.compiler.rules.listed_values import more_identifiers
+
+    source = (
+        "The form sends channel as a custom field. Each ticket has a `cause` field, one of `fraud` or `error`, too."
+    )
+    assert "channel" in more_identifiers(source)
+    assert _known(source).values["cause"] == ("fraud", "error")
+
+
+def test_a_bold_label_naming_a_listed_case_opens_that_cases_paragraph():
+    source = (
+        "Each ticket has a `fault` field, one of `jam`, `ink` or `other`.\n\n"
+        "**jam.** The tray is stuck. Assign the ticket to the Print Floor group.\n\n"
+        "**ink.** Reply to the customer that ink is on the way. Tag the ticket ink-sent.\n"
+    )
+    graph = compile_source(source, compiler="rules").graph
+    decide = next(s for s in graph.steps if isinstance(s, DecideStep) and s.branches)
+    assert [b.when for b in decide.branches] == ['case.fields.fault == "jam"', 'case.fields.fault == "ink"']
+    ink = walk(graph, {"ticket_id": 1, "tags": [], "fields": {"fault": "ink"}}, answers={"judge": "proceed"})
+    assert ink.ops() == ["zendesk.reply", "zendesk.add_tags"]

@@ -18,7 +18,21 @@ _FORMS = (
     re.compile(rf"`([a-z][a-z0-9_]*)`\s*:\s*{_VALUES}{_END}"),
     re.compile(rf"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`?\s+(?:set to|is one of|is either|takes|=)\s+{_VALUES}{_END}"),
     re.compile(rf"(?m)^\s*\|\s*`?([a-z][a-z0-9_]*)`?\s*\|\s*{_VALUES}\s*\|"),
+    re.compile(
+        rf"`([a-z][a-z0-9_]*)`\s+field\b[^.;:]{{0,80}}?\bone of\s+{_VALUES}(?=\s*[).;:,\n]|$)"
+    ),  # "`failure` field …, one of"
 )
+_NAMED = re.compile(
+    r"\b([a-z][a-z0-9_]*)\s+as\s+an?\s+(?:custom\s+|ticket\s+|form\s+)?field\b"  # "carries request as a custom field"
+    r"|\b(?:custom|ticket|form)\s+field\s+(?:called|named)\s+[\"'`]?([a-z][a-z0-9_]*)",
+    re.I,
+)
+
+
+def more_identifiers(source: str) -> frozenset[str]:
+    """Field names an SOP gives in words: "The ticket carries request as a custom field", "a ticket field called
+    tier"."""
+    return frozenset((m.group(1) or m.group(2)).lower() for m in _NAMED.finditer(source))
 
 
 def more_field_values(source: str, names: frozenset[str]) -> dict[str, tuple[str, ...]]:
@@ -27,6 +41,8 @@ def more_field_values(source: str, names: frozenset[str]) -> dict[str, tuple[str
         for m in form.finditer(source):
             values = [v.strip(" `") for v in re.split(r"\s*(?:,|/|\||\bor\b|\band\b)\s*", m.group(2)) if v.strip(" `")]
             values = [re.sub(r"^(?:or|and)\s+", "", v) for v in values]
+            if "`" in m.group(2):  # "one of `fraud` or `error`, too": only the values written as values
+                values = re.findall(r"`([^`]+)`", m.group(2))
             if m.group(1) in names and len(values) >= 2 and m.group(1) not in found:
                 found[m.group(1)] = tuple(values)
     return found

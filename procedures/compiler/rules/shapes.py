@@ -198,6 +198,14 @@ def unless(w: Walk, seg: Segment) -> bool:
     if not (m or leading) or (leading and re.search(r"\bunless\b", leading.group(2), re.I)):
         return False
     said, action = (leading.group(1), (leading.start(2), leading.end(2))) if leading else (m.group(2), (0, m.end(1)))
+    which = None if leading else re.search(r",\s*in which case\s+(?=\S)", said, re.I)
+    if which and (
+        re.match(r"(?:if|when|whenever|for|once|where|in case)\b", m.group(1).strip(), re.I)
+        or not conditions.condition(said[: which.start()], w.b.known)
+    ):
+        which = None  # "When A, X, unless B, in which case Z": A is not read here; the sentence is read as before
+    if which:  # "X, unless Y, in which case Z": when Y, Z; otherwise X
+        said, which = said[: which.start()], (m.start(2) + which.end(), m.end(2))
     found = conditions.condition(said, w.b.known)
     if found is None:
         return False
@@ -205,9 +213,12 @@ def unless(w: Walk, seg: Segment) -> bool:
         w.ensure(need, seg)
     w.pending = None
     key = w.b.decide(found.cel, said.strip(), seg)  # X unless Y: when Y, nothing; otherwise X
+    before = dict(w.b.known.results)
+    if which:
+        w.body([sub(seg, *which)])
+        w.b.known.results = dict(before)
     exempt = w.b.exits
     w.b.exits = [(key, ("otherwise",))]
-    before = dict(w.b.known.results)
     w.body([sub(seg, *action)])
     w.b.known.results = before
     w.b.exits = exempt + w.b.exits
