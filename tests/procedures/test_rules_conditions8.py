@@ -296,3 +296,41 @@ def test_a_bold_label_naming_a_listed_case_opens_that_cases_paragraph():
     assert [b.when for b in decide.branches] == ['case.fields.fault == "jam"', 'case.fields.fault == "ink"']
     ink = walk(graph, {"ticket_id": 1, "tags": [], "fields": {"fault": "ink"}}, answers={"judge": "proceed"})
     assert ink.ops() == ["zendesk.reply", "zendesk.add_tags"]
+
+
+_OK_TABLE = (
+    "| Refund amount | What to do |\n|---|---|\n"
+    "| up to $80 | refund it yourself |\n"
+    "| $80.01 to $400 | needs an OK from the Care Team Lead |\n"
+    "| over $400 | needs an OK from the Finance Manager |\n"
+)
+
+
+def test_a_table_whose_rows_ask_for_an_ok_is_a_decision():
+    whens = _whens(_OK_TABLE)
+    assert "case.amount <= 80.0" in whens and "case.amount > 400.0" in whens
+
+
+def test_a_table_asking_two_people_for_one_ok_stays_for_a_person():
+    two = _OK_TABLE.replace("the Finance Manager |", "the Finance Manager and the Head of Care |")
+    assert _whens("Tag the ticket refund-request.\n\n" + two) == []
+
+
+def test_a_percent_table_compares_the_percent_field_the_sop_names():
+    source = (
+        "The form fills `uplift_pct` with the requested rise.\n\n"
+        "| Uplift percentage | What to do |\n|---|---|\n"
+        "| up to 10% | tag the ticket uplift-small |\n"
+        "| 11% to 40% | tag the ticket uplift-mid |\n"
+        "| over 40% | assign the ticket to the Pricing group |\n"
+    )
+    whens = _whens(source)
+    assert "case.fields.uplift_pct <= 10" in whens
+    assert "case.fields.uplift_pct > 40" in whens
+    assert not any("percentage" in w for w in whens)
+
+
+def test_values_a_form_sets_a_field_to_name_sections():
+    known = _known("The web form sets `topic` to billing_error or late_refund, and the amount.")
+    assert known.values["topic"] == ("billing_error", "late_refund")
+    assert _cel("Late refunds", known) == 'case.fields.topic == "late_refund"'

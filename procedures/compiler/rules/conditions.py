@@ -315,7 +315,7 @@ def _field_compare(text: str, known: Known) -> Condition | None:
     """ "the prior strikes is at least 2" → case.fields.prior_strikes >= 2: a number field the text names."""
     text = re.sub(r"\bis negative$", "is below 0", re.sub(r"\bis positive$", "is above 0", text.strip()))
     m = re.match(
-        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(at least|at most|more than|less than|fewer than|greater than|higher than|lower than|no more than|no less than|over|under|below|above|>=|<=|>|<)\s+(-?\d+(?:\.\d+)?)$",
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(at least|at most|up to|more than|less than|fewer than|greater than|higher than|lower than|no more than|no less than|over|under|below|above|>=|<=|>|<)\s+(-?\d+(?:\.\d+)?)$",
         text.strip(),
         re.I,
     )
@@ -352,6 +352,7 @@ def _field_compare(text: str, known: Known) -> Condition | None:
         "lower than": "<",
         "no more than": "<=",
         "no less than": ">=",
+        "up to": "<=",
     }
     return Condition(f"{fact} {op.get(m.group(2).lower(), m.group(2))} {m.group(3)}", text)
 

@@ -39,15 +39,15 @@ def _percent(text: str, known: Known) -> str:
     SOP names no percent field for it)."""
     if not re.search(r"\d\s*(?:%|percent\b|per cent\b)", text, re.I):
         return text
-    text = re.sub(r"(\d)\s*(?:%|\s+percent\b|\s+per cent\b)", r"\1", text.strip(), flags=re.I)
+    written, text = text, re.sub(r"(\d)\s*(?:%|\s+percent\b|\s+per cent\b)", r"\1", text.strip(), flags=re.I)
     text = re.sub(r"(\d(?:\s+or\s+(?:less|more|fewer|lower|higher))?)\s+of\s+(?:the\s+)?[\w ]{1,20}$", r"\1", text)
-    m = re.match(r"(?:the\s+)?([a-z][a-z ]{1,30}?)\s+(?=is\b|are\b)", text, re.I)
-    if m:
-        said = {p.rstrip("s") for p in vocabulary.snake(m.group(1)).split("_")}
+    m = re.match(rf"(?:the\s+)?([a-z][a-z ]{{1,30}}?)\s+(is\b|are\b|(?={_BOUND}\b|\d))", text, re.I)
+    if m:  # "Increase percentage up to 50" (a table's header and cell) with the SOP's `increase_pct`
+        said = {p.rstrip("s") for p in vocabulary.snake(m.group(1)).split("_")} - _PERCENT_WORDS
         fields = [n for n in known.identifiers if {p.rstrip("s") for p in n.split("_")} - _PERCENT_WORDS == said]
-        if len(fields) == 1 and set(fields[0].split("_")) & _PERCENT_WORDS:
-            return fields[0] + text[m.end(1) :]
-    return text
+        if len(fields) == 1:
+            return f"{fields[0]} is {text[m.end(2) :].strip()}"
+    return written if known.identifiers else text  # the SOP names its fields, and not this one: not read
 
 
 _PERCENT_WORDS = {"pct", "percent", "percentage", "pc", "rate"}

@@ -11,12 +11,13 @@ import re
 
 _V = r"`?[A-Za-z][\w-]*`?"
 _VALUES = rf"({_V}(?:\s*(?:,|/|\||\bor\b|\band\b)\s*(?:or\s+|and\s+)?{_V})+)"
-_END = r"(?=\s*[).;:\n]|\s+(?:by|from|in|on)\b|$)"
+_END = r"(?=\s*[).;:,\n]|\s+(?:by|from|in|on|and)\b|$)"
 _FORMS = (
     re.compile(rf"\(\s*`?([a-z][a-z0-9_]*)`?\s*:\s*{_VALUES}\s*\)"),
     re.compile(rf"`?\b([a-z][a-z0-9_]*)`?\s*\(\s*(?:one of|either)\s*:?\s*{_VALUES}\s*\)"),
     re.compile(rf"`([a-z][a-z0-9_]*)`\s*:\s*{_VALUES}{_END}"),
     re.compile(rf"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`?\s+(?:set to|is one of|is either|takes|=)\s+{_VALUES}{_END}"),
+    re.compile(rf"\bsets?\s+`([a-z][a-z0-9_]*)`\s+to\s+{_VALUES}{_END}"),  # "the form sets `query_type` to a or b"
     re.compile(rf"(?m)^\s*\|\s*`?([a-z][a-z0-9_]*)`?\s*\|\s*{_VALUES}\s*\|"),
     re.compile(
         rf"`([a-z][a-z0-9_]*)`\s+field\b[^.;:]{{0,80}}?\bone of\s+{_VALUES}(?=\s*[).;:,\n]|$)"

@@ -54,7 +54,7 @@ def decision_table(w: Walk, table: Table) -> None:
     field_list = re.fullmatch(
         r"(?:field|name|column|term|abbreviation|input|output|data|attribute)s?", header[0].text.strip(), re.I
     )
-    if not cells or field_list or sum(_acts(title, c.text) for c in cells) * 2 < len(cells):
+    if not cells or field_list or not _acting_table(title, cells):
         w.b.mark(table.segment, "note")  # a reference table (targets, contacts), not a decision
         return
     if table.header:
@@ -135,6 +135,20 @@ def _settings_table(w: Walk, table: Table, header, settings: dict[int, str]) -> 
 
 
 _LABEL = re.compile(r"^[\w -]{1,25}:\s+(?=\S)")
+
+
+_OK = re.compile(r"\b(?:an?|the|their|his|her)\s+(?:OK|okay|go-ahead)\b", re.I)
+_TWO_SIGNERS = re.compile(r"\bfrom\b.+\b(?:and|then|plus)\s+(?:the\s+|an?\s+)?[A-Z]")
+
+
+def _acting_table(title: str, cells: list[Segment]) -> bool:
+    """Whether most outcome cells ask for something. "Needs an OK from the Support Lead" asks for an approval —
+    but a table that only acts through such OKs, one of them from two people, stays reference: one approval
+    step for two signers would be wrong."""
+    if sum(_acts(title, c.text) for c in cells) * 2 >= len(cells):
+        return True
+    with_ok = sum(_acts(title, c.text) or bool(_OK.search(c.text)) for c in cells)
+    return with_ok * 2 >= len(cells) and not any(_OK.search(c.text) and _TWO_SIGNERS.search(c.text) for c in cells)
 
 
 def _acts(title: str, cell: str) -> bool:
