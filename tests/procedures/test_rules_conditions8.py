@@ -334,3 +334,32 @@ def test_values_a_form_sets_a_field_to_name_sections():
     known = _known("The web form sets `topic` to billing_error or late_refund, and the amount.")
     assert known.values["topic"] == ("billing_error", "late_refund")
     assert _cel("Late refunds", known) == 'case.fields.topic == "late_refund"'
+
+
+def test_a_plain_table_with_a_tag_on_every_row_is_a_decision():
+    source = (
+        "Fields: `hours_late` on the ticket.\n\n"
+        "1. Tag the ticket late-delivery.\n"
+        "2. Use the table, and add the tag from the same row:\n\n"
+        "       Hours late    What happens       Tag\n"
+        "       ----------    ---------------    -----------\n"
+        "       under 4       say sorry          late-small\n"
+        "       4 to 24       offer a voucher    late-voucher\n"
+        "       over 24       refund delivery    late-refund\n"
+    )
+    whens = " ".join(_whens(source))
+    assert "case.fields.hours_late < 4" in whens and "case.fields.hours_late > 24" in whens
+    graph = compile_source(source, compiler="rules").graph
+    tagged = [str(s.model_dump().get("params", {}).get("tags")) for s in graph.steps]
+    assert not any("same" in t or "row" in t for t in tagged)  # "add the tag from the same row" names no tag
+
+
+def test_a_bold_run_in_scope_label_makes_its_paragraph_reference():
+    source = (
+        "**Scope.** Tickets from the web form. Wholesale orders are out of scope and go to the Trade desk.\n\n"
+        "Tag the ticket web-order.\n"
+    )
+    graph = compile_source(source, compiler="rules").graph
+    assert [s.model_dump().get("operation") for s in graph.steps if s.model_dump().get("operation")] == [
+        "zendesk.add_tags"
+    ]

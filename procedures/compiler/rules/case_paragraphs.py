@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from procedures.compiler.rules import conditions, shapes
-from procedures.compiler.rules.document import Item, Segment
+from procedures.compiler.rules.document import Item, Segment, section_kind
 from procedures.compiler.rules.state import Walk
 
 
@@ -18,6 +18,10 @@ def case_paragraph(w: Walk, item: Item, sents: list[Segment]) -> bool:
     if item.marked or len(sents) < 2:
         return False
     bold = re.fullmatch(r"\*\*([^*]{1,60}?)[.:]?\*\*[.:]?", sents[0].text.strip())
+    if bold and (kind := section_kind(bold.group(1))):
+        with w.b.section(kind):  # "**Scope.** Tickets from … . Frozen goods are out of scope …": not steps
+            w.item(item)
+        return True
     if bold:  # "**scim_401.** The token has expired. Reply …": a bold label naming the case
         found = conditions.condition(bold.group(1), w.b.known)
         if found is None or not _on_listed_field(w, found.cel):

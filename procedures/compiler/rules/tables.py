@@ -54,7 +54,11 @@ def decision_table(w: Walk, table: Table) -> None:
     field_list = re.fullmatch(
         r"(?:field|name|column|term|abbreviation|input|output|data|attribute)s?", header[0].text.strip(), re.I
     )
-    if not cells or field_list or not _acting_table(title, cells):
+    tags = [i for i, h in enumerate(header) if _TAG_HEAD.match(h.text.strip())]
+    tagged = tags and all(  # "| … | Tag |" with a tag on every row: each row does something
+        any(i < len(r) and _result(header[i].text, r[i]) for i in tags) for r in table.rows
+    )
+    if not cells or field_list or not (_acting_table(title, cells) or tagged):
         w.b.mark(table.segment, "note")  # a reference table (targets, contacts), not a decision
         return
     if table.header:
@@ -164,6 +168,8 @@ def _acts(title: str, cell: str) -> bool:
 
 def _body(title: str, cell: Segment) -> Segment:
     """The outcome cell as a clause: "Finance director" under "Approver" → an approval by the finance director."""
+    if _TAG_HEAD.match(title.strip()) and (tagged := _result(title, cell)):
+        return tagged  # "| under 4 | … | late-small |" under "Tag": tag the ticket late-small
     label = _LABEL.match(cell.text)
     if label:  # "ban: needs approval from …" — the label names the outcome, the rest is what to do
         cell = sub(cell, label.end(), len(cell.text))
