@@ -149,6 +149,8 @@ def _tag(text: str) -> Condition | None:
     if not match:
         return None
     tag = (match.group(1) or match.group(2) or match.group(3)).lower()
+    if tag in ("for", "from", "in", "on", "of", "with", "to", "that", "this", "its", "their", "each"):
+        return None  # "tag the ticket with the tag for the band": no tag named
     expr = f'"{tag}" in case.tags'
     return Condition(f"!({expr})" if _is_negated(text) else expr, text)
 

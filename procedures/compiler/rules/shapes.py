@@ -58,8 +58,13 @@ def otherwise(w: Walk, seg: Segment, *, offset: int = 0, more: list[Segment] | N
         rest = sub(rest, aside.end(), len(rest.text))
     pending, w.pending = w.pending, None
     body = [rest] if rest.text else ([] if more else [seg])
-    if pending is None:
+    if pending is None:  # no decision read to be the else of: whether it applies is a person's question
+        key = w.b.judgement(f"Does this apply: {seg.text.strip()}?", seg, [("yes", "Yes"), ("no", "No")], "otherwise")
+        w.b.exits = [(key, ("judgement", "outcomes", 0, "next"))]
+        before = dict(w.b.known.results)
         _run_body(w, body, more)
+        w.b.known.results = before
+        w.b.exits = w.b.exits + [(key, ("judgement", "outcomes", 1, "next"))]
         return True
     main = [e for e in w.b.exits if e not in pending.else_exits]
     w.b.exits = list(pending.else_exits)
@@ -340,7 +345,7 @@ def conditional_text(
         _branch_body(w, pending, body, more)
         return
     earlier = w.decides.get(fact_root) if cond and headed else None
-    if earlier and any(b["when"] == cond.cel for b in w.b.steps[earlier]["branches"]):
+    if earlier and any(_bare(b["when"]) == _bare(cond.cel) for b in w.b.steps[earlier]["branches"]):
         earlier = None  # the same condition again would never be taken: a new decision
     if earlier and earlier != (pending.decide if pending else None):
         keep = w.b.exits
@@ -446,6 +451,11 @@ def _branch_body(w: Walk, pending: Pending, body: list[Segment], more: list[Segm
 
 def _untouched(w: Walk, pending: Pending) -> bool:
     return w.b.exits == pending.then_exits + pending.else_exits
+
+
+def _bare(cel: str) -> str:
+    """ "(x in [a, b])" and "x in [a, b]" are one condition."""
+    return cel[1:-1] if cel.startswith("(") and cel.endswith(")") and cel.count("(") == 1 else cel
 
 
 def root(cel: str) -> str:

@@ -58,7 +58,8 @@ def decision_table(w: Walk, table: Table) -> None:
     tagged = tags and all(  # "| … | Tag |" with a tag on every row: each row does something
         any(i < len(r) and _result(header[i].text, r[i]) for i in tags) for r in table.rows
     )
-    if not cells or field_list or not (_acting_table(title, cells) or tagged):
+    acting = bool(cells) and _acting_table(title, cells)
+    if not cells or field_list or not (acting or tagged):
         w.b.mark(table.segment, "note")  # a reference table (targets, contacts), not a decision
         return
     if table.header:
@@ -66,6 +67,8 @@ def decision_table(w: Walk, table: Table) -> None:
     results = _result_columns(header, outcome)
     rows = []
     readable = _readable_columns(w, header, table.rows, outcome, results)
+    if not acting:  # a table that only tags: the first column says which row ("| Plan | Excess | Limit | Tag |")
+        readable &= {0}
     for cells in table.rows:
         parts = [
             _phrase(header[i].text if i < len(header) else "", cell.text)
