@@ -363,3 +363,27 @@ def test_a_bold_run_in_scope_label_makes_its_paragraph_reference():
     assert [s.model_dump().get("operation") for s in graph.steps if s.model_dump().get("operation")] == [
         "zendesk.add_tags"
     ]
+
+
+def test_an_otherwise_after_no_readable_decision_asks_instead_of_running_for_everyone():
+    source = (
+        "A return is accepted if the box is still sealed.\n"
+        "Otherwise decline it: reply to the customer and set the ticket to solved.\n"
+        "Tag the ticket returns-checked.\n"
+    )
+    graph = compile_source(source, compiler="rules").graph
+    asked = [s for s in graph.steps if isinstance(s, DecideStep) and s.judgement and s.key.startswith("otherwise")]
+    assert len(asked) == 1
+    no = next(o for o in asked[0].judgement.outcomes if o.key == "no")
+    assert {s.key: s for s in graph.steps}[no.next].model_dump().get("operation") == "zendesk.add_tags"
+
+
+def test_a_table_that_only_tags_reads_its_rows_from_the_first_column():
+    source = (
+        "Tag the ticket for the plan:\n\n"
+        "| Plan | Excess | Limit | Tag |\n|---|---|---|---|\n"
+        "| Basic | $200 | $2,000 | excess-200 |\n"
+        "| Plus | $50 | $9,000 | excess-50 |\n"
+    )
+    whens = _whens(source)
+    assert whens == ['account.plan == "Basic"', 'account.plan == "Plus"']  # never the limit column as an amount

@@ -319,6 +319,8 @@ def conditional_text(
 ) -> None:
     if re.search(r"\b(?:anything|everything|everyone|anyone|all) else\b|\b(?:any|all) other\b", head, re.I):
         head = "otherwise"
+    if re.match(r"otherwise\b", head.strip(), re.I):
+        head = "otherwise"  # "Otherwise decline it: reply …" is the else, whatever it calls the outcome
     if head == "otherwise" or (w.pending and _opposite(head, w.b.steps[w.pending.decide])):
         otherwise(
             w, Segment("otherwise " + body[0].text, body[0].start, body[0].end), offset=len("otherwise "), more=more

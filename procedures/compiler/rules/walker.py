@@ -163,7 +163,7 @@ class Walker:
             return
         if self._labelled_case(item, sents):
             return
-        label = re.match(r"^([A-Z][A-Za-z -]{1,25}):\s+(?=\S)", sents[0].text)
+        label = re.match(r"^(?!Otherwise\b)([A-Z][A-Za-z -]{1,25}):\s+(?=\S)", sents[0].text)  # not the else
         if label and not conditions.condition(label.group(1), self.b.known) and self._step_after(sents[0], label.end()):
             if shapes.case_label(self, sents, label.group(1), label.end()):  # "No photo: reply …": a case to answer
                 return self._children(item)
