@@ -336,7 +336,7 @@ def _field_compare(text: str, known: Known) -> Condition | None:
             return Condition(f"{fact} {low} {a} && {fact} {high} {b}", text)
     if not m or quantities.duration(text) or quantities.money(text) is not None:
         return None
-    if re.search(r"\d|\b(?:more|less|fewer|over|under|above|below|than|up|least|most|and|or)\b", m.group(1), re.I):
+    if re.search(r"\b\d+\b|\b(?:more|less|fewer|over|under|above|below|than|up|least|most|and|or)\b", m.group(1), re.I):
         return None  # "more than 12 and up to 24": bounds, not the name of a field
     fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))
     if "(" in fact or re.match(r"(?:it|this|that|they|there)\b", m.group(1), re.I):
