@@ -387,3 +387,29 @@ def test_a_table_that_only_tags_reads_its_rows_from_the_first_column():
     )
     whens = _whens(source)
     assert whens == ['account.plan == "Basic"', 'account.plan == "Plus"']  # never the limit column as an amount
+
+
+def test_thousands_and_are_in_a_comparison_on_a_field():
+    assert _cel("the reward points are more than 20,000") == "case.fields.reward_points > 20000"
+
+
+def test_a_count_over_a_period_is_the_field_named_with_that_period():
+    known = _known("Fields: `returns_60d`, `disputes_this_year`.")
+    assert _cel("the shopper made 2 or more returns in the last 60 days", known) == "case.fields.returns_60d >= 2"
+    assert _cel("4 or more disputes this year", known) == "case.fields.disputes_this_year >= 4"
+    assert _cel("3 or more refunds in the last 60 days", known) is None  # no such field named: a question
+
+
+def test_up_to_a_count_of_a_named_count_field():
+    assert _cel("up to 40 pages", _known("The form has `page_count`.")) == "case.fields.page_count <= 40"
+
+
+def test_a_bound_is_never_read_as_a_value():
+    assert _cel("the uptime is below 99 percent") == "case.fields.uptime < 99"
+    assert _cel("the uptime is below par") is None
+
+
+def test_values_listed_after_the_field_and_one_of():
+    known = _known("- **Kind**: the ticket field `visit_kind`, one of `routine`, `urgent` or `follow_up`.")
+    assert known.values["visit_kind"] == ("routine", "urgent", "follow_up")
+    assert _cel("Routine visits", known) == 'case.fields.visit_kind == "routine"'

@@ -178,11 +178,16 @@ def _count(text: str, known: Known) -> Condition | None:
         return None
     words = re.split(r"\s+(?:in|during|within)\s+", match.group(3))[0]
     op = ">=" if match.group(2).lower() == "or more" else "<="
+    count = int(quantities.number(match.group(1)))
+    if own := field_numbers.counted_in_period(words, text, known):  # "3 or more claims in the last 90 days"
+        return Condition(f"case.fields.{own} {op} {count}", text)
     if own := identifier(words, known):  # "2 or more strikes" with the SOP's `seller_strikes`
-        return Condition(f"case.fields.{own} {op} {int(quantities.number(match.group(1)))}", text)
+        return Condition(f"case.fields.{own} {op} {count}", text)
     noun = vocabulary.snake(words)
     suffix = "_last_year" if re.search(r"last year|past year|12 months", text, re.I) else ""
-    return Condition(f"case.fields.{noun}{suffix} {op} {int(quantities.number(match.group(1)))}", text)
+    if known.identifiers and f"{noun}{suffix}" not in known.identifiers:
+        return None  # the SOP names its fields, and not this one: a question, never an invented field
+    return Condition(f"case.fields.{noun}{suffix} {op} {count}", text)
 
 
 def _years(text: str) -> Condition | None:
@@ -271,6 +276,10 @@ def _equals(text: str, known: Known) -> Condition | None:
         return None
     if re.match(r"[a-z]+ed\b", value, re.I) and len(value.split()) > 1:
         return None  # "flagged for fraud" is a state the text describes, not a field value
+    if re.match(
+        r"(?:below|above|over|under|more|less|fewer|greater|higher|lower|at least|at most|up to)\b", value, re.I
+    ):
+        return None  # "the rating is below 85 percent" compares; it names no value
     if re.fullmatch(r"missing|empty|blank|absent|present|provided|given|unknown|known|set|filled(?: in)?", value, re.I):
         return None  # "the serial number is missing" says whether it is there, not what it is
     fact = result_status(phrase, known) or vocabulary.fact(phrase, known)
@@ -316,8 +325,9 @@ def _status(text: str, known: Known) -> Condition | None:
 def _field_compare(text: str, known: Known) -> Condition | None:
     """ "the prior strikes is at least 2" → case.fields.prior_strikes >= 2: a number field the text names."""
     text = re.sub(r"\bis negative$", "is below 0", re.sub(r"\bis positive$", "is above 0", text.strip()))
+    text = re.sub(r"(\d),(\d{3})\b", r"\1\2", re.sub(r"(\d),(\d{3}),(\d{3})\b", r"\1\2\3", text))
     m = re.match(
-        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(at least|at most|up to|more than|less than|fewer than|greater than|higher than|lower than|no more than|no less than|over|under|below|above|>=|<=|>|<)\s+(-?\d+(?:\.\d+)?)$",
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+|are\s+)?(at least|at most|up to|more than|less than|fewer than|greater than|higher than|lower than|no more than|no less than|over|under|below|above|>=|<=|>|<)\s+(-?\d+(?:\.\d+)?)$",
         text.strip(),
         re.I,
     )

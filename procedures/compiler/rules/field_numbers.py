@@ -105,3 +105,19 @@ def bare_rung(text: str) -> str | None:
         return None
     plain = re.sub(r"[$€£]\s?", "", text.strip())
     return re.sub(r"(\d),(\d{3})", r"\1\2", plain)
+
+
+def counted_in_period(words: str, text: str, known: Known) -> str | None:
+    """ "3 or more claims in the last 90 days" → `claims_90d`; "… refunds this year" → `refunds_this_year`: a
+    count the SOP names with the period it counts over."""
+    noun = vocabulary.snake(re.sub(r"\s+(?:this|last|past)\s+year$", "", words, flags=re.I))
+    periods = []
+    if m := re.search(r"\b(?:last|past)\s+(\d+)\s+(day|week|month)s?\b", text, re.I):
+        periods += [f"{m.group(1)}{m.group(2)[0].lower()}", f"{m.group(1)}_{m.group(2).lower()}s"]
+    if re.search(r"\b(?:last|past)\s+(?:12 months|year)\b", text, re.I):
+        periods += ["12m", "last_year", "1y"]
+    if re.search(r"\bthis year\b", text, re.I):
+        periods += ["this_year", "ytd"]
+    names = {f"{stem}_{period}" for stem in {noun, noun.rstrip("s"), noun + "s"} for period in periods}
+    found = sorted(names & set(known.identifiers))
+    return found[0] if len(found) == 1 else None

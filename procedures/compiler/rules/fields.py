@@ -102,14 +102,14 @@ def identifier(words: str, known: Known) -> str | None:
 def compared_count(text: str, known: Known) -> Condition | None:
     """ "more than 5 units short" → case.fields.short_units > 5, when `short_units` is a field the SOP names."""
     m = re.fullmatch(
-        r"(more than|over|above|at least|fewer than|less than|under|below|at most)\s+(\d+)\s+([a-z][a-z ]{2,40}?)",
+        r"(more than|over|above|at least|fewer than|less than|under|below|at most|up to)\s+(\d+)\s+([a-z][a-z ]{2,40}?)",
         text.strip(),
         re.I,
     )
     if not m or (field := identifier(m.group(3), known)) is None:
         return None
     op = {"more than": ">", "over": ">", "above": ">", "at least": ">=", "fewer than": "<", "less than": "<"}
-    op |= {"under": "<", "below": "<", "at most": "<="}
+    op |= {"under": "<", "below": "<", "at most": "<=", "up to": "<="}
     return Condition(f"case.fields.{field} {op[m.group(1).lower()]} {m.group(2)}", text)
 
 

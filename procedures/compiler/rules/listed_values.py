@@ -17,7 +17,10 @@ _FORMS = (
     re.compile(rf"`?\b([a-z][a-z0-9_]*)`?\s*\(\s*(?:one of|either)\s*:?\s*{_VALUES}\s*\)"),
     re.compile(rf"`([a-z][a-z0-9_]*)`\s*:\s*{_VALUES}{_END}"),
     re.compile(rf"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`?\s+(?:set to|is one of|is either|takes|=)\s+{_VALUES}{_END}"),
-    re.compile(rf"\bsets?\s+`([a-z][a-z0-9_]*)`\s+to\s+{_VALUES}{_END}"),  # "the form sets `query_type` to a or b"
+    re.compile(rf"\bsets?\s+`([a-z][a-z0-9_]*)`\s+to\s+{_VALUES}{_END}"),
+    re.compile(
+        rf"\bfield\s+`([a-z][a-z0-9_]*)`\s*,?\s*(?:one of|either)\s+{_VALUES}(?=\s*[).;:,\n]|$)"
+    ),  # "the form sets `query_type` to a or b"
     re.compile(rf"(?m)^\s*\|\s*`?([a-z][a-z0-9_]*)`?\s*\|\s*{_VALUES}\s*\|"),
     re.compile(
         rf"`([a-z][a-z0-9_]*)`\s+field\b[^.;:]{{0,80}}?\bone of\s+{_VALUES}(?=\s*[).;:,\n]|$)"
@@ -44,6 +47,8 @@ def more_field_values(source: str, names: frozenset[str]) -> dict[str, tuple[str
             values = [re.sub(r"^(?:or|and)\s+", "", v) for v in values]
             if "`" in m.group(2):  # "one of `fraud` or `error`, too": only the values written as values
                 values = re.findall(r"`([^`]+)`", m.group(2))
+            if m.group(1) in ("fields", "field", "values", "inputs", "columns", "tags"):
+                continue  # "(fields: species, breed)" lists fields, not the values of one
             if m.group(1) in names and len(values) >= 2 and m.group(1) not in found:
                 found[m.group(1)] = tuple(values)
     return found

@@ -17,6 +17,7 @@ from procedures.compiler.rules.vocabulary import Known
 _GENERIC = (
     r"claims?|calls?|loads?|tickets?|requests?|cases?|complaints?|disputes?|orders?|items?|reports?|appeals?"
     r"|issues?|problems?|shipments?|deliveries|jobs?|bookings?|accounts?|customers?|refunds?|returns?|applications?"
+    r"|visits?|appointments?|sessions?|payments?|transfers?|messages?|incidents?|faults?|errors?|reasons?"
 )
 _LEAD = r"^(?:(?:for|with|on|in)\s+)?(?:(?:a|an|the|all|any|every)\s+)?"
 _CASE_WORDS = {"new", "open", "pending", "hold", "on_hold", "solved", "closed", "low", "normal", "high", "urgent"}
