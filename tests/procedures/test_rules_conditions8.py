@@ -413,3 +413,15 @@ def test_values_listed_after_the_field_and_one_of():
     known = _known("- **Kind**: the ticket field `visit_kind`, one of `routine`, `urgent` or `follow_up`.")
     assert known.values["visit_kind"] == ("routine", "urgent", "follow_up")
     assert _cel("Routine visits", known) == 'case.fields.visit_kind == "routine"'
+
+
+def test_bare_money_rungs_after_a_rung_on_a_money_field_stay_on_that_field():
+    source = (
+        "Fields: `overage_amount`, and `reason` (one of: overage, double_fee).\n\n"
+        "- Overage under $5: tag the ticket fee-small.\n"
+        "- $5 to $40: tag the ticket fee-mid.\n"
+        "- Over $40: tag the ticket fee-big.\n"
+    )
+    whens = _whens(source)
+    assert "case.fields.overage_amount < 5.0" in whens and "case.fields.overage_amount > 40.0" in whens
+    assert not any("case.amount" in w for w in whens)

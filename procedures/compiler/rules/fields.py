@@ -25,7 +25,10 @@ def money_field(text: str, known: Known) -> Condition | None:
         return None
     words = vocabulary.normalise((ranged or m).group(1)).split()
     for n in range(min(3, len(words)), 0, -1):
-        field = identifier(" ".join(words[-n:]), known) or _money_identifier(words[-n:], known)
+        field = identifier(" ".join(words[-n:]), known)
+        if field and any(field in values for values in known.values.values()):
+            field = None  # "overcharge" is a value of `dispute_type` here; `overcharge_amount` is the money
+        field = field or _money_identifier(words[-n:], known)
         if field and ranged:  # "Change fee $75 up to $250": both bounds, on that field
             low, high = (quantities.money("$" + ranged.group(i)) for i in (2, 3))
             fact = f"case.fields.{field}"

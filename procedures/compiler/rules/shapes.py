@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules import clauses, conditions, declared, quantities, vocabulary
+from procedures.compiler.rules import clauses, conditions, declared, field_numbers, quantities, vocabulary
 from procedures.compiler.rules.candidates import End
 from procedures.compiler.rules.document import Segment, sub
 from procedures.compiler.rules.state import Check, Pending, Walk, on_approval_only
@@ -331,8 +331,9 @@ def conditional_text(
         cond = None  # "… -> CSM judgement call, don't auto-anything": whether it applies is the person's call too
     else:
         cond = condition or conditions.condition(head, w.b.known)
-        if cond is None and (cond := _next_rung(w, head)):
-            head = cond.label  # "more than 24" under "outage_hours 12 or less" is about outage_hours too
+        on_amount = cond is not None and cond.cel.startswith("case.amount") and field_numbers.bare_rung(head)
+        if (cond is None or on_amount) and (rung := _next_rung(w, head)):  # "$5 to $50" after "Overcharge under $5"
+            cond, head = rung, rung.label  # "more than 24" under "outage_hours 12 or less" is about outage_hours too
     if cond is None and w.b.start is None and re.match(r"(?:when|whenever|once|as soon as)\b", seg.text.strip(), re.I):
         w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
         _run_body(w, body, more)  # "When a user asks for a reset, …" at the top is the trigger, not a question
@@ -415,8 +416,9 @@ def _next_rung(w: Walk, head: str) -> conditions.Condition | None:
 
 
 _BARE_COMPARISON = (
-    r"(?:(?:more|less|fewer|greater) than|over|under|above|below|at (?:least|most)|up to)\s+[$€£]?\d[\d,.]*"
-    r"(?:\s+and\s+(?:up to|at most|under|below|less than)\s+[$€£]?\d[\d,.]*)?\s*$"
+    r"(?:(?:(?:more|less|fewer|greater) than|over|under|above|below|at (?:least|most)|up to)\s+[$€£]?\d[\d,.]*"
+    r"(?:\s+and\s+(?:up to|at most|under|below|less than)\s+[$€£]?\d[\d,.]*)?"
+    r"|[$€£]\d[\d,.]*\s*(?:to|–|—|-)\s*[$€£]?\d[\d,.]*)\s*$"  # "$5 to $50"
 )
 
 
