@@ -105,6 +105,7 @@ def test_listed_values_named_in_words_are_that_fields_values():
     assert _cel("Billing errors", known) == 'case.fields.issue_kind == "billing_error"'
     assert _cel("For a drop off", known) == 'case.fields.return_route == "drop_off"'
     assert _cel("Refrigerated loads", known) == 'case.fields.shelf_zone == "refrigerated"'
+    assert _cel("Refrigerated loads always", known) == 'case.fields.shelf_zone == "refrigerated"'
     assert _cel("Late delivery and broken item tickets", known) == (
         'case.fields.issue_kind in ["late_delivery", "broken_item"]'
     )

@@ -55,6 +55,7 @@ def listed_phrase(text: str, known: Known) -> Condition | None:
     if not known.values:
         return None
     words = re.sub(_LEAD, "", text.strip(" .:*`'\""), flags=re.I)
+    words = re.sub(r"\s+(?:always|also|usually|then|only|still)$", "", words, flags=re.I)  # "… requests always go"
     for phrase in (words, re.sub(rf"\s+(?:{_GENERIC})$", "", words, flags=re.I)):
         parts = [p.strip(" `'\"") for p in re.split(r"\s*(?:,|/|\band\b|\bor\b)\s*", phrase, flags=re.I)]
         if not all(parts) or any(len(p.split()) > 3 or not re.fullmatch(r"[\w -]+", p) for p in parts):
