@@ -426,3 +426,13 @@ def test_bare_money_rungs_after_a_rung_on_a_money_field_stay_on_that_field():
     whens = _whens(source)
     assert "case.fields.overage_amount < 5.0" in whens and "case.fields.overage_amount > 40.0" in whens
     assert not any("case.amount" in w for w in whens)
+
+
+def test_an_account_flagged_as_a_risk_is_the_risk_flag():
+    assert _cel("the customer is flagged as high-risk") == "account.risk_flag == true"
+    assert _cel("the seller is not flagged") == "account.risk_flag == false"
+
+
+def test_the_claimed_value_is_the_case_amount():
+    assert _cel("the claimed value is at least $300") == "case.amount >= 300.0"
+    assert _cel("the resale value is at least $300") is None  # another thing's value: not the case amount

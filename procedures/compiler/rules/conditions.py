@@ -54,7 +54,9 @@ _OTHER_THING = re.compile(
 
 def _money(text: str) -> Condition | None:
     other = re.search(r"\b(\w+)\s+(?:value|cost)\b", text, re.I)
-    if other and not re.fullmatch(_AMOUNT_NOUNS + r"|the|its|their|this|that|a|an", other.group(1), re.I):
+    if other and not re.fullmatch(
+        _AMOUNT_NOUNS + r"|the|its|their|this|that|a|an|claimed|disputed|requested", other.group(1), re.I
+    ):
         return None  # "the damaged value is over $2,500" is not the case amount
     thing = _OTHER_THING.search(text.strip())
     if thing and not re.fullmatch(
@@ -396,6 +398,19 @@ def _flag_set(text: str, known: Known) -> Condition | None:
     return Condition(f"{owner}.{attr} == {value}", text, (owner,) if owner != "case" else ())
 
 
+def _flagged(text: str) -> Condition | None:
+    """ "the account is flagged as a risk" / "… flagged for fraud" → the Salesforce account's risk flag."""
+    m = re.fullmatch(
+        r"(?:the\s+)?(?:salesforce\s+)?(?:account|customer|seller|buyer)\s+is\s+(not\s+)?flagged"
+        r"(?:\s+(?:as|for)\s+(?:a\s+|an\s+)?(?:risk|risky|high[- ]risk|fraud|fraudulent|suspicious))?",
+        text.strip(),
+        re.I,
+    )
+    if not m:
+        return None
+    return Condition(f"account.risk_flag == {'false' if m.group(1) else 'true'}", text, ("account",))
+
+
 def _no_match(text: str, known: Known) -> Condition | None:
     """ "no account matches" / "the match count is zero" → the account lookup matched nothing."""
     no_match = re.search(
@@ -535,6 +550,7 @@ def _read(text: str, known: Known) -> Condition | None:
         or field_range(text, known)
         or _field_compare(text, known)
         or _flag_set(text, known)
+        or _flagged(text)
         or _no_match(text, known)
         or _not_found(text, known)
         or one_of(text, known)
