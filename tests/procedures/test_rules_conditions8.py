@@ -436,3 +436,8 @@ def test_an_account_flagged_as_a_risk_is_the_risk_flag():
 def test_the_claimed_value_is_the_case_amount():
     assert _cel("the claimed value is at least $300") == "case.amount >= 300.0"
     assert _cel("the resale value is at least $300") is None  # another thing's value: not the case amount
+
+
+def test_a_lookup_finding_no_account_or_several():
+    assert _cel("the search finds no account") == "account.match_count == 0"
+    assert _cel("Salesforce returns several matching accounts") == "account.match_count > 1"

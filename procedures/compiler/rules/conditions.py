@@ -416,8 +416,14 @@ def _no_match(text: str, known: Known) -> Condition | None:
     no_match = re.search(
         r"\bno (?:account|record|customer|organi[sz]ation)s? (?:matches|match|is found|found)\b", text, re.I
     )
-    if no_match and ("match_count" in known.returns("account") or not known.has("account")):
-        return Condition("account.match_count == 0", text, ("account",))
+    no_match = no_match or re.search(r"\b(?:finds|found|returns|returned)\s+no\s+(?:matching\s+)?account\b", text, re.I)
+    several = re.search(
+        r"\b(?:finds|found|returns|returned)\s+(?:more than one|several|multiple|two or more|2\+?)\s+(?:matching\s+)?accounts?\b",
+        text,
+        re.I,
+    )
+    if (no_match or several) and ("match_count" in known.returns("account") or not known.has("account")):
+        return Condition(f"account.match_count {'> 1' if several else '== 0'}", text, ("account",))
     return None
 
 
