@@ -441,3 +441,7 @@ def test_the_claimed_value_is_the_case_amount():
 def test_a_lookup_finding_no_account_or_several():
     assert _cel("the search finds no account") == "account.match_count == 0"
     assert _cel("Salesforce returns several matching accounts") == "account.match_count > 1"
+
+
+def test_an_arrow_is_not_a_greater_than():
+    assert _cel("-> amount under $10") == "case.amount < 10.0"
