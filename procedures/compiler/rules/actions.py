@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from connectors import registry
-from procedures.compiler.rules import declared, operations, quantities, vocabulary
+from procedures.compiler.rules import declared, jira_followups, operations, quantities, ticket_states, vocabulary
 from procedures.compiler.rules.candidates import TICKET, Act, Approve, End, Spec, Wait, cel_list, lit
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.vocabulary import Known
@@ -31,7 +31,8 @@ def _end(text: str) -> End | None:
     if re.fullmatch(r"(?:and\s+|then\s+)?(?:close|close it|resolve it|solve it)", lowered):
         return End("Close", "closed", "closed")
     if re.fullmatch(
-        r"(?:and\s+|then\s+)?(?:close|mark|set)\s+(?:it\s+|the\s+(?:ticket|case|request)\s+)?(?:as\s+|to\s+)?(?:solved|resolved)",
+        r"(?:and\s+|then\s+)?(?:close|mark|set)\s+(?:it\s+|(?:the\s+)?(?:ticket|case|request)\s+|(?:the\s+)?(?:ticket\s+)?status\s+)?"
+        r"(?:as\s+|to\s+)?(?:solved|resolved)",
         lowered,
     ) or re.fullmatch(r"(?:and\s+|then\s+)?(?:solve|resolve)(?:\s+it)?", lowered):
         return End("Close as solved", "resolved", "resolved")
@@ -220,6 +221,7 @@ def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
 
 def _active(text: str) -> str:
     """ "is cancelled at the end of …" → "cancel at the end of …"; "gets a retention offer …" → "offer …"."""
+    text = ticket_states.routed_as_instruction(text)
     offer = re.match(r"^(?:gets?|receives?|is offered|are offered)\s+(.+)$", text, re.I)
     if offer and re.search(r"\boffer|\bdiscount", offer.group(1), re.I):
         return f"reply offering {offer.group(1)}"
@@ -248,7 +250,7 @@ _BY_HAND = re.compile(
 
 
 def _recognise(text: str, known: Known, context: str) -> Spec | None:
-    text = re.sub(r"^(?:also|then|finally|and)\s+", "", text, flags=re.I)
+    text = re.sub(r"^(?:also|then|finally|and|just|simply)\s+", "", text, flags=re.I)
     if _BY_HAND.search(text) or _BY_HAND.search(context):
         return None  # the text says a person does this by hand, outside the systems sopdesk reaches
     text = re.sub(
@@ -264,6 +266,12 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         return None  # an action with a condition inside it is never run unconditionally
     if _DESCRIPTIVE_SUBJECT.match(text):
         return None  # "Each notice opens a ticket …" describes, it does not ask
+    for phrased in (ticket_states.status_said, ticket_states.group_named_first):
+        if said := phrased(text):
+            return said
+    for followup in (jira_followups.comment, jira_followups.transition):
+        if said := followup(text, known):
+            return said
     if on_declared := declared.recognise(text, known):
         return on_declared
     if declared.looks_up(text) and declared.unknown_system(text, known):
@@ -302,7 +310,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if re.search(
         r"\b(?:add|leave|write|post|put|log|make)\b[^.]*\bnote\b|\bnote (?:on|to) the\b", lowered
     ) and re.search(r"\baccount|salesforce\b", lowered):
-        what = operations.quoted_or_after(text, "saying|that|with")
+        what = operations.quoted_or_after(text, "saying|that|with|stating|recording|noting")
         body = (what + "\n\n" if what else "") + "Ticket: {{ case.subject }}\n{{ case.url }}"
         return Act(
             "salesforce.add_note",
@@ -330,9 +338,10 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         r"(?<![\w&'-])((?:[A-Z0-9][\w&'-]*|&)(?:\s+(?:[A-Z0-9][\w&'-]*|&))*)\s+group\b", text
     )
     if escalation and explicit:
-        return Act(
-            "zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}"
-        )
+        params = {"ticket_id": TICKET, "group": explicit.group(1)}
+        if priority := ticket_states.priority_too(text):
+            params["priority"] = priority  # "… to the Safety group with urgent priority": one update
+        return Act("zendesk.update_ticket", params, f"Route to {explicit.group(1)}")
     if escalation and re.match(r"tier\s*\d|level\s*\d|l\d\b", escalation.group(1)):
         group = operations.zendesk_group(escalation.group(1))
         if group is None:

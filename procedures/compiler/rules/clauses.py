@@ -148,6 +148,8 @@ def split(segment: Segment) -> list[Segment]:
             continue  # ", issue type Incident, priority Highest": a parameter of the step before, not a verb
         if word and word.group(1).lower() in VERBS and word.group(1).lower() not in _ATTACHED:
             cuts.append((match.start(), match.end()))
+        elif re.fullmatch(r"(?:done|that's it|nothing else)[.!]?", rest.strip(), re.IGNORECASE):
+            cuts.append((match.start(), match.end()))  # "move it to the X group, done": the end is a clause
     parts, pos = [], 0
     for start, end in cuts:
         parts.append(sub(segment, pos, start))

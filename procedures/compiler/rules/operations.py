@@ -160,11 +160,14 @@ SALESFORCE_OBJECTS = ("opportunity", "contact", "invoice", "contract", "subscrip
 def salesforce_update(text: str, known: Known) -> Act:
     """ "mark the invoice as disputed-accepted", "flag the account for finance review", "suspend auto-renewal"."""
     lowered = text.lower()
-    obj = next((o for o in SALESFORCE_OBJECTS if re.search(rf"\b{o}", lowered)), "account")
+    objects = "|".join(SALESFORCE_OBJECTS)
+    # "the Admin Contact field on the Salesforce account": the record is the one the field is on
+    on = re.search(rf"\b(?:on|in|of)\s+(?:the\s+)?(?:[\w']+'s?\s+)?(?:salesforce\s+)?({objects})\b", lowered)
+    obj = on.group(1) if on else next((o for o in SALESFORCE_OBJECTS if re.search(rf"\b{o}", lowered)), "account")
     record = {"opportunity": "{{ opportunity.id }}", "account": "{{ account.id }}"}.get(
         obj, f"{{{{ case.fields.{obj}_id }}}}"
     )
-    name, value = _field_and_value(lowered, obj)
+    name, value = _field_and_value(lowered, obj, known)
     label = "_".join(w.capitalize() for w in name.split("_")) + "__c"
     return Act(
         "salesforce.update_record",
@@ -173,17 +176,18 @@ def salesforce_update(text: str, known: Known) -> Act:
     )
 
 
-def _field_and_value(lowered: str, obj: str) -> tuple[str, str]:
+def _field_and_value(lowered: str, obj: str, known: Known) -> tuple[str, str]:
     where = r"(?:\s+(?:on|in|of|for)\s+(?:the\s+)?(?:customer'?s?\s+)?(?:salesforce\s+)?(?:account|opportunity|record|salesforce)\b.*)?"
     to = re.search(rf"\b(?:set|update|change)\s+(?:the\s+)?(.+?){where}\s+to\s+(?:the\s+)?(.+)$", lowered)
     if to:
         target = to.group(2).strip(" .")
+        named = vocabulary.fact(target, known) if re.search(r"'s\b|\bof the\b", target) else None
         value = (
             f"case.fields.{vocabulary.snake(target)}"
             if re.match(r"(?:requested|new|chosen)\b", target)
-            else lit(target)
+            else named or lit(target)  # "to the requester's email": that fact, never the words as a value
         )
-        return vocabulary.snake(to.group(1))[:40], value
+        return re.sub(r"_field$", "", vocabulary.snake(to.group(1)))[:40], value  # "the Admin Contact field"
     state = re.search(r"\bas\s+([\w-]+(?:\s+(?!in\b|on\b)[\w-]+)*)", lowered)
     if state:
         return "status", lit(state.group(1).strip())
@@ -248,14 +252,18 @@ def ticket_update(text: str) -> Act | None:
     """ "set the ticket priority to urgent", "mark the ticket as pending"."""
     lowered = text.lower()
     params = {"ticket_id": TICKET}
-    priority = re.search(r"\bpriority\b.*?\b(low|normal|high|urgent)\b", lowered)
+    priority = re.search(r"\bpriority\b.*?\b(low|normal|high|urgent)\b", lowered) or re.search(
+        r"\b(?:on|to|at)\s+(low|normal|high|urgent)\s+priority\b",
+        lowered,  # "put the ticket on high priority"
+    )
     status = re.search(r"\b(?:status|as|to|on)\s+(?:the\s+)?(new|open|pending|on-?hold|hold|solved)\b", lowered)
     terse = re.fullmatch(
-        r"(?:then\s+)?(?:set|mark|put)\s+(?:it\s+)?(?:to\s+|as\s+|on\s+)?(pending|on-?hold|hold|open)", lowered
+        r"(?:then\s+)?(?:set|mark|put)\s+(?:it\s+|(?:the\s+)?ticket\s+)?(?:to\s+|as\s+|on\s+)?(pending|on-?hold|hold|open)",
+        lowered,
     )
     if priority:
         params["priority"] = priority.group(1)
-    elif status and "ticket" in lowered:
+    elif status and re.search(r"\bticket\b|\bstatus\b", lowered):
         params["status"] = "hold" if "hold" in status.group(1) else status.group(1)
     elif terse:  # rough notes: "set pending", "put on hold"
         params["status"] = "hold" if "hold" in terse.group(1) else terse.group(1)

@@ -30,6 +30,7 @@ from procedures.compiler.rules import (
     conditions,
     criteria,
     declared,
+    lead_ins,
     operations,
     sections,
     sentences,
@@ -326,6 +327,8 @@ class Walker:
 
     # -- bodies: clauses → steps ----------------------------------------------------------
     def body(self, segments: list[Segment]) -> None:
+        if lead_ins.colon_lead_in(self, segments):
+            return
         for i, segment in enumerate(segments):  # "check X; if Y, do Z": X, then a conditional sentence of its own
             then_if = _THEN_IF.search(segment.text)
             if then_if and i == len(segments) - 1 and then_if.start() > 0:

@@ -1,0 +1,65 @@
+"""Ticket updates said without "set … to": "hold the ticket", "keep the ticket open", "take it off hold",
+"assign it to group Central Desk" (the group named after the word group), "the ticket goes to the X group"."""
+
+from __future__ import annotations
+
+import re
+
+from procedures.compiler.rules.candidates import TICKET, Act
+
+_TICKET = r"(?:it|(?:the\s+)?ticket)"
+_THE_TICKET = r"(?:the\s+|this\s+)?ticket"  # "hold it" may be the load or the parcel: only the ticket's status
+_STATES = (
+    (re.compile(rf"(?:hold|pause)\s+{_THE_TICKET}\b", re.I), "hold"),
+    (re.compile(rf"(?:keep|leave)\s+{_THE_TICKET}\s+(?:as\s+|in\s+)?open\b", re.I), "open"),
+    (re.compile(rf"(?:keep|leave)\s+{_THE_TICKET}\s+(?:as\s+|in\s+)?pending\b", re.I), "pending"),
+    (re.compile(rf"(?:keep|leave)\s+{_THE_TICKET}\s+on[- ]hold\b", re.I), "hold"),
+    (re.compile(rf"(?:take|move|get)\s+{_THE_TICKET}\s+off\s+hold\b|re-?open\s+{_THE_TICKET}\b", re.I), "open"),
+)
+_GROUP_FIRST = re.compile(
+    rf"(?:assign|move|route|transfer|reassign|send|escalate)\s+(?:{_TICKET}\s+)?to\s+(?:the\s+)?(?:group|queue)\s+"
+    r"[\"“]?([A-Z0-9][\w&'-]*(?:\s+(?:[A-Z0-9][\w&'-]*|&))*)[\"”]?\s*$"
+)
+_ROUTED = re.compile(
+    r"^(?:the\s+)?(?:ticket|case)\s+(?:then\s+)?(?:goes|is\s+(?:assigned|moved|routed|sent|escalated|handed))"
+    r"\s+(?:over\s+)?to\b(.*)$",
+    re.I,
+)
+_DESCRIBES = re.compile(r"\b(?:automatically|already|usually|normally|by default|itself)\b", re.I)
+
+
+def status_said(text: str) -> Act | None:
+    """ "Hold the ticket while you wait" → status hold; "keep the ticket open while the dispute runs" → open."""
+    for pattern, status in _STATES:
+        if pattern.match(text):
+            return Act("zendesk.update_ticket", {"ticket_id": TICKET, "status": status}, text[:120])
+    return None
+
+
+def group_named_first(text: str) -> Act | None:
+    """ "assign to group "Institutional Desk"", "move the ticket to group Central Baggage"."""
+    m = _GROUP_FIRST.match(text)
+    if not m:
+        return None
+    group = m.group(1).strip()
+    return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, f"Route to {group}")
+
+
+def routed_as_instruction(text: str) -> str:
+    """ "the ticket goes to the Safety group" (an instruction said of the ticket) → "assign the ticket to the
+    Safety group"; a description of what happens by itself ("… goes to the queue automatically") is left alone."""
+    m = _ROUTED.match(text)
+    if not m or _DESCRIBES.search(text):
+        return text
+    return "assign the ticket to" + m.group(1)
+
+
+_PRIORITY_TOO = re.compile(
+    r"\b(?:with|at|on)\s+(low|normal|high|urgent)\s+priority\b|\bpriority\s+(low|normal|high|urgent)\b"
+)
+
+
+def priority_too(text: str) -> str | None:
+    """ "… to the Safety group with urgent priority": the priority the same update sets."""
+    m = _PRIORITY_TOO.search(text.lower())
+    return (m.group(1) or m.group(2)) if m else None

@@ -1,0 +1,118 @@
+"""Round 8 (issue 11): actions said in ordinary ways — a statement and a colon before the step, ticket states
+said without "set … to", the group named after the word group, Jira follow-ups on the issue the run opened —
+each with its parameters as the text states them, and a question where it does not."""
+
+from __future__ import annotations
+
+from procedures.compiler import compile_source
+from procedures.steps import ActStep, DecideStep
+
+
+def _compile(source: str):
+    return compile_source(source, compiler="rules")
+
+
+def _acts(result) -> list[ActStep]:
+    return [s for s in result.graph.steps if isinstance(s, ActStep)]
+
+
+def _judgements(result) -> list[DecideStep]:
+    return [s for s in result.graph.steps if isinstance(s, DecideStep) and s.judgement]
+
+
+def test_a_statement_before_a_colon_is_confirmed_by_a_person_and_the_step_after_it_runs():
+    result = _compile(
+        "If the customer is on the Enterprise plan, the account team owns it: assign the ticket to the Key Accounts "
+        "group and tag it key-account.\n"
+    )
+    acts = {s.operation: s.params for s in _acts(result)}
+    assert acts["zendesk.update_ticket"]["group"] == "Key Accounts"
+    assert "key-account" in acts["zendesk.add_tags"]["tags"]
+    assert any("the account team owns it" in j.judgement.question for j in _judgements(result))
+
+
+def test_a_prohibition_before_a_colon_leaves_the_step_after_it():
+    result = _compile("If the device was bought second-hand, do not repair it: reply that we cannot help.\n")
+    replies = [s for s in _acts(result) if s.operation == "zendesk.reply"]
+    assert replies and "cannot help" in replies[0].params["body"]
+    assert not any("do not repair" in j.judgement.question for j in _judgements(result))
+
+
+def test_a_colon_after_a_verb_introduces_the_words_not_a_new_step():
+    result = _compile('1. Add an internal note: "customer called twice, check the logs".\n')
+    notes = [s for s in _acts(result) if s.operation == "zendesk.add_note"]
+    assert notes and "called twice" in notes[0].params["body"]
+    assert not any("Does this apply" in (j.judgement.question or "") for j in _judgements(result))
+
+
+def test_ticket_states_said_without_set():
+    result = _compile(
+        "1. Hold the ticket while the warehouse counts the stock.\n"
+        "2. When the count is back, take the ticket off hold.\n"
+        "3. Keep the ticket open until the courier confirms.\n"
+    )
+    statuses = [s.params.get("status") for s in _acts(result) if s.operation == "zendesk.update_ticket"]
+    assert statuses == ["hold", "open", "open"]
+
+
+def test_holding_something_else_is_not_a_ticket_status():
+    result = _compile("If a pallet looks damaged, hold it and call the yard supervisor.\n")
+    assert not [s for s in _acts(result) if s.params.get("status") == "hold"]
+
+
+def test_priority_said_before_the_word_priority_and_solved_without_the_article():
+    result = _compile(
+        "1. Put the ticket on urgent priority.\n2. Reply that the refund is on its way, set ticket solved.\n"
+    )
+    updates = [s.params for s in _acts(result) if s.operation == "zendesk.update_ticket"]
+    assert updates[0]["priority"] == "urgent"
+    assert updates[-1]["status"] == "solved"
+
+
+def test_group_named_after_the_word_group_and_rough_abbreviations():
+    result = _compile('- big order -> move tkt to grp "Wholesale Desk", done\n')
+    groups = [s.params.get("group") for s in _acts(result) if s.operation == "zendesk.update_ticket"]
+    assert groups == ["Wholesale Desk"]
+
+
+def test_the_ticket_goes_to_a_group_is_an_instruction_with_its_priority():
+    result = _compile(
+        "If the guest reports a fire alarm fault, the ticket goes to the Building Safety group with high priority.\n"
+    )
+    update = next(s for s in _acts(result) if s.operation == "zendesk.update_ticket")
+    assert update.params["group"] == "Building Safety" and update.params["priority"] == "high"
+
+
+def test_routing_that_happens_by_itself_is_not_a_step():
+    result = _compile("New tickets go to the queue automatically.\n\n1. Tag the ticket triaged.\n")
+    assert not [s for s in _acts(result) if s.params.get("group")]
+
+
+def test_jira_follow_ups_on_the_issue_this_run_opened():
+    result = _compile(
+        "1. Create a Jira issue in project WMS, type Task.\n"
+        "2. Wait 2 days, then comment on the Jira issue asking for an update.\n"
+        "3. When the stock is fixed, move the Jira issue to Done.\n"
+    )
+    ops = {s.operation: s.params for s in _acts(result)}
+    assert ops["jira.add_comment"]["issue_key"] == "{{ jira.key }}"
+    assert ops["jira.transition_issue"]["transition"] == "Done"
+
+
+def test_a_comment_whose_words_the_sop_does_not_give_or_on_another_issue_is_a_question():
+    result = _compile(
+        "1. Create a Jira issue in project WMS, type Task.\n"
+        "2. Comment on the Jira issue with the outcome of the recount.\n"
+        "3. Add a comment to the existing issue for the same aisle.\n"
+    )
+    assert "jira.add_comment" not in [s.operation for s in _acts(result)]
+
+
+def test_a_salesforce_field_on_the_account_is_an_account_field_set_to_the_fact_named():
+    result = _compile(
+        "1. Look up the customer's account in Salesforce.\n"
+        "2. Update the Billing Contact field on the Salesforce account to the requester's email.\n"
+    )
+    update = next(s for s in _acts(result) if s.operation == "salesforce.update_record")
+    assert update.params["object"] == "Account"
+    assert "case.requester_email" in update.params["fields"]
