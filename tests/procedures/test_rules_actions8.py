@@ -5,7 +5,7 @@ each with its parameters as the text states them, and a question where it does n
 from __future__ import annotations
 
 from procedures.compiler import compile_source
-from procedures.steps import ActStep, DecideStep
+from procedures.steps import ActStep, ApproveStep, DecideStep
 
 
 def _compile(source: str):
@@ -116,3 +116,48 @@ def test_a_salesforce_field_on_the_account_is_an_account_field_set_to_the_fact_n
     update = next(s for s in _acts(result) if s.operation == "salesforce.update_record")
     assert update.params["object"] == "Account"
     assert "case.requester_email" in update.params["fields"]
+
+
+def _approvals(result) -> list[ApproveStep]:
+    return [s for s in result.graph.steps if isinstance(s, ApproveStep)]
+
+
+def test_approvals_said_as_someones_ok_or_must_be_approved_by():
+    ok = _compile("1. A goodwill voucher needs the store manager's OK first.\n2. Send the voucher code by reply.\n")
+    assert [s.role.lower().rstrip("s") for s in _approvals(ok)] == ["store manager"]
+    passive = _compile("1. The write-off must be approved by a credit controller before anyone books it.\n")
+    assert [s.role.lower().rstrip("s") for s in _approvals(passive)] == ["credit controller"]
+
+
+def test_without_something_else_still_needs_the_sign_off():
+    result = _compile("1. Closing a complaint without a site visit needs sign-off from the quality lead.\n")
+    assert [s.role.lower().rstrip("s") for s in _approvals(result)] == ["quality lead"]
+    none = _compile("1. Small credits close without sign-off.\n2. Tag the ticket credit-small.\n")
+    assert not _approvals(none)
+
+
+def test_an_approval_said_again_after_every_way_passed_it_is_not_asked_twice():
+    result = _compile(
+        "1. Get approval from the warehouse lead.\n"
+        "2. Tag the ticket write-off.\n"
+        "3. Remember: write-offs must be approved by the warehouse lead.\n"
+    )
+    assert len(_approvals(result)) == 1
+
+
+def test_an_approval_asked_on_some_ways_only_is_a_question_when_said_again():
+    result = _compile(
+        "1. If the amount is over $500, get approval from the finance lead.\n"
+        "2. Tag the ticket refund.\n"
+        "3. Refunds in the top band must be approved by the finance lead.\n"
+    )
+    assert len(_approvals(result)) == 1
+    assert any("asked on some paths" in w.message for w in result.warnings)
+
+
+def test_approvals_by_one_role_on_separate_branches_are_each_kept():
+    result = _compile(
+        "If the amount is over $5,000, get approval from the finance lead.\n\n"
+        "If the customer is on the Free plan, get approval from the finance lead.\n"
+    )
+    assert len(_approvals(result)) == 2

@@ -85,14 +85,26 @@ _SIGN_OFF = re.compile(
 )
 
 
+_OWNED_OK = re.compile(
+    r"\b(?:the|a|an|your|their) ((?:[a-z&/-]+ ){0,3}?[a-z&/-]+)(?:'s|’s) (?:ok|okay|go-ahead|green light|sign-off|signoff)\b",
+    re.I,
+)
+_TO_BE_APPROVED = re.compile(r"\b(?:must|needs? to|has to|have to|should|is to|are to) be approved by\b", re.I)
+
+
 def _approve(text: str) -> Approve | None:
+    # "needs the ops manager's OK" / "must be approved by a supervisor": approval from that role
+    text = _OWNED_OK.sub(lambda m: f"approval from the {m.group(1)}", text)
+    text = _TO_BE_APPROVED.sub("needs approval from", text)
     lowered = text.lower()
     if _SIGN_OFF.search(lowered) and not re.search(r"\bapprov", lowered):
         lowered = re.sub(r"\b(?:ok|okay|go-ahead|green light) from\b", "approval from", lowered)
         lowered = _SIGN_OFF.sub("approval", lowered)
         text = lowered
     if re.search(
-        r"\bwithout\b[^.]*\b(?:approval|sign)|\bno (?:approval|sign-off)\b|\b(?:not|never) (?:need|require)", lowered
+        r"\bwithout (?:an? |any |the |further |prior )?(?:\w+ )?(?:approval|sign)|\bno (?:approval|sign-off)\b"
+        r"|\b(?:not|never) (?:need|require)",
+        lowered,
     ):
         return None  # "lower priorities close without sign-off" says no approval is needed
     if not re.search(r"\bapprov(?:al|e|es|ing)\b", lowered) or re.search(
@@ -108,7 +120,7 @@ def _approve(text: str) -> Approve | None:
         if role and role not in roles:
             roles.append(role)
     specific = re.search(
-        r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then|with|via|once|if|so|because)\b|,|$|\.)",
+        r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then|with|via|once|if|so|because|first|beforehand)\b|,|$|\.)",
         lowered,
     )
     if specific and len(roles) == 1 and len(specific.group(1)) > len(roles[0].rstrip("s")) + 2:

@@ -26,6 +26,7 @@ from procedures.compiler.rules import (
     actions,
     amendments,
     answers,
+    approvals,
     clauses,
     conditions,
     criteria,
@@ -538,7 +539,7 @@ class Walker:
                 break
 
     def _approve(self, spec: Approve, clause: Segment) -> None:
-        if self._restated_approval(spec):
+        if self._restated_approval(spec) or approvals.restated(self, spec, clause):
             self.understood += 1
             return
         rejected: list[Exit] = []
