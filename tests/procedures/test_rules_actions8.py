@@ -161,3 +161,27 @@ def test_approvals_by_one_role_on_separate_branches_are_each_kept():
         "If the customer is on the Free plan, get approval from the finance lead.\n"
     )
     assert len(_approvals(result)) == 2
+
+
+def test_rough_notes_start_a_step_in_lower_case_after_a_full_stop():
+    result = _compile("- pallet short -> not our problem. move tkt to grp Supplier Desk, tag short-ship.\n")
+    acts = {s.operation: s.params for s in _acts(result)}
+    assert acts["zendesk.update_ticket"]["group"] == "Supplier Desk"
+    assert "short-ship" in acts["zendesk.add_tags"]["tags"]
+
+
+def test_an_abbreviation_with_a_full_stop_does_not_start_a_step():
+    result = _compile('1. int. note "checked twice", then tag the ticket recount.\n')
+    notes = [s for s in _acts(result) if s.operation == "zendesk.add_note"]
+    assert notes and "checked twice" in notes[0].params["body"]
+
+
+def test_the_word_tag_alone_names_no_tag():
+    result = _compile("1. Reply to the customer that we got it. Tag.\n")
+    assert not [s for s in _acts(result) if s.operation == "zendesk.add_tags"]
+
+
+def test_a_group_the_sop_abbreviates_is_named_in_full():
+    result = _compile("abbrevs: grp = zendesk group\n\n- water leak -> assign to Facilities & Grounds grp\n")
+    update = next(s for s in _acts(result) if s.operation == "zendesk.update_ticket")
+    assert update.params["group"] == "Facilities & Grounds"

@@ -347,7 +347,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if kept:
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": kept.group(1)}, f"Route to {kept.group(1)}")
     explicit = re.search(  # the run of capitalised words right before "group": "… to the Payments On-call group"
-        r"(?<![\w&'-])((?:[A-Z0-9][\w&'-]*|&)(?:\s+(?:[A-Z0-9][\w&'-]*|&))*)\s+group\b", text
+        r"(?<![\w&'-])((?:[A-Z0-9][\w&'-]*|&)(?:\s+(?:[A-Z0-9][\w&'-]*|&))*)\s+(?:zendesk\s+)?group\b", text
     )
     if escalation and explicit:
         params = {"ticket_id": TICKET, "group": explicit.group(1)}

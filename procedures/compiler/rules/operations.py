@@ -40,7 +40,8 @@ def tags(text: str) -> list[str]:
     # "port-8A": a hyphenated tag keeps its capitals' part (Zendesk stores tags in lower case), never cut short
     found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][A-Za-z0-9]+)+|[a-z][a-z0-9]{2,})`?(?![\w-])", words.split(" on ")[0])
     found = [t.lower() for t in found]
-    return [t for t in found if t not in ("and", "the", "ticket", "tickets", "as", "with", "too", "also")][:4]
+    skip = ("and", "the", "ticket", "tickets", "as", "with", "too", "also", "tag", "tags")  # "tag" alone names none
+    return [t for t in found if t not in skip][:4]
 
 
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

@@ -17,7 +17,7 @@ _STATES = (
     (re.compile(rf"(?:take|move|get)\s+{_THE_TICKET}\s+off\s+hold\b|re-?open\s+{_THE_TICKET}\b", re.I), "open"),
 )
 _GROUP_FIRST = re.compile(
-    rf"(?:assign|move|route|transfer|reassign|send|escalate)\s+(?:{_TICKET}\s+)?to\s+(?:the\s+)?(?:group|queue)\s+"
+    rf"(?:assign|move|route|transfer|reassign|send|escalate)\s+(?:{_TICKET}\s+)?to\s+(?:the\s+)?(?:zendesk\s+)?(?:group|queue)\s+"
     r"[\"“]?([A-Z0-9][\w&'-]*(?:\s+(?:[A-Z0-9][\w&'-]*|&))*)[\"”]?\s*$"
 )
 _ROUTED = re.compile(
