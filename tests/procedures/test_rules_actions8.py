@@ -5,6 +5,8 @@ each with its parameters as the text states them, and a question where it does n
 from __future__ import annotations
 
 from procedures.compiler import compile_source
+from procedures.compiler.rules import actions
+from procedures.compiler.rules.vocabulary import Known
 from procedures.steps import ActStep, ApproveStep, DecideStep
 
 
@@ -185,3 +187,25 @@ def test_a_group_the_sop_abbreviates_is_named_in_full():
     result = _compile("abbrevs: grp = zendesk group\n\n- water leak -> assign to Facilities & Grounds grp\n")
     update = next(s for s in _acts(result) if s.operation == "zendesk.update_ticket")
     assert update.params["group"] == "Facilities & Grounds"
+
+
+def test_steps_said_as_done_by_doing_something():
+    result = _compile(
+        "1. If the parcel is lost, flag it by adding the tag `parcel-lost`.\n"
+        "2. Finish by adding the tag desk-done and solving the ticket.\n"
+    )
+    ops = [(s.operation, s.params.get("tags") or s.params.get("status")) for s in _acts(result)]
+    assert ("zendesk.add_tags", '{{ ["parcel-lost"] }}') in ops
+    assert ("zendesk.add_tags", '{{ ["desk-done"] }}') in ops
+    assert ("zendesk.update_ticket", "solved") in ops
+
+
+def test_a_gerund_subject_is_not_a_step():
+    result = _compile("Checking the courier page first saves time.\n\n1. Tag the ticket courier.\n")
+    assert [s.operation for s in _acts(result)] == ["zendesk.add_tags"]
+
+
+def test_making_sure_the_ticket_has_a_tag_adds_it():
+    for said in ("make sure the ticket has a `swap-booked` tag", "ensure the ticket is tagged swap-booked"):
+        spec = actions.recognise(said, Known())
+        assert spec.operation == "zendesk.add_tags" and spec.params["tags"] == '{{ ["swap-booked"] }}'

@@ -278,7 +278,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         return None  # an action with a condition inside it is never run unconditionally
     if _DESCRIPTIVE_SUBJECT.match(text):
         return None  # "Each notice opens a ticket …" describes, it does not ask
-    for phrased in (ticket_states.status_said, ticket_states.group_named_first):
+    for phrased in (ticket_states.status_said, ticket_states.group_named_first, ticket_states.tag_ensured):
         if said := phrased(text):
             return said
     for followup in (jira_followups.comment, jira_followups.transition):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules.candidates import TICKET, Act
+from procedures.compiler.rules.candidates import TICKET, Act, cel_list, lit
 
 _TICKET = r"(?:it|(?:the\s+)?ticket)"
 _THE_TICKET = r"(?:the\s+|this\s+)?ticket"  # "hold it" may be the load or the parcel: only the ticket's status
@@ -63,3 +63,20 @@ def priority_too(text: str) -> str | None:
     """ "… to the Safety group with urgent priority": the priority the same update sets."""
     m = _PRIORITY_TOO.search(text.lower())
     return (m.group(1) or m.group(2)) if m else None
+
+
+_ENSURED_TAG = re.compile(
+    r"(?:make sure|ensure|check)\s+(?:that\s+)?(?:the\s+)?ticket\s+(?:has|carries|gets)\s+(?:a|an|the)\s+"
+    r"`?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+|[a-z][a-z0-9]{2,})`?\s+tag\b"
+    r"|(?:make sure|ensure)\s+(?:that\s+)?(?:the\s+)?ticket\s+is\s+tagged\s+`?([a-z][a-z0-9]*(?:[-_][a-z0-9]+)+)`?",
+    re.I,
+)
+
+
+def tag_ensured(text: str) -> Act | None:
+    """ "make sure the ticket has a `dispute-desk` tag": adding a tag the ticket has already changes nothing."""
+    m = _ENSURED_TAG.match(text)
+    if not m:
+        return None
+    tag = (m.group(1) or m.group(2)).lower()
+    return Act("zendesk.add_tags", {"ticket_id": TICKET, "tags": cel_list([lit(tag)])}, f"Tag the ticket {tag}")

@@ -400,7 +400,7 @@ class Walker:
             return
         self.understood += 1
         if isinstance(spec, End):
-            if spec.case_status in ("closed", "resolved") and re.search(r"\bsolved?\b", clause.text, re.I):
+            if spec.case_status in ("closed", "resolved") and re.search(r"\bsolv(?:e|ed|ing)\b", clause.text, re.I):
                 self.b.act(actions.solve_ticket(), clause)  # the Zendesk ticket itself, not only sopdesk's case
                 if clauses.status_change_only(self.b.source, self.b.sentence_of(clause).start, clause):
                     return
