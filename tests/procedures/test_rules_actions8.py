@@ -209,3 +209,48 @@ def test_making_sure_the_ticket_has_a_tag_adds_it():
     for said in ("make sure the ticket has a `swap-booked` tag", "ensure the ticket is tagged swap-booked"):
         spec = actions.recognise(said, Known())
         assert spec.operation == "zendesk.add_tags" and spec.params["tags"] == '{{ ["swap-booked"] }}'
+
+
+def test_a_jira_summary_the_sentence_gives_is_the_summary():
+    result = _compile(
+        '1. Create a Jira issue in project STOCK, type Task, summary "Shelf count wrong" and the tracking number.\n'
+        '2. Raise a Task in the Jira project HRIT with priority Low, summary "Badge return" plus the badge colour.\n'
+    )
+    summaries = [s.params["summary"] for s in _acts(result) if s.operation == "jira.create_issue"]
+    assert summaries[0] == "Shelf count wrong {{ case.fields.tracking_number }}"
+    assert summaries[1] == "Badge return"
+    assert any("badge colour" in w.message for w in result.warnings)
+
+
+def test_a_tag_and_a_priority_in_rough_notes_are_two_updates():
+    result = _compile("- scam suspected -> tag ticket scam-check + priority urgent.\n")
+    acts = [(s.operation, s.params.get("tags") or s.params.get("priority")) for s in _acts(result)]
+    assert ("zendesk.add_tags", '{{ ["scam-check"] }}') in acts
+    assert ("zendesk.update_ticket", "urgent") in acts
+
+
+def test_a_priority_after_a_jira_type_stays_a_jira_parameter():
+    result = _compile("1. Create a Jira issue in the OPS project, issue type Bug, priority High.\n")
+    assert [(s.operation, s.params.get("priority")) for s in _acts(result)] == [("jira.create_issue", "High")]
+
+
+def test_one_tag_or_another_accordingly_is_a_question():
+    result = _compile("1. Reply that the fee was reviewed.\n2. Tag the ticket fee-charged or fee-waived accordingly.\n")
+    assert not [s for s in _acts(result) if s.operation == "zendesk.add_tags"]
+
+
+def test_a_priority_said_after_the_step_with_its_own_condition():
+    result = _compile(
+        '1. Create a Jira issue in the YARD project, type Task, summary "Trailer missing".\n'
+        "   Priority High when the amount is over $500, otherwise Medium.\n"
+    )
+    issue = next(s for s in _acts(result) if s.operation == "jira.create_issue")
+    assert issue.params["priority"] == '{{ case.amount > 500.0 ? "High" : "Medium" }}'
+
+
+def test_a_priority_on_a_condition_the_compiler_cannot_read_is_a_question():
+    result = _compile(
+        '1. Create a Jira issue in the YARD project, type Task, summary "Trailer missing".\n'
+        "   Priority High when the driver sounds stressed, otherwise Medium.\n"
+    )
+    assert "jira.create_issue" not in [s.operation for s in _acts(result)]

@@ -294,7 +294,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if verb in ("record", "note", "log", "capture") and (recorded := operations.record(text, known)):
         return recorded
     if (
-        re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)\b", lowered)
+        re.search(r"(?<![\w-])(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)(?![\w-])", lowered)
         and not re.match(r"(?:reply|email|e-mail|(?:add|put|leave|write)\s+(?:an?\s+)?(?:internal\s+)?note)\b", lowered)
         and not re.search(
             r"\bget\b[\w' ]{0,40}?\b(?:moving|going|started|fixed|sorted|done|back|on the road)\b", lowered
@@ -331,6 +331,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         )
     if re.match(r"tag\b|add (?:the )?tags?\b", lowered):
         tags = operations.tags(text)
+        if re.search(r"[\w`-]\s+or\s+`?[a-z][\w-]*`?(?:\s+(?:accordingly|as appropriate|as needed))?", lowered):
+            return None  # "tag it collection-fee or collection-fee-waived accordingly": which one is a question
         if tags:
             return Act(
                 "zendesk.add_tags",

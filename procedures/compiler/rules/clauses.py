@@ -160,6 +160,11 @@ def split(segment: Segment) -> list[Segment]:
             continue
         rest = text[match.end() :]
         word = re.match(r"(?:also\s+|then\s+|finally\s+)?([a-z]+)", rest, re.IGNORECASE)
+        if re.search(r"\+|\band\b", match.group(0)) and re.match(
+            r"(?:priority|prio)\s+(?:low|normal|high|urgent)[.!]?\s*$", rest, re.IGNORECASE
+        ):  # not ", priority High" after "open a Jira issue …": a parameter of that step
+            cuts.append((match.start(), match.end()))  # "tag it x + priority urgent": a second update
+            continue
         if by_doing and word and "and" in match.group(0) and verb_of_gerund(word.group(1)):
             cuts.append((match.start(), match.end()))
             continue

@@ -37,6 +37,7 @@ def tags(text: str) -> list[str]:
     )
     words = match.group(1) if match else text
     words = re.split(r",?\s+\b(?:because|since|so|as|which|who|if|when|unless|until|for|to|so that)\b", words)[0]
+    words = re.split(r"\s+\+\s+|\.\s|,?\s+\b(?:priority|prio)\b", words)[0]  # "tag x + priority urgent"
     # "port-8A": a hyphenated tag keeps its capitals' part (Zendesk stores tags in lower case), never cut short
     found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][A-Za-z0-9]+)+|[a-z][a-z0-9]{2,})`?(?![\w-])", words.split(" on ")[0])
     found = [t.lower() for t in found]
@@ -127,9 +128,11 @@ def jira(text: str, known: Known) -> Act | None:
     key = project(text)
     if key is None:
         return None  # the SOP names no project: a question, never a default project
-    summary = "{{ case.subject }}"
+    summary, notes = "{{ case.subject }}", []
     if re.search(r"named after the account|account name", text, re.I) and known.has("account"):
         summary = "{{ account.name }}"
+    if said := _summary_said(text, known):
+        summary, notes = said
     params = {"project": key, "issue_type": named_type or "Task", "summary": summary}
     params["description"] = "{{ case.description }}\n\nTicket: {{ case.url }}"
     levels = "|".join(JIRA_PRIORITIES)
@@ -147,7 +150,29 @@ def jira(text: str, known: Known) -> Act | None:
         names = [n for n in re.findall(r"[\w-]+", labels.group(1)) if n != "and"]
         params["labels"] = cel_list([lit(n) for n in names])
     label = (named_type or "task").lower()
-    return Act("jira.create_issue", params, f"Open a Jira {label} in {key}", save_as="jira")
+    return Act("jira.create_issue", params, f"Open a Jira {label} in {key}", save_as="jira", notes=notes)
+
+
+_SUMMARY = re.compile(
+    r"\b(?:summary|titled|title|called|named)\s*(?:[:=]\s*)?[\"“]([^\"”]{2,120})[\"”]"
+    r"(?:\s+(?:plus|and|with|followed by|\+)\s+(?:the\s+|their\s+|its\s+)?([\w' ]{2,40}?))?(?=\s*(?:[,.;)]|$|\s+and\b))",
+    re.I,
+)
+
+
+def _summary_said(text: str, known: Known) -> tuple[str, list[str]] | None:
+    """'summary "Lost parcel" and the tracking number' → "Lost parcel {{ case.fields.tracking_number }}"; a part
+    no fact gives is left to a person (a note), never made up."""
+    m = _SUMMARY.search(text)
+    if not m:
+        return None
+    summary, more = m.group(1).strip(), m.group(2)
+    if not more:
+        return summary, []
+    fact = vocabulary.fact(more, known)
+    if fact:
+        return f"{summary} {{{{ {fact} }}}}", []
+    return summary, [f"The summary should also give {more.strip()}, which no known fact holds: add it by hand."]
 
 
 def priority_condition(word: str, known: Known) -> str | None:

@@ -28,8 +28,14 @@ _ROUTED = re.compile(
 _DESCRIBES = re.compile(r"\b(?:automatically|already|usually|normally|by default|itself)\b", re.I)
 
 
+_BARE_PRIORITY = re.compile(r"(?:priority|prio)\s+(low|normal|high|urgent)[.!]?", re.I)
+
+
 def status_said(text: str) -> Act | None:
-    """ "Hold the ticket while you wait" → status hold; "keep the ticket open while the dispute runs" → open."""
+    """ "Hold the ticket while you wait" → status hold; "keep the ticket open while the dispute runs" → open;
+    "priority urgent" as a clause of its own in rough notes ("tag it x + priority urgent")."""
+    if m := _BARE_PRIORITY.fullmatch(text.strip()):
+        return Act("zendesk.update_ticket", {"ticket_id": TICKET, "priority": m.group(1).lower()}, text[:120])
     for pattern, status in _STATES:
         if pattern.match(text):
             return Act("zendesk.update_ticket", {"ticket_id": TICKET, "status": status}, text[:120])
