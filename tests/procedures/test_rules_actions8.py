@@ -254,3 +254,23 @@ def test_a_priority_on_a_condition_the_compiler_cannot_read_is_a_question():
         "   Priority High when the driver sounds stressed, otherwise Medium.\n"
     )
     assert "jira.create_issue" not in [s.operation for s in _acts(result)]
+
+
+def test_a_tag_named_in_a_table_row_is_not_read_from_the_words_around_it():
+    result = _compile(
+        "1. Reply that the claim is logged.\n2. Find the band and tag the ticket with the tag in that row.\n"
+    )
+    assert not [s for s in _acts(result) if s.operation == "zendesk.add_tags"]
+
+
+def test_a_note_with_a_summary_is_written_by_a_person():
+    result = _compile("1. Call the member back.\n2. Add an internal note with a summary of the call.\n")
+    assert not [s for s in _acts(result) if s.operation == "zendesk.add_note"]
+
+
+def test_questions_and_answers_are_not_steps():
+    result = _compile(
+        "1. Tag the ticket quota.\n\n## Frequently asked questions\n\n"
+        "**Q: The customer is in a hurry.**\nA: Tell them honestly how long it takes.\n"
+    )
+    assert [s.operation for s in _acts(result)] == ["zendesk.add_tags"]

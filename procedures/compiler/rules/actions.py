@@ -305,7 +305,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         r"(?:add|put|leave|write|post|log|record|note|paste|attach|include|document|make)\b|(?:an? )?internal note\s*[:\"“(]",
         lowered,
     ) and ("internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered)):
-        if re.search(r"summari[sz]|describ|explain|your own words|what happened", lowered):
+        if re.search(r"summar(?:i[sz]|y|ies)|describ|explain|your own words|what happened", lowered):
             return None  # a summary is written by a person
         with_fact = re.search(r"\bwith (?:the |their |its )?([\w ]+?)$", lowered)
         fact = vocabulary.fact(with_fact.group(1), known) if with_fact else None

@@ -56,7 +56,7 @@ SECTION_KINDS = (
     (r"never|never do|do not|don'?t|don'?ts|dos and don'?ts|prohibited|forbidden", "note"),  # a list of what not to do
     (r"revision history|change ?log|history|versions?|document control|approvals? of this document", "history"),
     (
-        r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faq",
+        r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faqs?|frequently asked questions|common questions|questions and answers|q ?& ?a",
         "note",
     ),
 )

@@ -29,7 +29,21 @@ def quoted_or_after(text: str, words: str) -> str | None:
     return None
 
 
+# "tag the ticket with the tag in that row / for the band": the tag is named elsewhere (a table), not here
+_TAG_ELSEWHERE = re.compile(
+    r"\bthe\s+(?:right\s+|matching\s+|correct\s+)?tags?\s+(?:in|from|for|of|on|listed|shown|given|that)\b"
+    r"|\b(?:that|its|the same|this|each|the matching|the right)\s+(?:row|band|line|column|rung|tier)\b",
+    re.I,
+)
+_NOT_TAGS = frozenset(
+    ("for", "from", "its", "that", "this", "row", "band", "line", "column", "same", "right", "matching", "their")
+    + ("relevant", "appropriate", "accordingly", "correct", "below", "above", "each", "one", "all", "any")
+)
+
+
 def tags(text: str) -> list[str]:
+    if _TAG_ELSEWHERE.search(text):
+        return []
     match = re.search(
         r"\btag(?:s|ged)?\b(?:\s+(?:all\s+)?(?:the\s+)?(?:linked\s+)?tickets?)?\s+(?:with\s+)?(?:the\s+)?(?:tags?\s+)?(.+)",
         text,
@@ -42,7 +56,7 @@ def tags(text: str) -> list[str]:
     found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][A-Za-z0-9]+)+|[a-z][a-z0-9]{2,})`?(?![\w-])", words.split(" on ")[0])
     found = [t.lower() for t in found]
     skip = ("and", "the", "ticket", "tickets", "as", "with", "too", "also", "tag", "tags")  # "tag" alone names none
-    return [t for t in found if t not in skip][:4]
+    return [t for t in found if t not in skip and t not in _NOT_TAGS][:4]
 
 
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
