@@ -264,7 +264,7 @@ def test_a_tag_named_in_a_table_row_is_not_read_from_the_words_around_it():
 
 
 def test_a_note_with_a_summary_is_written_by_a_person():
-    result = _compile("1. Call the member back.\n2. Add an internal note with a summary of the call.\n")
+    result = _compile("1. Reply that we will call back.\n2. Add an internal note with a summary of the call.\n")
     assert not [s for s in _acts(result) if s.operation == "zendesk.add_note"]
 
 
