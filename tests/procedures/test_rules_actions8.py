@@ -274,3 +274,24 @@ def test_questions_and_answers_are_not_steps():
         "**Q: The customer is in a hurry.**\nA: Tell them honestly how long it takes.\n"
     )
     assert [s.operation for s in _acts(result)] == ["zendesk.add_tags"]
+
+
+def test_a_jira_issue_type_the_project_has_of_its_own_is_taken_as_written():
+    result = _compile(
+        "1. Open a Jira issue in project CLAIMS, issue type Loss Review, priority High.\n"
+        "2. Raise a Highest-priority Inquiry in Jira project AUDIT with the ticket link.\n"
+    )
+    issues = [
+        (s.params["project"], s.params["issue_type"]) for s in _acts(result) if s.operation == "jira.create_issue"
+    ]
+    assert issues == [("CLAIMS", "Loss Review"), ("AUDIT", "Inquiry")]
+
+
+def test_a_priority_for_one_kind_and_another_for_everyone_else_after_the_step():
+    result = _compile(
+        "1. Look up the customer's account in Salesforce.\n"
+        "2. Open a Jira issue in project CAPS, issue type Task.\n"
+        "   Priority: High for Enterprise accounts, Medium for everyone else.\n"
+    )
+    issue = next(s for s in _acts(result) if s.operation == "jira.create_issue")
+    assert '"High"' in issue.params["priority"] and '"Medium"' in issue.params["priority"]

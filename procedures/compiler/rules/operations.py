@@ -136,9 +136,33 @@ def issue_type(text: str) -> str | None:
     return None
 
 
+# "issue type Broker Request," — a type the clause closes (a comma, "with", the end of the sentence); one at the
+# end of a clause cut short ("issue type Service" before a line break) may be longer than what is left
+_TYPE_SAID = re.compile(
+    r"\b(?:issue\s+)?type\s*[:=]?\s*[\"“]?([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2})[\"”]?(?=\s*[,;.)]|\s+(?:with|and|in)\b)"
+)
+_TYPE_NAMED = re.compile(
+    r"\b(?:an?|the)\s+(?:\w+-priority\s+)?([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s+"
+    r"(?:issue|ticket|in\s+(?:the\s+)?(?:[Jj]ira\s+)?project)\b"
+)
+
+
+def stated_issue_type(text: str) -> str | None:
+    """The issue type the sentence writes, as written ("issue type Broker Request", "a Complaint issue"): a
+    project's own types are as real as the standard ones; the last one said wins ("type Bug?? no -> type Task")."""
+    said = [m.group(1) for m in _TYPE_SAID.finditer(text)]
+    said = [t for t in said if t.split()[0] not in ("Jira", "Zendesk", "Priority")]
+    if said:
+        return re.sub(r"\s+(?:Priority|Summary|In|With|For)\b.*$", "", said[-1])
+    named = _TYPE_NAMED.search(text)
+    if named and named.group(1) not in ("Jira", "New", "Zendesk"):
+        return named.group(1)
+    return None
+
+
 def jira(text: str, known: Known) -> Act | None:
     """ "open a Bug in the Jira project ENG, priority Highest", "raise an Incident in OPS": project, type, priority."""
-    named_type = issue_type(text)
+    named_type = stated_issue_type(text) or issue_type(text)
     key = project(text)
     if key is None:
         return None  # the SOP names no project: a question, never a default project
@@ -181,7 +205,7 @@ def _summary_said(text: str, known: Known) -> tuple[str, list[str]] | None:
     if not m:
         return None
     summary, more = m.group(1).strip(), m.group(2)
-    if not more:
+    if not more or re.match(r"(?:priority|prio|issue type|type|labels?|assignee|description)\b", more, re.I):
         return summary, []
     fact = vocabulary.fact(more, known)
     if fact:

@@ -19,8 +19,17 @@ _SAID = re.compile(
 )
 
 
+_FOR = re.compile(
+    rf"^(?:use\s+)?(?:the\s+)?priority\s*[:=]?\s*(?:is\s+)?{_LEVEL}\s+for\s+(.+?),\s*(?:and\s+)?{_LEVEL}\s+for\s+"
+    r"(?:everyone|everybody|everything|all|any|the)\s+(?:else|other\w*|rest)\b[^.]*[.!]?$",
+    re.I,
+)
+
+
 def priority_after(w, seg: Segment) -> bool:
-    m = _SAID.match(seg.text.strip())
+    """ "Priority High when the amount is over $500, otherwise Medium." / "Priority: High for Enterprise accounts,
+    Medium for everyone else." after the step that takes it."""
+    m = _SAID.match(seg.text.strip()) or _FOR.match(re.sub(r"\s+", " ", seg.text.strip()))
     if not m:
         return False
     target = next(
