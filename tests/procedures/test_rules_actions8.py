@@ -295,3 +295,18 @@ def test_a_priority_for_one_kind_and_another_for_everyone_else_after_the_step():
     )
     issue = next(s for s in _acts(result) if s.operation == "jira.create_issue")
     assert '"High"' in issue.params["priority"] and '"Medium"' in issue.params["priority"]
+
+
+def test_a_plain_procedure_heading_ends_the_definitions_above_it():
+    result = _compile(
+        "Definitions\nMember: a person with a paid plan.\n\nProcedure\n\n1. Tag the ticket plan-question.\n"
+    )
+    assert [s.operation for s in _acts(result)] == ["zendesk.add_tags"]
+
+
+def test_asking_for_an_approval_names_no_approver():
+    result = _compile(
+        "1. Refunds need an OK from the studio manager.\n2. Record the request in an internal note and ask for the "
+        "approval on the ticket.\n"
+    )
+    assert [s.role.lower().rstrip("s") for s in _approvals(result)] == ["studio manager"]

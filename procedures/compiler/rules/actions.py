@@ -168,6 +168,7 @@ def _approve(text: str) -> Approve | None:
     if (
         not roles
         and subject
+        and subject.group(1).split()[0] not in VERBS  # "ask for the approval": who approves is not said here
         and not re.match(r"(?:it|this|that|they|which|needs?|requires?|gets?|get)\b", subject.group(1))
         and not re.search(r"\b(?:needs?|requires?|gets?|must|has|have|is|are|goes|go)$", subject.group(1).strip())
     ):
