@@ -7,7 +7,7 @@ from __future__ import annotations
 from procedures.compiler import compile_source
 from procedures.compiler.rules import actions
 from procedures.compiler.rules.vocabulary import Known
-from procedures.steps import ActStep, ApproveStep, DecideStep
+from procedures.steps import ActStep, ApproveStep, DecideStep, WaitStep
 
 
 def _compile(source: str):
@@ -310,3 +310,14 @@ def test_asking_for_an_approval_names_no_approver():
         "approval on the ticket.\n"
     )
     assert [s.role.lower().rstrip("s") for s in _approvals(result)] == ["studio manager"]
+
+
+def test_rough_jira_project_and_time_given_to_answer():
+    result = _compile(
+        "- door broken -> open Jira FAC (issue type Task, prio Medium) w/ location\n"
+        "- email the landlord at owner@example.com and give them 2 business days to reply\n"
+    )
+    issue = next(s for s in _acts(result) if s.operation == "jira.create_issue")
+    assert issue.params["project"] == "FAC" and issue.params["priority"] == "Medium"
+    waits = [s for s in result.graph.steps if isinstance(s, WaitStep)]
+    assert waits and waits[0].delay.days == 2 and waits[0].delay.business

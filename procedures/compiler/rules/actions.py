@@ -60,8 +60,18 @@ def solve_ticket() -> Act:
     return Act("zendesk.update_ticket", {"ticket_id": TICKET, "status": "solved"}, "Solve the ticket")
 
 
+_GIVE_TIME = re.compile(
+    rf"(?:and\s+)?(?:give|allow)\s+(?:them|him|her|the\s+[\w ]+?)\s+({quantities.NUMBER}\s*(?:business\s+|working\s+)?"
+    r"(?:hours?|hrs?|days?|weeks?))\s+to\s+(?:respond|reply|answer|come back|get back)\b",
+    re.I,
+)
+
+
 def _wait(text: str) -> Wait | None:
     lowered = text.lower()
+    if given := _GIVE_TIME.match(text):  # "give them 48 hours to respond": a wait whose end nobody signals here
+        delay = quantities.duration(given.group(1))
+        return Wait(text.strip(" ."), delay, None) if delay else None
     if not re.match(r"(?:and\s+)?wait\b", lowered):
         return None
     delay = quantities.duration(text)

@@ -118,8 +118,12 @@ def email_body(text: str, known: Known, *, to_requester: bool) -> str:
 
 
 def project(text: str) -> str | None:
-    match = re.search(r"\bproject\s+([A-Z][A-Z0-9]{1,9})\b", text) or re.search(
-        r"\b([A-Z][A-Z0-9]{1,9})\s+(?:Jira\s+)?project\b", text
+    match = (
+        re.search(r"\bproject\s+([A-Z][A-Z0-9]{1,9})\b", text)
+        or re.search(r"\b([A-Z][A-Z0-9]{1,9})\s+(?:Jira\s+)?project\b", text)
+        or re.search(
+            r"\b[Jj]ira\s+(?!ID\b|URL\b|API\b|SLA\b)([A-Z][A-Z0-9]{1,9})\b", text
+        )  # rough notes: "open Jira FAC (type Task)"
     )
     if match:
         return match.group(1)
