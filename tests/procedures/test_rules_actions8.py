@@ -321,3 +321,16 @@ def test_rough_jira_project_and_time_given_to_answer():
     assert issue.params["project"] == "FAC" and issue.params["priority"] == "Medium"
     waits = [s for s in result.graph.steps if isinstance(s, WaitStep)]
     assert waits and waits[0].delay.days == 2 and waits[0].delay.business
+
+
+def test_a_request_carries_the_amount_the_sentence_gives():
+    spec = actions.recognise("send a POST to the billing endpoint at /late-fees with the amount 15", Known())
+    assert spec.params["path"] == "/late-fees" and spec.params["body"] == '{{ {"amount": 15} }}'
+
+
+def test_a_priority_for_one_kind_and_another_for_everything_else_it_cannot_read_is_a_question():
+    result = _compile(
+        "1. Raise an Incident in the Jira project SAFE with the ticket link.\n"
+        "   Use priority Highest for collisions and High for everything else.\n"
+    )
+    assert "jira.create_issue" not in [s.operation for s in _acts(result)]

@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 
 from connectors import registry
-from procedures.compiler.rules import declared, jira_followups, operations, quantities, ticket_states, vocabulary
+from procedures.compiler.rules import (
+    declared,
+    http_bodies,
+    jira_followups,
+    operations,
+    quantities,
+    ticket_states,
+    vocabulary,
+)
 from procedures.compiler.rules.candidates import TICKET, Act, Approve, End, Spec, Wait, cel_list, lit
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.vocabulary import Known
@@ -473,6 +481,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         said = re.search(r"[\"“]([^\"”]{3,200})[\"”](?!\s+endpoint)", text)
         if said and said.group(1).lower() != endpoint:  # 'Post "Checkout degraded - investigating" to the status page'
             params["body"] = "{{ {" + lit("message") + ": " + lit(said.group(1)) + "} }}"
+        elif body := http_bodies.body_said(text, known):
+            params["body"] = body  # "… with the amount 40", "… with the order number"
         return Act("http.request", params, text[:120])
     if re.match(r"(?:acknowledge|confirm)\s+(?:the\s+|this\s+)?(?:ticket|case|alert|page|incident|request)\b", lowered):
         return None  # "Acknowledge the ticket.": taking it on (its sub-steps say how), not a reply to anyone

@@ -20,7 +20,7 @@ _SAID = re.compile(
 
 
 _FOR = re.compile(
-    rf"^(?:use\s+)?(?:the\s+)?priority\s*[:=]?\s*(?:is\s+)?{_LEVEL}\s+for\s+(.+?),\s*(?:and\s+)?{_LEVEL}\s+for\s+"
+    rf"^(?:use\s+)?(?:the\s+)?priority\s*[:=]?\s*(?:is\s+)?{_LEVEL}\s+for\s+(.+?)(?:,\s*|\s+)(?:and\s+)?{_LEVEL}\s+for\s+"
     r"(?:everyone|everybody|everything|all|any|the)\s+(?:else|other\w*|rest)\b[^.]*[.!]?$",
     re.I,
 )
