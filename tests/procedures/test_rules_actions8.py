@@ -334,3 +334,10 @@ def test_a_priority_for_one_kind_and_another_for_everything_else_it_cannot_read_
         "   Use priority Highest for collisions and High for everything else.\n"
     )
     assert "jira.create_issue" not in [s.operation for s in _acts(result)]
+
+
+def test_an_instruction_before_a_colon_is_for_a_person_then_the_step_after_it_runs():
+    result = _compile("1. If the voucher was used, decline politely: reply that used vouchers cannot be refunded.\n")
+    replies = [s for s in _acts(result) if s.operation == "zendesk.reply"]
+    assert replies and "cannot be refunded" in replies[0].params["body"]
+    assert any(j.title.startswith("decline politely") for j in _judgements(result))

@@ -4,14 +4,17 @@ People often say why (or in which situation) before what: "that is our fault, no
 "we let it go the first time: tag the ticket courtesy". What follows the colon is the step; the lead-in is not a
 step, and whether it holds is not something the compiler can check, so a person confirms it ("Does this
 apply: …?") before the step runs. A prohibition as lead-in ("do not refund: move the ticket to …") says what the
-step replaces; the step after the colon is what to do. A colon after a verb ("reply with: …", "add a note: …")
-introduces the words of that step, not a new step, and is left alone.
+step replaces; the step after the colon is what to do. An instruction as lead-in that the compiler does not
+understand ("decline politely: reply to the player") is a step of its own for a person, then the step after
+it. A colon after a step the compiler reads ("reply with the macro: …", "add a note: …") introduces the words
+of that step, not a new step, and is left alone.
 """
 
 from __future__ import annotations
 
 import re
 
+from procedures.compiler.rules import actions
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.document import Segment, sub
 
@@ -29,8 +32,8 @@ def split_lead(segment: Segment) -> tuple[str, Segment] | None:
         return None
     lead = m.group("lead").strip()
     first = re.match(r"[A-Za-z]+", lead)
-    if not first or first.group(0).lower() in VERBS or len(lead.split()) > 16:
-        return None  # "reply with the macro: …", "add internal note: …": the colon introduces that step's words
+    if not first or len(lead.split()) > 16:
+        return None
     return lead, sub(segment, m.end(), len(segment.text))
 
 
@@ -41,6 +44,13 @@ def colon_lead_in(w, segments: list[Segment]) -> bool:
         return False
     lead, rest = found
     body = [rest] + segments[1:]
+    if lead.split()[0].lower() in VERBS:
+        if actions.recognise(lead, w.b.known) is not None:
+            return False  # "reply with the macro: …", "add internal note: …": the colon introduces that step's words
+        # "decline politely: reply to the player": an instruction of its own (a person does it), then the step
+        colon = segments[0].text.rfind(":", 0, rest.start - segments[0].start)
+        w.body([sub(segments[0], 0, colon)] + body)
+        return True
     if _PROHIBITION.match(lead) or _LABEL.fullmatch(lead):
         w.body(body)  # "do not refund: …" / "Step 2: …": the step after the colon is what to do
         return True
