@@ -341,3 +341,13 @@ def test_an_instruction_before_a_colon_is_for_a_person_then_the_step_after_it_ru
     replies = [s for s in _acts(result) if s.operation == "zendesk.reply"]
     assert replies and "cannot be refunded" in replies[0].params["body"]
     assert any(j.title.startswith("decline politely") for j in _judgements(result))
+
+
+def test_someone_has_to_ok_it_is_their_approval_but_the_agent_is_nobody_to_ask():
+    assert (
+        actions.recognise("the yard lead has to OK it before we rebill", Known())
+        .roles[0]
+        .lower()
+        .startswith("yard lead")
+    )
+    assert actions.recognise("you should OK the wording", Known()) is None

@@ -108,12 +108,16 @@ _OWNED_OK = re.compile(
     re.I,
 )
 _TO_BE_APPROVED = re.compile(r"\b(?:must|needs? to|has to|have to|should|is to|are to) be approved by\b", re.I)
+_OKS_IT = re.compile(
+    r"\b(must|needs? to|has to|have to|should|will)\s+(?:ok|okay|sign off(?: on)?|green-?light)\b", re.I
+)
 
 
 def _approve(text: str) -> Approve | None:
     # "needs the ops manager's OK" / "must be approved by a supervisor": approval from that role
     text = _OWNED_OK.sub(lambda m: f"approval from the {m.group(1)}", text)
     text = _TO_BE_APPROVED.sub("needs approval from", text)
+    text = _OKS_IT.sub(lambda m: f"{m.group(1)} approve", text)  # "the FO lead has to OK it"
     lowered = text.lower()
     if _SIGN_OFF.search(lowered) and not re.search(r"\bapprov", lowered):
         lowered = re.sub(r"\b(?:ok|okay|go-ahead|green light) from\b", "approval from", lowered)
@@ -193,7 +197,8 @@ def _approve(text: str) -> Approve | None:
         name = subject.group(1).strip()
         roles = [name[0].upper() + name[1:] + ("" if name.endswith("s") else "s")]
     if re.search(
-        r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:(?:can|may|is allowed to)\s+)?approves?\b|approved (?:automatically|straight away)",
+        r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:(?:can|may|is allowed to|should|must|will|have to|need to)\s+)?"
+        r"approves?\b|approved (?:automatically|straight away)",
         lowered,
     ):
         return None  # the person working the case approves: no approval gate
