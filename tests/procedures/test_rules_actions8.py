@@ -351,3 +351,13 @@ def test_someone_has_to_ok_it_is_their_approval_but_the_agent_is_nobody_to_ask()
         .startswith("yard lead")
     )
     assert actions.recognise("you should OK the wording", Known()) is None
+
+
+def test_set_it_to_pending_with_a_reason_after_it_and_rough_two_letter_words_before_a_full_stop():
+    result = _compile(
+        "1. Reply that we need the invoice and set it to pending while the analyst finishes the check.\n"
+        '- locked already -> Ops on it. add internal note "locked by Ops"\n'
+    )
+    acts = [(s.operation, s.params.get("status") or s.params.get("body")) for s in _acts(result)]
+    assert ("zendesk.update_ticket", "pending") in acts
+    assert ("zendesk.add_note", "locked by Ops") in acts

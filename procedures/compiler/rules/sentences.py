@@ -57,7 +57,8 @@ def _so_if(sentence: Segment) -> list[Segment]:
 # Rough notes start a sentence in lower case: "not ours. move tkt to the SMB group" — a full stop after a word
 # (not an abbreviation such as "int." or "no.") and then an action verb starts a new sentence.
 _ROUGH_END = re.compile(
-    r"(?<=[a-z]{3}\.)(?<!\bint\.)(?<!\bapprox\.)(?<!\bincl\.)(?<!\bdept\.)(?<!\betc\.)(?<!\bref\.)\s+"
+    r"(?<=[a-z]{2}\.)(?<!\bint\.)(?<!\bapprox\.)(?<!\bincl\.)(?<!\bdept\.)(?<!\betc\.)(?<!\bref\.)"
+    r"(?<!\bvs\.)(?<!\bno\.)(?<!\beg\.)(?<!\bie\.)(?<!\bst\.)(?<!\bdr\.)(?<!\bmr\.)(?<!\bnr\.)(?<!\bpp\.)\s+"
     r"(?=(?:just\s+|then\s+|also\s+)?(?:" + "|".join(sorted(VERBS, key=len, reverse=True)) + r")\b)"
     r"|(?<=\b[A-Z][A-Z][.!])\s+(?=(?:just\s+|then\s+|also\s+)?[a-z]+\b)"
 )

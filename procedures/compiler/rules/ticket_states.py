@@ -15,6 +15,8 @@ _STATES = (
     (re.compile(rf"(?:keep|leave)\s+{_THE_TICKET}\s+(?:as\s+|in\s+)?pending\b", re.I), "pending"),
     (re.compile(rf"(?:keep|leave)\s+{_THE_TICKET}\s+on[- ]hold\b", re.I), "hold"),
     (re.compile(rf"(?:take|move|get)\s+{_THE_TICKET}\s+off\s+hold\b|re-?open\s+{_THE_TICKET}\b", re.I), "open"),
+    # "set it to pending while the analyst finishes the check": a ticket status whatever the reason after it
+    (re.compile(r"(?:set|mark)\s+it\s+(?:to|as)\s+pending\b(?!\s+(?:for|until|till)\b)", re.I), "pending"),
 )
 _GROUP_FIRST = re.compile(
     rf"(?:assign|move|route|transfer|reassign|send|escalate)\s+(?:{_TICKET}\s+)?to\s+(?:the\s+)?(?:zendesk\s+)?(?:group|queue)\s+"
