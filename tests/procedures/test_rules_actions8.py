@@ -361,3 +361,22 @@ def test_set_it_to_pending_with_a_reason_after_it_and_rough_two_letter_words_bef
     acts = [(s.operation, s.params.get("status") or s.params.get("body")) for s in _acts(result)]
     assert ("zendesk.update_ticket", "pending") in acts
     assert ("zendesk.add_note", "locked by Ops") in acts
+
+
+def test_a_request_said_again_by_reference_copies_the_earlier_one():
+    result = _compile(
+        "1. If the plan is Pro, send a POST to the billing endpoint at /credits with the amount 20.\n"
+        "2. If the plan is Team, send a POST to the billing endpoint at /vouchers.\n"
+        "3. If the customer is VIP, send the same POST to /credits.\n"
+        "4. If the customer is a partner, send the voucher POST.\n"
+    )
+    posts = [s.params for s in _acts(result) if s.operation == "http.request"]
+    assert (
+        posts.count({"endpoint": "billing", "method": "POST", "path": "/credits", "body": '{{ {"amount": 20} }}'}) == 2
+    )
+    assert posts.count({"endpoint": "billing", "method": "POST", "path": "/vouchers"}) == 2
+
+
+def test_a_reference_to_a_request_never_made_is_a_question():
+    result = _compile("1. Tag the ticket credit.\n2. Send the same POST as above.\n")
+    assert "http.request" not in [s.operation for s in _acts(result)]

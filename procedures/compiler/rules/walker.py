@@ -33,6 +33,7 @@ from procedures.compiler.rules import (
     declared,
     lead_ins,
     operations,
+    same_request,
     sections,
     sentences,
     shapes,
@@ -348,7 +349,8 @@ class Walker:
                 self.b.jump((jump.group(1) or jump.group(2)).lower().strip(), clause)
                 self.understood += 1
                 return
-            spec = actions.recognise(clauses.clean(clause.text), self.b.known, context=context)
+            said = clauses.clean(clause.text)
+            spec = actions.recognise(said, self.b.known, context=context) or same_request.again(self.b, said)
             if spec is None and not self.b.exits and self.b.start is not None:
                 continue
             if isinstance(spec, Wait):
