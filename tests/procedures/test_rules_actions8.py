@@ -380,3 +380,10 @@ def test_a_request_said_again_by_reference_copies_the_earlier_one():
 def test_a_reference_to_a_request_never_made_is_a_question():
     result = _compile("1. Tag the ticket credit.\n2. Send the same POST as above.\n")
     assert "http.request" not in [s.operation for s in _acts(result)]
+
+
+def test_quoted_words_of_a_note_are_not_a_look_up_and_rough_jira_lines():
+    note = actions.recognise('internal note "Watching it - check again Monday"', Known())
+    assert note.operation == "zendesk.add_note" and note.params["body"] == "Watching it - check again Monday"
+    issue = actions.recognise("jira, proj OPS, type Task, prio High", Known())
+    assert issue.operation == "jira.create_issue" and issue.params["project"] == "OPS"

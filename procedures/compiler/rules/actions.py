@@ -308,6 +308,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     for followup in (jira_followups.comment, jira_followups.transition):
         if said := followup(text, known):
             return said
+    if re.match(r"jira\b", lowered) and operations.project(text):
+        return operations.jira(text, known)  # rough notes: "-> jira, proj CSX, type Task, prio High"
     if on_declared := declared.recognise(text, known):
         return on_declared
     if declared.looks_up(text) and declared.unknown_system(text, known):
@@ -318,8 +320,14 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if verb in ("record", "note", "log", "capture") and (recorded := operations.record(text, known)):
         return recorded
     if (
-        re.search(r"(?<![\w-])(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)(?![\w-])", lowered)
-        and not re.match(r"(?:reply|email|e-mail|(?:add|put|leave|write)\s+(?:an?\s+)?(?:internal\s+)?note)\b", lowered)
+        re.search(  # a look-up verb outside quoted words ('internal note "check again next week"' writes a note)
+            r"(?<![\w-])(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)(?![\w-])",
+            re.sub(r"[\"“][^\"”]*[\"”]", "", lowered),
+        )
+        and not re.match(
+            r"(?:reply|email|e-mail|(?:add|put|leave|write)\s+(?:an?\s+)?(?:internal\s+)?note|(?:an?\s+)?internal note)\b",
+            lowered,
+        )
         and not re.search(
             r"\bget\b[\w' ]{0,40}?\b(?:moving|going|started|fixed|sorted|done|back|on the road)\b", lowered
         )
