@@ -387,3 +387,13 @@ def test_quoted_words_of_a_note_are_not_a_look_up_and_rough_jira_lines():
     assert note.operation == "zendesk.add_note" and note.params["body"] == "Watching it - check again Monday"
     issue = actions.recognise("jira, proj OPS, type Task, prio High", Known())
     assert issue.operation == "jira.create_issue" and issue.params["project"] == "OPS"
+
+
+def test_templates_and_counter_examples_are_never_steps():
+    result = _compile(
+        "1. Tag the ticket late-box.\n"
+        "2. Template: reply that we are sorry for the wait.\n"
+        "3. Wrong: escalate to the Billing group.\n"
+        "4. Bad practice: close the ticket without a reply.\n"
+    )
+    assert [s.operation for s in _acts(result)] == ["zendesk.add_tags"]

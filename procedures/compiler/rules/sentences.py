@@ -108,6 +108,12 @@ _LINE_KINDS = (
         "io_list",
     ),
     (r"^(?:e\.g\.|for example|for instance|example\s*[:\-–]|sample\s*[:\-–]|i\.e\.)", "example"),
+    # "Template: reply that …", "Wrong: escalate to …": wording to copy, or what not to do — never a step
+    (
+        r"^(?:(?:reply |email |message )?templates?|sample (?:reply|wording|email|message)|wording|(?:bad|wrong|good) "
+        r"(?:example|practice|reply)|wrong|incorrect|don'?t|avoid|counter-?example|anti-?pattern)\s*[:\-–]\s",
+        "example",
+    ),
     (r"^(?:note|nb|n\.b\.|tip|fyi|remember that|keep in mind that|background|context)\s*[:\-–]", "note"),
     (r"^(?:tone|style|voice)\s*[:\-–]", "tone"),
     (
