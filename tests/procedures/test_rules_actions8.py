@@ -397,3 +397,19 @@ def test_templates_and_counter_examples_are_never_steps():
         "4. Bad practice: close the ticket without a reply.\n"
     )
     assert [s.operation for s in _acts(result)] == ["zendesk.add_tags"]
+
+
+def test_the_same_call_to_a_person_is_not_a_request():
+    result = _compile(
+        "1. Send a POST to the billing endpoint at /credits with the amount 20.\n"
+        "2. Make the same call to the customer's manager.\n"
+    )
+    assert [s.operation for s in _acts(result)].count("http.request") == 1
+
+
+def test_the_customers_issue_is_not_the_jira_issue():
+    result = _compile(
+        "1. Create a Jira issue in project WMS, type Task.\n"
+        "2. When the customer confirms, mark the issue as resolved.\n"
+    )
+    assert "jira.transition_issue" not in [s.operation for s in _acts(result)]

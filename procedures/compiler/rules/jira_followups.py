@@ -22,7 +22,8 @@ _NOT_OURS = re.compile(r"\b(?:existing|other|previous|original|old|parent|linked
 
 
 def _ours(issue: str, text: str, known: Known) -> bool:
-    return known.has("jira") and not _NOT_OURS.search(issue) and ("jira" in text.lower() or "issue" in issue.lower())
+    named = re.search(r"\bjira\b", text, re.I) or re.match(r"(?:the\s+)?[A-Z]{2,10}\s", issue)  # not "the issue"
+    return known.has("jira") and not _NOT_OURS.search(issue) and bool(named)
 
 
 def comment(text: str, known: Known) -> Act | None:

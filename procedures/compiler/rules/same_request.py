@@ -28,8 +28,10 @@ def again(builder, text: str) -> Act | None:
     elif word:
         stem = word[:5]
         matches = [s for s in earlier if stem in f"{s['params'].get('path', '')} {s['params'].get('endpoint', '')}"]
-    else:
+    elif re.search(r"\bpost\b|\bas (?:above|before|earlier|in step)\b", text, re.I):
         matches = earlier[-1:]  # "the same POST as above": the last one
+    else:
+        return None  # "make the same call to the customer": a phone call, not a request
     if len({json.dumps(s["params"], sort_keys=True) for s in matches}) != 1:
         return None
     return Act("http.request", dict(matches[-1]["params"]), text[:120])
