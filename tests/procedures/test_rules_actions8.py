@@ -413,3 +413,11 @@ def test_the_customers_issue_is_not_the_jira_issue():
         "2. When the customer confirms, mark the issue as resolved.\n"
     )
     assert "jira.transition_issue" not in [s.operation for s in _acts(result)]
+
+
+def test_a_capitalised_priority_under_a_jira_step_is_not_the_tickets():
+    result = _compile(
+        "1. Create a Jira issue in project FIX, issue type Task, with the priority from the contract:\n"
+        "   a. Gold: priority Highest;\n   b. Silver: priority High;\n"
+    )
+    assert not [s for s in _acts(result) if s.operation == "zendesk.update_ticket"]

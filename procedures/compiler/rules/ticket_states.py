@@ -30,7 +30,8 @@ _ROUTED = re.compile(
 _DESCRIBES = re.compile(r"\b(?:automatically|already|usually|normally|by default|itself)\b", re.I)
 
 
-_BARE_PRIORITY = re.compile(r"(?:priority|prio)\s+(low|normal|high|urgent)[.!]?", re.I)
+# "+ priority urgent" in rough notes: Zendesk's own words in lower case ("priority High;" under a Jira step is Jira's)
+_BARE_PRIORITY = re.compile(r"(?i:priority|prio)\s+(low|normal|high|urgent)[.!]?")
 
 
 def status_said(text: str) -> Act | None:
