@@ -45,7 +45,7 @@ def test_an_issue_whose_priority_is_set_in_the_next_sentence_is_asked():
         "everything else.\n2. Tag the ticket ops-filed.\n"
     )
     assert "jira.create_issue" not in _ops(result)
-    assert any("next sentence sets its priority" in w.message for w in result.warnings)
+    assert any("Which priority? It depends on 'outages'" in w.message for w in result.warnings)
 
 
 def test_leaving_the_ticket_in_a_queue_sets_no_group():
@@ -53,12 +53,17 @@ def test_leaving_the_ticket_in_a_queue_sets_no_group():
     assert not [s for s in _steps(result, ActStep) if s.operation == "zendesk.update_ticket"]
 
 
-def test_a_request_that_leaves_out_the_amount_its_sentence_gives_is_asked():
+def test_a_request_sends_the_amount_its_sentence_gives():
     result = _compile(
         "1. Reply to the customer.\n2. Send a POST to the refunds endpoint at /credits with the amount 25.\n"
     )
+    [request] = [s for s in _steps(result, ActStep) if s.operation == "http.request"]
+    assert request.params["body"] == '{{ {"amount": 25} }}'
+
+
+def test_a_request_that_leaves_out_a_value_its_sentence_gives_is_asked():
+    result = _compile("1. Reply to the customer.\n2. Add 500 bonus points by sending a POST to the loyalty endpoint.\n")
     assert "http.request" not in _ops(result)
-    assert any("does not send" in w.message for w in result.warnings)
 
 
 def test_an_approval_based_on_photos_does_not_ask_the_customer_for_them_by_itself():

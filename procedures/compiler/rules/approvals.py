@@ -14,6 +14,11 @@ from procedures.compiler.rules.candidates import Approve
 from procedures.compiler.rules.document import Segment
 
 _CONDITIONAL = re.compile(r"\b(?:if|when|whenever|unless|only|otherwise)\b|->|→", re.I)
+# "… with the receipt photos attached": the restatement asks for more than the first approval; the gates merge the
+# two and carry what it asks for over to the first (rules/repeats.py).
+_ASKS_MORE = re.compile(
+    r"\battached\b|\bwith (?:the |a |an )?(?:[\w-]+\s+){0,3}?(?:photos?|receipts?|documents?|evidence)\b", re.I
+)
 
 
 def _role(name: str) -> str:
@@ -23,8 +28,11 @@ def _role(name: str) -> str:
 def restated(w, spec: Approve, clause: Segment) -> bool:
     if len(spec.roles) != 1 or spec.evidence or not w.b.exits:
         return False
-    if _CONDITIONAL.search(w.b.sentence_of(clause).text):
+    sentence = w.b.sentence_of(clause).text
+    if _CONDITIONAL.search(sentence):
         return False  # "If the customer is on Free, get approval from the finance lead": a gate of its own
+    if _ASKS_MORE.search(sentence):
+        return False
     role = _role(spec.roles[0])
     same = {k for k, s in w.b.steps.items() if s.get("kind") == "approve" and _role(s.get("role", "")) == role}
     if not same:
