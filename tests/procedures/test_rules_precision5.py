@@ -114,10 +114,10 @@ def test_a_capitals_heading_with_a_dash_ends_the_inputs_section_above_it():
 
 def test_a_message_quoting_a_step_done_by_hand_still_compiles_without_that_line():
     result = _compile(
-        '1. Create a Jira issue in LEGAL, type Bug, priority Highest, summary "Signature disputed".\n'
+        '1. Create a Jira issue in LEGAL, type Bug, priority as the duty lawyer says, summary "Signature disputed".\n'
         "2. Email legal-ops@example.com with the Jira key so the duty lawyer sees it tonight.\n"
     )
-    assert "jira.create_issue" not in _ops(result)  # the sandbox project has no type Bug: a person raises it
+    assert "jira.create_issue" not in _ops(result)  # a priority the sentence does not write: a person raises it
     mail = next(s for s in _steps(result, ActStep) if s.operation == "email.send")
     assert "jira." not in mail.params["body"] and "{{ case.url }}" in mail.params["body"]
     assert any("done by hand" in w.message for w in result.warnings)

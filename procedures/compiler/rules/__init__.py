@@ -5,7 +5,9 @@ A pipeline of one-way stages, each importable and testable alone:
   sentences  blocks → sentences, classified procedural or non-procedural (title, purpose, io_list, ...)
   candidates clause → typed step candidates (actions, conditions, waits, approvals, ends)
              (`actions`, `operations`, `conditions` with `fields` and `comparisons`, `timing`, `vocabulary`,
-             `quantities`)
+             `quantities`; ordinary phrasings in `ticket_states`, `jira_followups`, `http_bodies`,
+             `lead_ins` ("<statement>: <step>"), `same_request` ("the same POST as above"), `priority_rules`
+             ("Priority High when …, otherwise Medium"), `approvals` (an approval said again))
   graph      candidates + structure → Graph (`walker`, `shapes`, `sections`, `tables`, `ladders`, `builder`)
   gates      Graph → Graph: every automated step the compiler is not sure of becomes a judgement with a
              warning (`gates`, with the checks in `certainty` and `wording`)

@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 
 from connectors import registry
-from procedures.compiler.rules import declared, operations, quantities, vocabulary
+from procedures.compiler.rules import (
+    declared,
+    http_bodies,
+    jira_followups,
+    operations,
+    quantities,
+    ticket_states,
+    vocabulary,
+)
 from procedures.compiler.rules.candidates import TICKET, Act, Approve, End, Spec, Wait, cel_list, lit
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.vocabulary import Known
@@ -31,7 +39,8 @@ def _end(text: str) -> End | None:
     if re.fullmatch(r"(?:and\s+|then\s+)?(?:close|close it|resolve it|solve it)", lowered):
         return End("Close", "closed", "closed")
     if re.fullmatch(
-        r"(?:and\s+|then\s+)?(?:close|mark|set)\s+(?:it\s+|the\s+(?:ticket|case|request)\s+)?(?:as\s+|to\s+)?(?:solved|resolved)",
+        r"(?:and\s+|then\s+)?(?:close|mark|set)\s+(?:it\s+|(?:the\s+)?(?:ticket|case|request)\s+|(?:the\s+)?(?:ticket\s+)?status\s+)?"
+        r"(?:as\s+|to\s+)?(?:solved|resolved)",
         lowered,
     ) or re.fullmatch(r"(?:and\s+|then\s+)?(?:solve|resolve)(?:\s+it)?", lowered):
         return End("Close as solved", "resolved", "resolved")
@@ -59,8 +68,18 @@ def solve_ticket() -> Act:
     return Act("zendesk.update_ticket", {"ticket_id": TICKET, "status": "solved"}, "Solve the ticket")
 
 
+_GIVE_TIME = re.compile(
+    rf"(?:and\s+)?(?:give|allow)\s+(?:them|him|her|the\s+[\w ]+?)\s+({quantities.NUMBER}\s*(?:business\s+|working\s+)?"
+    r"(?:hours?|hrs?|days?|weeks?))\s+to\s+(?:respond|reply|answer|come back|get back)\b",
+    re.I,
+)
+
+
 def _wait(text: str) -> Wait | None:
     lowered = text.lower()
+    if given := _GIVE_TIME.match(text):  # "give them 48 hours to respond": a wait whose end nobody signals here
+        delay = quantities.duration(given.group(1))
+        return Wait(text.strip(" ."), delay, None) if delay else None
     if not re.match(r"(?:and\s+)?wait\b", lowered):
         return None
     delay = quantities.duration(text)
@@ -84,14 +103,30 @@ _SIGN_OFF = re.compile(
 )
 
 
+_OWNED_OK = re.compile(
+    r"\b(?:the|a|an|your|their) ((?:[a-z&/-]+ ){0,3}?[a-z&/-]+)(?:'s|’s) (?:ok|okay|go-ahead|green light|sign-off|signoff)\b",
+    re.I,
+)
+_TO_BE_APPROVED = re.compile(r"\b(?:must|needs? to|has to|have to|should|is to|are to) be approved by\b", re.I)
+_OKS_IT = re.compile(
+    r"\b(must|needs? to|has to|have to|should|will)\s+(?:ok|okay|sign off(?: on)?|green-?light)\b", re.I
+)
+
+
 def _approve(text: str) -> Approve | None:
+    # "needs the ops manager's OK" / "must be approved by a supervisor": approval from that role
+    text = _OWNED_OK.sub(lambda m: f"approval from the {m.group(1)}", text)
+    text = _TO_BE_APPROVED.sub("needs approval from", text)
+    text = _OKS_IT.sub(lambda m: f"{m.group(1)} approve", text)  # "the FO lead has to OK it"
     lowered = text.lower()
     if _SIGN_OFF.search(lowered) and not re.search(r"\bapprov", lowered):
         lowered = re.sub(r"\b(?:ok|okay|go-ahead|green light) from\b", "approval from", lowered)
         lowered = _SIGN_OFF.sub("approval", lowered)
         text = lowered
     if re.search(
-        r"\bwithout\b[^.]*\b(?:approval|sign)|\bno (?:approval|sign-off)\b|\b(?:not|never) (?:need|require)", lowered
+        r"\bwithout (?:an? |any |the |further |prior )?(?:\w+ )?(?:approval|sign)|\bno (?:approval|sign-off)\b"
+        r"|\b(?:not|never) (?:need|require)",
+        lowered,
     ):
         return None  # "lower priorities close without sign-off" says no approval is needed
     if not re.search(r"\bapprov(?:al|e|es|ing)\b", lowered) or re.search(
@@ -107,7 +142,7 @@ def _approve(text: str) -> Approve | None:
         if role and role not in roles:
             roles.append(role)
     specific = re.search(
-        r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then|with|via|once|if|so|because)\b|,|$|\.)",
+        r"\bapproval (?:from|by|of) (?:the |a |an )?([a-z][a-z&/ -]+?)(?:'s)?(?:\s+(?:is|are|and|before|then|with|via|once|if|so|because|first|beforehand)\b|,|$|\.)",
         lowered,
     )
     if specific and len(roles) == 1 and len(specific.group(1)) > len(roles[0].rstrip("s")) + 2:
@@ -155,13 +190,15 @@ def _approve(text: str) -> Approve | None:
     if (
         not roles
         and subject
+        and subject.group(1).split()[0] not in VERBS  # "ask for the approval": who approves is not said here
         and not re.match(r"(?:it|this|that|they|which|needs?|requires?|gets?|get)\b", subject.group(1))
         and not re.search(r"\b(?:needs?|requires?|gets?|must|has|have|is|are|goes|go)$", subject.group(1).strip())
     ):
         name = subject.group(1).strip()
         roles = [name[0].upper() + name[1:] + ("" if name.endswith("s") else "s")]
     if re.search(
-        r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:(?:can|may|is allowed to)\s+)?approves?\b|approved (?:automatically|straight away)",
+        r"\b(?:the |an? )?(?:agent|support agent|you|we)\s+(?:(?:can|may|is allowed to|should|must|will|have to|need to)\s+)?"
+        r"approves?\b|approved (?:automatically|straight away)",
         lowered,
     ):
         return None  # the person working the case approves: no approval gate
@@ -220,6 +257,7 @@ def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
 
 def _active(text: str) -> str:
     """ "is cancelled at the end of …" → "cancel at the end of …"; "gets a retention offer …" → "offer …"."""
+    text = ticket_states.routed_as_instruction(text)
     offer = re.match(r"^(?:gets?|receives?|is offered|are offered)\s+(.+)$", text, re.I)
     if offer and re.search(r"\boffer|\bdiscount", offer.group(1), re.I):
         return f"reply offering {offer.group(1)}"
@@ -248,7 +286,7 @@ _BY_HAND = re.compile(
 
 
 def _recognise(text: str, known: Known, context: str) -> Spec | None:
-    text = re.sub(r"^(?:also|then|finally|and)\s+", "", text, flags=re.I)
+    text = re.sub(r"^(?:also|then|finally|and|just|simply)\s+", "", text, flags=re.I)
     if _BY_HAND.search(text) or _BY_HAND.search(context):
         return None  # the text says a person does this by hand, outside the systems sopdesk reaches
     text = re.sub(
@@ -264,6 +302,14 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         return None  # an action with a condition inside it is never run unconditionally
     if _DESCRIPTIVE_SUBJECT.match(text):
         return None  # "Each notice opens a ticket …" describes, it does not ask
+    for phrased in (ticket_states.status_said, ticket_states.group_named_first, ticket_states.tag_ensured):
+        if said := phrased(text):
+            return said
+    for followup in (jira_followups.comment, jira_followups.transition):
+        if said := followup(text, known):
+            return said
+    if re.match(r"jira\b", lowered) and operations.project(text):
+        return operations.jira(text, known)  # rough notes: "-> jira, proj CSX, type Task, prio High"
     if on_declared := declared.recognise(text, known):
         return on_declared
     if declared.looks_up(text) and declared.unknown_system(text, known):
@@ -274,8 +320,14 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if verb in ("record", "note", "log", "capture") and (recorded := operations.record(text, known)):
         return recorded
     if (
-        re.search(r"\b(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)\b", lowered)
-        and not re.match(r"(?:reply|email|e-mail|(?:add|put|leave|write)\s+(?:an?\s+)?(?:internal\s+)?note)\b", lowered)
+        re.search(  # a look-up verb outside quoted words ('internal note "check again next week"' writes a note)
+            r"(?<![\w-])(?:look|lookup|find|read|get|check|verify|fetch|pull|grab)(?![\w-])",
+            re.sub(r"[\"“][^\"”]*[\"”]", "", lowered),
+        )
+        and not re.match(
+            r"(?:reply|email|e-mail|(?:add|put|leave|write)\s+(?:an?\s+)?(?:internal\s+)?note|(?:an?\s+)?internal note)\b",
+            lowered,
+        )
         and not re.search(
             r"\bget\b[\w' ]{0,40}?\b(?:moving|going|started|fixed|sorted|done|back|on the road)\b", lowered
         )
@@ -285,7 +337,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         r"(?:add|put|leave|write|post|log|record|note|paste|attach|include|document|make)\b|(?:an? )?internal note\s*[:\"“(]",
         lowered,
     ) and ("internal note" in lowered or (re.search(r"\bnote\b", lowered) and "zendesk" in lowered)):
-        if re.search(r"summari[sz]|describ|explain|your own words|what happened", lowered):
+        if re.search(r"summar(?:i[sz]|y|ies)|describ|explain|your own words|what happened", lowered):
             return None  # a summary is written by a person
         with_fact = re.search(r"\bwith (?:the |their |its )?([\w ]+?)$", lowered)
         fact = vocabulary.fact(with_fact.group(1), known) if with_fact else None
@@ -302,7 +354,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if re.search(
         r"\b(?:add|leave|write|post|put|log|make)\b[^.]*\bnote\b|\bnote (?:on|to) the\b", lowered
     ) and re.search(r"\baccount|salesforce\b", lowered):
-        what = operations.quoted_or_after(text, "saying|that|with")
+        what = operations.quoted_or_after(text, "saying|that|with|stating|recording|noting")
         body = (what + "\n\n" if what else "") + "Ticket: {{ case.subject }}\n{{ case.url }}"
         return Act(
             "salesforce.add_note",
@@ -311,6 +363,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         )
     if re.match(r"tag\b|add (?:the )?tags?\b", lowered):
         tags = operations.tags(text)
+        if re.search(r"[\w`-]\s+or\s+`?[a-z][\w-]*`?(?:\s+(?:accordingly|as appropriate|as needed))?", lowered):
+            return None  # "tag it collection-fee or collection-fee-waived accordingly": which one is a question
         if tags:
             return Act(
                 "zendesk.add_tags",
@@ -327,12 +381,13 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if kept:
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": kept.group(1)}, f"Route to {kept.group(1)}")
     explicit = re.search(  # the run of capitalised words right before "group": "… to the Payments On-call group"
-        r"(?<![\w&'-])((?:[A-Z0-9][\w&'-]*|&)(?:\s+(?:[A-Z0-9][\w&'-]*|&))*)\s+group\b", text
+        r"(?<![\w&'-])((?:[A-Z0-9][\w&'-]*|&)(?:\s+(?:[A-Z0-9][\w&'-]*|&))*)\s+(?:zendesk\s+)?group\b", text
     )
     if escalation and explicit:
-        return Act(
-            "zendesk.update_ticket", {"ticket_id": TICKET, "group": explicit.group(1)}, f"Route to {explicit.group(1)}"
-        )
+        params = {"ticket_id": TICKET, "group": explicit.group(1)}
+        if priority := ticket_states.priority_too(text):
+            params["priority"] = priority  # "… to the Safety group with urgent priority": one update
+        return Act("zendesk.update_ticket", params, f"Route to {explicit.group(1)}")
     if escalation and re.match(r"tier\s*\d|level\s*\d|l\d\b", escalation.group(1)):
         group = operations.zendesk_group(escalation.group(1))
         if group is None:
@@ -439,6 +494,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         said = re.search(r"[\"“]([^\"”]{3,200})[\"”](?!\s+endpoint)", text)
         if said and said.group(1).lower() != endpoint:  # 'Post "Checkout degraded - investigating" to the status page'
             params["body"] = "{{ {" + lit("message") + ": " + lit(said.group(1)) + "} }}"
+        elif body := http_bodies.body_said(text, known):
+            params["body"] = body  # "… with the amount 40", "… with the order number"
         return Act("http.request", params, text[:120])
     if re.match(r"(?:acknowledge|confirm)\s+(?:the\s+|this\s+)?(?:ticket|case|alert|page|incident|request)\b", lowered):
         return None  # "Acknowledge the ticket.": taking it on (its sub-steps say how), not a reply to anyone

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from connectors import registry
-from procedures.compiler.rules import actions, quantities, vocabulary
+from procedures.compiler.rules import actions, priority_rules, quantities, vocabulary
 from procedures.compiler.rules.document import Segment
 from procedures.compiler.rules.state import Walk
 
@@ -35,7 +35,7 @@ def modifier(w: Walk, seg: Segment) -> bool:
     """ "The summary is the ticket subject." / "Priority in Jira follows the plan: …" set the last action's params."""
     m = MODIFIER.match(seg.text.strip())
     if not m:
-        return False
+        return priority_rules.priority_after(w, seg)
     param, verb, value = m.group(1).lower(), m.group(2).lower(), m.group(3).strip(" .")
     target = next(
         (

@@ -135,19 +135,45 @@ def _depth_at(text: str, pos: int) -> int:
     return text.count("(", 0, pos) - text.count(")", 0, pos)
 
 
+_BY_DOING = re.compile(r"\bby\s+[a-z]+ing\b", re.I)
+
+
+def verb_of_gerund(word: str) -> str | None:
+    """ "adding" → "add", "solving" → "solve", "tagging" → "tag": the action verb a gerund is made of."""
+    word = word.lower()
+    if not word.endswith("ing") or len(word) < 6:
+        return None
+    stem = word[:-3]
+    for verb in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem):
+        if verb in VERBS:
+            return verb
+    return None
+
+
 def split(segment: Segment) -> list[Segment]:
     """Clauses of a sentence; a boundary counts only where the next word is an action verb (or 'also'/'then')."""
     text = segment.text
     cuts: list[tuple[int, int]] = []
+    by_doing = bool(_BY_DOING.search(text))  # "finish by adding the tag X and solving the ticket": two steps
     for match in _BOUNDARY.finditer(text):
         if _depth_at(text, match.start()) > 0:
             continue
         rest = text[match.end() :]
         word = re.match(r"(?:also\s+|then\s+|finally\s+)?([a-z]+)", rest, re.IGNORECASE)
+        if re.search(r"\+|\band\b", match.group(0)) and re.match(
+            r"(?:priority|prio)\s+(?:low|normal|high|urgent)[.!]?\s*$", rest, re.IGNORECASE
+        ):  # not ", priority High" after "open a Jira issue …": a parameter of that step
+            cuts.append((match.start(), match.end()))  # "tag it x + priority urgent": a second update
+            continue
+        if by_doing and word and "and" in match.group(0) and verb_of_gerund(word.group(1)):
+            cuts.append((match.start(), match.end()))
+            continue
         if re.match(r"(?:issue|request|work)\s+type\b", rest, re.IGNORECASE):
             continue  # ", issue type Incident, priority Highest": a parameter of the step before, not a verb
         if word and word.group(1).lower() in VERBS and word.group(1).lower() not in _ATTACHED:
             cuts.append((match.start(), match.end()))
+        elif re.fullmatch(r"(?:done|that's it|nothing else)[.!]?", rest.strip(), re.IGNORECASE):
+            cuts.append((match.start(), match.end()))  # "move it to the X group, done": the end is a clause
     parts, pos = [], 0
     for start, end in cuts:
         parts.append(sub(segment, pos, start))
@@ -161,14 +187,27 @@ def clean(text: str) -> str:
     return _started_by(text)
 
 
+_DONE_BY = re.compile(
+    r"(?:start|begin|finish|end|close|wrap up|escalate|follow up|chase|flag (?:it|this|the ticket))\s+by\s+([a-z]+ing)\b"
+    r"|([a-z]+ing)(?=\s+(?:the|a|an|it|them)\b)",  # "… and solving the ticket" (cut after "by adding …")
+    re.I,
+)
+
+
 def _started_by(text: str) -> str:
-    """ "Start by looking up the account in Salesforce" → "look up the account in Salesforce"."""
-    m = re.match(r"(?:start|begin)\s+by\s+([a-z]+)ing\b", text, re.I)
-    if not m:
-        return text
-    stem = m.group(1).lower()
-    verb = next((v for v in (stem, stem + "e", stem[:-1]) if v in VERBS), None)
+    """ "Start by looking up the account in Salesforce" → "look up the account in Salesforce"; "finish by adding
+    the tag X" → "add the tag X"; "flag it by adding the tag X" → "add the tag X"."""
+    m = _DONE_BY.match(text)
+    verb = verb_of_gerund(m.group(1) or m.group(2)) if m else None
+    if m and m.group(2) and verb not in _WRITES:
+        return text  # "Checking the logs first saves time": a gerund subject, not a step
     return verb + text[m.end() :] if verb else text
+
+
+_WRITES = frozenset(
+    ("add", "solve", "close", "tag", "reply", "assign", "set", "send", "post", "create", "open", "raise", "move")
+    + ("mark", "update", "escalate", "email", "notify", "note", "resolve", "comment")
+)
 
 
 _STOP = re.compile(r"(?:then\s+)?(?:stop|stop here|stop there|end here|stop processing)[.!]?", re.I)

@@ -29,7 +29,21 @@ def quoted_or_after(text: str, words: str) -> str | None:
     return None
 
 
+# "tag the ticket with the tag in that row / for the band": the tag is named elsewhere (a table), not here
+_TAG_ELSEWHERE = re.compile(
+    r"\bthe\s+(?:right\s+|matching\s+|correct\s+)?tags?\s+(?:in|from|for|of|on|listed|shown|given|that)\b"
+    r"|\b(?:that|its|the same|this|each|the matching|the right)\s+(?:row|band|line|column|rung|tier)\b",
+    re.I,
+)
+_NOT_TAGS = frozenset(
+    ("for", "from", "its", "that", "this", "row", "band", "line", "column", "same", "right", "matching", "their")
+    + ("relevant", "appropriate", "accordingly", "correct", "below", "above", "each", "one", "all", "any")
+)
+
+
 def tags(text: str) -> list[str]:
+    if _TAG_ELSEWHERE.search(text):
+        return []
     match = re.search(
         r"\btag(?:s|ged)?\b(?:\s+(?:all\s+)?(?:the\s+)?(?:linked\s+)?tickets?)?\s+(?:with\s+)?(?:the\s+)?(?:tags?\s+)?(.+)",
         text,
@@ -37,10 +51,12 @@ def tags(text: str) -> list[str]:
     )
     words = match.group(1) if match else text
     words = re.split(r",?\s+\b(?:because|since|so|as|which|who|if|when|unless|until|for|to|so that)\b", words)[0]
+    words = re.split(r"\s+\+\s+|\.\s|,?\s+\b(?:priority|prio)\b", words)[0]  # "tag x + priority urgent"
     # "port-8A": a hyphenated tag keeps its capitals' part (Zendesk stores tags in lower case), never cut short
     found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][A-Za-z0-9]+)+|[a-z][a-z0-9]{2,})`?(?![\w-])", words.split(" on ")[0])
     found = [t.lower() for t in found]
-    return [t for t in found if t not in ("and", "the", "ticket", "tickets", "as", "with", "too", "also")][:4]
+    skip = ("and", "the", "ticket", "tickets", "as", "with", "too", "also", "tag", "tags")  # "tag" alone names none
+    return [t for t in found if t not in skip and t not in _NOT_TAGS][:4]
 
 
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -102,8 +118,12 @@ def email_body(text: str, known: Known, *, to_requester: bool) -> str:
 
 
 def project(text: str) -> str | None:
-    match = re.search(r"\bproject\s+([A-Z][A-Z0-9]{1,9})\b", text) or re.search(
-        r"\b([A-Z][A-Z0-9]{1,9})\s+(?:Jira\s+)?project\b", text
+    match = (
+        re.search(r"\bproject\s+([A-Z][A-Z0-9]{1,9})\b", text)
+        or re.search(r"\b([A-Z][A-Z0-9]{1,9})\s+(?:Jira\s+)?project\b", text)
+        or re.search(
+            r"\b[Jj]ira\s+(?!ID\b|URL\b|API\b|SLA\b)([A-Z][A-Z0-9]{1,9})\b", text
+        )  # rough notes: "open Jira FAC (type Task)"
     )
     if match:
         return match.group(1)
@@ -120,15 +140,41 @@ def issue_type(text: str) -> str | None:
     return None
 
 
+# "issue type Broker Request," — a type the clause closes (a comma, "with", the end of the sentence); one at the
+# end of a clause cut short ("issue type Service" before a line break) may be longer than what is left
+_TYPE_SAID = re.compile(
+    r"\b(?:issue\s+)?type\s*[:=]?\s*[\"“]?([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2})[\"”]?(?=\s*[,;.)]|\s+(?:with|and|in)\b)"
+)
+_TYPE_NAMED = re.compile(
+    r"\b(?:an?|the)\s+(?:\w+-priority\s+)?([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s+"
+    r"(?:issue|ticket|in\s+(?:the\s+)?(?:[Jj]ira\s+)?project)\b"
+)
+
+
+def stated_issue_type(text: str) -> str | None:
+    """The issue type the sentence writes, as written ("issue type Broker Request", "a Complaint issue"): a
+    project's own types are as real as the standard ones; the last one said wins ("type Bug?? no -> type Task")."""
+    said = [m.group(1) for m in _TYPE_SAID.finditer(text)]
+    said = [t for t in said if t.split()[0] not in ("Jira", "Zendesk", "Priority")]
+    if said:
+        return re.sub(r"\s+(?:Priority|Summary|In|With|For)\b.*$", "", said[-1])
+    named = _TYPE_NAMED.search(text)
+    if named and named.group(1) not in ("Jira", "New", "Zendesk"):
+        return named.group(1)
+    return None
+
+
 def jira(text: str, known: Known) -> Act | None:
     """ "open a Bug in the Jira project ENG, priority Highest", "raise an Incident in OPS": project, type, priority."""
-    named_type = issue_type(text)
+    named_type = stated_issue_type(text) or issue_type(text)
     key = project(text)
     if key is None:
         return None  # the SOP names no project: a question, never a default project
-    summary = "{{ case.subject }}"
+    summary, notes = "{{ case.subject }}", []
     if re.search(r"named after the account|account name", text, re.I) and known.has("account"):
         summary = "{{ account.name }}"
+    if said := _summary_said(text, known):
+        summary, notes = said
     params = {"project": key, "issue_type": named_type or "Task", "summary": summary}
     params["description"] = "{{ case.description }}\n\nTicket: {{ case.url }}"
     levels = "|".join(JIRA_PRIORITIES)
@@ -146,7 +192,29 @@ def jira(text: str, known: Known) -> Act | None:
         names = [n for n in re.findall(r"[\w-]+", labels.group(1)) if n != "and"]
         params["labels"] = cel_list([lit(n) for n in names])
     label = (named_type or "task").lower()
-    return Act("jira.create_issue", params, f"Open a Jira {label} in {key}", save_as="jira")
+    return Act("jira.create_issue", params, f"Open a Jira {label} in {key}", save_as="jira", notes=notes)
+
+
+_SUMMARY = re.compile(
+    r"\b(?:summary|titled|title|called|named)\s*(?:[:=]\s*)?[\"“]([^\"”]{2,120})[\"”]"
+    r"(?:\s+(?:plus|and|with|followed by|\+)\s+(?:the\s+|their\s+|its\s+)?([\w' ]{2,40}?))?(?=\s*(?:[,.;)]|$|\s+and\b))",
+    re.I,
+)
+
+
+def _summary_said(text: str, known: Known) -> tuple[str, list[str]] | None:
+    """'summary "Lost parcel" and the tracking number' → "Lost parcel {{ case.fields.tracking_number }}"; a part
+    no fact gives is left to a person (a note), never made up."""
+    m = _SUMMARY.search(text)
+    if not m:
+        return None
+    summary, more = m.group(1).strip(), m.group(2)
+    if not more or re.match(r"(?:priority|prio|issue type|type|labels?|assignee|description)\b", more, re.I):
+        return summary, []
+    fact = vocabulary.fact(more, known)
+    if fact:
+        return f"{summary} {{{{ {fact} }}}}", []
+    return summary, [f"The summary should also give {more.strip()}, which no known fact holds: add it by hand."]
 
 
 def priority_condition(word: str, known: Known) -> str | None:
@@ -160,11 +228,14 @@ SALESFORCE_OBJECTS = ("opportunity", "contact", "invoice", "contract", "subscrip
 def salesforce_update(text: str, known: Known) -> Act:
     """ "mark the invoice as disputed-accepted", "flag the account for finance review", "suspend auto-renewal"."""
     lowered = text.lower()
-    obj = next((o for o in SALESFORCE_OBJECTS if re.search(rf"\b{o}", lowered)), "account")
+    objects = "|".join(SALESFORCE_OBJECTS)
+    # "the Admin Contact field on the Salesforce account": the record is the one the field is on
+    on = re.search(rf"\b(?:on|in|of)\s+(?:the\s+)?(?:[\w']+'s?\s+)?(?:salesforce\s+)?({objects})\b", lowered)
+    obj = on.group(1) if on else next((o for o in SALESFORCE_OBJECTS if re.search(rf"\b{o}", lowered)), "account")
     record = {"opportunity": "{{ opportunity.id }}", "account": "{{ account.id }}"}.get(
         obj, f"{{{{ case.fields.{obj}_id }}}}"
     )
-    name, value = _field_and_value(lowered, obj)
+    name, value = _field_and_value(lowered, obj, known)
     label = "_".join(w.capitalize() for w in name.split("_")) + "__c"
     return Act(
         "salesforce.update_record",
@@ -173,17 +244,18 @@ def salesforce_update(text: str, known: Known) -> Act:
     )
 
 
-def _field_and_value(lowered: str, obj: str) -> tuple[str, str]:
+def _field_and_value(lowered: str, obj: str, known: Known) -> tuple[str, str]:
     where = r"(?:\s+(?:on|in|of|for)\s+(?:the\s+)?(?:customer'?s?\s+)?(?:salesforce\s+)?(?:account|opportunity|record|salesforce)\b.*)?"
     to = re.search(rf"\b(?:set|update|change)\s+(?:the\s+)?(.+?){where}\s+to\s+(?:the\s+)?(.+)$", lowered)
     if to:
         target = to.group(2).strip(" .")
+        named = vocabulary.fact(target, known) if re.search(r"'s\b|\bof the\b", target) else None
         value = (
             f"case.fields.{vocabulary.snake(target)}"
             if re.match(r"(?:requested|new|chosen)\b", target)
-            else lit(target)
+            else named or lit(target)  # "to the requester's email": that fact, never the words as a value
         )
-        return vocabulary.snake(to.group(1))[:40], value
+        return re.sub(r"_field$", "", vocabulary.snake(to.group(1)))[:40], value  # "the Admin Contact field"
     state = re.search(r"\bas\s+([\w-]+(?:\s+(?!in\b|on\b)[\w-]+)*)", lowered)
     if state:
         return "status", lit(state.group(1).strip())
@@ -248,14 +320,18 @@ def ticket_update(text: str) -> Act | None:
     """ "set the ticket priority to urgent", "mark the ticket as pending"."""
     lowered = text.lower()
     params = {"ticket_id": TICKET}
-    priority = re.search(r"\bpriority\b.*?\b(low|normal|high|urgent)\b", lowered)
+    priority = re.search(r"\bpriority\b.*?\b(low|normal|high|urgent)\b", lowered) or re.search(
+        r"\b(?:on|to|at)\s+(low|normal|high|urgent)\s+priority\b",
+        lowered,  # "put the ticket on high priority"
+    )
     status = re.search(r"\b(?:status|as|to|on)\s+(?:the\s+)?(new|open|pending|on-?hold|hold|solved)\b", lowered)
     terse = re.fullmatch(
-        r"(?:then\s+)?(?:set|mark|put)\s+(?:it\s+)?(?:to\s+|as\s+|on\s+)?(pending|on-?hold|hold|open)", lowered
+        r"(?:then\s+)?(?:set|mark|put)\s+(?:it\s+|(?:the\s+)?ticket\s+)?(?:to\s+|as\s+|on\s+)?(pending|on-?hold|hold|open)",
+        lowered,
     )
     if priority:
         params["priority"] = priority.group(1)
-    elif status and "ticket" in lowered:
+    elif status and re.search(r"\bticket\b|\bstatus\b", lowered):
         params["status"] = "hold" if "hold" in status.group(1) else status.group(1)
     elif terse:  # rough notes: "set pending", "put on hold"
         params["status"] = "hold" if "hold" in terse.group(1) else terse.group(1)

@@ -36,7 +36,7 @@ def split(segment: Segment) -> list[Segment]:
         found.append(_inner(segment, pos, match.start() + len(match.group(0).rstrip())))
         pos = match.end()
     found.append(_inner(segment, pos, len(segment.text)))
-    found = [part for sentence in found for part in _so_if(sentence)]
+    found = [part for sentence in found for part in _so_if(sentence) for part in _rough(part)]
     # A hard-wrapped sentence is read as one line: each line break becomes a space, so offsets stay exact
     # (the step's instruction and every excerpt are taken from the source, not from this text).
     return [Segment(s.text.replace("\r", " ").replace("\n", " "), s.start, s.end) for s in found if s.text]
@@ -52,6 +52,25 @@ def _so_if(sentence: Segment) -> list[Segment]:
     if not found or found.start() < 10:
         return [sentence]
     return [_inner(sentence, 0, found.start()), _inner(sentence, found.end(), len(sentence.text))]
+
+
+# Rough notes start a sentence in lower case: "not ours. move tkt to the SMB group" — a full stop after a word
+# (not an abbreviation such as "int." or "no.") and then an action verb starts a new sentence.
+_ROUGH_END = re.compile(
+    r"(?<=[a-z]{2}\.)(?<!\bint\.)(?<!\bapprox\.)(?<!\bincl\.)(?<!\bdept\.)(?<!\betc\.)(?<!\bref\.)"
+    r"(?<!\bvs\.)(?<!\bno\.)(?<!\beg\.)(?<!\bie\.)(?<!\bst\.)(?<!\bdr\.)(?<!\bmr\.)(?<!\bnr\.)(?<!\bpp\.)\s+"
+    r"(?=(?:just\s+|then\s+|also\s+)?(?:" + "|".join(sorted(VERBS, key=len, reverse=True)) + r")\b)"
+    r"|(?<=\b[A-Z][A-Z][.!])\s+(?=(?:just\s+|then\s+|also\s+)?[a-z]+\b)"
+)
+
+
+def _rough(sentence: Segment) -> list[Segment]:
+    found, pos = [], 0
+    for match in _ROUGH_END.finditer(sentence.text):
+        found.append(_inner(sentence, pos, match.start()))
+        pos = match.end()
+    found.append(_inner(sentence, pos, len(sentence.text)))
+    return [f for f in found if f.text]
 
 
 def _inner(segment: Segment, start: int, end: int) -> Segment:
@@ -89,6 +108,12 @@ _LINE_KINDS = (
         "io_list",
     ),
     (r"^(?:e\.g\.|for example|for instance|example\s*[:\-–]|sample\s*[:\-–]|i\.e\.)", "example"),
+    # "Template: reply that …", "Wrong: escalate to …": wording to copy, or what not to do — never a step
+    (
+        r"^(?:(?:reply |email |message )?templates?|sample (?:reply|wording|email|message)|wording|(?:bad|wrong|good) "
+        r"(?:example|practice|reply)|wrong|incorrect|don'?t|avoid|counter-?example|anti-?pattern)\s*[:\-–]\s",
+        "example",
+    ),
     (r"^(?:note|nb|n\.b\.|tip|fyi|remember that|keep in mind that|background|context)\s*[:\-–]", "note"),
     (r"^(?:tone|style|voice)\s*[:\-–]", "tone"),
     (

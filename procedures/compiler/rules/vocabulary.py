@@ -272,6 +272,8 @@ class Known:
         def replace(m: re.Match) -> str:
             key = m.group(0) if m.group(0) in table else lowered.get(m.group(0).lower(), "")
             exact = key.isupper() or len(key) <= 2
+            if key.islower() and m.group(0).isupper() and len(m.group(0)) > 2:
+                return m.group(0)  # "project CUST" is a name, not the shorthand "cust"
             return table[key] if key and (m.group(0) == key or not exact) else m.group(0)
 
         return pattern.sub(replace, text)

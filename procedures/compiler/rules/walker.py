@@ -26,11 +26,14 @@ from procedures.compiler.rules import (
     actions,
     amendments,
     answers,
+    approvals,
     clauses,
     conditions,
     criteria,
     declared,
+    lead_ins,
     operations,
+    same_request,
     sections,
     sentences,
     shapes,
@@ -326,6 +329,8 @@ class Walker:
 
     # -- bodies: clauses → steps ----------------------------------------------------------
     def body(self, segments: list[Segment]) -> None:
+        if lead_ins.colon_lead_in(self, segments):
+            return
         for i, segment in enumerate(segments):  # "check X; if Y, do Z": X, then a conditional sentence of its own
             then_if = _THEN_IF.search(segment.text)
             if then_if and i == len(segments) - 1 and then_if.start() > 0:
@@ -344,7 +349,8 @@ class Walker:
                 self.b.jump((jump.group(1) or jump.group(2)).lower().strip(), clause)
                 self.understood += 1
                 return
-            spec = actions.recognise(clauses.clean(clause.text), self.b.known, context=context)
+            said = clauses.clean(clause.text)
+            spec = actions.recognise(said, self.b.known, context=context) or same_request.again(self.b, said)
             if spec is None and not self.b.exits and self.b.start is not None:
                 continue
             if isinstance(spec, Wait):
@@ -396,7 +402,7 @@ class Walker:
             return
         self.understood += 1
         if isinstance(spec, End):
-            if spec.case_status in ("closed", "resolved") and re.search(r"\bsolved?\b", clause.text, re.I):
+            if spec.case_status in ("closed", "resolved") and re.search(r"\bsolv(?:e|ed|ing)\b", clause.text, re.I):
                 self.b.act(actions.solve_ticket(), clause)  # the Zendesk ticket itself, not only sopdesk's case
                 if clauses.status_change_only(self.b.source, self.b.sentence_of(clause).start, clause):
                     return
@@ -535,7 +541,7 @@ class Walker:
                 break
 
     def _approve(self, spec: Approve, clause: Segment) -> None:
-        if self._restated_approval(spec):
+        if self._restated_approval(spec) or approvals.restated(self, spec, clause):
             self.understood += 1
             return
         rejected: list[Exit] = []

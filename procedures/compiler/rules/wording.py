@@ -84,7 +84,7 @@ def unsure_params(
             continue
         if "{{" in value:
             quoted = re.search(rf"\b{name}\b\s*(?:line\s*)?[:=]?\s*[\"“']([^\"”']{{3,120}})[\"”']", instruction, re.I)
-            if name in ("subject", "summary") and quoted:
+            if name in ("subject", "summary") and quoted and quoted.group(1) not in value:
                 return f"the sentence gives the {name} {quoted.group(1)!r}, which the step does not use"
             continue
         if name in ("project", "group") and not said(value, text):

@@ -1,0 +1,53 @@
+"""Steps on the Jira issue this run opened: "comment on the Jira issue asking for an update", "move the Jira
+issue to Done". The issue is the one an earlier step created (`jira.key`); "the existing issue" or an issue the
+run did not open is a question (which issue?), and a comment whose words the SOP does not give ("with the
+outcome", "with the timeline") is written by a person."""
+
+from __future__ import annotations
+
+import re
+
+from procedures.compiler.rules.candidates import Act
+from procedures.compiler.rules.vocabulary import Known
+
+_ISSUE = r"(?:the\s+)?(?:(?:jira|[A-Z]{2,10})\s+)?(?:jira\s+)?(?:issue|incident|task|bug)"
+_COMMENT = re.compile(
+    rf"(?:(?:add|post|leave|write|put)\s+(?:a\s+|an\s+)?(?:\w+\s+)?comment\s+(?:on|to|in)|comment\s+on)\s+({_ISSUE})\b\s*(.*)$",
+    re.I,
+)
+_TRANSITION = re.compile(
+    rf"(?:move|transition|set|mark)\s+({_ISSUE})\s+(?:to|as)\s+[\"“]?(done|resolved|closed|in progress)\b", re.I
+)
+_NOT_OURS = re.compile(r"\b(?:existing|other|previous|original|old|parent|linked|their)\b", re.I)
+
+
+def _ours(issue: str, text: str, known: Known) -> bool:
+    named = re.search(r"\bjira\b", text, re.I) or re.match(r"(?:the\s+)?[A-Z]{2,10}\s", issue)  # not "the issue"
+    return known.has("jira") and not _NOT_OURS.search(issue) and bool(named)
+
+
+def comment(text: str, known: Known) -> Act | None:
+    m = _COMMENT.match(text)
+    if not m or not _ours(m.group(1), text, known):
+        return None
+    rest = m.group(2).strip(" .")
+    quoted = re.search(r"[\"“]([^\"”]{3,300})[\"”]", rest)
+    if quoted:
+        body = quoted.group(1)
+    elif re.match(r"asking (?:for|about) (?:an? )?(?:update|status|progress)\b", rest, re.I):
+        body = "Could you give us an update on this? Ticket: {{ case.url }}"
+    else:
+        return None  # "with the outcome", "with the timeline": words only a person can write
+    return Act("jira.add_comment", {"issue_key": "{{ jira.key }}", "body": body}, "Comment on the Jira issue")
+
+
+def transition(text: str, known: Known) -> Act | None:
+    m = _TRANSITION.match(text)
+    if not m or not _ours(m.group(1), text, known):
+        return None
+    target = m.group(2).title() if m.group(2).lower() != "in progress" else "In Progress"
+    return Act(
+        "jira.transition_issue",
+        {"issue_key": "{{ jira.key }}", "transition": target},
+        f"Move the Jira issue to {target}",
+    )
