@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-GT = r"(?:over|more than|above|greater than|exceeds?|exceeding|higher than|>)"
+GT = r"(?:over|more than|above|greater than|exceeds?|exceeding|higher than|(?<![-=])>)"
 GE = r"(?:at least|or more|and above|or above|>=|≥)"
 LT = r"(?:under|less than|below|lower than|<)"
 LE = r"(?:at most|up to|or less|and below|or below|<=|≤)"

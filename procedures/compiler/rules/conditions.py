@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules import declared, quantities, vocabulary
+from procedures.compiler.rules import asides, declared, field_numbers, named_values, quantities, vocabulary
 from procedures.compiler.rules.amount_ranges import AMOUNT_WORDS, RANGE_SHAPE, amount_range
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.comparisons import GE, GT, LE, LT, Condition, literal, operator_of
@@ -33,7 +33,7 @@ def _negate(op: str) -> str:
 
 
 def _is_negated(text: str) -> bool:
-    return bool(re.search(r"\b(?:not|isn't|isn’t|no longer|never)\b|n't\b", text, re.I))
+    return bool(re.search(r"\b(?:not|isn't|isn’t|no longer|never)\b|n't\b|!=", text, re.I))
 
 
 def _bare_amount(text: str) -> float | None:
@@ -54,7 +54,9 @@ _OTHER_THING = re.compile(
 
 def _money(text: str) -> Condition | None:
     other = re.search(r"\b(\w+)\s+(?:value|cost)\b", text, re.I)
-    if other and not re.fullmatch(_AMOUNT_NOUNS + r"|the|its|their|this|that|a|an", other.group(1), re.I):
+    if other and not re.fullmatch(
+        _AMOUNT_NOUNS + r"|the|its|their|this|that|a|an|claimed|disputed|requested", other.group(1), re.I
+    ):
         return None  # "the damaged value is over $2,500" is not the case amount
     thing = _OTHER_THING.search(text.strip())
     if thing and not re.fullmatch(
@@ -125,6 +127,20 @@ def _plan(text: str, known: Known) -> Condition | None:
     return Condition(f"!({expr})" if negated else expr, text, ("account",))
 
 
+def _stated_plan(text: str) -> Condition | None:
+    """ "the account plan is Trade", "plan = institutional": a plan the text names as the plan's value, even one
+    no usual plan list has."""
+    m = re.fullmatch(
+        r"(?:the\s+)?(?:(?:salesforce\s+)?account(?:'s)?\s+|customer(?:'s)?\s+)?plan\s+(is not|isn't|is|==?|!=)\s+`?([a-z][\w-]{1,24})`?",
+        text.strip(),
+        re.I,
+    )
+    if not m or m.group(2).lower() in ("a", "an", "the", "not", "set", "unknown", "missing", "empty", "any"):
+        return None
+    op = "!=" if m.group(1).lower() in ("is not", "isn't", "!=") else "=="
+    return Condition(f"account.plan {op} {literal(m.group(2))}", text, ("account",))
+
+
 def _tag(text: str) -> Condition | None:
     # "VIP" alone may be an account attribute in Salesforce: only "tagged VIP" is a tag test
     match = re.search(
@@ -135,6 +151,8 @@ def _tag(text: str) -> Condition | None:
     if not match:
         return None
     tag = (match.group(1) or match.group(2) or match.group(3)).lower()
+    if tag in ("for", "from", "in", "on", "of", "with", "to", "that", "this", "its", "their", "each"):
+        return None  # "tag the ticket with the tag for the band": no tag named
     expr = f'"{tag}" in case.tags'
     return Condition(f"!({expr})" if _is_negated(text) else expr, text)
 
@@ -162,11 +180,16 @@ def _count(text: str, known: Known) -> Condition | None:
         return None
     words = re.split(r"\s+(?:in|during|within)\s+", match.group(3))[0]
     op = ">=" if match.group(2).lower() == "or more" else "<="
+    count = int(quantities.number(match.group(1)))
+    if own := field_numbers.counted_in_period(words, text, known):  # "3 or more claims in the last 90 days"
+        return Condition(f"case.fields.{own} {op} {count}", text)
     if own := identifier(words, known):  # "2 or more strikes" with the SOP's `seller_strikes`
-        return Condition(f"case.fields.{own} {op} {int(quantities.number(match.group(1)))}", text)
+        return Condition(f"case.fields.{own} {op} {count}", text)
     noun = vocabulary.snake(words)
     suffix = "_last_year" if re.search(r"last year|past year|12 months", text, re.I) else ""
-    return Condition(f"case.fields.{noun}{suffix} {op} {int(quantities.number(match.group(1)))}", text)
+    if known.identifiers and f"{noun}{suffix}" not in known.identifiers:
+        return None  # the SOP names its fields, and not this one: a question, never an invented field
+    return Condition(f"case.fields.{noun}{suffix} {op} {count}", text)
 
 
 def _years(text: str) -> Condition | None:
@@ -236,6 +259,7 @@ _FIELD_WORDS = re.compile(r"^[a-z][a-z0-9_]*(?:[ _][a-z0-9]+){0,2}$")
 
 def _equals(text: str, known: Known) -> Condition | None:
     """ "the incident type is phish-click" → case.fields.incident_type == "phish-click": a field the text names."""
+    text = re.sub(r"\bis anything (?:other|else) than\b|\bis anything but\b", "is not", text, flags=re.I)
     match = re.search(
         r"^(?:the\s+)?([\w' ]+?)\s+(?:is|equals|=|==)\s+(not\s+)?[\"`]?([\w -]+?)[\"`]?$", text.strip(" ."), re.I
     )
@@ -254,6 +278,10 @@ def _equals(text: str, known: Known) -> Condition | None:
         return None
     if re.match(r"[a-z]+ed\b", value, re.I) and len(value.split()) > 1:
         return None  # "flagged for fraud" is a state the text describes, not a field value
+    if re.match(
+        r"(?:below|above|over|under|more|less|fewer|greater|higher|lower|at least|at most|up to)\b", value, re.I
+    ):
+        return None  # "the rating is below 85 percent" compares; it names no value
     if re.fullmatch(r"missing|empty|blank|absent|present|provided|given|unknown|known|set|filled(?: in)?", value, re.I):
         return None  # "the serial number is missing" says whether it is there, not what it is
     fact = result_status(phrase, known) or vocabulary.fact(phrase, known)
@@ -261,7 +289,12 @@ def _equals(text: str, known: Known) -> Condition | None:
         words = vocabulary.normalise(phrase)
         if not _FIELD_WORDS.match(words) or re.match(r"(?:it|this|that|they|he|she|customer|requester|user)$", words):
             return None
-        if not named_field(phrase, words, value) and vocabulary.snake(words) not in known.identifiers:
+        coded = re.fullmatch(r"[a-z]+(?:_[a-z0-9]+)+", value)  # "the request is transfer_out": a field's code
+        yes_no = value.lower() in ("true", "false") and len(words.split()) <= 2  # "voided is true": a yes/no field
+        if (
+            not (named_field(phrase, words, value) or coded or yes_no)
+            and vocabulary.snake(words) not in known.identifiers
+        ):
             return None  # "the device is lost or stolen": a state told in words, not a field the text names
         fact = "case.fields." + vocabulary.snake(words)
     if "(" in fact or fact.startswith("case.requester"):
@@ -293,8 +326,10 @@ def _status(text: str, known: Known) -> Condition | None:
 
 def _field_compare(text: str, known: Known) -> Condition | None:
     """ "the prior strikes is at least 2" → case.fields.prior_strikes >= 2: a number field the text names."""
+    text = re.sub(r"\bis negative$", "is below 0", re.sub(r"\bis positive$", "is above 0", text.strip()))
+    text = re.sub(r"(\d),(\d{3})\b", r"\1\2", re.sub(r"(\d),(\d{3}),(\d{3})\b", r"\1\2\3", text))
     m = re.match(
-        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(at least|at most|more than|less than|fewer than|over|under|below|above|>=|<=|>|<)\s+(\d+(?:\.\d+)?)$",
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+|are\s+)?(at least|at most|up to|more than|less than|fewer than|greater than|higher than|lower than|no more than|no less than|over|under|below|above|>=|<=|>|<)\s+(-?\d+(?:\.\d+)?)$",
         text.strip(),
         re.I,
     )
@@ -306,8 +341,15 @@ def _field_compare(text: str, known: Known) -> Condition | None:
     if bounded and (fact := vocabulary.fact(bounded.group(1), known)) and "(" not in fact:
         op = "<=" if bounded.group(3).lower() in ("less", "fewer", "lower", "below", "under") else ">="
         return Condition(f"{fact} {op} {bounded.group(2)}", text)
+    if (between := field_numbers.ranged(text, known)) and not quantities.duration(text):
+        phrase, low, a, high, b = between
+        fact = vocabulary.fact(phrase, known) or "case.fields." + vocabulary.snake(phrase)
+        if "(" not in fact and not re.match(r"(?:it|this|that|they|there)\b", phrase, re.I):
+            return Condition(f"{fact} {low} {a} && {fact} {high} {b}", text)
     if not m or quantities.duration(text) or quantities.money(text) is not None:
         return None
+    if re.search(r"\b\d+\b|\b(?:more|less|fewer|over|under|above|below|than|up|least|most|and|or)\b", m.group(1), re.I):
+        return None  # "more than 12 and up to 24": bounds, not the name of a field
     fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))
     if "(" in fact or re.match(r"(?:it|this|that|they|there)\b", m.group(1), re.I):
         return None
@@ -321,6 +363,12 @@ def _field_compare(text: str, known: Known) -> Condition | None:
         "under": "<",
         "below": "<",
         "above": ">",
+        "greater than": ">",
+        "higher than": ">",
+        "lower than": "<",
+        "no more than": "<=",
+        "no less than": ">=",
+        "up to": "<=",
     }
     return Condition(f"{fact} {op.get(m.group(2).lower(), m.group(2))} {m.group(3)}", text)
 
@@ -350,13 +398,32 @@ def _flag_set(text: str, known: Known) -> Condition | None:
     return Condition(f"{owner}.{attr} == {value}", text, (owner,) if owner != "case" else ())
 
 
+def _flagged(text: str) -> Condition | None:
+    """ "the account is flagged as a risk" / "… flagged for fraud" → the Salesforce account's risk flag."""
+    m = re.fullmatch(
+        r"(?:the\s+)?(?:salesforce\s+)?(?:account|customer|seller|buyer)\s+is\s+(not\s+)?flagged"
+        r"(?:\s+(?:as|for)\s+(?:a\s+|an\s+)?(?:risk|risky|high[- ]risk|fraud|fraudulent|suspicious))?",
+        text.strip(),
+        re.I,
+    )
+    if not m:
+        return None
+    return Condition(f"account.risk_flag == {'false' if m.group(1) else 'true'}", text, ("account",))
+
+
 def _no_match(text: str, known: Known) -> Condition | None:
     """ "no account matches" / "the match count is zero" → the account lookup matched nothing."""
     no_match = re.search(
         r"\bno (?:account|record|customer|organi[sz]ation)s? (?:matches|match|is found|found)\b", text, re.I
     )
-    if no_match and ("match_count" in known.returns("account") or not known.has("account")):
-        return Condition("account.match_count == 0", text, ("account",))
+    no_match = no_match or re.search(r"\b(?:finds|found|returns|returned)\s+no\s+(?:matching\s+)?account\b", text, re.I)
+    several = re.search(
+        r"\b(?:finds|found|returns|returned)\s+(?:more than one|several|multiple|two or more|2\+?)\s+(?:matching\s+)?accounts?\b",
+        text,
+        re.I,
+    )
+    if (no_match or several) and ("match_count" in known.returns("account") or not known.has("account")):
+        return Condition(f"account.match_count {'> 1' if several else '== 0'}", text, ("account",))
     return None
 
 
@@ -437,10 +504,23 @@ def _condition(text: str, known: Known) -> Condition | None:
     gap = re.match(r"\s*(\S.*?)\s{3,}\S", text)  # "1-14 days    friendly reminder": a column, then the rung's name
     if gap and (found := _condition(gap.group(1), known)):
         return found
-    text = known.expand(_plain(text).strip(" .,:;"))
-    text = _field_then_comparison(text, known)
+    text = asides.unlabelled(known.expand(_plain(text).strip(" .,:;")))
+    if known.subject and (rung := field_numbers.bare_rung(text)):
+        return _read(f"{known.subject} is {rung}", known)  # "below €20" under "THE LADDER (repair_estimate)"
+    if (gloss := asides.field_gloss(text, known.identifiers)) and (found := _read(gloss, known)):
+        return Condition(found.cel, text, found.needs)  # the SOP's own statement of the field, not the words before
+    if found := _read(text, known):
+        return found
+    head = asides.without_aside(text)
+    return _read(head, known) if head else None
+
+
+def _read(text: str, known: Known) -> Condition | None:
+    text = field_numbers.said_plainly(_field_then_comparison(text, known), known)
+    named = "|".join(re.escape(n) for n in sorted(known.identifiers) if "_" in n) or "(?!)"
     parts = re.split(
-        r"\s+and\s+(?=(?:the|it|its|their|they|customer|order|amount)\b)|\s+(?:who|which|that)\s+(?=have|has|are|is|were|was)|\s+with\s+(?=plan\b)",
+        r"\s+and\s+(?=(?:the|it|its|their|they|customer|order|amount)\b)|\s+(?:who|which|that)\s+(?=have|has|are|is|were|was)|\s+with\s+(?=plan\b)"
+        rf"|\s+and\s+(?=`?(?:{named})\b)",  # "dest_type hosted and withdrawal_usd >= 1000"
         text,
         flags=re.I,
     )
@@ -451,8 +531,11 @@ def _condition(text: str, known: Known) -> Condition | None:
         return None  # never a condition on half of what the text says
     if on_declared := declared.condition(text, known):
         return Condition(on_declared[0], text, on_declared[1])
-    if listed := listed_value(text, known):
+    text = re.sub(r"^(?:anything|everything|any (?:ticket|case|request|claim))\s+with\s+", "", text, flags=re.I)
+    if listed := listed_value(text, known) or named_values.listed_phrase(text, known):
         return listed
+    if stated := named_values.yes_no_state(text, known):
+        return stated
     if _unread_clause(text, known):
         return None
     if re.search(r"\bno assignee\b|\bunassigned\b|\bnot (?:yet )?assigned\b", text, re.I):
@@ -469,9 +552,11 @@ def _condition(text: str, known: Known) -> Condition | None:
         return aged
     return (
         _plan(text, known)
+        or _stated_plan(text)
         or field_range(text, known)
         or _field_compare(text, known)
         or _flag_set(text, known)
+        or _flagged(text)
         or _no_match(text, known)
         or _not_found(text, known)
         or one_of(text, known)

@@ -27,7 +27,7 @@ _ANY = ("any", "one or more", "at least one", "either")
 def criteria(w: Walk, item: Item) -> bool:
     lead = item.segment
     text = lead.text.rstrip(":").rstrip()
-    m = CRITERIA.match(text)
+    m = CRITERIA.match(re.sub(r"\*\*|__", "  ", text))  # "if **any of the following** is true"
     children = [c for c in item.children if isinstance(c, Item) and c.marked]
     rest = [c for c in item.children if not (isinstance(c, Item) and c.marked)]
     if not m or not children:

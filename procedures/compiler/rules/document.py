@@ -198,7 +198,7 @@ def blocks(source: str) -> list[Block]:
         start, end = spans[i]
         line = source[start:end]
         nxt = source[spans[i + 1][0] : spans[i + 1][1]] if i + 1 < len(spans) else ""
-        if not line.strip() or (_RULE.match(line) and previous_blank):
+        if not line.strip() or _RULE.match(line):  # a rule no heading text stands on separates, like a blank
             previous_blank = True
             if stack and not stack[-1].lead_in and not _MARKER.match(nxt) and nxt.strip() and not nxt[:1].isspace():
                 stack.clear()  # a blank line then unindented prose ends the list
@@ -220,7 +220,8 @@ def blocks(source: str) -> list[Block]:
             stack.clear()
             i, previous_blank = i + 1, True
             continue
-        if heading or (_UNDERLINE.match(nxt) and line.strip() and not _MARKER.match(line)):
+        setext = _UNDERLINE.match(nxt) and line.strip() and not _MARKER.match(line) and previous_blank
+        if heading or setext:  # the last line of a step above a rule is no heading: the rule closes the step
             seg = _strip(source, start + (heading.start(2) if heading else 0), end)
             result.append(Heading(seg, len(heading.group(1)) if heading else 2))
             stack.clear()
@@ -261,6 +262,7 @@ def blocks(source: str) -> list[Block]:
         last = stack[-1] if stack else None
         if last is not None and not marker and not previous_blank and _continues(last, seg, indent):
             last.segment = Segment(source[last.segment.start : seg.end], last.segment.start, seg.end)
+            last.lead_in = last.lead_in or (seg.text.endswith(":") and len(last.segment.text) < 200)  # wrapped
             i, previous_blank = i + 1, False
             continue
         number = marker.group("marker").strip("().") if marker else ""

@@ -25,7 +25,10 @@ def money_field(text: str, known: Known) -> Condition | None:
         return None
     words = vocabulary.normalise((ranged or m).group(1)).split()
     for n in range(min(3, len(words)), 0, -1):
-        field = identifier(" ".join(words[-n:]), known) or _money_identifier(words[-n:], known)
+        field = identifier(" ".join(words[-n:]), known)
+        if field and any(field in values for values in known.values.values()):
+            field = None  # "overcharge" is a value of `dispute_type` here; `overcharge_amount` is the money
+        field = field or _money_identifier(words[-n:], known)
         if field and ranged:  # "Change fee $75 up to $250": both bounds, on that field
             low, high = (quantities.money("$" + ranged.group(i)) for i in (2, 3))
             fact = f"case.fields.{field}"
@@ -80,12 +83,20 @@ def counted_field(text: str, known: Known) -> Condition | None:
     return Condition(f"{fact} == {low}", text)
 
 
+_COUNT_WORDS = {"count", "number", "num", "total"}
+
+
 def identifier(words: str, known: Known) -> str | None:
     """The field the SOP names for these words, in any order: "units short" → `short_units`."""
     wanted = {w.rstrip("s") for w in vocabulary.snake(words).split("_")}
     for name in sorted(known.identifiers):
         if {w.rstrip("s") for w in name.split("_")} == wanted:
             return name
+    counted = [  # "1 to 2 strikes" with `strike_count`
+        n for n in known.identifiers if "_" in n and {w.rstrip("s") for w in n.split("_")} - _COUNT_WORDS == wanted
+    ]
+    if len(counted) == 1 and set(counted[0].split("_")) & _COUNT_WORDS:
+        return counted[0]
     last = vocabulary.snake(words).split("_")[-1].rstrip("s")  # "2 or more strikes" with `seller_strikes`
     ending = [n for n in known.identifiers if "_" in n and n.split("_")[-1].rstrip("s") == last and len(wanted) == 1]
     return ending[0] if len(ending) == 1 else None
@@ -94,14 +105,14 @@ def identifier(words: str, known: Known) -> str | None:
 def compared_count(text: str, known: Known) -> Condition | None:
     """ "more than 5 units short" → case.fields.short_units > 5, when `short_units` is a field the SOP names."""
     m = re.fullmatch(
-        r"(more than|over|above|at least|fewer than|less than|under|below|at most)\s+(\d+)\s+([a-z][a-z ]{2,40}?)",
+        r"(more than|over|above|at least|fewer than|less than|under|below|at most|up to)\s+(\d+)\s+([a-z][a-z ]{2,40}?)",
         text.strip(),
         re.I,
     )
     if not m or (field := identifier(m.group(3), known)) is None:
         return None
     op = {"more than": ">", "over": ">", "above": ">", "at least": ">=", "fewer than": "<", "less than": "<"}
-    op |= {"under": "<", "below": "<", "at most": "<="}
+    op |= {"under": "<", "below": "<", "at most": "<=", "up to": "<="}
     return Condition(f"case.fields.{field} {op[m.group(1).lower()]} {m.group(2)}", text)
 
 
@@ -167,16 +178,18 @@ def one_of(text: str, known: Known) -> Condition | None:
 def field_range(text: str, known: Known) -> Condition | None:
     """ "Months in service 12 to 24" → 12 ≤ case.fields.months_in_service ≤ 24 (a range from 0 is its upper bound)."""
     m = re.match(
-        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(?:from\s+|between\s+)?(\d+)\s*(?:to|–|—|-|and)\s*(\d+)$",
+        r"^(?:the\s+)?([a-z][\w ]{1,30}?)\s+(?:is\s+)?(?:from\s+|between\s+)?(\d+(?:\.\d+)?)\s*(?:to|–|—|-|and)\s*(\d+(?:\.\d+)?)$",
         text.strip(),
         re.I,
     )
-    if not m or quantities.duration(text) or quantities.money(text) is not None or int(m.group(3)) <= int(m.group(2)):
+    if not m or quantities.duration(text) or quantities.money(text) is not None:
+        return None
+    if float(m.group(3)) <= float(m.group(2)):
         return None
     fact = vocabulary.fact(m.group(1), known) or "case.fields." + vocabulary.snake(m.group(1))
     if "(" in fact or re.match(r"(?:it|this|that|they|there)\b", m.group(1), re.I):
         return None
-    if int(m.group(2)) == 0:
+    if float(m.group(2)) == 0:
         return Condition(f"{fact} <= {m.group(3)}", text)
     return Condition(f"{fact} >= {m.group(2)} && {fact} <= {m.group(3)}", text)
 

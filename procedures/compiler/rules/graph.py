@@ -12,6 +12,7 @@ from procedures.compiler.rules import gates, sentences
 from procedures.compiler.rules.builder import Builder
 from procedures.compiler.rules.coverage import units
 from procedures.compiler.rules.document import Heading, Item, Section, Segment, outline
+from procedures.compiler.rules.listed_values import more_field_values, more_identifiers
 from procedures.compiler.rules.vocabulary import abbreviations, field_values, identifiers
 from procedures.compiler.rules.walker import Walker
 from procedures.steps import Graph
@@ -21,8 +22,8 @@ def build(source: str, blocks: list) -> tuple[Graph, Builder, int]:
     """The graph, the builder (warnings, marks) and how many statements the walker understood."""
     builder = Builder(source, sentences=units(blocks))
     builder.known.abbreviations = abbreviations(source)
-    builder.known.identifiers = identifiers(source)
-    builder.known.values = field_values(source)
+    builder.known.identifiers = identifiers(source) | more_identifiers(source)
+    builder.known.values = more_field_values(source, builder.known.identifiers) | field_values(source)
     tree = outline(blocks)
     if tree and _is_title(tree[0], len(blocks)):
         first = tree[0]

@@ -37,6 +37,10 @@ def _after_touching_rung(when: str, others: list[str]) -> str:
         touching = other is not None and other.fact == own.fact and other.high == own.low and not other.high_open
         if touching and other.low < own.low:
             return re.sub(rf"{re.escape(own.fact)}\s*>=\s*", f"{own.fact} > ", when, count=1)
+        cents = other is not None and other.fact == own.fact and not other.high_open and other.low < own.low
+        if cents and 0 < own.low - other.high <= 0.011:  # "€20 – €50" then "€50.01 – €300": above 50
+            bound = f"{other.high:g}"
+            return re.sub(rf"{re.escape(own.fact)}\s*>=\s*[\d.]+", f"{own.fact} > {bound}", when, count=1)
     return when
 
 

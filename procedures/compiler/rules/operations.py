@@ -50,7 +50,10 @@ def tags(text: str) -> list[str]:
         re.I,
     )
     words = match.group(1) if match else text
-    words = re.split(r",?\s+\b(?:because|since|so|as|which|who|if|when|unless|until|for|to|so that)\b", words)[0]
+    words = re.split(
+        r",?\s+\b(?:because|since|so|as|which|who|if|when|unless|until|for|to|from|so that)\b|^(?:from|in|for|on)\s+(?:the|that|this|its|their|each)\b",
+        words,
+    )[0]
     words = re.split(r"\s+\+\s+|\.\s|,?\s+\b(?:priority|prio)\b", words)[0]  # "tag x + priority urgent"
     # "port-8A": a hyphenated tag keeps its capitals' part (Zendesk stores tags in lower case), never cut short
     found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][A-Za-z0-9]+)+|[a-z][a-z0-9]{2,})`?(?![\w-])", words.split(" on ")[0])

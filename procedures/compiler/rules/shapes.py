@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules import clauses, conditions, declared, quantities, vocabulary
+from procedures.compiler.rules import clauses, conditions, declared, field_numbers, quantities, vocabulary
 from procedures.compiler.rules.candidates import End
 from procedures.compiler.rules.document import Segment, sub
 from procedures.compiler.rules.state import Check, Pending, Walk, on_approval_only
@@ -58,8 +58,13 @@ def otherwise(w: Walk, seg: Segment, *, offset: int = 0, more: list[Segment] | N
         rest = sub(rest, aside.end(), len(rest.text))
     pending, w.pending = w.pending, None
     body = [rest] if rest.text else ([] if more else [seg])
-    if pending is None:
+    if pending is None:  # no decision read to be the else of: whether it applies is a person's question
+        key = w.b.judgement(f"Does this apply: {seg.text.strip()}?", seg, [("yes", "Yes"), ("no", "No")], "otherwise")
+        w.b.exits = [(key, ("judgement", "outcomes", 0, "next"))]
+        before = dict(w.b.known.results)
         _run_body(w, body, more)
+        w.b.known.results = before
+        w.b.exits = w.b.exits + [(key, ("judgement", "outcomes", 1, "next"))]
         return True
     main = [e for e in w.b.exits if e not in pending.else_exits]
     w.b.exits = list(pending.else_exits)
@@ -198,6 +203,14 @@ def unless(w: Walk, seg: Segment) -> bool:
     if not (m or leading) or (leading and re.search(r"\bunless\b", leading.group(2), re.I)):
         return False
     said, action = (leading.group(1), (leading.start(2), leading.end(2))) if leading else (m.group(2), (0, m.end(1)))
+    which = None if leading else re.search(r",\s*in which case\s+(?=\S)", said, re.I)
+    if which and (
+        re.match(r"(?:if|when|whenever|for|once|where|in case)\b", m.group(1).strip(), re.I)
+        or not conditions.condition(said[: which.start()], w.b.known)
+    ):
+        which = None  # "When A, X, unless B, in which case Z": A is not read here; the sentence is read as before
+    if which:  # "X, unless Y, in which case Z": when Y, Z; otherwise X
+        said, which = said[: which.start()], (m.start(2) + which.end(), m.end(2))
     found = conditions.condition(said, w.b.known)
     if found is None:
         return False
@@ -205,9 +218,12 @@ def unless(w: Walk, seg: Segment) -> bool:
         w.ensure(need, seg)
     w.pending = None
     key = w.b.decide(found.cel, said.strip(), seg)  # X unless Y: when Y, nothing; otherwise X
+    before = dict(w.b.known.results)
+    if which:
+        w.body([sub(seg, *which)])
+        w.b.known.results = dict(before)
     exempt = w.b.exits
     w.b.exits = [(key, ("otherwise",))]
-    before = dict(w.b.known.results)
     w.body([sub(seg, *action)])
     w.b.known.results = before
     w.b.exits = exempt + w.b.exits
@@ -232,10 +248,11 @@ def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, sco
                 return True
             if pattern is COLON and head.split()[0].lower() in clauses.VERBS:
                 continue
-            if re.match(
-                r"(?:before|after|at|during|on arrival|upon)\b", head.strip(), re.I
-            ) and not conditions.condition(head, w.b.known):
-                w.pending = None  # "Before the truck is at the door: …" says when, not whether
+            if _unconditional_head(head) or (
+                re.match(r"(?:before|after|at|during|on arrival|upon)\b", head.strip(), re.I)
+                and not conditions.condition(head, w.b.known)
+            ):  # "Before the truck is at the door: …" says when, not whether
+                w.pending = None
                 _run_body(w, [sub(seg, m.start(2), len(text))], more)
                 return True
             body = [sub(seg, m.start(2), len(text))]
@@ -249,6 +266,15 @@ def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, sco
         conditional_text(w, seg, m.group(1), [sub(seg, start, len(text))], more=more)
         return True
     return _subject_then_verb(w, seg, more)
+
+
+def _unconditional_head(head: str) -> bool:
+    """ "step 0 -> pull the ticket", "Every return starts the same way: look up …": a label or an "always", not a
+    condition."""
+    return bool(
+        re.fullmatch(r"(?:step|phase|stage|part)\s*\d+[a-z]?", head.strip(), re.I)
+        or re.search(r"\b(?:starts? the same way|in (?:all|every) cases?|no matter what|regardless)\b", head, re.I)
+    )
 
 
 def _scopes_item(w: Walk, text: str) -> bool:
@@ -293,6 +319,8 @@ def conditional_text(
 ) -> None:
     if re.search(r"\b(?:anything|everything|everyone|anyone|all) else\b|\b(?:any|all) other\b", head, re.I):
         head = "otherwise"
+    if re.match(r"otherwise\b", head.strip(), re.I):
+        head = "otherwise"  # "Otherwise decline it: reply …" is the else, whatever it calls the outcome
     if head == "otherwise" or (w.pending and _opposite(head, w.b.steps[w.pending.decide])):
         otherwise(
             w, Segment("otherwise " + body[0].text, body[0].start, body[0].end), offset=len("otherwise "), more=more
@@ -303,8 +331,9 @@ def conditional_text(
         cond = None  # "… -> CSM judgement call, don't auto-anything": whether it applies is the person's call too
     else:
         cond = condition or conditions.condition(head, w.b.known)
-        if cond is None and (cond := _next_rung(w, head)):
-            head = cond.label  # "more than 24" under "outage_hours 12 or less" is about outage_hours too
+        on_amount = cond is not None and cond.cel.startswith("case.amount") and field_numbers.bare_rung(head)
+        if (cond is None or on_amount) and (rung := _next_rung(w, head)):  # "$5 to $50" after "Overcharge under $5"
+            cond, head = rung, rung.label  # "more than 24" under "outage_hours 12 or less" is about outage_hours too
     if cond is None and w.b.start is None and re.match(r"(?:when|whenever|once|as soon as)\b", seg.text.strip(), re.I):
         w.b.warn("Read as what starts the procedure: set the procedure's trigger to match", seg, code="trigger")
         _run_body(w, body, more)  # "When a user asks for a reset, …" at the top is the trigger, not a question
@@ -319,7 +348,7 @@ def conditional_text(
         _branch_body(w, pending, body, more)
         return
     earlier = w.decides.get(fact_root) if cond and headed else None
-    if earlier and any(b["when"] == cond.cel for b in w.b.steps[earlier]["branches"]):
+    if earlier and any(_bare(b["when"]) == _bare(cond.cel) for b in w.b.steps[earlier]["branches"]):
         earlier = None  # the same condition again would never be taken: a new decision
     if earlier and earlier != (pending.decide if pending else None):
         keep = w.b.exits
@@ -387,8 +416,9 @@ def _next_rung(w: Walk, head: str) -> conditions.Condition | None:
 
 
 _BARE_COMPARISON = (
-    r"(?:(?:more|less|fewer|greater) than|over|under|above|below|at (?:least|most)|up to)\s+[$€£]?\d[\d,.]*"
-    r"(?:\s+and\s+(?:up to|at most|under|below|less than)\s+[$€£]?\d[\d,.]*)?\s*$"
+    r"(?:(?:(?:more|less|fewer|greater) than|over|under|above|below|at (?:least|most)|up to)\s+[$€£]?\d[\d,.]*"
+    r"(?:\s+and\s+(?:up to|at most|under|below|less than)\s+[$€£]?\d[\d,.]*)?"
+    r"|[$€£]\d[\d,.]*\s*(?:to|–|—|-)\s*[$€£]?\d[\d,.]*)\s*$"  # "$5 to $50"
 )
 
 
@@ -425,6 +455,11 @@ def _branch_body(w: Walk, pending: Pending, body: list[Segment], more: list[Segm
 
 def _untouched(w: Walk, pending: Pending) -> bool:
     return w.b.exits == pending.then_exits + pending.else_exits
+
+
+def _bare(cel: str) -> str:
+    """ "(x in [a, b])" and "x in [a, b]" are one condition."""
+    return cel[1:-1] if cel.startswith("(") and cel.endswith(")") and cel.count("(") == 1 else cel
 
 
 def root(cel: str) -> str:

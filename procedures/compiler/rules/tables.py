@@ -54,7 +54,12 @@ def decision_table(w: Walk, table: Table) -> None:
     field_list = re.fullmatch(
         r"(?:field|name|column|term|abbreviation|input|output|data|attribute)s?", header[0].text.strip(), re.I
     )
-    if not cells or field_list or sum(_acts(title, c.text) for c in cells) * 2 < len(cells):
+    tags = [i for i, h in enumerate(header) if _TAG_HEAD.match(h.text.strip())]
+    tagged = tags and all(  # "| … | Tag |" with a tag on every row: each row does something
+        any(i < len(r) and _result(header[i].text, r[i]) for i in tags) for r in table.rows
+    )
+    acting = bool(cells) and _acting_table(title, cells)
+    if not cells or field_list or not (acting or tagged):
         w.b.mark(table.segment, "note")  # a reference table (targets, contacts), not a decision
         return
     if table.header:
@@ -62,6 +67,8 @@ def decision_table(w: Walk, table: Table) -> None:
     results = _result_columns(header, outcome)
     rows = []
     readable = _readable_columns(w, header, table.rows, outcome, results)
+    if not acting:  # a table that only tags: the first column says which row ("| Plan | Excess | Limit | Tag |")
+        readable &= {0}
     for cells in table.rows:
         parts = [
             _phrase(header[i].text if i < len(header) else "", cell.text)
@@ -137,6 +144,20 @@ def _settings_table(w: Walk, table: Table, header, settings: dict[int, str]) -> 
 _LABEL = re.compile(r"^[\w -]{1,25}:\s+(?=\S)")
 
 
+_OK = re.compile(r"\b(?:an?|the|their|his|her)\s+(?:OK|okay|go-ahead)\b", re.I)
+_TWO_SIGNERS = re.compile(r"\bfrom\b.+\b(?:and|then|plus)\s+(?:the\s+|an?\s+)?[A-Z]")
+
+
+def _acting_table(title: str, cells: list[Segment]) -> bool:
+    """Whether most outcome cells ask for something. "Needs an OK from the Support Lead" asks for an approval —
+    but a table that only acts through such OKs, one of them from two people, stays reference: one approval
+    step for two signers would be wrong."""
+    if sum(_acts(title, c.text) for c in cells) * 2 >= len(cells):
+        return True
+    with_ok = sum(_acts(title, c.text) or bool(_OK.search(c.text)) for c in cells)
+    return with_ok * 2 >= len(cells) and not any(_OK.search(c.text) and _TWO_SIGNERS.search(c.text) for c in cells)
+
+
 def _acts(title: str, cell: str) -> bool:
     """Whether an outcome cell asks for something: an action verb, an approver column, a group to route to."""
     cell = _LABEL.sub("", cell)
@@ -150,6 +171,8 @@ def _acts(title: str, cell: str) -> bool:
 
 def _body(title: str, cell: Segment) -> Segment:
     """The outcome cell as a clause: "Finance director" under "Approver" → an approval by the finance director."""
+    if _TAG_HEAD.match(title.strip()) and (tagged := _result(title, cell)):
+        return tagged  # "| under 4 | … | late-small |" under "Tag": tag the ticket late-small
     label = _LABEL.match(cell.text)
     if label:  # "ban: needs approval from …" — the label names the outcome, the rest is what to do
         cell = sub(cell, label.end(), len(cell.text))

@@ -27,6 +27,7 @@ from procedures.compiler.rules import (
     amendments,
     answers,
     approvals,
+    case_paragraphs,
     clauses,
     conditions,
     criteria,
@@ -165,7 +166,7 @@ class Walker:
             return
         if self._labelled_case(item, sents):
             return
-        label = re.match(r"^([A-Z][A-Za-z -]{1,25}):\s+(?=\S)", sents[0].text)
+        label = re.match(r"^(?!Otherwise\b)([A-Z][A-Za-z -]{1,25}):\s+(?=\S)", sents[0].text)  # not the else
         if label and not conditions.condition(label.group(1), self.b.known) and self._step_after(sents[0], label.end()):
             if shapes.case_label(self, sents, label.group(1), label.end()):  # "No photo: reply …": a case to answer
                 return self._children(item)
@@ -176,6 +177,8 @@ class Walker:
             shapes.conditional_text(self, sents[0], head.group(1), body, headed=True)
             self._children(item)
             return
+        if case_paragraphs.case_paragraph(self, item, sents):  # "For a legal hold, … . Once approved, …"
+            return self._children(item)
         cut = next((i for i, s in enumerate(sents[1:], 1) if shapes.OTHERWISE.match(s.text)), len(sents))
         ends = all(
             _TERSE_END.match(s.text) for s in sents[1:cut]
