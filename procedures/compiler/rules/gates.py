@@ -18,7 +18,19 @@ import re
 
 from connectors.declared import answers
 from procedures.compiler.base import CompileIssue
-from procedures.compiler.rules import declared, positive, repeats, replied_how, surroundings, vocabulary, wording
+from procedures.compiler.rules import (
+    declared,
+    guessed_values,
+    positive,
+    repeats,
+    replied_how,
+    summaries,
+    surroundings,
+    table_rows,
+    timeouts,
+    vocabulary,
+    wording,
+)
 from procedures.compiler.rules.certainty import Sure, conjuncts, unsure_condition
 from procedures.compiler.rules.links import parents
 from procedures.compiler.rules.links import redirect as _redirect
@@ -70,6 +82,7 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
         if rule and not step.get("evidence"):
             step["evidence"] = [rule]
     repeats.drop(steps, graph.start)
+    timeouts.merge(steps)
     positive.state_positive(steps)
     for step in steps.values():  # "the IC approves", where the SOP spells out "Incident Commander (IC)"
         if step["kind"] == "approve" and step["role"] in known.abbreviations:
@@ -298,6 +311,9 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: wording.value_not_sent(operation, params, instruction, step["title"]),
             lambda: surroundings.done_by_hand(step["title"], checked["manual"]),
             lambda: surroundings.priority_said_next(operation, params, sure.source, span),
+            lambda: table_rows.unasked(operation, sure.source, span),
+            lambda: summaries.restated(instruction, sure.source, span),
+            lambda: guessed_values.flag_not_given(operation, params, instruction),
         )
         why = next((found for check in checks if (found := check())), None)
         return f"Not sure of “{step['title']}”: {why}" if why else None
@@ -327,7 +343,8 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
 
 def _unasked_evidence(steps: dict[str, dict]) -> list[CompileIssue]:
     """An approval "based on the photo" that asks the customer for the photo when it is missing: the sentence
-    asks nobody for it, so a person decides whether to ask (the wait for the answer stays: it ends the loop)."""
+    asks nobody for it. The approval keeps its evidence and loses the ask and the wait for the answer: with no
+    photo attached the engine holds it for a person, who decides whether to ask."""
     issues = []
     for step in list(steps.values()):
         ask = steps.get(step.get("on_missing_evidence") or "")
@@ -335,7 +352,7 @@ def _unasked_evidence(steps: dict[str, dict]) -> list[CompileIssue]:
             continue
         if why := surroundings.evidence_not_asked(step.get("instruction", "")):
             issues.append(_issue(ask, f"Not sure of “{ask['title']}”: {why}"))
-            _demote(ask)
+            del step["on_missing_evidence"]
     return issues
 
 

@@ -1,0 +1,92 @@
+"""Ninth round (issue 11): precision gates found by writing SOP passages in the shapes real teams use (a wait's
+timeout said again as its own sentence, …) and compiling them: every automated step must be one a careful ops
+manager would call right."""
+
+from __future__ import annotations
+
+from procedures.compiler import compile_source
+from procedures.steps import ActStep, ApproveStep, WaitStep
+
+
+def _compile(source: str):
+    return compile_source(source, compiler="rules")
+
+
+def _steps(result, kind):
+    return [s for s in result.graph.steps if isinstance(s, kind)]
+
+
+def _by_key(result):
+    return {s.key: s for s in result.graph.steps}
+
+
+def test_a_timeout_said_again_is_the_first_waits_way_out_not_a_second_wait():
+    result = _compile(
+        "1. Reply to the customer asking for the order number and set the ticket to pending.\n"
+        "2. Wait 3 business days for the customer to reply. When they reply, tag the ticket order-received.\n"
+        '   If they have not replied after 3 business days, add an internal note "no answer" and solve the ticket.\n'
+    )
+    waits = _steps(result, WaitStep)
+    assert len(waits) == 1
+    steps = _by_key(result)
+    assert steps[waits[0].on_event].operation == "zendesk.add_tags"
+    assert steps[waits[0].next].operation == "zendesk.add_note"
+
+
+def test_a_row_of_a_contacts_table_assigns_nothing():
+    result = _compile(
+        "# Escalation contacts\n\n"
+        "| Team | Contact | SLA |\n|---|---|---|\n"
+        "| Billing | billing@example.com | 1 business day |\n"
+        "| Security | security@example.com | 4 hours |\n\n"
+        "1. For billing questions, email billing@example.com with the ticket link.\n2. Solve the ticket.\n"
+    )
+    groups = [s.params.get("group") for s in _steps(result, ActStep) if s.operation == "zendesk.update_ticket"]
+    assert not [g for g in groups if g]
+    assert any("table row that asks for no action" in w.message for w in result.warnings)
+
+
+def test_a_row_of_a_routing_table_still_assigns():
+    result = _compile(
+        "| Category | Group |\n|---|---|\n| refund | Billing |\n| login | Accounts |\n\n"
+        "Route each ticket by the table above, then tag it triaged.\n"
+    )
+    assert not any("table row that asks for no action" in w.message for w in result.warnings)
+
+
+def test_updating_a_record_field_with_no_new_value_is_asked():
+    result = _compile(
+        "1. Reply to the customer offering the annual plan at 20% off.\n"
+        "2. Once they accept, update the plan in Salesforce and tag the ticket upgrade-accepted.\n"
+    )
+    assert "salesforce.update_record" not in [s.operation for s in _steps(result, ActStep)]
+    assert any("`true` is a guess" in w.message for w in result.warnings)
+
+
+def test_a_summary_line_that_restates_the_steps_solves_nothing_by_itself():
+    result = _compile(
+        "1. If the customer is eligible for a refund, tag the ticket refunded.\n"
+        "2. If the request looks like fraud, assign the ticket to the Risk group.\n\n"
+        "Summary: refund eligible orders, tag them refunded and solve the ticket.\n"
+    )
+    solved = [s for s in _steps(result, ActStep) if s.params.get("status") == "solved"]
+    assert not solved
+    assert any("summary" in w.message for w in result.warnings)
+
+
+def test_a_pause_whose_time_is_said_again_is_waited_once():
+    result = _compile(
+        "Reply to affected customers with the outage macro.\n"
+        "Wait 2 hours for the status page to update. If the status page still shows the incident after 2 hours, "
+        "page the on-call engineer via POST /pagerduty.\n"
+    )
+    assert len([w for w in _steps(result, WaitStep) if w.delay]) == 1
+
+
+def test_an_approval_based_on_photos_does_not_wait_for_a_photo_nobody_asked_for():
+    result = _compile(
+        "Orders over $300: the warehouse lead approves first, based on the photos, then tag the ticket ok.\n"
+    )
+    assert not _steps(result, WaitStep)
+    [approve] = _steps(result, ApproveStep)
+    assert approve.evidence
