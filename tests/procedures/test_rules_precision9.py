@@ -90,3 +90,17 @@ def test_an_approval_based_on_photos_does_not_wait_for_a_photo_nobody_asked_for(
     assert not _steps(result, WaitStep)
     [approve] = _steps(result, ApproveStep)
     assert approve.evidence
+
+
+def test_a_reply_before_a_sign_off_the_sop_says_comes_first_is_asked():
+    result = _compile(
+        "| Request | What to do |\n|---|---|\n"
+        "| Early termination | Reply to the customer with the termination fee |\n\n"
+        "Early terminations need approval from the contracts manager before you promise anything. Once the "
+        "contracts manager approves, reply to the customer confirming the termination date.\n"
+    )
+    steps = _by_key(result)
+    [approve] = _steps(result, ApproveStep)
+    replies = [s for s in _steps(result, ActStep) if s.operation == "zendesk.reply"]
+    assert [r.key for r in replies] == [steps[approve.on_approved].key]
+    assert any("before you promise" in w.message for w in result.warnings)

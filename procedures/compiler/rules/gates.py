@@ -24,6 +24,7 @@ from procedures.compiler.rules import (
     positive,
     repeats,
     replied_how,
+    sign_off_first,
     summaries,
     surroundings,
     table_rows,
@@ -94,6 +95,9 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     }
     issues += _unasked_evidence(steps)
     issues += replied_how.answer_read(steps)
+    for key, why in sign_off_first.replies_too_early(steps):  # a table row's reply before the sign-off
+        issues.append(_issue(steps[key], f"Not sure of “{steps[key]['title']}”: {why}"))
+        _demote(steps[key])
     for key, step in list(steps.items()):
         if step["kind"] == "decide" and step.get("branches"):
             first, why = _unsure_branch(step, sure)
