@@ -104,3 +104,26 @@ def test_a_reply_before_a_sign_off_the_sop_says_comes_first_is_asked():
     replies = [s for s in _steps(result, ActStep) if s.operation == "zendesk.reply"]
     assert [r.key for r in replies] == [steps[approve.on_approved].key]
     assert any("before you promise" in w.message for w in result.warnings)
+
+
+def test_a_reply_whose_text_would_be_our_instruction_is_asked():
+    result = _compile(
+        "If the item is damaged, ask for a photo.\n"
+        "Reply to the customer quoting the repair fee.\n"
+        "Reply to the customer that the repair is booked.\n"
+    )
+    bodies = [s.params["body"] for s in _steps(result, ActStep) if s.operation == "zendesk.reply"]
+    assert not [b for b in bodies if b.lower().startswith(("ask for", "reply to the customer"))]
+    assert any("word for word" in w.message for w in result.warnings)
+
+
+def test_the_answer_of_a_question_and_answer_pair_is_not_done_for_every_case():
+    result = _compile(
+        "1. If the balance is zero, reply that the card has been used.\n\n"
+        "Common questions\n"
+        "Q: The customer says the card was stolen?\n"
+        "A: Tag the ticket giftcard-stolen and assign it to the Fraud group.\n"
+    )
+    groups = [s.params.get("group") for s in _steps(result, ActStep) if s.operation == "zendesk.update_ticket"]
+    assert "Fraud" not in groups
+    assert any("card was stolen" in w.message for w in result.warnings)

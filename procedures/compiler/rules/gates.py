@@ -317,6 +317,8 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: surroundings.priority_said_next(operation, params, sure.source, span),
             lambda: table_rows.unasked(operation, sure.source, span),
             lambda: summaries.restated(instruction, sure.source, span),
+            lambda: summaries.answers_a_question(instruction, sure.source, span),
+            lambda: guessed_values.body_is_instruction(operation, params),
             lambda: guessed_values.flag_not_given(operation, params, instruction),
         )
         why = next((found for check in checks if (found := check())), None)

@@ -2,7 +2,7 @@
 
 Read as steps, a summary line runs on every path after the ones it sums up (the solve after a fraud hand-off).
 An action from a line that says it is a summary ("Summary:", "In short", "TL;DR", "Recap"), or from under a
-heading that says so, goes to a person.
+heading that says so, goes to a person. So does an action from the answer of a "Q: … / A: …" pair.
 """
 
 from __future__ import annotations
@@ -24,3 +24,17 @@ def restated(instruction: str, source: str, span: dict | None) -> str | None:
     if headings and re.match(rf"\W*{_SUMMARY}\b", headings[-1].group(1) or headings[-1].group(2) or "", re.I):
         return "it comes from a summary section that restates the steps above it"
     return None
+
+
+_ANSWER = re.compile(r"^\W*(?:A|Answer|Ans)\s*[:.)-]\s", re.I)
+_QUESTION = re.compile(r"(?m)^\W*(?:Q|Question)\s*[:.)-]\s*(.+)$", re.I)
+
+
+def answers_a_question(instruction: str, source: str, span: dict | None) -> str | None:
+    """ "Q: The card was stolen? / A: Tag the ticket … and assign it to Fraud": the answer holds only for the
+    question's case, which no condition checks."""
+    if not _ANSWER.match(instruction):
+        return None
+    asked = list(_QUESTION.finditer(source, 0, (span or {}).get("start", 0))) if source else []
+    question = asked[-1].group(1).strip() if asked else "the question before it"
+    return f"it answers {question!r}, which no condition before it checks"
