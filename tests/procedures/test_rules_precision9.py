@@ -127,3 +127,27 @@ def test_the_answer_of_a_question_and_answer_pair_is_not_done_for_every_case():
     groups = [s.params.get("group") for s in _steps(result, ActStep) if s.operation == "zendesk.update_ticket"]
     assert "Fraud" not in groups
     assert any("card was stolen" in w.message for w in result.warnings)
+
+
+def test_a_solve_from_one_sentence_is_asked_when_another_says_when_to_close():
+    result = _compile(
+        "1. If the customer wants to cancel, reply confirming the cancellation and set the ticket to solved.\n"
+        "2. If they only want to pause, tag the ticket pause.\n"
+        "Remember: close the ticket only after the customer confirms.\n"
+    )
+    assert not [s for s in _steps(result, ActStep) if s.params.get("status") == "solved"]
+    assert any("only after the customer confirms" in w.message for w in result.warnings)
+
+
+def test_a_line_of_response_targets_by_class_sends_no_acknowledgement():
+    result = _compile(
+        "Urgent tickets must be answered within 1 hour, high within 4 hours.\n"
+        "If an urgent ticket has no reply after 1 hour, assign it to the Escalations group.\n"
+    )
+    assert "zendesk.reply" not in [s.operation for s in _steps(result, ActStep)]
+    assert any("response-time targets" in w.message for w in result.warnings)
+
+
+def test_one_acknowledgement_deadline_still_sends_the_acknowledgement():
+    result = _compile("A security report must be acknowledged within 1 hour.\n")
+    assert "zendesk.reply" in [s.operation for s in _steps(result, ActStep)]

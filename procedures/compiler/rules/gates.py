@@ -19,6 +19,7 @@ import re
 from connectors.declared import answers
 from procedures.compiler.base import CompileIssue
 from procedures.compiler.rules import (
+    closing_rules,
     declared,
     guessed_values,
     positive,
@@ -318,6 +319,8 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: table_rows.unasked(operation, sure.source, span),
             lambda: summaries.restated(instruction, sure.source, span),
             lambda: summaries.answers_a_question(instruction, sure.source, span),
+            lambda: closing_rules.closing_rule(params, instruction, sure.source),
+            lambda: closing_rules.targets_by_class(operation, bool(step.get("deadline")), instruction),
             lambda: guessed_values.body_is_instruction(operation, params),
             lambda: guessed_values.flag_not_given(operation, params, instruction),
         )
