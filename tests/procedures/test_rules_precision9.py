@@ -151,3 +151,22 @@ def test_a_line_of_response_targets_by_class_sends_no_acknowledgement():
 def test_one_acknowledgement_deadline_still_sends_the_acknowledgement():
     result = _compile("A security report must be acknowledged within 1 hour.\n")
     assert "zendesk.reply" in [s.operation for s in _steps(result, ActStep)]
+
+
+def test_an_action_for_one_kind_of_ticket_no_condition_checks_is_asked():
+    result = _compile(
+        "VIP customers get a personal reply from a senior agent. Assign VIP tickets to the Senior Support group.\n"
+        "For everyone else, reply with the standard macro.\n"
+    )
+    groups = [s.params.get("group") for s in _steps(result, ActStep) if s.operation == "zendesk.update_ticket"]
+    assert "Senior Support" not in groups
+    assert any("'vip'" in w.message for w in result.warnings)
+
+
+def test_a_line_that_defines_a_period_is_no_wait():
+    result = _compile(
+        "Refund window: 14 days from purchase.\n\n"
+        "- Within the window: solve the ticket.\n- Otherwise: reply declining and solve the ticket.\n"
+    )
+    assert not [w for w in _steps(result, WaitStep) if w.delay]
+    assert any("defines a period" in w.message for w in result.warnings)

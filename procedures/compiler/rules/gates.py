@@ -23,6 +23,7 @@ from procedures.compiler.rules import (
     declared,
     guessed_values,
     positive,
+    qualified,
     repeats,
     replied_how,
     sign_off_first,
@@ -320,12 +321,15 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: summaries.restated(instruction, sure.source, span),
             lambda: summaries.answers_a_question(instruction, sure.source, span),
             lambda: closing_rules.closing_rule(params, instruction, sure.source),
+            lambda: qualified.unchecked_kind(instruction, labels),
             lambda: closing_rules.targets_by_class(operation, bool(step.get("deadline")), instruction),
             lambda: guessed_values.body_is_instruction(operation, params),
             lambda: guessed_values.flag_not_given(operation, params, instruction),
         )
         why = next((found for check in checks if (found := check())), None)
         return f"Not sure of “{step['title']}”: {why}" if why else None
+    if step["kind"] == "wait" and (why := qualified.defined_period(instruction)):
+        return f"Not sure of “{step['title']}”: {why}"
     if step["kind"] == "wait" and not step.get("for_event") and step.get("next"):
         said = re.match(r"\W*(?:then\s+)?wait\s+(?:for|until)\b[^.;]*", step.get("instruction", ""), re.I)
         event = vocabulary.event_for(said.group(0)) if said else None
