@@ -301,7 +301,7 @@ def test_decimal_numbered_steps_are_steps_and_telling_the_requester_is_a_reply()
         "1.1 Set the ticket priority to urgent.\n"
         "1.2 Raise an Incident in Jira project SEC with priority Highest.\n"
         "1.3 Email privacy-legal@example.com with the Jira issue key and the ticket link.\n"
-        "1.4 Reply to the customer to confirm the refund and tell them it takes 5 to 10 days.\n"
+        "1.4 Reply to the customer confirming the refund and tell them it takes 5 to 10 days.\n"
     )
     result = _compile(source)
     ops = [s.operation for s in _steps(result, ActStep)]

@@ -326,8 +326,6 @@ def _plain_heading(line: str, nxt: str) -> bool:
     title_case = all(w[:1].isupper() for w in significant)
     if title_case and len(words) <= 4 and nxt.strip() and section_kind(text):
         return True  # "Tone" over a paragraph: a heading whose whole section is not procedure
-    if re.fullmatch(r"(?:the\s+)?(?:procedure|steps|process|instructions|what to do|workflow)", text, re.I):
-        return True  # "Procedure" alone above a blank line: the steps start here, whatever section came before
     if len(words) <= 4 and _FOR_INFORMATION.search(text.lower()) and nxt.strip() and _MARKER.match(nxt):
         return True  # "misc / FYI" over a list: reference, not steps, in any case
     if not title_case and words[0][:1].isupper() and nxt[:1] in " \t" and nxt.strip():

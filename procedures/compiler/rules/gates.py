@@ -18,7 +18,22 @@ import re
 
 from connectors.declared import answers
 from procedures.compiler.base import CompileIssue
-from procedures.compiler.rules import declared, positive, repeats, replied_how, surroundings, vocabulary, wording
+from procedures.compiler.rules import (
+    closing_rules,
+    declared,
+    guessed_values,
+    positive,
+    qualified,
+    repeats,
+    replied_how,
+    sign_off_first,
+    summaries,
+    surroundings,
+    table_rows,
+    timeouts,
+    vocabulary,
+    wording,
+)
 from procedures.compiler.rules.certainty import Sure, conjuncts, unsure_condition
 from procedures.compiler.rules.links import parents
 from procedures.compiler.rules.links import redirect as _redirect
@@ -70,6 +85,7 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
         if rule and not step.get("evidence"):
             step["evidence"] = [rule]
     repeats.drop(steps, graph.start)
+    timeouts.merge(steps)
     positive.state_positive(steps)
     for step in steps.values():  # "the IC approves", where the SOP spells out "Incident Commander (IC)"
         if step["kind"] == "approve" and step["role"] in known.abbreviations:
@@ -81,6 +97,9 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     }
     issues += _unasked_evidence(steps)
     issues += replied_how.answer_read(steps)
+    for key, why in sign_off_first.replies_too_early(steps):  # a table row's reply before the sign-off
+        issues.append(_issue(steps[key], f"Not sure of “{steps[key]['title']}”: {why}"))
+        _demote(steps[key])
     for key, step in list(steps.items()):
         if step["kind"] == "decide" and step.get("branches"):
             first, why = _unsure_branch(step, sure)
@@ -298,9 +317,19 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: wording.value_not_sent(operation, params, instruction, step["title"]),
             lambda: surroundings.done_by_hand(step["title"], checked["manual"]),
             lambda: surroundings.priority_said_next(operation, params, sure.source, span),
+            lambda: table_rows.unasked(operation, sure.source, span),
+            lambda: summaries.restated(instruction, sure.source, span),
+            lambda: summaries.answers_a_question(instruction, sure.source, span),
+            lambda: closing_rules.closing_rule(params, instruction, sure.source),
+            lambda: qualified.unchecked_kind(instruction, labels),
+            lambda: closing_rules.targets_by_class(operation, bool(step.get("deadline")), instruction),
+            lambda: guessed_values.body_is_instruction(operation, params),
+            lambda: guessed_values.flag_not_given(operation, params, instruction),
         )
         why = next((found for check in checks if (found := check())), None)
         return f"Not sure of “{step['title']}”: {why}" if why else None
+    if step["kind"] == "wait" and (why := qualified.defined_period(instruction)):
+        return f"Not sure of “{step['title']}”: {why}"
     if step["kind"] == "wait" and not step.get("for_event") and step.get("next"):
         said = re.match(r"\W*(?:then\s+)?wait\s+(?:for|until)\b[^.;]*", step.get("instruction", ""), re.I)
         event = vocabulary.event_for(said.group(0)) if said else None
@@ -327,7 +356,8 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
 
 def _unasked_evidence(steps: dict[str, dict]) -> list[CompileIssue]:
     """An approval "based on the photo" that asks the customer for the photo when it is missing: the sentence
-    asks nobody for it, so a person decides whether to ask (the wait for the answer stays: it ends the loop)."""
+    asks nobody for it. The approval keeps its evidence and loses the ask and the wait for the answer: with no
+    photo attached the engine holds it for a person, who decides whether to ask."""
     issues = []
     for step in list(steps.values()):
         ask = steps.get(step.get("on_missing_evidence") or "")
@@ -335,7 +365,7 @@ def _unasked_evidence(steps: dict[str, dict]) -> list[CompileIssue]:
             continue
         if why := surroundings.evidence_not_asked(step.get("instruction", "")):
             issues.append(_issue(ask, f"Not sure of “{ask['title']}”: {why}"))
-            _demote(ask)
+            del step["on_missing_evidence"]
     return issues
 
 
