@@ -178,6 +178,11 @@ def jira(text: str, known: Known) -> Act | None:
         summary = "{{ account.name }}"
     if said := _summary_said(text, known):
         summary, notes = said
+    elif told := _SUMMARY_TOLD.search(text):
+        part = _summary_part(told.group(1) or told.group(2), known)
+        if part is None:
+            return None  # "with the BOL in the summary", a part no fact holds: a person writes the issue
+        summary = f"{{{{ case.subject }}}} {part}"
     params = {"project": key, "issue_type": named_type or "Task", "summary": summary}
     params["description"] = "{{ case.description }}\n\nTicket: {{ case.url }}"
     levels = "|".join(JIRA_PRIORITIES)
@@ -203,6 +208,22 @@ _SUMMARY = re.compile(
     r"(?:\s+(?:plus|and|with|followed by|\+)\s+(?:the\s+|their\s+|its\s+)?([\w' ]{2,40}?))?(?=\s*(?:[,.;)]|$|\s+and\b))",
     re.I,
 )
+
+
+_SUMMARY_TOLD = re.compile(
+    r"\bwith\s+(?:the\s+|its\s+|their\s+|our\s+)?([\w' -]{2,40}?)\s+in\s+(?:the|its)\s+(?:summary|title)\b"
+    r"|\b(?:summary|title)\s+(?:w/|with|containing|including|giving|that (?:gives|has|includes))\s+(?:the\s+)?"
+    r"([\w' -]{2,40}?)(?=\s*(?:[,.;)]|$|\s+and\b))",
+    re.I,
+)
+
+
+def _summary_part(phrase: str, known: Known) -> str | None:
+    """What the sentence asks the summary to give ("the ticket ID", "the refund amount") as a fact, or None."""
+    if re.fullmatch(r"(?:zendesk\s+)?ticket(?:'s)?\s*(?:id|number|no\.?|#|ref(?:erence)?)?", phrase.strip(), re.I):
+        return "{{ case.ticket_id }}"
+    fact = vocabulary.fact(phrase, known)
+    return f"{{{{ {fact} }}}}" if fact else None
 
 
 def _summary_said(text: str, known: Known) -> tuple[str, list[str]] | None:
