@@ -181,3 +181,25 @@ def test_a_sum_of_money_on_an_amount_field_is_still_read():
         "Fields: `repair_estimate`.\n\n1. If the repair_estimate is over $200, tag the ticket big-repair.\n"
     )
     assert any("repair_estimate > 200" in c for c in _conditions(result))
+
+
+def test_a_mail_carries_the_facts_its_sentence_lists():
+    result = _compile(
+        "1. Let the refunds desk know by email at refunds@shop.example with the amount and the ticket link.\n"
+    )
+    [mail] = [s for s in _steps(result, ActStep) if s.operation == "email.send"]
+    assert "case.amount" in mail.params["body"]
+
+
+def test_a_mail_with_a_part_no_fact_holds_says_so():
+    result = _compile("1. Email ops@shop.example with the batch code and the link.\n2. Tag the ticket wh-told.\n")
+    assert "email.send" in _ops(result)
+    assert any("batch code" in w.message for w in result.warnings)
+
+
+def test_a_request_with_parts_no_fact_holds_is_asked():
+    result = _compile(
+        "1. Page the on-call lead through the paging webhook with the site and the ticket link.\n"
+        "2. Tag the ticket paged.\n"
+    )
+    assert "http.request" not in _ops(result)

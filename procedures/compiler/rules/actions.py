@@ -520,6 +520,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
             params["body"] = "{{ {" + lit("message") + ": " + lit(said.group(1)) + "} }}"
         elif body := http_bodies.body_said(text, known):
             params["body"] = body  # "… with the amount 40", "… with the order number"
+        elif any(fact is None for _, fact in http_bodies.parts_said(text, known)):
+            return None  # "with the site and the ticket link": what the request carries is said, not read
         return Act("http.request", params, text[:120])
     if re.match(r"(?:acknowledge|confirm)\s+(?:the\s+|this\s+)?(?:ticket|case|alert|page|incident|request)\b", lowered):
         return None  # "Acknowledge the ticket.": taking it on (its sub-steps say how), not a reply to anyone

@@ -12,7 +12,7 @@ import re
 from connectors import registry
 from connectors.jira.sandbox import PRIORITIES as JIRA_PRIORITIES
 from connectors.jira.sandbox import STANDARD_ISSUE_TYPES as JIRA_ISSUE_TYPES
-from procedures.compiler.rules import replies, vocabulary
+from procedures.compiler.rules import http_bodies, replies, vocabulary
 from procedures.compiler.rules.candidates import TICKET, Act, cel_list, lit
 from procedures.compiler.rules.conditions import condition
 from procedures.compiler.rules.vocabulary import Known
@@ -418,8 +418,15 @@ def email(text: str, known: Known) -> Act | None:
     if subject:
         text = text[: subject.start()] + text[subject.end() :]
     body = email_body(text, known, to_requester=to == ["case.requester_email"])
+    said = http_bodies.parts_said(text, known)
+    body += "".join(f"\n{name}: {{{{ {fact} }}}}" for name, fact in said if fact and fact not in body)
+    unread = [
+        f"The mail should also give the {name.lower()}, which no known fact holds: add it by hand."
+        for name, fact in said
+        if not fact
+    ]
     params = {"to": cel_list(to), "subject": subject.group(1) if subject else "{{ case.subject }}", "body": body}
-    return Act("email.send", params, text[:120], notes=role_notes(roles))
+    return Act("email.send", params, text[:120], notes=role_notes(roles) + unread)
 
 
 def role_notes(roles: list[str]) -> list[str]:
