@@ -203,3 +203,15 @@ def test_a_request_with_parts_no_fact_holds_is_asked():
         "2. Tag the ticket paged.\n"
     )
     assert "http.request" not in _ops(result)
+
+
+def test_confirming_a_fact_is_a_check_not_a_reply():
+    result = _compile(
+        "1. Look up the parcel with the courier and confirm it was left at the door.\n2. Tag the ticket checked.\n"
+    )
+    assert "zendesk.reply" not in _ops(result)
+
+
+def test_confirming_to_the_customer_is_still_a_reply():
+    result = _compile("1. Confirm the refund to the customer.\n")
+    assert "zendesk.reply" in _ops(result)

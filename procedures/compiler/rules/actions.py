@@ -526,6 +526,12 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     if re.match(r"(?:acknowledge|confirm)\s+(?:the\s+|this\s+)?(?:ticket|case|alert|page|incident|request)\b", lowered):
         return None  # "Acknowledge the ticket.": taking it on (its sub-steps say how), not a reply to anyone
     if re.match(
+        r"confirm\s+(?:that\s+)?(?:it|they|this|the\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:was|were|is|are|has|have|had|did|matches"
+        r"|match|exists?|arrived)\b",
+        lowered,
+    ) and not re.search(r"\b(?:to|with|for|tell)\s+(?:the\s+)?(?:customer|requester|them)\b", lowered):
+        return None  # "confirm it was delivered damaged": a check a person makes, not a reply to anyone
+    if re.match(
         r"(?:post|send)\s+(?:(?:the\s+)?(?:customer|requester|reporter|user|them)\s+)?(?:a\s+)?(?:public\s+|private\s+)?"
         r"(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter|end user|user|caller)|confirm|thank|acknowledge|let the (?:customer|requester|reporter|end user|user)",
         lowered,
