@@ -83,7 +83,9 @@ def _wait(text: str) -> Wait | None:
     if not re.match(r"(?:and\s+)?wait\b", lowered):
         return None
     delay = quantities.duration(text)
-    someone_else = re.search(r"\b(?!their\b)\w+'s (?:answer|reply|response|decision)", lowered)
+    someone_else = re.search(r"\b(?!their\b)\w+'s (?:answer|reply|response|decision)", lowered) and not re.search(
+        r"\bfor (?:the |a )?(?:customer|requester|user|caller|client)s? to (?:reply|answer|respond)", lowered
+    )  # "for the customer to reply with the clinic's answer": the requester's reply ends it
     event = None if someone_else else vocabulary.event_for(lowered)
     if event is None and not someone_else and re.search(r"answer|reply|yes/no|their", lowered):
         event = "customer.replied"
@@ -95,7 +97,20 @@ def _wait(text: str) -> Wait | None:
         event = "customer.replied"  # waiting for something the requester sends
     if delay is None and event is None:
         return None
+    if event is None and _awaited_unread(lowered):
+        return None  # "wait 2 days for the induction to be booked": what ends it is said, not read; a person asks
     return Wait(text.strip(" ."), delay, event)
+
+
+_AWAITED = re.compile(r"\bfor\s+(?:the|an?|his|her|its|our)\s+((?:[\w-]+\s+){0,2}?)to\s+(?:be\s+)?[a-z]+")
+_REQUESTER = r"\b(?:customer|requester|user|caller|client|sender)s?\s*$"
+
+
+def _awaited_unread(lowered: str) -> bool:
+    """Whether the wait names an event it waits for ("for the induction to be booked", "for the lab to send the
+    report") — other than the requester's, whose answer is the usual end of a wait."""
+    found = _AWAITED.search(lowered)
+    return bool(found) and not re.search(_REQUESTER, found.group(1))
 
 
 _SIGN_OFF = re.compile(
@@ -205,9 +220,18 @@ def _approve(text: str) -> Approve | None:
     if not roles:
         return None  # the text names no approver: who approves is a question, never a default role
     roles = [_fuller(role, lowered) for role in roles]
+    if (
+        not evidence
+        and "photo" not in lowered
+        and re.search(r"\bas evidence\b|\bwith (?:the |a |an |their )?[\w -]{2,40} attached\b", lowered)
+    ):
+        return None  # "with the lab report attached as evidence": evidence not read here; a person sets the gate
+    if any(_WORKS_THE_CASE.search(role) for role in roles):
+        return None  # "approval from the claims agent": the person working the case approves nothing
     return Approve(text.strip(" ."), roles, evidence, named=True)
 
 
+_WORKS_THE_CASE = re.compile(r"(?:^|\s)(?:the\s+)?(?:[\w-]+\s+)?(?:agent|rep|representative|you|yourself)s?$", re.I)
 _NOT_ROLE_WORDS = frozenset(
     ("the", "a", "an", "their", "our", "its", "any", "each", "from", "by", "of", "and", "or", "must", "needs")
     + ("need", "only", "then", "also", "is", "are", "be", "to", "with", "approval", "approve", "approves")
@@ -496,9 +520,17 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
             params["body"] = "{{ {" + lit("message") + ": " + lit(said.group(1)) + "} }}"
         elif body := http_bodies.body_said(text, known):
             params["body"] = body  # "… with the amount 40", "… with the order number"
+        elif any(fact is None for _, fact in http_bodies.parts_said(text, known)):
+            return None  # "with the site and the ticket link": what the request carries is said, not read
         return Act("http.request", params, text[:120])
     if re.match(r"(?:acknowledge|confirm)\s+(?:the\s+|this\s+)?(?:ticket|case|alert|page|incident|request)\b", lowered):
         return None  # "Acknowledge the ticket.": taking it on (its sub-steps say how), not a reply to anyone
+    if re.match(
+        r"confirm\s+(?:that\s+)?(?:it|they|this|the\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:was|were|is|are|has|have|had|did|matches"
+        r"|match|exists?|arrived)\b",
+        lowered,
+    ) and not re.search(r"\b(?:to|with|for|tell)\s+(?:the\s+)?(?:customer|requester|them)\b", lowered):
+        return None  # "confirm it was delivered damaged": a check a person makes, not a reply to anyone
     if re.match(
         r"(?:post|send)\s+(?:(?:the\s+)?(?:customer|requester|reporter|user|them)\s+)?(?:a\s+)?(?:public\s+|private\s+)?"
         r"(?:reply|response|answer)|reply|respond|answer|ask|tell the (?:customer|requester|claimant|reporter|end user|user|caller)|confirm|thank|acknowledge|let the (?:customer|requester|reporter|end user|user)",
@@ -516,10 +548,24 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     ):
         mail = operations.email(text, known)
         told = re.match(r"(?:tell|inform|let|keep)\b", lowered) and not re.search(r"\be-?mail|\bmail\b", lowered)
+        if mail and mail.params["to"] == "{{ [case.requester_email] }}" and _someone_else_meant(text, context, known):
+            return None  # "loop in the account owner: let them know by email": "them" is not the requester
         if mail and mail.params["to"] == "{{ [case.requester_email] }}" and told:
             return operations.reply(text, known)  # "tell them it takes 5 days": the requester hears on the ticket
         return mail
     return _by_keywords(lowered, known)
+
+
+def _someone_else_meant(text: str, context: str, known: Known) -> bool:
+    """Whether the requester was read from a bare "them"/"him"/"her" while the sentence names someone else, whom
+    the pronoun may as well mean."""
+    if re.search(r"\b(?:customer|requester|claimant|reporter|caller|applicant|user)\b", text, re.I):
+        return False
+    if not re.search(r"\b(?:them|him|her)\b", text, re.I):
+        return False
+    rest = context.replace(text, " ") if text in context else context
+    others, roles = operations.recipients(rest, known)
+    return bool(roles) or any(o != "case.requester_email" for o in others)
 
 
 def _by_keywords(lowered: str, known: Known) -> Act | None:

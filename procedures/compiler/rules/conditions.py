@@ -106,6 +106,13 @@ def _subject_of_request(text: str) -> Condition | None:
 _TIERS = ("Gold", "Silver", "Platinum", "Bronze")
 
 
+_LONGER_NAME = re.compile(
+    r"\b(?!(?:If|When|For|The|Is|On|Of|A|An|And|Or|Not|Only|All|Plan|Tier|Unless|Any|Every|Our|Their)\b)[A-Z][\w-]*\s+"
+    rf"(?:{'|'.join(vocabulary.PLANS)})\b"
+    rf"|\b(?:{'|'.join(vocabulary.PLANS)})\s+(?:Plus|Max|Ultra|Lite|Elite|Advanced|Extra|Prime|Pro|Premium)\b"
+)
+
+
 def _plan(text: str, known: Known) -> Condition | None:
     plans = re.findall(rf"\b({'|'.join(vocabulary.PLANS)})\b", re.sub(r"\bEnt\b", "Enterprise", text))
     if not plans or re.search(r"\b(?:opportunity|closed won)\b", text, re.I):
@@ -117,6 +124,8 @@ def _plan(text: str, known: Known) -> Condition | None:
         return None
     if re.search(r"\d|\b(?:more|fewer|less|at least|any|all|several|many|some|affected|users?|seats?)\b", text, re.I):
         return None  # "more than 5 Enterprise customers are affected" is not a test of this customer's plan
+    if _LONGER_NAME.search(text):
+        return None  # "plan = Gigabit Pro": a plan named by more words than the usual one; never cut short
     negated = _is_negated(text) or re.search(r"\bunless\b", text, re.I)
     if re.search(r"\btier\b", text, re.I) and not re.search(r"\bplan\b", text, re.I) and len(plans) == 1:
         return Condition(f'case.tier {"!=" if negated else "=="} "{plans[0]}"', text)  # the case's tier, no look-up
@@ -486,7 +495,24 @@ def condition(text: str, known: Known) -> Condition | None:
     found = _condition(text, known)
     if found and declared.undeclared_fields(found.cel, known):
         return None
+    if found and _money_on_other_field(text, found.cel, known):
+        return None  # "first orders over $300" is no `first_order` above 300: which amount, a person says
     return found
+
+
+def _money_on_other_field(text: str, cel: str, known: Known) -> bool:
+    """A sum of money compared with a field the SOP gives listed values ("`first_order` is yes", "`tier` (gold /
+    silver)"): that field holds no sum."""
+    sums = re.findall(
+        r"[$€£]\s*(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s*(?:usd|eur|gbp|dollars|euros|pounds)\b", text, re.I
+    )
+    money = {float((a or b).replace(",", "")) for a, b in sums}
+    compared = re.findall(r"case\.fields\.(\w+)\s*[<>]=?\s*(-?\d+(?:\.\d+)?)", cel)
+    return any(
+        float(n) in money
+        and (name in known.values or re.search(rf"\b{name}`?\s+(?:is|=|==)\s+`?(?:yes|no|true|false)\b", text, re.I))
+        for name, n in compared
+    )
 
 
 def _field_then_comparison(text: str, known: Known) -> str:

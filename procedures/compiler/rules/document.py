@@ -42,7 +42,11 @@ _FOR_INFORMATION = re.compile(
 SECTION_KINDS = (
     (r"purpose|scope|objective|goal|overview|background|about|introduction|summary|audience|applies to", "purpose"),
     (r"definitions?|glossary|terms|terminology", "definition"),
-    (r"examples?|sample|samples|templates?|macros?|canned (?:responses?|replies)", "example"),
+    (
+        r"(?:worked |typical |real[- ]life |illustrative )?examples?|sample|samples|templates?|macros?"
+        r"|canned (?:responses?|replies)",
+        "example",
+    ),
     (
         r"inputs?|outputs?|fields|required (?:fields|information|data)|what you(?:'ll)? need|prerequisites|data"
         r"|(?:form |field |input )?validation(?: rules)?",
@@ -50,14 +54,18 @@ SECTION_KINDS = (
     ),
     (
         r"tone|style|voice|writing guidelines|communication (?:style|guidelines)|how to (?:sound|write|talk|speak)"
-        r"|writing to|talking to|speaking to",
+        r"|writing to|talking to|speaking to"
+        r"|(?:(?:customer|client|caller)\s+)?(?:contact|communication|reply|replies|response|phone|call|conversation)s?"
+        r"\s+(?:guidance|guidelines|etiquette|tips|style)",
         "tone",
     ),
     (r"never|never do|do not|don'?t|don'?ts|dos and don'?ts|prohibited|forbidden", "note"),  # a list of what not to do
     (r"revision history|change ?log|history|versions?|document control|approvals? of this document", "history"),
     (
         r"references?|related (?:documents|procedures|links)|see also|contacts?|owners?|roles(?: and responsibilities)?|responsibilities|notes?|faqs?|frequently asked questions|common questions|questions and answers|q ?& ?a"
-        r"|questions (?:\w+ ){0,2}(?:ask|asked|get|raise)",
+        r"|questions (?:\w+ ){0,2}(?:ask|asked|get|raise)"
+        r"|(?:escalation|team|key|useful|other) (?:contacts?|directory)|directory|points? of contact"
+        r"|who to (?:contact|call|ask|reach)|how to reach",
         "note",
     ),
 )

@@ -28,3 +28,26 @@ def body_said(text: str, known: Known) -> str | None:
         if fact:
             return "{{ {" + lit(vocabulary.snake(m.group(1))) + ": " + fact + "} }}"
     return None
+
+
+_WITH_PARTS = re.compile(
+    r"\bwith\s+((?:the|their|its|our)\s+[\w' ,]{3,80}?)(?=\s*(?:[.;)]|$|,\s*(?!and\b|the\b)))", re.I
+)
+_LINK = re.compile(
+    r"^(?:[\w-]+\s+){0,2}(?:link|url)s?$|^ticket$|^(?:subject|next|same|usual|standard|help|aim)\b", re.I
+)
+
+
+def parts_said(text: str, known: Known) -> list[tuple[str, str | None]]:
+    """ "with the amount and the ticket link" → [("Amount", "case.amount")] (the link every mail carries is left
+    out); a part that names no fact the compiler knows comes with None (never a made-up fact)."""
+    found = _WITH_PARTS.search(text)
+    if not found:
+        return []
+    parts = []
+    for part in re.split(r"\s*(?:,|\band\b)\s*", found.group(1)):
+        part = re.sub(r"^(?:the|their|its|our)\s+", "", part.strip(), flags=re.I)
+        if not part or _LINK.match(part):
+            continue
+        parts.append((part[0].upper() + part[1:], vocabulary.fact(part, known)))
+    return parts

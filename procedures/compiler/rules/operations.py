@@ -12,7 +12,7 @@ import re
 from connectors import registry
 from connectors.jira.sandbox import PRIORITIES as JIRA_PRIORITIES
 from connectors.jira.sandbox import STANDARD_ISSUE_TYPES as JIRA_ISSUE_TYPES
-from procedures.compiler.rules import replies, vocabulary
+from procedures.compiler.rules import http_bodies, replies, vocabulary
 from procedures.compiler.rules.candidates import TICKET, Act, cel_list, lit
 from procedures.compiler.rules.conditions import condition
 from procedures.compiler.rules.vocabulary import Known
@@ -178,6 +178,11 @@ def jira(text: str, known: Known) -> Act | None:
         summary = "{{ account.name }}"
     if said := _summary_said(text, known):
         summary, notes = said
+    elif told := _SUMMARY_TOLD.search(text):
+        part = _summary_part(told.group(1) or told.group(2), known)
+        if part is None:
+            return None  # "with the BOL in the summary", a part no fact holds: a person writes the issue
+        summary = f"{{{{ case.subject }}}} {part}"
     params = {"project": key, "issue_type": named_type or "Task", "summary": summary}
     params["description"] = "{{ case.description }}\n\nTicket: {{ case.url }}"
     levels = "|".join(JIRA_PRIORITIES)
@@ -203,6 +208,22 @@ _SUMMARY = re.compile(
     r"(?:\s+(?:plus|and|with|followed by|\+)\s+(?:the\s+|their\s+|its\s+)?([\w' ]{2,40}?))?(?=\s*(?:[,.;)]|$|\s+and\b))",
     re.I,
 )
+
+
+_SUMMARY_TOLD = re.compile(
+    r"\bwith\s+(?:the\s+|its\s+|their\s+|our\s+)?([\w' -]{2,40}?)\s+in\s+(?:the|its)\s+(?:summary|title)\b"
+    r"|\b(?:summary|title)\s+(?:w/|with|containing|including|giving|that (?:gives|has|includes))\s+(?:the\s+)?"
+    r"([\w' -]{2,40}?)(?=\s*(?:[,.;)]|$|\s+and\b))",
+    re.I,
+)
+
+
+def _summary_part(phrase: str, known: Known) -> str | None:
+    """What the sentence asks the summary to give ("the ticket ID", "the refund amount") as a fact, or None."""
+    if re.fullmatch(r"(?:zendesk\s+)?ticket(?:'s)?\s*(?:id|number|no\.?|#|ref(?:erence)?)?", phrase.strip(), re.I):
+        return "{{ case.ticket_id }}"
+    fact = vocabulary.fact(phrase, known)
+    return f"{{{{ {fact} }}}}" if fact else None
 
 
 def _summary_said(text: str, known: Known) -> tuple[str, list[str]] | None:
@@ -397,8 +418,15 @@ def email(text: str, known: Known) -> Act | None:
     if subject:
         text = text[: subject.start()] + text[subject.end() :]
     body = email_body(text, known, to_requester=to == ["case.requester_email"])
+    said = http_bodies.parts_said(text, known)
+    body += "".join(f"\n{name}: {{{{ {fact} }}}}" for name, fact in said if fact and fact not in body)
+    unread = [
+        f"The mail should also give the {name.lower()}, which no known fact holds: add it by hand."
+        for name, fact in said
+        if not fact
+    ]
     params = {"to": cel_list(to), "subject": subject.group(1) if subject else "{{ case.subject }}", "body": body}
-    return Act("email.send", params, text[:120], notes=role_notes(roles))
+    return Act("email.send", params, text[:120], notes=role_notes(roles) + unread)
 
 
 def role_notes(roles: list[str]) -> list[str]:

@@ -115,7 +115,7 @@ _LINE_KINDS = (
         "example",
     ),
     (r"^(?:note|nb|n\.b\.|tip|fyi|remember that|keep in mind that|background|context)\s*[:\-–]", "note"),
-    (r"^(?:tone|style|voice)\s*[:\-–]", "tone"),
+    (r"^(?:(?:reply|replies|email|message|response|writing)\s+)?(?:tone|style|voice)\s*[:\-–]", "tone"),
     (
         r"^(?:be (?:polite|friendly|empathetic|kind|courteous|concise|professional|clear)|use (?:a|plain|simple) (?:\w+ )?(?:tone|language|words)|keep (?:replies|responses|messages|it) (?:short|brief|friendly|concise)|avoid (?:jargon|blame|technical)|write in (?:plain|simple))",
         "tone",
@@ -206,6 +206,17 @@ _REFERENCE = re.compile(
     r"(?:the\s+)?(?:table|list|section|matrix|chart|steps?)\s+(?:below|above)\b[^,;]*$",
     re.I,
 )
+
+
+_LABELLED_TONE = re.compile(
+    r"^\W*(?:(?:reply|replies|email|message|response|writing)\s+)?(?:tone|style|voice)\s*[:\-–]", re.I
+)
+
+
+def block_kind(text: str) -> str:
+    """ "Tone: callers are often upset. Thank them, then …": every sentence of a paragraph labelled as tone is
+    guidance on how to write, not a step (the label's kind is the paragraph's)."""
+    return "tone" if _LABELLED_TONE.match(text) else ""
 
 
 def is_title(text: str) -> bool:

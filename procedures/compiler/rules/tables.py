@@ -34,6 +34,11 @@ _RESULT_HEAD = re.compile(
 )
 _TAG_HEAD = re.compile(r"^(?:(?:zendesk|ticket)\s+)?(?:tags?|labels?)(?:\s+to\s+(?:add|apply))?$", re.I)
 _SIGN_HEAD = re.compile(r"sign[- ]?off|approv", re.I)
+_DIRECTORY_HEAD = re.compile(
+    r"how to (?:reach|contact|find)|\bcontact (?:details|info|channel|method|via)|\breach (?:them|via|at)\b"
+    r"|(?:slack|e-?mail|phone) (?:channel|address|number)",
+    re.I,
+)
 
 
 def decision_table(w: Walk, table: Table) -> None:
@@ -44,6 +49,9 @@ def decision_table(w: Walk, table: Table) -> None:
         w.b.mark(table.segment, w.b.section_kind or "note")
         return
     header = table.header or tuple(Segment("", c.start, c.start) for c in table.rows[0])
+    if any(_DIRECTORY_HEAD.search(cell.text) for cell in header):
+        w.b.mark(table.segment, "note")  # "| Team | How to reach them | When |": who to contact, not what to do
+        return
     settings = {i: kind for i, cell in enumerate(header) if (kind := _setting(cell.text))}
     if settings:
         _settings_table(w, table, header, settings)

@@ -150,7 +150,8 @@ class Walker:
                 item = led
             if self._lead_in(item):
                 return
-        sents = [s for s in sentences.split(item.segment) if not self._classified(s)]
+        whole = sentences.block_kind(item.segment.text)  # "Tone: …" is the kind of the whole paragraph
+        sents = [s for s in sentences.split(item.segment) if not self._classified(s, whole)]
         if not sents:
             self._children(item)
             return
@@ -262,8 +263,8 @@ class Walker:
         self._children(item)
         return True
 
-    def _classified(self, seg: Segment) -> bool:
-        kind = sentences.kind_of(seg.text)
+    def _classified(self, seg: Segment, whole: str = "") -> bool:
+        kind = whole or sentences.kind_of(seg.text)
         if kind:
             self.b.mark(seg, kind)
         return bool(kind)
