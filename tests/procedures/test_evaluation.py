@@ -551,3 +551,36 @@ def test_an_approval_by_the_same_role_on_two_exclusive_rungs_is_right():
     score = score_result("rungs", result(decide, lead_low, lead_high, manager, end()), expectation_parse(data), source)
     assert score.wrong == ()
     assert (score.automated, score.precision) == (5, 1.0)
+
+
+def _note(key: str, body: str, source: str, sentence: str, next_key: str = "done") -> ActStep:
+    return ActStep(
+        key=key,
+        title="Note",
+        operation="zendesk.add_note",
+        params={"ticket_id": "{{ case.ticket_id }}", "body": body},
+        instruction=sentence,
+        span=span(source, sentence),
+        next=next_key,
+    )
+
+
+def test_a_message_that_is_the_sops_own_sentence_is_a_wrong_automated_step():
+    pasted = "Add an internal note with the old and new ICCID."
+    quoted = 'Add an internal note: "Customer verified by SMS code."'
+    source = f"1. {pasted}\n2. {quoted}\n"
+    data = expectation(
+        [
+            {"id": "a1", "kind": "action", "operation": "zendesk.add_note", "text": pasted[:-1]},
+            {"id": "a2", "kind": "action", "operation": "zendesk.add_note", "text": quoted},
+        ]
+    )
+    graph = result(
+        _note("note", pasted, source, pasted, next_key="note_2"),
+        _note("note_2", "Customer verified by SMS code.", source, quoted),
+        end(),
+    )
+    score = score_result("pasted", graph, expectation_parse(data), source)
+    [wrong] = score.wrong
+    assert wrong.step == "note" and "SOP's own sentence as its body" in wrong.why
+    assert score.right == 1, "a note carrying the text the SOP quotes is right"

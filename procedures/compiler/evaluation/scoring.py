@@ -25,7 +25,7 @@ from procedures.compiler.evaluation.matching import (
 )
 from procedures.compiler.evaluation.paths import graph_walk
 from procedures.compiler.evaluation.repeats import exclusive, over_sentence, reachable, same_act, same_expectation
-from procedures.steps import ApproveStep, DecideStep, EndStep, Graph
+from procedures.steps import ActStep, ApproveStep, DecideStep, EndStep, Graph
 
 AUTOMATED_KINDS = ("gather", "action", "wait", "approval", "condition")
 _NOT_THE_SAME = {"gather": " with other parameters", "act": " with other parameters", "approve": " by another role"}
@@ -99,6 +99,26 @@ def score_failed(name: str, error: str, expectation: Expectation, *, group: str 
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 
 
+_MESSAGE_PARAMS = ("body", "description", "message", "comment")
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9$£€%]+", text.lower()))
+
+
+def pasted_instruction(step) -> str:
+    """The message parameter an act sends that is the step's own SOP sentence ("Reply to the customer." sent to the
+    customer): the issue's "the SOP sentence pasted as the body". "" when there is none."""
+    if not isinstance(step, ActStep) or not step.instruction.strip():
+        return ""
+    said = _words(step.instruction)
+    for name in _MESSAGE_PARAMS:
+        value = step.params.get(name)
+        if isinstance(value, str) and "{{" not in value and len(said) > 8 and _words(value) == said:
+            return name
+    return ""
+
+
 def _sentence_range(source: str, found: tuple[int, int]) -> Range:
     """A non-procedural quote widened to the sentence (or line) it is part of."""
     ends = [m.end() for m in _SENTENCE_END.finditer(source, 0, found[0])]
@@ -155,6 +175,8 @@ class _Scorer:
                 self.wrong[unit.key] = f"forbidden operation {rule.operation}" + (f": {rule.why}" if rule.why else "")
             elif quote := self._inside_non_procedural(unit.span):
                 self.wrong[unit.key] = f"comes from non-procedural text ({quote[:60]!r})"
+            elif pasted := pasted_instruction(unit.step):
+                self.wrong[unit.key] = f"sends the SOP's own sentence as its {pasted} (a reader gets our instruction)"
         live = [u for u in self.units if u.key not in self.wrong]
         self._conditions([u for u in live if u.kind == "condition"])
         self._steps([u for u in live if u.kind != "condition"])
