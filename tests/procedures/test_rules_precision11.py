@@ -67,3 +67,14 @@ def test_an_abbreviated_tag_is_not_written_out():
     source = "Abbreviations: rpl = replacement\n\n1. If the unit is dead on arrival, tag rpl-needed and reply.\n"
     tags = [s.params.get("tags", "") for s in _automated(source, "zendesk.add_tags")]
     assert not [t for t in tags if "replacement" in t]
+
+
+def test_a_priority_set_after_a_sentence_that_runs_over_a_line_goes_to_a_person():
+    source = (
+        "1. Create a Jira issue in project OPS, issue type Outage, with the ticket subject as\n"
+        "   the summary. Set the priority by the number of sites down:\n"
+        "   - one site: Medium\n   - more than one: High\n"
+    )
+    result = compile_source(source, compiler="rules")
+    assert not [s for s in result.graph.steps if isinstance(s, ActStep) and s.operation == "jira.create_issue"]
+    assert any("sets its priority" in w.message for w in result.warnings)
