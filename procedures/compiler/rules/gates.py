@@ -21,6 +21,7 @@ from procedures.compiler.base import CompileIssue
 from procedures.compiler.rules import (
     closing_rules,
     declared,
+    exact_names,
     guessed_values,
     positive,
     qualified,
@@ -325,6 +326,7 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: closing_rules.targets_by_class(operation, bool(step.get("deadline")), instruction),
             lambda: guessed_values.body_is_instruction(operation, params),
             lambda: guessed_values.flag_not_given(operation, params, instruction),
+            lambda: exact_names.field_left_out(operation, params, instruction),
         )
         why = next((found for check in checks if (found := check())), None)
         return f"Not sure of “{step['title']}”: {why}" if why else None

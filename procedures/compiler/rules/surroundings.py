@@ -90,6 +90,9 @@ def priority_said_next(operation: str, params: dict, source: str, span: dict) ->
     if operation != "jira.create_issue" or "priority" in params or not span:
         return None
     following = next_sentence(source, span["end"])
+    if following[:1].islower():  # the span stops before its sentence ends ("… with the subject as\n the summary.")
+        after = source.find(following, span["end"]) + len(following)
+        following = f"{following} {next_sentence(source, after)}"
     if re.search(r"\b(?:priority|prio)\b", following, re.I):
         return f"the next sentence sets its priority (“{following[:80]}”)"
     return None

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 from procedures.compiler.rules.certainty import LITERAL, Sure, said, unknown_fact
+from procedures.compiler.rules.exact_names import NAME_LIKE as _NAME_LIKE
+from procedures.compiler.rules.exact_names import not_as_written
 
 # Words that start another instruction: one read as a tag means the clause held more than the tag.
 _INSTRUCTION_WORDS = frozenset(
@@ -77,6 +79,8 @@ def unsure_params(
             for item in LITERAL.findall(value):
                 if not said(item, text):
                     return f"the {name[:-1]} {item!r} is not written in the sentence"
+                if why := not_as_written(name[:-1], item, instruction):
+                    return why
                 if item.lower() in _LOOKED_UP_WORDS:  # "tag it with the tag in that row": looked up in a table
                     return f"the {name[:-1]} is looked up ({item!r} is a word of the sentence, not a {name[:-1]})"
                 if item.lower() in _INSTRUCTION_WORDS or HEDGES.fullmatch(item):
@@ -89,6 +93,8 @@ def unsure_params(
             continue
         if name in ("project", "group") and not said(value, text):
             return f"the {name} {value!r} is not written in the sentence"
+        if name in _NAME_LIKE and (why := not_as_written(name, value, instruction)):
+            return why
         if name == "group" and (cut := _cut_name(value, instruction)):
             return cut
         named = _NAMED_PARAMS.get(name)
