@@ -229,7 +229,7 @@ def test_a_paragraph_opening_with_a_listed_case_is_that_case_whole():
 _CODES = (
     "## If the fault code is JAM\nAssign the ticket to the Print Floor group.\n\n"
     "## If the fault code is INK\nTag the ticket ink-low.\n\n"
-    "## Any other code\nAdd an internal note with the code.\n"
+    '## Any other code\nAdd an internal note "Unknown fault code, sent to a technician".\n'
 )
 
 

@@ -23,6 +23,7 @@ from procedures.compiler.rules import (
     declared,
     exact_names,
     guessed_values,
+    pasted,
     positive,
     qualified,
     repeats,
@@ -325,6 +326,7 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: qualified.unchecked_kind(instruction, labels),
             lambda: closing_rules.targets_by_class(operation, bool(step.get("deadline")), instruction),
             lambda: guessed_values.body_is_instruction(operation, params),
+            lambda: pasted.message_is_instruction(operation, params, instruction),
             lambda: guessed_values.flag_not_given(operation, params, instruction),
             lambda: exact_names.field_left_out(operation, params, instruction),
         )
