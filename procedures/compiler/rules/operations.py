@@ -17,11 +17,14 @@ from procedures.compiler.rules.candidates import TICKET, Act, cel_list, lit
 from procedures.compiler.rules.conditions import condition
 from procedures.compiler.rules.vocabulary import Known
 
+# A double quotation first ("We're sorry …" keeps its apostrophe); single quotes only when they are not apostrophes.
+_QUOTED = re.compile(r"\"([^\"]{3,})\"|“([^”]{3,})”|(?<!\w)['‘]([^'’]{3,})['’](?!\w)")
+
 
 def quoted_or_after(text: str, words: str) -> str | None:
-    quoted = re.search(r"[\"“']([^\"”']{3,})[\"”']", text)
+    quoted = _QUOTED.search(text)
     if quoted:
-        return re.sub(r"\s+", " ", quoted.group(1))
+        return re.sub(r"\s+", " ", next(g for g in quoted.groups() if g))
     match = re.search(rf"\b(?:{words})\s+(.+)$", text, re.IGNORECASE)
     if match:
         body = match.group(1).strip(" .")

@@ -19,7 +19,7 @@ from procedures.compiler.rules.document import Segment
 
 _ABBREVIATIONS = r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bapprox\.)(?<!\bMr\.)(?<!\bDr\.)"
 _SENTENCE_END = re.compile(  # "…report.** If the ticket …": a bold or italic sentence ends at its closing marks
-    r"(?<=[.!?])" + _ABBREVIATIONS + r"(?:[\"')\]]|\*{1,2}|_{1,2})?\s+(?=[A-Z\"(\[]|\*{1,2}[A-Z])"
+    r"(?<=[.!?])" + _ABBREVIATIONS + r"(?:[\"')\]\u201d\u2019]|\*{1,2}|_{1,2})?\s+(?=[A-Z\"(\[\u201c]|\*{1,2}[A-Z])"
 )
 
 
@@ -33,13 +33,25 @@ def split(segment: Segment) -> list[Segment]:
     """The sentences of a segment, each with its own exact span."""
     found, pos = [], 0
     for match in _SENTENCE_END.finditer(segment.text):
-        found.append(_inner(segment, pos, match.start() + len(match.group(0).rstrip())))
+        end = match.start() + len(match.group(0).rstrip())
+        if _inside_quote(segment.text, end):
+            continue
+        found.append(_inner(segment, pos, end))
         pos = match.end()
     found.append(_inner(segment, pos, len(segment.text)))
     found = [part for sentence in found for part in _so_if(sentence) for part in _rough(part)]
     # A hard-wrapped sentence is read as one line: each line break becomes a space, so offsets stay exact
     # (the step's instruction and every excerpt are taken from the source, not from this text).
     return [Segment(s.text.replace("\r", " ").replace("\n", " "), s.start, s.end) for s in found if s.text]
+
+
+def _inside_quote(text: str, end: int) -> bool:
+    """'reply: "We are sorry. A replacement is on its way."': a full stop inside a quotation that closes later
+    in the same block does not end the sentence (the quote is what to send, all of it)."""
+    before, after = text[:end], text[end:]
+    if before.count("\u201c") > before.count("\u201d"):
+        return "\u201d" in after
+    return before.count('"') % 2 == 1 and '"' in after
 
 
 _SO_IF = re.compile(r"[,;]\s+(?:so|and so|therefore|which means)\s+(?=(?:if|when|unless)\b)", re.I)
