@@ -132,7 +132,7 @@ def test_approval_roles_that_do_not_exist_are_named_and_created_on_publish():
 
 def test_a_clean_version_publishes_without_a_confirmation(ops_manager):
     procedure = services.procedure_create_and_compile(
-        name="Clean", source="1. Reply to the customer.", compiler="rules"
+        name="Clean", source='1. Reply to the customer: "We are on it."', compiler="rules"
     )
     version = services.version_publish(version=procedure.versions.get())
     assert version.status == ProcedureVersion.Status.PUBLISHED
@@ -140,7 +140,7 @@ def test_a_clean_version_publishes_without_a_confirmation(ops_manager):
 
 def test_rolling_back_to_a_version_published_before_needs_no_new_confirmation(version):
     services.version_publish(version=version, confirm_warnings=True)
-    v2 = services.version_create_and_compile(procedure=version.procedure, source="1. Reply to the customer.")
+    v2 = services.version_create_and_compile(procedure=version.procedure, source='1. Reply to the customer: "On it."')
     services.version_publish(version=v2)
     v3 = services.version_rollback(procedure=version.procedure, to_version=version)
     assert v3.status == ProcedureVersion.Status.PUBLISHED and v3.coverage == version.coverage

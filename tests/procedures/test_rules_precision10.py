@@ -212,6 +212,7 @@ def test_confirming_a_fact_is_a_check_not_a_reply():
     assert "zendesk.reply" not in _ops(result)
 
 
-def test_confirming_to_the_customer_is_still_a_reply():
+def test_confirming_to_the_customer_is_still_a_reply_which_a_person_words():
     result = _compile("1. Confirm the refund to the customer.\n")
-    assert "zendesk.reply" in _ops(result)
+    assert "zendesk.reply" not in _ops(result), "the customer would read our instruction"
+    assert any("Reply to the requester" in w.message and "word for word" in w.message for w in result.warnings)

@@ -175,7 +175,7 @@ def test_an_approver_read_from_a_preposition_is_asked():
 
 
 def test_a_tag_named_by_what_it_holds_is_asked():
-    result = _compile("1. Tag the ticket with the device model.\n2. Reply to the customer.\n")
+    result = _compile('1. Tag the ticket with the device model.\n2. Reply to the customer: "We are on it."\n')
     assert "zendesk.add_tags" not in _ops(result)
     assert "zendesk.reply" in _ops(result)
 
@@ -195,7 +195,9 @@ def test_an_approval_for_a_range_no_condition_checks_is_asked():
 
 
 def test_an_action_for_any_occurrence_of_something_is_asked():
-    result = _compile("1. Reply to the customer.\n2. Raise a Jira issue in LOY for any platform error.\n")
+    result = _compile(
+        '1. Reply to the customer: "We are on it."\n2. Raise a Jira issue in LOY for any platform error.\n'
+    )
     assert "jira.create_issue" not in _ops(result)
     assert "zendesk.reply" in _ops(result)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 _MESSAGES = {
+    "zendesk.reply": "body",
     "zendesk.add_note": "body",
     "salesforce.add_note": "body",
     "jira.add_comment": "body",
