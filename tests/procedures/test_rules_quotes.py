@@ -30,3 +30,8 @@ def test_a_quoted_reply_of_two_sentences_is_sent_whole_and_the_next_sentence_sti
     assert acts["zendesk.update_ticket"].params["status"] == "solved"
     assert "Then solve the ticket." in sentences
     assert not any(s.startswith("A replacement") for s in sentences), "the quote is not cut into two sentences"
+
+
+def test_a_reply_written_after_a_colon_sends_what_follows_the_colon():
+    acts, _ = _compiled("1. Tag the ticket vip.\n2. Otherwise reply to the customer: Thanks, we are on it.\n")
+    assert acts["zendesk.reply"].params["body"].startswith("Thanks, we are on it")

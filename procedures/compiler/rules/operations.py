@@ -21,6 +21,9 @@ from procedures.compiler.rules.vocabulary import Known
 _QUOTED = re.compile(r"\"([^\"]{3,})\"|“([^”]{3,})”|(?<!\w)['‘]([^'’]{3,})['’](?!\w)")
 
 
+_AFTER_COLON = re.compile(r"(?:reply|respond|write back)\b[^:]{0,40}:\s*([A-Z].{2,})$", re.I)
+
+
 def quoted_or_after(text: str, words: str) -> str | None:
     quoted = _QUOTED.search(text)
     if quoted:
@@ -391,7 +394,9 @@ def reply(text: str, known: Known | None = None) -> Act | None:
             if " to " in text[: ask.start(1)]
             else f"Please send us {ask.group(1).strip(' .')}."
         )
-    elif not re.search(r"[\"“']([^\"”']{3,})[\"”']", text) and (composed := replies.body_from(text)):
+    elif not _QUOTED.search(text) and (said := _AFTER_COLON.match(text)):
+        body = said.group(1).strip()  # "reply to the customer: Thanks, we are on it."
+    elif not _QUOTED.search(text) and (composed := replies.body_from(text)):
         body, note = composed  # what the SOP says to tell them, said to them
     else:
         body = quoted_or_after(text, "saying|that|asking|with") or text[0].upper() + text[1:] + "."
