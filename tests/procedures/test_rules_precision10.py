@@ -6,24 +6,11 @@ Jira summary that leaves out what the sentence puts in it, and a plan name cut s
 
 from __future__ import annotations
 
-from procedures.compiler import compile_source
-from procedures.steps import ActStep, ApproveStep, DecideStep, WaitStep
-
-
-def _compile(source: str):
-    return compile_source(source, compiler="rules")
-
-
-def _steps(result, kind):
-    return [s for s in result.graph.steps if isinstance(s, kind)]
-
-
-def _ops(result) -> list[str]:
-    return [s.operation for s in _steps(result, ActStep)]
-
-
-def _conditions(result) -> list[str]:
-    return [b.when for s in _steps(result, DecideStep) for b in s.branches]
+from procedures.steps import ActStep, ApproveStep, WaitStep
+from tests.procedures.rules_support import compile_rules as _compile
+from tests.procedures.rules_support import conditions_of as _conditions
+from tests.procedures.rules_support import ops_of as _ops
+from tests.procedures.rules_support import steps_of as _steps
 
 
 def _roles(result) -> list[str]:

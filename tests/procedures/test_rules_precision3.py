@@ -3,24 +3,11 @@ procedure — each is now the step the text asks for, or a question."""
 
 from __future__ import annotations
 
-from procedures.compiler import compile_source
 from procedures.steps import ActStep, ApproveStep, DecideStep, WaitStep
-
-
-def _compile(source: str):
-    return compile_source(source, compiler="rules")
-
-
-def _steps(result, kind):
-    return [s for s in result.graph.steps if isinstance(s, kind)]
-
-
-def _ops(result) -> list[str]:
-    return [s.operation for s in _steps(result, ActStep)]
-
-
-def _conditions(result) -> list[str]:
-    return [b.when for s in _steps(result, DecideStep) for b in s.branches]
+from tests.procedures.rules_support import compile_rules as _compile
+from tests.procedures.rules_support import conditions_of as _conditions
+from tests.procedures.rules_support import ops_of as _ops
+from tests.procedures.rules_support import steps_of as _steps
 
 
 def test_a_timeout_sentence_after_a_wait_is_that_waits_timeout_not_a_second_wait():

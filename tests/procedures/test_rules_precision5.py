@@ -3,20 +3,10 @@ and reply bodies written for the customer rather than copied from the SOP."""
 
 from __future__ import annotations
 
-from procedures.compiler import compile_source
 from procedures.steps import ActStep, ApproveStep, DecideStep, EndStep, WaitStep
-
-
-def _compile(source: str):
-    return compile_source(source, compiler="rules")
-
-
-def _steps(result, kind):
-    return [s for s in result.graph.steps if isinstance(s, kind)]
-
-
-def _ops(result) -> list[str]:
-    return [s.operation for s in _steps(result, ActStep)]
+from tests.procedures.rules_support import compile_rules as _compile
+from tests.procedures.rules_support import ops_of as _ops
+from tests.procedures.rules_support import steps_of as _steps
 
 
 def test_setting_the_ticket_to_solved_mid_section_does_not_end_the_procedure():

@@ -5,26 +5,13 @@ that nothing later uses or that were already made on the same path."""
 
 from __future__ import annotations
 
-from procedures.compiler import compile_source
 from procedures.compiler.rules.certainty import Sure, unsure_condition
 from procedures.compiler.rules.surroundings import duration_left_out
 from procedures.steps import ActStep, ApproveStep, DecideStep, GatherStep, WaitStep
-
-
-def _compile(source: str):
-    return compile_source(source, compiler="rules")
-
-
-def _steps(result, kind):
-    return [s for s in result.graph.steps if isinstance(s, kind)]
-
-
-def _ops(result) -> list[str]:
-    return [s.operation for s in _steps(result, ActStep)]
-
-
-def _conditions(result) -> list[str]:
-    return [b.when for s in _steps(result, DecideStep) for b in s.branches]
+from tests.procedures.rules_support import compile_rules as _compile
+from tests.procedures.rules_support import conditions_of as _conditions
+from tests.procedures.rules_support import ops_of as _ops
+from tests.procedures.rules_support import steps_of as _steps
 
 
 def test_an_action_a_later_paragraph_says_a_person_does_is_asked_not_run():

@@ -4,16 +4,9 @@ manager would call right."""
 
 from __future__ import annotations
 
-from procedures.compiler import compile_source
 from procedures.steps import ActStep, ApproveStep, WaitStep
-
-
-def _compile(source: str):
-    return compile_source(source, compiler="rules")
-
-
-def _steps(result, kind):
-    return [s for s in result.graph.steps if isinstance(s, kind)]
+from tests.procedures.rules_support import compile_rules as _compile
+from tests.procedures.rules_support import steps_of as _steps
 
 
 def _by_key(result):
