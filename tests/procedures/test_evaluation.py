@@ -584,3 +584,46 @@ def test_a_message_that_is_the_sops_own_sentence_is_a_wrong_automated_step():
     [wrong] = score.wrong
     assert wrong.step == "note" and "SOP's own sentence as its body" in wrong.why
     assert score.right == 1, "a note carrying the text the SOP quotes is right"
+
+
+RUNGS = "Days overdue: under 2 days, no action. 2 to 5 days, send a reminder. 15 or more days, call the customer."
+RUNGS_EXPECTED = expectation(
+    [
+        {"id": "c1", "kind": "condition", "fact": ["days"], "op": "<", "value": 2, "text": "under 2 days"},
+        {"id": "c2", "kind": "condition", "fact": ["days"], "op": "<=", "value": 5, "text": "2 to 5 days"},
+        {"id": "c3", "kind": "condition", "fact": ["days"], "op": ">", "value": 14, "text": "15 or more days"},
+    ]
+)
+
+
+def rungs(*conditions: str) -> CompileResult:
+    decide = DecideStep(
+        key="days",
+        title="Days overdue",
+        branches=[Branch(when=when, next="done") for when in conditions],
+        otherwise="done",
+        span=span(RUNGS, RUNGS),
+    )
+    return result(decide, end())
+
+
+def test_a_rung_bound_written_as_the_complement_of_the_rung_before_is_a_stated_condition():
+    compiled = rungs("case.fields.days >= 15", "case.fields.days >= 2 && case.fields.days <= 5")
+    score = score_result("complements", compiled, expectation_parse(RUNGS_EXPECTED), RUNGS)
+    assert score.wrong == () and score.precision == 1.0
+
+
+def test_a_bound_the_text_does_not_state_is_still_wrong_on_either_side():
+    compiled = rungs("case.fields.days >= 3", "case.fields.days > 16")
+    score = score_result("unstated", compiled, expectation_parse(RUNGS_EXPECTED), RUNGS)
+    assert [w.step for w in score.wrong] == ["days[1]", "days[2]"]
+    assert "`case.fields.days >= 3` matches no expected condition" in score.wrong[0].why
+
+
+def test_an_equality_test_gets_no_complement_licence():
+    compiled = rungs('case.fields.days != "2"')
+    data = expectation(
+        [{"id": "c1", "kind": "condition", "fact": ["days"], "op": "==", "value": "2", "text": "under 2 days"}]
+    )
+    score = score_result("equality", compiled, expectation_parse(data), RUNGS)
+    assert [w.step for w in score.wrong] == ["days[1]"]

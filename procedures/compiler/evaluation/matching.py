@@ -119,10 +119,33 @@ def fact_matches(item: Item, fact: str) -> bool:
     return any(fragment.lower() in fact.lower() for fragment in item.fact)
 
 
+_ORDERING = {"<", "<=", ">", ">="}
+_WHOLE_STEP = {">=": (">", -1), ">": (">=", 1), "<=": ("<", 1), "<": ("<=", -1)}
+
+
+def _same_bound(item: Item, op: str, value: object) -> bool:
+    """`op value` states the item's boundary: as written, or shifted by one on whole numbers (`>= 15` is `> 14`)."""
+    if item.op == op and same_value(item.value, value):
+        return True
+    whole = isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
+    if not whole or op not in _WHOLE_STEP:
+        return False
+    other_op, shift = _WHOLE_STEP[op]
+    return item.op == other_op and same_value(item.value, value + shift)
+
+
 def atom_matches(item: Item, atom: Atom) -> bool:
-    """A comparison matches a condition item: same fact (by fragment), operator and value."""
+    """A comparison matches a condition item: same fact (by fragment), operator and value.
+
+    An ordering comparison also matches an item it is the complement of: a ladder rung "2 to 5" after "under 2"
+    may be written `x >= 2` (the text's own boundary, seen from the other side) or `x <= 5`, and expectations list
+    one bound per rung.
+    """
     if item.kind != "condition" or not fact_matches(item, atom.fact):
         return False
+    if atom.op in _ORDERING and item.op in _ORDERING:
+        complement = atom.negated()
+        return _same_bound(item, atom.op, atom.value) or _same_bound(item, complement.op, complement.value)
     if item.op == "exists":
         return atom.op == "exists" and atom.value is (item.value is not False)
     if item.op == "in":
