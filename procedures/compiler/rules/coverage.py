@@ -10,6 +10,7 @@ warning here, so no sentence vanishes in silence.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 
 from procedures.compiler.base import CompileIssue, SentenceCoverage
@@ -87,6 +88,9 @@ def coverage(
             entries.append(SentenceCoverage(span, unit.text, "non_procedural", kind=code))
         elif codes:
             entries.append(SentenceCoverage(span, unit.text, "automated", reason="applied to other steps"))
+        elif judge := _answered_by(unit.text, graph):
+            reason = f"a person picks this case at “{judge.title}”"
+            entries.append(SentenceCoverage(span, unit.text, "not_understood", step_keys=(judge.key,), reason=reason))
         else:
             reason = "no step was made from this sentence"
             entries.append(SentenceCoverage(span, unit.text, "not_understood", reason=reason))
@@ -106,3 +110,20 @@ def _automated(step) -> bool:
     if isinstance(step, ApproveStep):
         return False
     return not (isinstance(step, DecideStep) and step.judgement is not None)
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9$£€%.]+", text.lower()))
+
+
+def _answered_by(text: str, graph: Graph) -> DecideStep | None:
+    """The judgement one of whose answers is this sentence's case ("If the parcel is late:" as the answer
+    "the parcel is late" of the question the first "If …:" section became): the sentence is not lost."""
+    said = f" {_words(text)} "
+    for step in graph.steps:
+        if isinstance(step, DecideStep) and step.judgement is not None:
+            for outcome in step.judgement.outcomes:
+                label = _words(outcome.label)
+                if len(label) >= 8 and f" {label} " in said:
+                    return step
+    return None

@@ -1,0 +1,42 @@
+"""Sections headed "If X:" whose cases the rules cannot read: each case is an answer a person picks, and the
+coverage says so instead of telling the author the section header was lost."""
+
+from __future__ import annotations
+
+from procedures.steps import DecideStep
+from tests.procedures.rules_support import compile_rules, steps_of
+
+SECTIONS = """# Damaged parcel claims
+
+If the parcel arrived damaged:
+1. Ask the customer for photos of the box and the item.
+2. Tag the ticket damaged-parcel.
+
+If the parcel is late:
+1. Look up the shipment with the carrier.
+2. Tag the ticket late-parcel.
+
+In all cases, solve the ticket.
+"""
+
+
+def _entry(result, text: str):
+    [entry] = [e for e in result.coverage if e.text.strip() == text]
+    return entry
+
+
+def test_a_later_case_section_is_an_answer_of_the_first_sections_question_not_a_lost_sentence():
+    result = compile_rules(SECTIONS)
+    [judge] = [s for s in steps_of(result, DecideStep) if s.judgement is not None]
+    assert "the parcel is late" in [o.label for o in judge.judgement.outcomes]
+    late = _entry(result, "If the parcel is late:")
+    assert late.step_keys == (judge.key,)
+    assert "a person picks this case" in late.reason
+    assert not [w for w in result.warnings if w.code == "not_understood" and "parcel is late" in w.excerpt]
+
+
+def test_both_case_headers_still_count_as_not_understood_by_the_rules():
+    result = compile_rules(SECTIONS)
+    statuses = [_entry(result, text).status for text in ("If the parcel arrived damaged:", "If the parcel is late:")]
+    assert statuses == ["not_understood", "not_understood"]
+    assert [w.code for w in result.warnings if "parcel arrived damaged" in w.excerpt] == ["condition_not_understood"]
