@@ -8,6 +8,7 @@ from procedures.compiler.base import CompileError, CompileResult, CompilerName, 
 from procedures.compiler.llm import compile_with_model
 from procedures.compiler.rules import compile_rules
 from procedures.compiler.validate import graph_warnings, validate_graph
+from procedures.steps import GraphError
 
 
 def default_compiler() -> CompilerName:
@@ -33,7 +34,14 @@ def compile_source(source: str, *, compiler: CompilerName | None = None) -> Comp
     source = check_source(source)
     name = compiler or default_compiler()
     if name == "rules":
-        result = compile_rules(source)
+        try:
+            result = compile_rules(source)
+        except GraphError as exc:  # a rules bug must reach the author as a message, not a server error
+            raise CompileError(
+                "The rules compiler built a graph it cannot use from this text "
+                f"({exc.errors[0]['msg'] if exc.errors else exc}). This is a bug in sopdesk: please report it "
+                "with the SOP text."
+            ) from exc
     elif name == "llm":
         result = compile_with_model(source)
     else:
