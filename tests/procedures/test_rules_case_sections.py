@@ -40,3 +40,21 @@ def test_both_case_headers_still_count_as_not_understood_by_the_rules():
     statuses = [_entry(result, text).status for text in ("If the parcel arrived damaged:", "If the parcel is late:")]
     assert statuses == ["not_understood", "not_understood"]
     assert [w.code for w in result.warnings if "parcel arrived damaged" in w.excerpt] == ["condition_not_understood"]
+
+
+RANKED = """# Flood damage claims
+
+1. If the home is uninhabitable, this comes before everything else in the queue:
+   - Tag the ticket flood-urgent.
+   - Reply to the customer: "We are arranging emergency accommodation today."
+2. Add an internal note "flood claim logged".
+"""
+
+
+def test_a_case_that_ranks_before_everything_else_is_a_case_not_an_otherwise():
+    result = compile_rules(RANKED)  # used to crash: the header was read as "everything else", an empty else
+    [judge] = [s for s in steps_of(result, DecideStep) if s.judgement is not None]
+    assert "uninhabitable" in judge.judgement.question
+    steps = {s.key: s for s in result.graph.steps}
+    yes = steps[judge.judgement.outcomes[0].next]
+    assert yes.operation == "zendesk.add_tags"

@@ -317,14 +317,19 @@ def conditional_text(
     condition: conditions.Condition | None = None,
     more: list[Segment] | None = None,
 ) -> None:
-    if re.search(r"\b(?:anything|everything|everyone|anyone|all) else\b|\b(?:any|all) other\b", head, re.I):
+    # "… and all other plans:" is the else; "this comes before everything else" ranks, it is no else
+    if re.search(
+        r"(?<!before )(?<!above )(?<!ahead of )(?<!over )\b(?:anything|everything|everyone|anyone|all) else\b"
+        r"|\b(?:any|all) other\b",
+        head,
+        re.I,
+    ):
         head = "otherwise"
     if re.match(r"otherwise\b", head.strip(), re.I):
         head = "otherwise"  # "Otherwise decline it: reply …" is the else, whatever it calls the outcome
     if head == "otherwise" or (w.pending and _opposite(head, w.b.steps[w.pending.decide])):
-        otherwise(
-            w, Segment("otherwise " + body[0].text, body[0].start, body[0].end), offset=len("otherwise "), more=more
-        )
+        said = body[0] if body else Segment("", seg.end, seg.end)  # "Anything else:" with its steps below
+        otherwise(w, Segment("otherwise " + said.text, said.start, said.end), offset=len("otherwise "), more=more)
         return
     said = " ".join(b.text for b in body)
     if condition is None and _PERSON_CALL.search(said):
