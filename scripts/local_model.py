@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import re
 import secrets
 import shutil
@@ -90,6 +91,11 @@ CMAKE_FLAGS = [
     "-DLLAMA_BUILD_TESTS=OFF",
     "-DLLAMA_BUILD_EXAMPLES=OFF",
 ]
+# Not -march=native on x86-64: a virtual machine may advertise AMX/AVX-512 its hypervisor does not let a process
+# use, and the server then dies with SIGILL/SIGSEGV while loading (seen on a Xeon VM). AVX2 runs on any x86-64 of
+# the last decade.
+if platform.machine().lower() in ("x86_64", "amd64"):
+    CMAKE_FLAGS += ["-DGGML_NATIVE=OFF", "-DGGML_AVX2=ON", "-DGGML_FMA=ON", "-DGGML_F16C=ON"]
 CONTEXT_TOKENS = 8192  # sopdesk needs 4096 at least (README, "Model")
 READY_TIMEOUT = 300.0
 MODEL_TIMEOUT = 900.0  # seconds per call: on 2 busy cores a 1.5B model wrote <1 token/s (issue 11)
