@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules import asides, declared, field_numbers, named_values, quantities, vocabulary
+from procedures.compiler.rules import (
+    asides,
+    declared,
+    field_numbers,
+    named_values,
+    quantities,
+    unnamed_facts,
+    vocabulary,
+)
 from procedures.compiler.rules.amount_ranges import AMOUNT_WORDS, RANGE_SHAPE, amount_range
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.comparisons import GE, GT, LE, LT, Condition, literal, operator_of
@@ -23,6 +31,7 @@ from procedures.compiler.rules.fields import (
     result_status,
     timed_field,
 )
+from procedures.compiler.rules.listed_values import as_listed, unlisted_values
 from procedures.compiler.rules.vocabulary import Known
 
 _SEVERITIES = ("critical", "high", "medium", "low")
@@ -224,31 +233,15 @@ def _age(text: str, known: Known) -> Condition | None:
     if not within and not re.search(rf"(?:{GT}|{LT}|{GE}|{LE})\s*{quantities.NUMBER}\s", text, re.I):
         return None  # the comparison must be on the duration itself ("more than 30 days")
     days = dur.days + (1 if dur.hours else 0)
-    lowered = text.lower()
     named = [i for i in sorted(known.identifiers) if re.search(r"(?:^|_)days(?:_|$)", i)]
     if len(named) == 1:  # the SOP names its day count (`days_since_delivery`): that field, no invented one
         return Condition(f"case.fields.{named[0]} {op} {days}", text)
     if within:
         return None
-    if re.search(r"bought|purchase", lowered):
-        name = "purchase_age_days"
-    elif re.search(r"with us|customer for|tenure|member (?:for|since)|been a member", lowered):
-        name = "tenure_days"
-    elif re.search(r"late|promised|delay|after the", lowered):
-        name = "delay_days"
-    else:
-        noun = re.sub(
-            r"\b(?:more|less|fewer|than|over|under|above|below|at least|at most|ago|after|before|for|of|the)\b",
-            " ",
-            lowered,
-        )
-        noun = vocabulary.snake(re.sub(quantities.DURATION.pattern, " ", noun, flags=re.I))
-        if not noun or noun == "value" or len(noun.split("_")) > 4 or re.search(r"\d", noun):
-            return None
-        if known.identifiers and noun + "_days" not in known.identifiers:
-            return None  # the SOP names its fields, and not this one: a question, never an invented field
-        name = noun[:30] + "_days"
-    return Condition(f"case.fields.{name} {op} {days}", text)
+    fact = unnamed_facts.age(text)
+    if fact is None or fact.proposed not in known.identifiers:
+        return None  # a day count the SOP does not name (`purchase_age_days` from "bought < 2 yrs ago"): a question
+    return Condition(f"case.fields.{fact.proposed} {op} {days}", text)
 
 
 def _not_found(text: str, known: Known) -> Condition | None:
@@ -495,9 +488,28 @@ def condition(text: str, known: Known) -> Condition | None:
     found = _condition(text, known)
     if found and declared.undeclared_fields(found.cel, known):
         return None
+    if found and unlisted_values(found.cel, known.values):
+        return None  # "quarterly" where the SOP lists `contract_type (monthly / annual)`: a question, not a guess
+    if found and (listed := as_listed(found.cel, known.values)) != found.cel:
+        found = Condition(listed, found.label, found.needs)
     if found and _money_on_other_field(text, found.cel, known):
         return None  # "first orders over $300" is no `first_order` above 300: which amount, a person says
     return found
+
+
+def question(text: str, known: Known) -> str | None:
+    """What to ask the author about a condition the rules did not read because its fact or value is nobody's: a
+    length of time no field the SOP names holds, or a value outside the values the SOP lists for the field."""
+    if unnamed := unnamed_facts.unnamed(text, known):
+        return unnamed_facts.question(unnamed)
+    found = None if known.judged else _condition(text, known)
+    for field, value in unlisted_values(found.cel, known.values) if found else ():
+        listed = ", ".join(known.values[field])
+        return (
+            f"“{value}” is not a value the SOP lists for `{field}` ({listed}), so a person decides here: "
+            "which value is meant? Correct the value or add it to the field's list, then compile again"
+        )
+    return None
 
 
 def _money_on_other_field(text: str, cel: str, known: Known) -> bool:

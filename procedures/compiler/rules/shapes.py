@@ -382,6 +382,8 @@ def conditional_text(
             code="condition_not_understood",
             step_key=key,
         )
+        if ask := conditions.question(head.strip(), w.b.known):
+            w.b.warn(ask, seg, code="question", step_key=key)
         fact = re.match(r"(?:the\s+)?(.+?)\s+(?:is|are|was|were|has|have)\b", head.strip(), re.I)
         if declared.declared(w.b.known) and fact and declared.still_open(fact.group(1)):
             picks = ", ".join(declared.candidates(fact.group(1), w.b.known))

@@ -1,0 +1,77 @@
+"""Facts a condition needs that no system gives and the SOP does not name: a question, never a made-up field.
+
+"the order was placed more than six months ago" needs the days since the order was placed. Unless the SOP names a
+field for it (`order_age_days`) or a declared field holds it, the compiler would have to invent one and convert the
+units itself; instead the step goes to a person and the editor asks "Which field tells us when the order was
+placed?", proposing a name the author can write into the SOP (or declare) to make the step automatic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from procedures.compiler.rules import quantities, vocabulary
+from procedures.compiler.rules.comparisons import operator_of
+from procedures.compiler.rules.vocabulary import Known
+
+
+@dataclass(frozen=True)
+class Unnamed:
+    """A fact in plain words ("when the order was placed") and the field name proposed for it (`order_age_days`)."""
+
+    what: str
+    proposed: str
+
+
+_AGO = re.compile(
+    r"\b(?:the\s+|their\s+|its\s+|this\s+)?(?P<thing>[a-z][a-z -]{1,30}?)\s+(?:was|were|has been|had been|got)\s+"
+    r"(?P<verb>[a-z]+(?:ed|ought|ent|ade|old|id))\b",
+    re.I,
+)
+_STOP = (
+    r"\b(?:more|less|fewer|than|over|under|above|below|at least|at most|ago|after|before|for|of|the|if|when|is|are)\b"
+)
+
+
+def age(text: str) -> Unnamed | None:
+    """What a comparison on a length of time ("bought < 2 yrs ago", "with us for more than a year", "more than 3
+    days after the promised date") measures, and the day count the compiler would have had to invent for it."""
+    if quantities.duration(text) is None and not re.search(r"\b(?:a|one)\s+(?:year|month|week|day)\b", text, re.I):
+        return None
+    lowered = text.lower()
+    if re.search(r"with us|customer for|tenure|member (?:for|since)|been a member", lowered):
+        return Unnamed("how long the customer has been with us", "tenure_days")
+    if re.search(r"\blate\b|promised|delay", lowered):
+        return Unnamed("how many days late it is", "delay_days")
+    if ago := _AGO.search(text):
+        thing = re.sub(r"^(?:if|when|where|unless)\s+", "", ago.group("thing").strip(), flags=re.I)
+        verb = ago.group("verb").lower()
+        noun = vocabulary.snake(thing).split("_")[-1]
+        return Unnamed(f"when the {thing.removeprefix('the ')} was {verb}", f"{noun}_age_days")
+    if re.search(r"\bbought|purchase", lowered):
+        return Unnamed("when the item was bought", "purchase_age_days")
+    noun = vocabulary.snake(re.sub(quantities.DURATION.pattern, " ", re.sub(_STOP, " ", lowered), flags=re.I))
+    if not noun or noun == "value" or re.search(r"\d", noun) or len(noun.split("_")) > 4:
+        return None
+    return Unnamed(f"how long: “{text.strip()}”", f"{noun}_days")
+
+
+def unnamed(text: str, known: Known) -> Unnamed | None:
+    """The fact a condition the rules did not read compares that no field the SOP names holds: a length of time
+    ("more than 3 days after the promised date") with no day count named for it."""
+    if quantities.duration(text) is None or operator_of(text) is None or re.search(r"\bwait|->|→", text, re.I):
+        return None
+    found = age(text)
+    if found is None or found.proposed in known.identifiers:
+        return None
+    return found
+
+
+def question(fact: Unnamed) -> str:
+    """The editor's question for a fact nobody named, with the name it proposes."""
+    return (
+        f"Which field tells us {fact.what}? The SOP names none and no system gives it, so a person decides here: "
+        f"if the case has such a field, name it in the SOP (proposed: `{fact.proposed}`, a number of days) "
+        "or declare it, then compile again"
+    )

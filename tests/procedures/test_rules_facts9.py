@@ -1,0 +1,132 @@
+"""Never a condition on an invented fact (issue 11): a fact the text names maps to a field the SOP names (or a known
+fact), and a value compared with a field is one the SOP lists for it; otherwise a person decides and the editor
+asks which field or value is meant."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.procedures.rules_support import compile_rules, conditions_of
+
+
+def _questions(result) -> list[str]:
+    return [w.message for w in result.warnings if w.code == "question"]
+
+
+# --- a length of time no field holds: asked, with a proposed field name ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "asked", "proposed"),
+    [
+        (
+            'If the order was placed more than six months ago, reply to the customer: "Too late to return."',
+            "when the order was placed",
+            "order_age_days",
+        ),
+        ("If the item was bought less than 1 year ago, tag the ticket in-warranty.", "when the item was bought", ""),
+        ("If the purchase was made over 24 months ago, tag the ticket expired.", "when the purchase was made", ""),
+        (
+            "If the parcel arrived more than 5 days after the promised date, tag the ticket late-delivery.",
+            "how many days late",
+            "delay_days",
+        ),
+        ("If the shipment is more than 3 days late, tag the ticket late.", "how many days late", "delay_days"),
+        (
+            "If the customer has been with us for more than a year, tag the ticket loyal.",
+            "how long the customer has been with us",
+            "tenure_days",
+        ),
+    ],
+)
+def test_a_length_of_time_no_field_holds_is_a_question_never_a_made_up_day_count(sentence, asked, proposed):
+    result = compile_rules(sentence)
+    assert conditions_of(result) == []
+    [question] = _questions(result)
+    assert f"Which field tells us {asked}" in question
+    assert f"`{proposed}" in question
+
+
+@pytest.mark.parametrize(
+    ("source", "cel"),
+    [
+        (
+            "Inputs: order_age_days (days since the order was placed).\n\n"
+            "If the order was placed more than 180 days ago, tag the ticket old-order.",
+            "case.fields.order_age_days > 180",
+        ),
+        (
+            "The form gives `days_since_purchase`.\n\nIf the item was bought more than 30 days ago, tag the ticket old.",
+            "case.fields.days_since_purchase > 30",
+        ),
+        (
+            "Inputs: delay_days, order_total.\n\n"
+            "If the parcel arrived more than 5 days after the promised date, tag the ticket late-delivery.",
+            "case.fields.delay_days > 5",
+        ),
+    ],
+)
+def test_a_length_of_time_the_sop_names_a_field_for_is_read_on_that_field(source, cel):
+    result = compile_rules(source)
+    assert conditions_of(result) == [cel]
+    assert not any("Which field tells us" in q for q in _questions(result))
+
+
+def test_half_of_a_condition_on_an_unnamed_day_count_is_never_automated():
+    result = compile_rules(
+        "If a parcel arrives more than 3 days after the promised date and the order was worth more than $100, "
+        "tag the ticket late-credit."
+    )
+    assert conditions_of(result) == []
+
+
+# --- values the SOP lists for a field are the only values compared with it -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "kept", "unlisted"),
+    [
+        (
+            "Ticket fields: contract_type (monthly / annual).\n\n"
+            "If the contract type is quarterly, tag the ticket odd-contract.\n"
+            "If the contract type is annual, tag the ticket annual.\n",
+            'case.fields.contract_type == "annual"',
+            "quarterly",
+        ),
+        (
+            "Fields: refund_method (card / voucher)\n\n"
+            "If the refund method is cash, tag the ticket cash.\n"
+            "If the refund method is voucher, tag the ticket voucher.\n",
+            'case.fields.refund_method == "voucher"',
+            "cash",
+        ),
+        (
+            "The ticket has a `region` field (emea, amer, apac).\n\n"
+            "If the region is latam, tag the ticket latam.\n"
+            "If the region is apac, tag the ticket apac.\n",
+            'case.fields.region == "apac"',
+            "latam",
+        ),
+    ],
+)
+def test_a_value_the_sop_does_not_list_for_the_field_is_asked_about(source, kept, unlisted):
+    result = compile_rules(source)
+    assert conditions_of(result) == [kept]
+    assert any(f"“{unlisted}” is not a value the SOP lists" in q for q in _questions(result))
+
+
+@pytest.mark.parametrize(
+    ("source", "cel"),
+    [
+        (
+            "The ticket has a `region` field (emea, amer, apac).\n\nIf the region is EMEA, tag the ticket emea.",
+            'case.fields.region == "emea"',
+        ),
+        (
+            "Fields: channel_type (Phone / Email / Chat)\n\nIf the channel type is phone, tag the ticket call-back.",
+            'case.fields.channel_type == "Phone"',
+        ),
+    ],
+)
+def test_a_listed_value_is_compared_as_the_sop_spells_it(source, cel):
+    assert conditions_of(compile_rules(source)) == [cel]
