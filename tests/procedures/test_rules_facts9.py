@@ -130,3 +130,52 @@ def test_a_value_the_sop_does_not_list_for_the_field_is_asked_about(source, kept
 )
 def test_a_listed_value_is_compared_as_the_sop_spells_it(source, cel):
     assert conditions_of(compile_rules(source)) == [cel]
+
+
+# --- a label the SOP assigns itself is no stored field ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "word", "assigned"),
+    [
+        (
+            "Severity is decided as follows: a full outage is critical; a broken feature is high.\n"
+            "If the severity is critical, tag the ticket sev-critical.",
+            "severity",
+            "“critical” when a full outage",
+        ),
+        (
+            "| Symptom | Users affected | Priority |\n|---|---|---|\n| login fails | all | P1 |\n"
+            "| slow pages | some | P2 |\n\nIf the priority is P1, tag the ticket p1-incident.",
+            "priority",
+            "“P1” when Symptom login fails and Users affected all",
+        ),
+        (
+            "Severity levels:\n- **critical**: the product is down for everyone\n- **minor**: a workaround exists\n\n"
+            "If the severity is critical, tag the ticket sev-critical.",
+            "severity",
+            "“critical” when the product is down for everyone",
+        ),
+        (
+            "Claim tier:\n- Gold: the claimant has more than 3 policies\n- Silver: everyone else\n\n"
+            "If the claim tier is Gold, tag the ticket gold-claim.",
+            "tier",
+            "“Gold” when the claimant has more than 3 policies",
+        ),
+    ],
+)
+def test_a_label_the_sop_assigns_itself_is_asked_about_never_read_as_a_stored_field(source, word, assigned):
+    result = compile_rules(source)
+    assert conditions_of(result) == []
+    assert any(
+        f"Which field tells us the {word}? The SOP assigns it itself ({assigned})" in q for q in _questions(result)
+    )
+
+
+def test_a_label_the_case_carries_is_read_even_where_the_sop_defines_its_values():
+    result = compile_rules(
+        "Every alert arrives with these fields: severity, service.\nSeverity levels:\n"
+        "- **critical**: the product is down for everyone\n- **minor**: a workaround exists\n\n"
+        "If the severity is critical, tag the ticket sev-critical."
+    )
+    assert conditions_of(result) == ['case.fields.severity == "critical"']

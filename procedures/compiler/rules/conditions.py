@@ -11,6 +11,7 @@ import re
 from procedures.compiler.rules import (
     asides,
     declared,
+    derived_labels,
     field_numbers,
     named_values,
     quantities,
@@ -492,6 +493,8 @@ def condition(text: str, known: Known) -> Condition | None:
         return None  # "quarterly" where the SOP lists `contract_type (monthly / annual)`: a question, not a guess
     if found and (listed := as_listed(found.cel, known.values)) != found.cel:
         found = Condition(listed, found.label, found.needs)
+    if found and derived_labels.label_in(found.cel, known.derived):
+        return None  # "the severity is critical" where the SOP itself says what is critical: no system stores it
     if found and _money_on_other_field(text, found.cel, known):
         return None  # "first orders over $300" is no `first_order` above 300: which amount, a person says
     return found
@@ -503,6 +506,13 @@ def question(text: str, known: Known) -> str | None:
     if unnamed := unnamed_facts.unnamed(text, known):
         return unnamed_facts.question(unnamed)
     found = None if known.judged else _condition(text, known)
+    if found and (labels := derived_labels.label_in(found.cel, known.derived)):
+        how = "; ".join(f"“{d.label}” when {' and '.join(d.conditions)}" for d in labels)
+        return (
+            f"Which field tells us the {labels[0].word}? The SOP assigns it itself ({how}) and no system stores "
+            "it, so a person decides here: test what makes it so instead (“If …”), or say which field the case "
+            "carries it in, then compile again"
+        )
     for field, value in unlisted_values(found.cel, known.values) if found else ():
         listed = ", ".join(known.values[field])
         return (
