@@ -179,3 +179,28 @@ def test_a_label_the_case_carries_is_read_even_where_the_sop_defines_its_values(
         "If the severity is critical, tag the ticket sev-critical."
     )
     assert conditions_of(result) == ['case.fields.severity == "critical"']
+
+
+@pytest.mark.parametrize(
+    ("source", "asked"),
+    [
+        (
+            'For orders placed more than six months ago:\n- reply to the customer: "We cannot take this return."',
+            "when the order was placed",
+        ),
+        ("If the customer signed up over 2 years ago, add the tag loyal.", "when the customer signed up"),
+        (
+            "If the sender opened their account less than 30 days ago, add the tag new-sender.",
+            "when the sender opened their account",
+        ),
+        (
+            "Escalate if any of the following is true:\n- the amount is over $500\n"
+            "- the device was shipped more than 90 days ago\nEscalation: add the tag escalate.",
+            "when the device was shipped",
+        ),
+    ],
+)
+def test_the_question_names_the_event_the_time_is_counted_from(source, asked):
+    result = compile_rules(source)
+    assert conditions_of(result) == []
+    assert any(q.startswith(f"Which field tells us {asked}?") for q in _questions(result))

@@ -29,6 +29,12 @@ _AGO = re.compile(
     r"(?P<verb>[a-z]+(?:ed|ought|ent|ade|old|id))\b",
     re.I,
 )
+_DONE = re.compile(
+    r"^(?:for\s+|if\s+|when\s+)?(?P<det>(?:the|their|its|any)\s+)?(?P<thing>[a-z]{3,}?)s?\s+"
+    r"(?P<verb>[a-z]+(?:ed|ought|ade|ent|aid))(?:\s+(?P<particle>up|in|out|on))?\b"
+    r"(?:\s+(?P<whose>the|their|its|his|her|a|an)\s+(?P<object>[a-z]{3,}))?(?=.*\bago\b)",
+    re.I,
+)
 _STOP = (
     r"\b(?:more|less|fewer|than|over|under|above|below|at least|at most|ago|after|before|for|of|the|if|when|is|are)\b"
 )
@@ -49,12 +55,29 @@ def age(text: str) -> Unnamed | None:
         verb = ago.group("verb").lower()
         noun = vocabulary.snake(thing).split("_")[-1]
         return Unnamed(f"when the {thing.removeprefix('the ')} was {verb}", f"{noun}_age_days")
+    if done := _DONE.search(text):
+        return _done(done)
     if re.search(r"\bbought|purchase", lowered):
         return Unnamed("when the item was bought", "purchase_age_days")
     noun = vocabulary.snake(re.sub(quantities.DURATION.pattern, " ", re.sub(_STOP, " ", lowered), flags=re.I))
     if not noun or noun == "value" or re.search(r"\d", noun) or len(noun.split("_")) > 4:
         return None
     return Unnamed(f"how long: “{text.strip()}”", f"{noun}_days")
+
+
+def _done(done: re.Match) -> Unnamed:
+    """ "orders placed …" (when the order was placed), "the sender opened their account …" (when the sender opened
+    their account), "the customer signed up …", "the parcel arrived …"."""
+    thing, verb = done.group("thing").lower(), done.group("verb").lower()
+    if done.group("object"):
+        obj = done.group("object").lower()
+        return Unnamed(f"when the {thing} {verb} {done.group('whose').lower()} {obj}", f"{obj}_age_days")
+    if done.group("particle"):
+        particle = done.group("particle").lower()
+        return Unnamed(f"when the {thing} {verb} {particle}", f"days_since_{verb}_{particle}")
+    if done.group("det"):
+        return Unnamed(f"when the {thing} {verb}", f"days_since_{thing}_{verb}")
+    return Unnamed(f"when the {thing} was {verb}", f"{thing}_age_days")
 
 
 def unnamed(text: str, known: Known) -> Unnamed | None:
