@@ -204,3 +204,11 @@ def test_the_question_names_the_event_the_time_is_counted_from(source, asked):
     result = compile_rules(source)
     assert conditions_of(result) == []
     assert any(q.startswith(f"Which field tells us {asked}?") for q in _questions(result))
+
+
+def test_a_priority_the_sops_own_table_sets_on_the_ticket_is_read_from_the_ticket():
+    result = compile_rules(
+        "| Plan | Priority |\n|---|---|\n| Enterprise | urgent |\n| Starter | normal |\n\n"
+        "If the priority is urgent, page the on-call through the paging webhook."
+    )
+    assert 'case.priority == "urgent"' in conditions_of(result)

@@ -24,6 +24,7 @@ class Derived:
     conditions: tuple[str, ...]  # "an outage for all customers"
 
 
+_TICKET_PRIORITIES = ("low", "normal", "high", "urgent")  # what a priority column sets on a Zendesk ticket
 _LABEL = re.compile(r"[A-Za-z][\w-]*(?: [\w-]+){0,2}")
 _OUTCOME = re.compile(r"\b(?:what to do|action|then|next step|outcome|response|route|routing)\b", re.I)
 
@@ -54,6 +55,8 @@ def _table_rows(source: str) -> list[Derived]:
             label = values[column].strip(" *`")
             if not _LABEL.fullmatch(label):
                 continue  # "up to £150", "1–2": a bound, not a name
+            if word == "priority" and label.lower() in _TICKET_PRIORITIES:
+                continue  # the table sets the ticket's priority (a step writes it), so the ticket holds it
             said = tuple(_phrase(cells[n], v) for n, v in enumerate(values) if n != column and v.strip(" -–—"))
             found.append(Derived(word, label, said))
     return found
