@@ -8,7 +8,8 @@ Each comparison of each automated branch condition is put in one class:
   c  a custom field the SOP names: written as a field (`prior_strikes`, a field table), or whose words the
      condition's own sentence, table row or section heading says
   d  a declared custom field or operation output
-  e  a field name the compiler made up (words not in the text, a unit conversion, a derived label)
+  e  a field name the compiler made up (words not in the text, a unit conversion), or a label the SOP assigns
+     itself from other conditions (derived_labels) tested as if stored
 and counted right or wrong as the evaluator judges it (the comparison matches an expected or allowed condition).
 Only the dev set is read.
 """
@@ -34,6 +35,7 @@ from procedures.compiler.evaluation.conditions import atoms, opaque_parts  # noq
 from procedures.compiler.evaluation.matching import atom_matches, units_of  # noqa: E402
 from procedures.compiler.rules import vocabulary  # noqa: E402
 from procedures.compiler.rules.certainty import DOCUMENTED_FIELDS  # noqa: E402
+from procedures.compiler.rules.derived_labels import derived_labels, label_in  # noqa: E402
 
 DEV = Path(__file__).resolve().parent.parent / "tests" / "procedures" / "compiler_eval"
 _UNIT_WORDS = {"days", "hours", "count", "num", "number", "last", "year", "pct", "usd", "eur", "gbp", "minutes"}
@@ -93,8 +95,9 @@ def main() -> None:
             context = " ".join((_sentence(source, start, end), _heading(source, start), branch.label))
             found = [(a.fact, any(atom_matches(i, a) for i in [*items, *allowed]), a.text) for a in atoms(unit.tree)]
             found += [(p, False, o.text) for o in opaque_parts(unit.tree) for p in o.paths]
+            derived = derived_labels(source)
             for fact, right, text in found:
-                kind = classify(fact, source, context, identifiers)
+                kind = "e" if label_in(text, derived) else classify(fact, source, context, identifiers)
                 counts[(kind, right)] += 1
                 if listing and kind in listing.split(","):
                     mark = "right" if right else "WRONG"
