@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.procedures.rules_support import compile_rules, conditions_of
+from procedures.steps import ApproveStep
+from tests.procedures.rules_support import compile_rules, conditions_of, steps_of
 
 
 def _questions(result) -> list[str]:
@@ -194,6 +195,14 @@ def test_a_label_the_case_carries_is_read_even_where_the_sop_defines_its_values(
             "when the sender opened their account",
         ),
         (
+            "If the complaint was filed more than 48 hours after the incident, add the tag late-complaint.",
+            "how long after the incident the complaint was filed",
+        ),
+        (
+            "Concealed damage reported more than 5 days after delivery: add the tag late-report.",
+            "how long after the delivery the damage was reported",
+        ),
+        (
             "Escalate if any of the following is true:\n- the amount is over $500\n"
             "- the device was shipped more than 90 days ago\nEscalation: add the tag escalate.",
             "when the device was shipped",
@@ -212,3 +221,20 @@ def test_a_priority_the_sops_own_table_sets_on_the_ticket_is_read_from_the_ticke
         "If the priority is urgent, page the on-call through the paging webhook."
     )
     assert 'case.priority == "urgent"' in conditions_of(result)
+
+
+def test_a_subject_on_an_unnamed_length_of_time_still_scopes_the_step_it_asks_for():
+    result = compile_rules("Requests for more than 5 days off need the employee's manager to approve them.")
+    assert conditions_of(result) == []
+    assert any(
+        q.startswith("Which field tells us the length of time in “Requests for more than 5 days off”")
+        for q in _questions(result)
+    )
+    assert any("requests_off_days" in q for q in _questions(result))
+    [approval] = steps_of(result, ApproveStep)  # the manager's approval is kept, after the person's answer
+    assert "manager" in approval.role.lower()
+
+
+def test_the_proposed_field_counts_in_the_unit_the_text_uses():
+    result = compile_rules("If the complaint was filed more than 48 hours after the incident, add the tag late.")
+    assert any("`hours_from_incident_to_filed`, a number of hours" in q for q in _questions(result))

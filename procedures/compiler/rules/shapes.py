@@ -259,8 +259,8 @@ def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, sco
             conditional_text(w, seg, head, body, headed=pattern is not CONDITIONAL, more=more)
             return True
     m = SUBJECT.match(text)
-    if m and conditions.condition(m.group(1), w.b.known):
-        rest = m.group(3)
+    if m and (conditions.condition(m.group(1), w.b.known) or conditions.question(m.group(1), w.b.known)):
+        rest = m.group(3)  # a subject on a fact nobody named is still the case the sentence is about
         colon = rest.find(":")
         start = m.start(3) + colon + 1 if colon >= 0 else m.start(2)
         conditional_text(w, seg, m.group(1), [sub(seg, start, len(text))], more=more)

@@ -26,13 +26,19 @@ class Unnamed:
 
 _AGO = re.compile(
     r"\b(?:the\s+|their\s+|its\s+|this\s+)?(?P<thing>[a-z][a-z -]{1,30}?)\s+(?:was|were|has been|had been|got)\s+"
-    r"(?P<verb>[a-z]+(?:ed|ought|ent|ade|old|id))\b",
+    r"(?P<verb>[a-z]+(?:ed|ought|ent|ade|old|id))\b(?=.*\bago\b)",
     re.I,
 )
 _DONE = re.compile(
     r"^(?:for\s+|if\s+|when\s+)?(?P<det>(?:the|their|its|any)\s+)?(?P<thing>[a-z]{3,}?)s?\s+"
     r"(?P<verb>[a-z]+(?:ed|ought|ade|ent|aid))(?:\s+(?P<particle>up|in|out|on))?\b"
     r"(?:\s+(?P<whose>the|their|its|his|her|a|an)\s+(?P<object>[a-z]{3,}))?(?=.*\bago\b)",
+    re.I,
+)
+_AFTER = re.compile(
+    r"(?:^|\b(?:the|a|an|any)\s+)?(?P<thing>(?!(?:was|were|has|had|been|is|are)\b)[a-z]{3,})\s+"
+    r"(?:(?:was|were|is|are|has been|had been|got)\s+)?(?P<verb>[a-z]+ed)\s+.*?"
+    r"\b(?:days?|hours?|weeks?|months?)\s+after\s+(?:the\s+|its\s+|their\s+)?(?P<anchor>[a-z]{3,})",
     re.I,
 )
 _STOP = (
@@ -50,6 +56,9 @@ def age(text: str) -> Unnamed | None:
         return Unnamed("how long the customer has been with us", "tenure_days")
     if re.search(r"\blate\b|promised|delay", lowered):
         return Unnamed("how many days late it is", "delay_days")
+    if after := _AFTER.search(text):  # "damage reported more than 5 days after delivery"
+        thing, verb, anchor = (after.group(g).lower() for g in ("thing", "verb", "anchor"))
+        return Unnamed(f"how long after the {anchor} the {thing} was {verb}", f"{_unit(text)}_from_{anchor}_to_{verb}")
     if ago := _AGO.search(text):
         thing = re.sub(r"^(?:if|when|where|unless)\s+", "", ago.group("thing").strip(), flags=re.I)
         verb = ago.group("verb").lower()
@@ -59,10 +68,18 @@ def age(text: str) -> Unnamed | None:
         return _done(done)
     if re.search(r"\bbought|purchase", lowered):
         return Unnamed("when the item was bought", "purchase_age_days")
+    unit = _unit(text)
     noun = vocabulary.snake(re.sub(quantities.DURATION.pattern, " ", re.sub(_STOP, " ", lowered), flags=re.I))
     if not noun or noun == "value" or re.search(r"\d", noun) or len(noun.split("_")) > 4:
         return None
-    return Unnamed(f"how long: “{text.strip()}”", f"{noun}_days")
+    return Unnamed(f"the length of time in “{text.strip()}”", f"{noun}_{unit}")
+
+
+def _unit(text: str) -> str:
+    """The unit a proposed field counts in: the text's own when it counts hours or minutes, else days."""
+    found = quantities.DURATION.search(text)
+    unit = found.group("unit").lower() if found else "day"
+    return "minutes" if unit.startswith("min") else "hours" if unit.startswith("h") else "days"
 
 
 def _done(done: re.Match) -> Unnamed:
@@ -91,10 +108,14 @@ def unnamed(text: str, known: Known) -> Unnamed | None:
     return found
 
 
+def _counts(fact: Unnamed) -> str:
+    return next((u for u in ("hours", "minutes") if u in fact.proposed.split("_")), "days")
+
+
 def question(fact: Unnamed) -> str:
     """The editor's question for a fact nobody named, with the name it proposes."""
     return (
         f"Which field tells us {fact.what}? The SOP names none and no system gives it, so a person decides here: "
-        f"if the case has such a field, name it in the SOP (proposed: `{fact.proposed}`, a number of days) "
+        f"if the case has such a field, name it in the SOP (proposed: `{fact.proposed}`, a number of {_counts(fact)}) "
         "or declare it, then compile again"
     )
