@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from connectors.declared import services as declared_services
+from procedures import services
+from procedures.questions import question_answer, version_questions
 from procedures.steps import ApproveStep
 from tests.procedures.rules_support import compile_rules, conditions_of, steps_of
+from tests.support import declared_tools
 
 
 def _questions(result) -> list[str]:
@@ -238,3 +242,33 @@ def test_a_subject_on_an_unnamed_length_of_time_still_scopes_the_step_it_asks_fo
 def test_the_proposed_field_counts_in_the_unit_the_text_uses():
     result = compile_rules("If the complaint was filed more than 48 hours after the incident, add the tag late.")
     assert any("`hours_from_incident_to_filed`, a number of hours" in q for q in _questions(result))
+
+
+# --- accepting a field for the fact in the editor -----------------------------------------------------------------
+
+RETURNS_SOP = "If the order was placed more than six months ago, add the tag too-old.\nThen add the tag checked."
+
+
+@pytest.mark.django_db
+def test_a_ticket_field_picked_for_the_unnamed_fact_makes_the_condition_and_every_later_compile_keeps_it(ops_manager):
+    declared_tools.declare(billing_url="http://127.0.0.1:9/billing", outage_url="http://127.0.0.1:9/outage")
+    declared_services.custom_fields_select(
+        system="zendesk",
+        sobject="Ticket",
+        wanted=["Order age days"],
+        available=[{"field_id": "9001", "title": "Order age days", "type": "integer", "choices": []}],
+    )
+    procedure = services.procedure_create_and_compile(
+        name="Returns", source=RETURNS_SOP, trigger={"source": "api"}, owner=ops_manager
+    )
+    version = procedure.versions.get()
+    [question] = version_questions(version=version)
+    assert question.kind == "fact" and question.phrase == "when the order was placed"
+    field = next(o.value for o in question.options if o.group == "custom fields")
+
+    version = question_answer(version=version, phrase=question.phrase, answer=field, user=ops_manager)
+    whens = [b["when"] for s in version.graph["steps"] for b in s.get("branches", [])]
+    assert whens == [f"{field} > 180"]
+    assert version_questions(version=version) == []
+    newer = services.version_create_and_compile(procedure=procedure, source=RETURNS_SOP + "\nClose the ticket.")
+    assert f"{field} > 180" in [b["when"] for s in newer.graph["steps"] for b in s.get("branches", [])]

@@ -237,9 +237,11 @@ def _age(text: str, known: Known) -> Condition | None:
     named = [i for i in sorted(known.identifiers) if re.search(r"(?:^|_)days(?:_|$)", i)]
     if len(named) == 1:  # the SOP names its day count (`days_since_delivery`): that field, no invented one
         return Condition(f"case.fields.{named[0]} {op} {days}", text)
+    fact = unnamed_facts.age(text)
+    if fact and (picked := unnamed_facts.answered(fact)):  # a person said which field holds it, in the editor
+        return Condition(f"{picked} {op} {unnamed_facts.counted(fact, dur.days, dur.hours)}", text)
     if within:
         return None
-    fact = unnamed_facts.age(text)
     if fact is None or fact.proposed not in known.identifiers:
         return None  # a day count the SOP does not name (`purchase_age_days` from "bought < 2 yrs ago"): a question
     return Condition(f"case.fields.{fact.proposed} {op} {days}", text)
@@ -500,11 +502,18 @@ def condition(text: str, known: Known) -> Condition | None:
     return found
 
 
+def unnamed_fact(text: str, known: Known) -> str | None:
+    """The fact in plain words ("when the order was placed") for the editor's pick list, when the condition needs a
+    fact no field the SOP names holds."""
+    found = unnamed_facts.unnamed(text, known)
+    return found.what if found else None
+
+
 def question(text: str, known: Known) -> str | None:
     """What to ask the author about a condition the rules did not read because its fact or value is nobody's: a
     length of time no field the SOP names holds, or a value outside the values the SOP lists for the field."""
     if unnamed := unnamed_facts.unnamed(text, known):
-        return unnamed_facts.question(unnamed)
+        return unnamed_facts.question(unnamed) if unnamed_facts.asked(unnamed) else None
     found = None if known.judged else _condition(text, known)
     if found and (labels := derived_labels.label_in(found.cel, known.derived)):
         how = "; ".join(f"“{d.label}” when {' and '.join(d.conditions)}" for d in labels)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from connectors.declared import answers as vocab
 from procedures.compiler.rules import quantities, vocabulary
 from procedures.compiler.rules.comparisons import operator_of
 from procedures.compiler.rules.vocabulary import Known
@@ -103,9 +104,27 @@ def unnamed(text: str, known: Known) -> Unnamed | None:
     if quantities.duration(text) is None or operator_of(text) is None or re.search(r"\bwait|->|→", text, re.I):
         return None
     found = age(text)
-    if found is None or found.proposed in known.identifiers:
+    if found is None or found.proposed in known.identifiers or answered(found):
         return None
     return found
+
+
+def answered(fact: Unnamed) -> str | None:
+    """The case fact a person picked for this fact in the editor ("when the order was placed" → a ticket field), or
+    None. An operation's output would need a read first: not taken here."""
+    answer = vocab.find(vocab.key(fact.what), kind="fact")
+    return answer.answer if answer and answer.answer.startswith("case.") else None
+
+
+def asked(fact: Unnamed) -> bool:
+    """Whether to ask about it: not once a person said they decide it themselves."""
+    answer = vocab.find(vocab.key(fact.what), kind="fact")
+    return answer is None or bool(answer.answer)
+
+
+def counted(fact: Unnamed, days: int, hours: int) -> int:
+    """The length of time in the unit the fact counts."""
+    return days * 24 + hours if _counts(fact) == "hours" else days + (1 if hours else 0)
 
 
 def _counts(fact: Unnamed) -> str:
