@@ -207,7 +207,10 @@ def test_indented_answers_under_a_wait_for_a_reply_become_a_judgement_with_the_t
 
 
 def test_out_of_x_after_in_x_is_the_other_branch_of_the_same_decision():
-    source = "in warranty (bought < 2 yrs ago) -> tag warranty\nout of warranty -> tag paid-repair\n"
+    source = (
+        "Inputs: purchase_age_days (days since the purchase).\n\n"
+        "in warranty (bought < 2 yrs ago) -> tag warranty\nout of warranty -> tag paid-repair\n"
+    )
     result = _compile(source)
     [decide] = [s for s in _steps(result, DecideStep) if s.branches]
     assert decide.branches[0].when == "case.fields.purchase_age_days < 730"

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules import asides, declared, field_numbers, named_values, quantities, vocabulary
+from procedures.compiler.rules import (
+    asides,
+    declared,
+    derived_labels,
+    field_numbers,
+    named_values,
+    quantities,
+    unnamed_facts,
+    vocabulary,
+)
 from procedures.compiler.rules.amount_ranges import AMOUNT_WORDS, RANGE_SHAPE, amount_range
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.comparisons import GE, GT, LE, LT, Condition, literal, operator_of
@@ -23,6 +32,7 @@ from procedures.compiler.rules.fields import (
     result_status,
     timed_field,
 )
+from procedures.compiler.rules.listed_values import as_listed, unlisted_values
 from procedures.compiler.rules.vocabulary import Known
 
 _SEVERITIES = ("critical", "high", "medium", "low")
@@ -224,31 +234,17 @@ def _age(text: str, known: Known) -> Condition | None:
     if not within and not re.search(rf"(?:{GT}|{LT}|{GE}|{LE})\s*{quantities.NUMBER}\s", text, re.I):
         return None  # the comparison must be on the duration itself ("more than 30 days")
     days = dur.days + (1 if dur.hours else 0)
-    lowered = text.lower()
     named = [i for i in sorted(known.identifiers) if re.search(r"(?:^|_)days(?:_|$)", i)]
     if len(named) == 1:  # the SOP names its day count (`days_since_delivery`): that field, no invented one
         return Condition(f"case.fields.{named[0]} {op} {days}", text)
+    fact = unnamed_facts.age(text)
+    if fact and (picked := unnamed_facts.answered(fact)):  # a person said which field holds it, in the editor
+        return Condition(f"{picked} {op} {unnamed_facts.counted(fact, dur.days, dur.hours)}", text)
     if within:
         return None
-    if re.search(r"bought|purchase", lowered):
-        name = "purchase_age_days"
-    elif re.search(r"with us|customer for|tenure|member (?:for|since)|been a member", lowered):
-        name = "tenure_days"
-    elif re.search(r"late|promised|delay|after the", lowered):
-        name = "delay_days"
-    else:
-        noun = re.sub(
-            r"\b(?:more|less|fewer|than|over|under|above|below|at least|at most|ago|after|before|for|of|the)\b",
-            " ",
-            lowered,
-        )
-        noun = vocabulary.snake(re.sub(quantities.DURATION.pattern, " ", noun, flags=re.I))
-        if not noun or noun == "value" or len(noun.split("_")) > 4 or re.search(r"\d", noun):
-            return None
-        if known.identifiers and noun + "_days" not in known.identifiers:
-            return None  # the SOP names its fields, and not this one: a question, never an invented field
-        name = noun[:30] + "_days"
-    return Condition(f"case.fields.{name} {op} {days}", text)
+    if fact is None or fact.proposed not in known.identifiers:
+        return None  # a day count the SOP does not name (`purchase_age_days` from "bought < 2 yrs ago"): a question
+    return Condition(f"case.fields.{fact.proposed} {op} {days}", text)
 
 
 def _not_found(text: str, known: Known) -> Condition | None:
@@ -495,9 +491,44 @@ def condition(text: str, known: Known) -> Condition | None:
     found = _condition(text, known)
     if found and declared.undeclared_fields(found.cel, known):
         return None
+    if found and unlisted_values(found.cel, known.values):
+        return None  # "quarterly" where the SOP lists `contract_type (monthly / annual)`: a question, not a guess
+    if found and (listed := as_listed(found.cel, known.values)) != found.cel:
+        found = Condition(listed, found.label, found.needs)
+    if found and derived_labels.label_in(found.cel, known.derived):
+        return None  # "the severity is critical" where the SOP itself says what is critical: no system stores it
     if found and _money_on_other_field(text, found.cel, known):
         return None  # "first orders over $300" is no `first_order` above 300: which amount, a person says
     return found
+
+
+def unnamed_fact(text: str, known: Known) -> str | None:
+    """The fact in plain words ("when the order was placed") for the editor's pick list, when the condition needs a
+    fact no field the SOP names holds."""
+    found = unnamed_facts.unnamed(text, known)
+    return found.what if found else None
+
+
+def question(text: str, known: Known) -> str | None:
+    """What to ask the author about a condition the rules did not read because its fact or value is nobody's: a
+    length of time no field the SOP names holds, or a value outside the values the SOP lists for the field."""
+    if unnamed := unnamed_facts.unnamed(text, known):
+        return unnamed_facts.question(unnamed) if unnamed_facts.asked(unnamed) else None
+    found = None if known.judged else _condition(text, known)
+    if found and (labels := derived_labels.label_in(found.cel, known.derived)):
+        how = "; ".join(f"“{d.label}” when {' and '.join(d.conditions)}" for d in labels)
+        return (
+            f"Which field tells us the {labels[0].word}? The SOP assigns it itself ({how}) and no system stores "
+            "it, so a person decides here: test what makes it so instead (“If …”), or say which field the case "
+            "carries it in, then compile again"
+        )
+    for field, value in unlisted_values(found.cel, known.values) if found else ():
+        listed = ", ".join(known.values[field])
+        return (
+            f"“{value}” is not a value the SOP lists for `{field}` ({listed}), so a person decides here: "
+            "which value is meant? Correct the value or add it to the field's list, then compile again"
+        )
+    return None
 
 
 def _money_on_other_field(text: str, cel: str, known: Known) -> bool:

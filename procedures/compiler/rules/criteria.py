@@ -63,6 +63,8 @@ def criteria(w: Walk, item: Item) -> bool:
             code="condition_not_understood",
             step_key=key,
         )
+        for ask in dict.fromkeys(q for t in unread if (q := conditions.question(t, w.b.known))):
+            w.b.warn(ask, whole, code="question", step_key=key)
     before = dict(w.b.known.results)
     for name in ("pre", "post"):
         if m.group(name):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from procedures.compiler.rules import gates, sentences
 from procedures.compiler.rules.builder import Builder
 from procedures.compiler.rules.coverage import units
+from procedures.compiler.rules.derived_labels import derived_labels
 from procedures.compiler.rules.document import Heading, Item, Section, Segment, outline
 from procedures.compiler.rules.listed_values import more_field_values, more_identifiers
 from procedures.compiler.rules.vocabulary import abbreviations, field_values, identifiers
@@ -24,6 +25,7 @@ def build(source: str, blocks: list) -> tuple[Graph, Builder, int]:
     builder.known.abbreviations = abbreviations(source)
     builder.known.identifiers = identifiers(source) | more_identifiers(source)
     builder.known.values = more_field_values(source, builder.known.identifiers) | field_values(source)
+    builder.known.derived = derived_labels(source)
     tree = outline(blocks)
     if tree and _is_title(tree[0], len(blocks)):
         first = tree[0]

@@ -22,6 +22,7 @@ _FORMS = (
         rf"\bfield\s+`([a-z][a-z0-9_]*)`\s*,?\s*(?:one of|either)\s+{_VALUES}(?=\s*[).;:,\n]|$)"
     ),  # "the form sets `query_type` to a or b"
     re.compile(rf"(?m)^\s*\|\s*`?([a-z][a-z0-9_]*)`?\s*\|\s*{_VALUES}\s*\|"),
+    re.compile(rf"`?\b([a-z][a-z0-9_]*)`?\s+field\s*\(\s*{_VALUES}\s*\)"),  # "a `region` field (emea, apac)"
     re.compile(
         rf"`([a-z][a-z0-9_]*)`\s+field\b[^.;:]{{0,80}}?\bone of\s+{_VALUES}(?=\s*[).;:,\n]|$)"
     ),  # "`failure` field …, one of"
@@ -52,3 +53,41 @@ def more_field_values(source: str, names: frozenset[str]) -> dict[str, tuple[str
             if m.group(1) in names and len(values) >= 2 and m.group(1) not in found:
                 found[m.group(1)] = tuple(values)
     return found
+
+
+_COMPARED = re.compile(r'case\.fields\.(\w+)\s*(?:==|!=)\s*"((?:[^"\\]|\\.)*)"')
+_LISTED_IN = re.compile(r"case\.fields\.(\w+)\s+in\s+\[([^\]]*)\]")
+
+
+def _compared_values(cel: str) -> list[tuple[str, str]]:
+    """(field, value) of every comparison of a custom field with a string in a CEL condition."""
+    found = [(m.group(1), m.group(2)) for m in _COMPARED.finditer(cel)]
+    for m in _LISTED_IN.finditer(cel):
+        found += [(m.group(1), v) for v in re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))]
+    return found
+
+
+def unlisted_values(cel: str, values: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    """(field, value) pairs a condition compares that the SOP's own list of the field's values does not hold
+    ("contract_type (monthly / annual)" and "the contract type is quarterly"): a value the source cannot return."""
+    return [
+        (field, value)
+        for field, value in _compared_values(cel)
+        if field in values and value.lower() not in {v.lower() for v in values[field]}
+    ]
+
+
+def as_listed(cel: str, values: dict[str, tuple[str, ...]]) -> str:
+    """The condition with each listed value spelt as the SOP lists it ("EMEA" → "emea" for `region (emea, apac)`):
+    the field holds the listed spelling, and CEL compares strings exactly."""
+
+    def spelt(field: str, value: str) -> str:
+        return next((v for v in values.get(field, ()) if v.lower() == value.lower()), value)
+
+    cel = _COMPARED.sub(lambda m: m.group(0).replace(f'"{m.group(2)}"', f'"{spelt(m.group(1), m.group(2))}"'), cel)
+    return _LISTED_IN.sub(
+        lambda m: m.group(0).replace(
+            m.group(2), re.sub(r'"((?:[^"\\]|\\.)*)"', lambda v: f'"{spelt(m.group(1), v.group(1))}"', m.group(2))
+        ),
+        cel,
+    )

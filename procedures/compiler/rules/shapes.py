@@ -259,8 +259,8 @@ def conditional(w: Walk, seg: Segment, more: list[Segment] | None = None, *, sco
             conditional_text(w, seg, head, body, headed=pattern is not CONDITIONAL, more=more)
             return True
     m = SUBJECT.match(text)
-    if m and conditions.condition(m.group(1), w.b.known):
-        rest = m.group(3)
+    if m and (conditions.condition(m.group(1), w.b.known) or conditions.question(m.group(1), w.b.known)):
+        rest = m.group(3)  # a subject on a fact nobody named is still the case the sentence is about
         colon = rest.find(":")
         start = m.start(3) + colon + 1 if colon >= 0 else m.start(2)
         conditional_text(w, seg, m.group(1), [sub(seg, start, len(text))], more=more)
@@ -387,11 +387,15 @@ def conditional_text(
             code="condition_not_understood",
             step_key=key,
         )
+        unnamed = conditions.unnamed_fact(head.strip(), w.b.known)  # "when the order was placed"
+        if (ask := conditions.question(head.strip(), w.b.known)) and not (unnamed and declared.declared(w.b.known)):
+            w.b.warn(ask, seg, code="question", step_key=key)
         fact = re.match(r"(?:the\s+)?(.+?)\s+(?:is|are|was|were|has|have)\b", head.strip(), re.I)
-        if declared.declared(w.b.known) and fact and declared.still_open(fact.group(1)):
-            picks = ", ".join(declared.candidates(fact.group(1), w.b.known))
+        phrase = unnamed or (fact.group(1) if fact else "")
+        if declared.declared(w.b.known) and phrase and declared.still_open(phrase):
+            picks = ", ".join(declared.candidates(phrase, w.b.known))
             w.b.warn(
-                f"Which system tells us {fact.group(1)}? No declared operation returns it: pick one ({picks}) "
+                f"Which system tells us {phrase}? No declared operation returns it: pick one ({picks}) "
                 "or declare it, then compile again",
                 seg,
                 code="unknown_fact",

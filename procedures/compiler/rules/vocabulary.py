@@ -249,6 +249,7 @@ class Known:
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the values the SOP lists for a field
     judged: bool = False  # inside a step the text leaves to a person ("This is your call"): no automated condition
     subject: str = ""  # the field a ladder's heading names ("THE LADDER (repair_estimate)"): what bare rungs compare
+    derived: tuple = ()  # labels the SOP assigns itself (derived_labels.Derived): never read as stored fields
 
     _shorthand: tuple | None = field(default=None, repr=False, compare=False)
     _operations: dict | None = field(default=None, repr=False, compare=False)

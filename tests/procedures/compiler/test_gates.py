@@ -291,9 +291,13 @@ def test_a_day_count_named_after_the_sentence_s_words_is_asked_for():
     assert why and "named from no words" in why
     result = compile_rules("If the member asks for more than 3 months, tag the ticket long-pause.")
     assert not any(isinstance(s, DecideStep) and s.branches for s in result.graph.steps)
-    documented = compile_rules("If the item was bought more than 30 days ago, tag the ticket old-order.")
-    branches = [b.when for s in documented.graph.steps if isinstance(s, DecideStep) for b in s.branches]
-    assert branches == ["case.fields.purchase_age_days > 30"]  # an age the case documents
+    unnamed = compile_rules("If the item was bought more than 30 days ago, tag the ticket old-order.")
+    assert not any(isinstance(s, DecideStep) and s.branches for s in unnamed.graph.steps)  # no field holds it
+    named = compile_rules(
+        "Inputs: purchase_age_days (days since the purchase).\n\nIf the item was bought more than 30 days ago, tag the ticket old-order."
+    )
+    branches = [b.when for s in named.graph.steps if isinstance(s, DecideStep) for b in s.branches]
+    assert branches == ["case.fields.purchase_age_days > 30"]  # the age the SOP names
 
 
 def test_the_sure_half_of_a_last_case_stays_automated_and_a_person_answers_the_other_half():
