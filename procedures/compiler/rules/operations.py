@@ -255,8 +255,9 @@ def priority_condition(word: str, known: Known) -> str | None:
 SALESFORCE_OBJECTS = ("opportunity", "contact", "invoice", "contract", "subscription", "lead", "order", "account")
 
 
-def salesforce_update(text: str, known: Known) -> Act:
-    """ "mark the invoice as disputed-accepted", "flag the account for finance review", "suspend auto-renewal"."""
+def salesforce_update(text: str, known: Known) -> Act | None:
+    """ "mark the invoice as disputed-accepted", "flag the account for finance review", "suspend auto-renewal",
+    "update the account record (KYB status = Verified)". None (a question) when the text names no field to set."""
     lowered = text.lower()
     objects = "|".join(SALESFORCE_OBJECTS)
     # "the Admin Contact field on the Salesforce account": the record is the one the field is on
@@ -265,13 +266,23 @@ def salesforce_update(text: str, known: Known) -> Act:
     record = {"opportunity": "{{ opportunity.id }}", "account": "{{ account.id }}"}.get(
         obj, f"{{{{ case.fields.{obj}_id }}}}"
     )
-    name, value = _field_and_value(lowered, obj, known)
+    stated = _STATED_FIELD.search(text)
+    if stated:
+        name, value = vocabulary.snake(stated.group(1))[:40], lit(stated.group(2).strip())
+    else:
+        name, value = _field_and_value(lowered, obj, known)
+    if not name or name in SALESFORCE_OBJECTS or len(name.split("_")) > 3 or set(name.split("_")) & _NOT_A_FIELD:
+        return None  # "update the Salesforce account record …" names the record, not a field: ask which field
     label = "_".join(w.capitalize() for w in name.split("_")) + "__c"
     return Act(
         "salesforce.update_record",
         {"object": obj.capitalize(), "record_id": record, "fields": "{{ {" + lit(label) + ": " + value + "} }}"},
         f"Update the {obj} in Salesforce",
     )
+
+
+_STATED_FIELD = re.compile(r"\(\s*([A-Za-z][\w ]{0,30}?)\s*(?:=|:)\s*([\w-]+(?: [\w-]+)?)\s*\)")
+_NOT_A_FIELD = {"salesforce", "record", "records"}
 
 
 def _field_and_value(lowered: str, obj: str, known: Known) -> tuple[str, str]:
