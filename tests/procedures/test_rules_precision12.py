@@ -1,0 +1,47 @@
+"""Twelfth round (issue 11): a read is done once per run, an approval names the whole role of a person or team,
+a reply or wait a person decides on stays with the person, and no step acts on a parameter the text never
+wrote. Each test is a passage in the shapes real SOPs take, in several wordings."""
+
+from __future__ import annotations
+
+import pytest
+
+from procedures.steps import GatherStep, successors
+from tests.procedures.rules_support import compile_rules, steps_of
+
+
+def _later(graph, key: str) -> set[str]:
+    """Every step a run can go on to after `key`."""
+    by_key = {s.key: s for s in graph.steps}
+    seen, todo = set(), [key]
+    while todo:
+        for target in successors(by_key[todo.pop()]):
+            if target and target in by_key and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def _reads_twice(result, operation: str) -> bool:
+    reads = [s.key for s in steps_of(result, GatherStep) if s.operation == operation]
+    return any(other in _later(result.graph, key) for key in reads for other in reads)
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        "3. If the account plan is Premier, open a Task in the WAR Jira project with priority High.\n",
+        "3. When the account's plan is Premier, raise a Task in the WAR Jira project, priority High.\n",
+        "3. If the account plan is Premier, email the account owner that a reseller wrote in.\n",
+    ],
+)
+def test_an_account_read_on_one_branch_is_not_read_again_after_it(later):
+    source = (
+        "# Warranty claims\n\n1. Tag the ticket warranty.\n"
+        "2. If the caller is a reseller, look up the reseller's account in Salesforce from the ticket's organization.\n"
+        + later
+        + "4. Reply to the customer that we are on it.\n"
+    )
+    result = compile_rules(source)
+    assert steps_of(result, GatherStep), "the account is still read"
+    assert not _reads_twice(result, "salesforce.query_account")
