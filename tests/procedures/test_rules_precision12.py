@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from procedures.steps import GatherStep, successors
+from procedures.steps import ApproveStep, GatherStep, successors
 from tests.procedures.rules_support import compile_rules, steps_of
 
 
@@ -45,3 +45,18 @@ def test_an_account_read_on_one_branch_is_not_read_again_after_it(later):
     result = compile_rules(source)
     assert steps_of(result, GatherStep), "the account is still read"
     assert not _reads_twice(result, "salesforce.query_account")
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        "Closing an account early needs an OK from the Compliance\nOfficer, then reply to the customer.\n",
+        "Closing an account early needs approval from the Risk\nOfficer, and then a reply to the customer.\n",
+        "Closing an account early needs sign-off from the Billing\nManager; reply to the customer after that.\n",
+    ],
+)
+def test_an_approver_role_cut_by_a_line_break_is_the_whole_title(wrapped):
+    source = "# Early closure\n\n## Steps\n\nTag the ticket early-closure.\n" + wrapped
+    roles = [s.role.lower() for s in steps_of(compile_rules(source), ApproveStep)]
+    assert roles, "the approval is still read"
+    assert all(" " in role for role in roles), roles  # "compliance officer", never "compliance"
