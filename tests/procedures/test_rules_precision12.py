@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from procedures.steps import ApproveStep, GatherStep, successors
+from procedures.steps import ApproveStep, GatherStep, WaitStep, successors
 from tests.procedures.rules_support import compile_rules, steps_of
 
 
@@ -60,3 +60,28 @@ def test_an_approver_role_cut_by_a_line_break_is_the_whole_title(wrapped):
     roles = [s.role.lower() for s in steps_of(compile_rules(source), ApproveStep)]
     assert roles, "the approval is still read"
     assert all(" " in role for role in roles), roles  # "compliance officer", never "compliance"
+
+
+@pytest.mark.parametrize(
+    "once",
+    [
+        "Once accepted, tag the ticket detention-accepted and solve the ticket.",
+        "Once the carrier agrees, tag the ticket detention-accepted and solve the ticket.",
+        "When approved by the depot, tag the ticket detention-accepted and solve the ticket.",
+    ],
+)
+def test_a_decision_someone_makes_is_not_a_wait_for_the_customers_reply(once):
+    source = (
+        f"# Detention charges\n\n## Steps\n\n1. Reply to the carrier that we are reviewing the invoice.\n2. {once}\n"
+    )
+    waits = [s for s in steps_of(compile_rules(source), WaitStep) if s.for_event == "customer.replied"]
+    assert not waits
+
+
+def test_a_wait_for_the_customer_to_answer_stays_automated():
+    source = (
+        "# Detention charges\n\n## Steps\n\n1. Reply to the carrier asking for the gate logs.\n"
+        "2. Once the customer replies, tag the ticket logs-received.\n"
+    )
+    waits = [s for s in steps_of(compile_rules(source), WaitStep) if s.for_event == "customer.replied"]
+    assert waits

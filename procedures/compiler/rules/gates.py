@@ -343,7 +343,7 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
     if (
         step["kind"] == "wait"
         and not step.get("delay")
-        and (why := surroundings.event_unnamed(step.get("for_event"), instruction))
+        and (why := surroundings.event_unnamed(step.get("for_event"), instruction, step["title"]))
     ):
         return f"Not sure of “{step['title']}”: {why}"
     if step["kind"] == "wait" and not step.get("delay") and (why := surroundings.duration_left_out(instruction)):

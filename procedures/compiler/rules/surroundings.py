@@ -120,9 +120,21 @@ _EVENT_SUBJECTS = {  # what a sentence must speak of for a wait on each event
 }
 
 
-def event_unnamed(event: str | None, instruction: str) -> str | None:
+_REPLIED = re.compile(
+    r"\b(?:repl|respon|answer|writ\w*\s+back|hear\w*\s+back|gets?\s+back|comes?\s+back|sends?|sent|provid|upload|attach"
+    r"|confirm|submit|share|return)|\b(?:for|from|once|when|if|until|after)\s+(?:the\s+|a\s+)?"
+    r"(?:customer|requester|caller|user|client|tenant|member|candidate|applicant|patient|reporter|them|they|he|she)\b",
+    re.I,
+)
+
+
+def event_unnamed(event: str | None, instruction: str, title: str = "") -> str | None:
     """ "Once the fee question is settled" read as a wait for `claim.settled`: the sentence speaks of nothing the
-    event is about."""
+    event is about. A wait for the customer's reply must name the customer (or an answer) in its own clause: "once
+    accepted" is someone's decision, not a message that arrives."""
+    if event == "customer.replied":
+        clause = title + " " + re.split(r"[,;:]", instruction, maxsplit=1)[0]
+        return None if _REPLIED.search(clause) else f"it waits for a reply, but {clause.strip()!r} names none"
     words = _EVENT_SUBJECTS.get(event or "")
     if not words or re.search(rf"\b(?:{words})", instruction, re.I):
         return None
