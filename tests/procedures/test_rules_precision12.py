@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from procedures.steps import ApproveStep, GatherStep, WaitStep, successors
+from procedures.steps import ActStep, ApproveStep, GatherStep, WaitStep, successors
 from tests.procedures.rules_support import compile_rules, steps_of
 
 
@@ -85,3 +85,28 @@ def test_a_wait_for_the_customer_to_answer_stays_automated():
     )
     waits = [s for s in steps_of(compile_rules(source), WaitStep) if s.for_event == "customer.replied"]
     assert waits
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "If the renewal risk is high, loop in the account owner: let them know by email with the ticket link.",
+        "If the manager has not decided within 3 days, remind them by email.",
+        "When the invoice is disputed, bring in the billing team and email them the ticket link.",
+    ],
+)
+def test_a_message_to_them_after_naming_someone_else_is_not_sent_to_the_customer(sentence):
+    source = f"# Credits\n\n## Steps\n\n1. Tag the ticket credit-review.\n2. {sentence}\n"
+    result = compile_rules(source)
+    to_customer = [
+        s
+        for s in steps_of(result, ActStep)
+        if s.operation == "email.send" and "requester_email" in s.params.get("to", "")
+    ]
+    assert not to_customer
+
+
+def test_a_message_to_the_customer_named_as_such_is_still_sent():
+    source = "# Credits\n\n## Steps\n\n1. Tag the ticket credit-review.\n2. Email the customer the credit note and thank them.\n"
+    result = compile_rules(source)
+    assert any(s.operation == "email.send" for s in steps_of(result, ActStep))

@@ -25,6 +25,7 @@ from procedures.compiler.rules import (
     guessed_values,
     pasted,
     positive,
+    pronouns,
     qualified,
     repeats,
     replied_how,
@@ -309,6 +310,7 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
                 else wording.system_unnamed(operation, params, instruction, sure)
             ),
             lambda: wording.unsure_reply(operation, params, instruction),
+            lambda: pronouns.someone_else_meant(operation, params, instruction),
             lambda: None if step["key"] in checked.get("asked", ()) else wording.hedged(instruction),
             lambda: wording.unchecked_threshold(step["title"], labels + " " + json.dumps(params)),
             lambda: wording.excepted(step["title"]),
