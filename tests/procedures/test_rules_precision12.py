@@ -110,3 +110,29 @@ def test_a_message_to_the_customer_named_as_such_is_still_sent():
     source = "# Credits\n\n## Steps\n\n1. Tag the ticket credit-review.\n2. Email the customer the credit note and thank them.\n"
     result = compile_rules(source)
     assert any(s.operation == "email.send" for s in steps_of(result, ActStep))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "If the customer mentions payments they do not recognise, tell them a dispute will be opened and move the "
+        "ticket to the Disputes group.",
+        "When the caller says the card was never received, reply that a new card is on its way and move the ticket "
+        "to the Disputes group.",
+        "If the customer claims the parcel was empty, tell them we are investigating and move the ticket to the "
+        "Disputes group.",
+    ],
+)
+def test_a_reply_to_what_a_person_reads_in_the_message_is_the_persons(sentence):
+    source = f"# Cards\n\n## Steps\n\n1. Tag the ticket card.\n2. {sentence}\n"
+    result = compile_rules(source)
+    acts = steps_of(result, ActStep)
+    assert not [s for s in acts if s.operation == "zendesk.reply"]
+    assert [s for s in acts if s.operation == "zendesk.update_ticket"], "the move stays automated"
+
+
+def test_a_reply_after_something_the_engine_sees_stays_automated():
+    source = (
+        "# Cards\n\n## Steps\n\n1. Tag the ticket card.\n2. Should the customer ask why, reply with the fee policy.\n"
+    )
+    assert [s for s in steps_of(compile_rules(source), ActStep) if s.operation == "zendesk.reply"]
