@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from procedures.compiler.rules.parameter_shapes import empty_text, unsure_tag
 from procedures.steps import ActStep, ApproveStep, GatherStep, WaitStep, successors
 from tests.procedures.rules_support import compile_rules, steps_of
 
@@ -136,3 +137,47 @@ def test_a_reply_after_something_the_engine_sees_stays_automated():
         "# Cards\n\n## Steps\n\n1. Tag the ticket card.\n2. Should the customer ask why, reply with the fee policy.\n"
     )
     assert [s for s in steps_of(compile_rules(source), ActStep) if s.operation == "zendesk.reply"]
+
+
+@pytest.mark.parametrize(
+    "tagging",
+    ["Tag the ticket <category>-issue.", "Add the tag `{{reason}}`.", "Tag it [product]."],
+)
+def test_a_tag_written_as_a_placeholder_is_not_automated(tagging):
+    source = f"# Product issues\n\n## Steps\n\n1. {tagging}\n2. Reply to the customer that we are looking into it.\n"
+    result = compile_rules(source)
+    assert not [s for s in steps_of(result, ActStep) if s.operation == "zendesk.add_tags"]
+    assert any("tag" in w.message for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    "approval",
+    [
+        "Discounts over 20% need approval from the discount amount.",
+        "Discounts over 40% need sign-off from the plan tier.",
+        "Refunds need approval from the requester email.",
+    ],
+)
+def test_an_approver_that_is_a_fact_word_is_asked(approval):
+    source = f"# Discounts\n\n## Steps\n\n1. Tag the ticket discount.\n2. {approval}\n"
+    result = compile_rules(source)
+    assert not steps_of(result, ApproveStep)
+    assert any("who approves" in w.message for w in result.warnings)
+
+
+def test_an_approver_that_is_a_title_stays_automated():
+    source = "# Discounts\n\n## Steps\n\n1. Tag the ticket discount.\n2. Discounts over 20% need approval from the Pricing Lead.\n"
+    assert [s.role for s in steps_of(compile_rules(source), ApproveStep)]
+
+
+@pytest.mark.parametrize("empty", ["", "  ", '""', "“ ”"])
+def test_an_empty_summary_subject_or_message_is_not_sent(empty):
+    assert empty_text("jira.create_issue", {"project": "OPS", "summary": empty})
+    assert empty_text("email.send", {"to": "ops@example.com", "subject": empty, "body": "Ticket link"})
+    assert empty_text("zendesk.reply", {"body": empty})
+    assert empty_text("zendesk.reply", {"body": "We are looking into it."}) is None
+
+
+def test_a_tag_the_text_gives_is_kept():
+    assert unsure_tag("zendesk.add_tags", {"tags": '{{ ["late-delivery"] }}'}, "Tag the ticket late-delivery.") is None
+    assert unsure_tag("zendesk.add_tags", {"tags": '{{ ["category"] }}'}, "Tag the ticket <category>.")

@@ -23,6 +23,7 @@ from procedures.compiler.rules import (
     declared,
     exact_names,
     guessed_values,
+    parameter_shapes,
     pasted,
     person_decided,
     positive,
@@ -333,6 +334,8 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: pasted.message_is_instruction(operation, params, instruction),
             lambda: guessed_values.flag_not_given(operation, params, instruction),
             lambda: exact_names.field_left_out(operation, params, instruction),
+            lambda: parameter_shapes.unsure_tag(operation, params, instruction),
+            lambda: parameter_shapes.empty_text(operation, params),
         )
         why = next((found for check in checks if (found := check())), None)
         return f"Not sure of “{step['title']}”: {why}" if why else None
@@ -356,6 +359,7 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
         return f"Not sure of “{step['title']}”: {why}"
     if step["kind"] == "approve":
         why = wording.unsure_role(step["role"], instruction, sure)  # "may approve" is the approval itself
+        why = why or parameter_shapes.fact_role(step["role"])
         why = why or wording.unchecked_threshold(instruction, labels)
         why = why or surroundings.evidence_unread(step.get("evidence"), instruction)
         return f"Not sure of the approval by {step['role']}: {why}" if why else None
