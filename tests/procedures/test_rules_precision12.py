@@ -181,3 +181,23 @@ def test_an_empty_summary_subject_or_message_is_not_sent(empty):
 def test_a_tag_the_text_gives_is_kept():
     assert unsure_tag("zendesk.add_tags", {"tags": '{{ ["late-delivery"] }}'}, "Tag the ticket late-delivery.") is None
     assert unsure_tag("zendesk.add_tags", {"tags": '{{ ["category"] }}'}, "Tag the ticket <category>.")
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Summary of this procedure: tag the ticket lost-card, reply to the customer, and solve the ticket.",
+        "In short: tag it lost-card, reply, and close the ticket.",
+        "TL;DR - tag lost-card, reply to the customer, solve the ticket.",
+        "Recap for new agents: tag the ticket lost-card and solve the ticket.",
+    ],
+)
+def test_a_summary_above_the_steps_does_not_end_the_run_before_them(summary):
+    source = (
+        f"# Lost cards\n\n{summary}\n\n## Steps\n\n1. Tag the ticket lost-card.\n"
+        "2. Reply to the customer that the card is blocked.\n"
+    )
+    result = compile_rules(source)
+    ops = [s.operation for s in steps_of(result, ActStep)]
+    assert ops == ["zendesk.add_tags", "zendesk.reply"]
+    assert not any("Never reached" in w.message for w in result.warnings)
