@@ -201,3 +201,39 @@ def test_a_summary_above_the_steps_does_not_end_the_run_before_them(summary):
     ops = [s.operation for s in steps_of(result, ActStep)]
     assert ops == ["zendesk.add_tags", "zendesk.reply"]
     assert not any("Never reached" in w.message for w in result.warnings)
+
+
+_STEPS = (
+    "# Refunds\n\n## Steps\n\n1. Tag the ticket refund.\n2. Reply to the customer that the refund is being processed.\n"
+)
+
+
+def _acts_beyond_the_steps(source: str) -> list[str]:
+    """The automated actions other than the two the steps ask for."""
+    ops = [(s.operation, json_params(s.params)) for s in steps_of(compile_rules(source), ActStep)]
+    asked = {("zendesk.add_tags", '["refund"]'), ("zendesk.reply", "The refund is being processed.")}
+    return [op for op, params in ops if (op, params) not in asked]
+
+
+def json_params(params: dict) -> str:
+    return (params.get("tags") or params.get("body") or "").replace("{{ ", "").replace(" }}", "")
+
+
+@pytest.mark.parametrize(
+    "side",
+    [
+        "## The Billing team's side\n\nBilling picks the ticket up the next morning. They set it to pending, email the "
+        "bank at ops@bank.example, and once the money lands they reply to the customer and solve the ticket.\n",
+        "## Afterwards\n\nThe Finance team checks the payout. They then email treasury@example.com and close the "
+        "ticket.\n",
+        "## Escalation path\n\nThe duty manager reads the thread, assigns the ticket to the Payments group and adds "
+        "an internal note.\n",
+    ],
+)
+def test_what_another_team_does_is_not_a_step_of_this_run(side):
+    assert _acts_beyond_the_steps(_STEPS + "\n" + side) == []
+
+
+def test_an_order_after_another_team_acts_is_still_ours():
+    source = _STEPS + "3. Billing approves the refund, then tag the ticket refund-approved.\n"
+    assert "zendesk.add_tags" in _acts_beyond_the_steps(source)
