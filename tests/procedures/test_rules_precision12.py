@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from procedures.compiler.rules.parameter_shapes import empty_text, unsure_tag
-from procedures.steps import ActStep, ApproveStep, GatherStep, WaitStep, successors
+from procedures.steps import ActStep, ApproveStep, DecideStep, GatherStep, WaitStep, successors
 from tests.procedures.rules_support import compile_rules, steps_of
 
 
@@ -237,3 +237,22 @@ def test_what_another_team_does_is_not_a_step_of_this_run(side):
 def test_an_order_after_another_team_acts_is_still_ours():
     source = _STEPS + "3. Billing approves the refund, then tag the ticket refund-approved.\n"
     assert "zendesk.add_tags" in _acts_beyond_the_steps(source)
+
+
+@pytest.mark.parametrize(
+    "faq",
+    [
+        "## Frequently asked\n\n- *Can agents close the ticket?* Yes: set the ticket to solved once the refund shows.\n"
+        "- *Who handles chargebacks?* Assign the ticket to the Chargebacks group.\n",
+        "## Notes\n\n**Do we tag refunds twice?** Tag the ticket refund-reported as well.\n",
+        "## Questions agents ask\n\nShould I escalate? Assign the ticket to the Escalations group.\n",
+    ],
+)
+def test_an_answer_to_a_question_acts_on_no_case(faq):
+    assert _acts_beyond_the_steps(_STEPS + "\n" + faq) == []
+
+
+def test_an_answer_that_names_its_case_keeps_the_case():
+    source = _STEPS + "\n*What about other refunds?* If the order total is over $500, assign the ticket to Billing.\n"
+    result = compile_rules(source)
+    assert [b.when for s in steps_of(result, DecideStep) for b in s.branches], "the answer's own condition is checked"
