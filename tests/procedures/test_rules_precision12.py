@@ -256,3 +256,18 @@ def test_an_answer_that_names_its_case_keeps_the_case():
     source = _STEPS + "\n*What about other refunds?* If the order total is over $500, assign the ticket to Billing.\n"
     result = compile_rules(source)
     assert [b.when for s in steps_of(result, DecideStep) for b in s.branches], "the answer's own condition is checked"
+
+
+@pytest.mark.parametrize(
+    "automation",
+    [
+        "Tickets tagged refund are set to pending automatically.",
+        "Tickets tagged vip are assigned to the VIP group by the system.",
+        "Refund tickets from the web form get the tag web-refund automatically.",
+    ],
+)
+def test_what_a_system_does_by_itself_is_neither_a_step_nor_a_check(automation):
+    source = _STEPS + "\n## Automations\n\n" + automation + "\n"
+    result = compile_rules(source)
+    assert _acts_beyond_the_steps(source) == []
+    assert not [b.when for s in steps_of(result, DecideStep) for b in s.branches]

@@ -168,6 +168,11 @@ def _unsure_branch(step: dict, sure: Sure) -> tuple[int, str | None]:
                 f"Not sure of the condition “{branch.get('label') or branch['when']}”: two cases read the same",
             )
         seen.add(branch["when"])
+    if why := surroundings.done_by_a_system(step.get("instruction", "")):
+        return (
+            0,
+            f"Not sure of the condition “{step['branches'][0].get('label') or step['branches'][0]['when']}”: {why}",
+        )
     for index, branch in enumerate(step["branches"]):
         label = branch.get("label", "") + _following(step, sure.source)
         why = unsure_condition(branch["when"], label, step.get("instruction", ""), sure)
@@ -316,6 +321,7 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: pronouns.someone_else_meant(operation, params, instruction),
             lambda: person_decided.reply_to_a_judged_message(operation, instruction),
             lambda: third_party.someone_elses(instruction),
+            lambda: surroundings.done_by_a_system(instruction),
             lambda: None if step["key"] in checked.get("asked", ()) else wording.hedged(instruction),
             lambda: wording.unchecked_threshold(step["title"], labels + " " + json.dumps(params)),
             lambda: wording.excepted(step["title"]),

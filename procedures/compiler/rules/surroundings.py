@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from procedures.compiler.rules.sentences import VERBS
+
 _MANUAL = re.compile(
     r"(?:^|(?<=[.;:!?\n]))\s*(?P<subject>[A-Z][^.;:!?\n]{4,80}?)\s+(?:is|are)\s+(?:always\s+|only\s+)?"
     r"(?:done|made|handled|applied|entered|processed|submitted|recorded|performed|carried out)\b"
@@ -99,6 +101,20 @@ def priority_said_next(operation: str, params: dict, source: str, span: dict) ->
 
 
 _BY_ITSELF = re.compile(r"\b(?:itself|themselves|on its own|automatically|by the system)\b", re.I)
+
+
+def done_by_a_system(instruction: str) -> str | None:
+    """ "Tickets tagged refund are set to pending automatically.": a sentence that describes what a system does
+    by itself asks for neither the action nor a check — unless it also gives an order ("…, then reply …")."""
+    found = _BY_ITSELF.search(instruction)
+    if not found or re.match(r"\W*(?:if|when|whenever|unless|for|once|where)\b", instruction, re.I):
+        return None  # "If X, Y is not done automatically": the condition still scopes what follows
+    if re.search(r"\b(?:not|never|no longer)\b", instruction, re.I):
+        return None
+    orders = rf"(?:^|[,;:]\s*|\b(?:then|and)\s+)(?:{'|'.join(VERBS)})\b"
+    if re.search(orders, instruction, re.I):
+        return None
+    return f"the sentence describes what happens {found.group(0)!r}, not a step to take"
 
 
 def happens_by_itself(instruction: str) -> str | None:
