@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from procedures.compiler.rules.parameter_shapes import empty_text, unsure_tag
+from procedures.compiler.rules.parameter_shapes import empty_text, unread_template, unsure_tag
 from procedures.steps import ActStep, ApproveStep, DecideStep, GatherStep, WaitStep, successors
 from tests.procedures.rules_support import compile_rules, steps_of
 
@@ -271,3 +271,26 @@ def test_what_a_system_does_by_itself_is_neither_a_step_nor_a_check(automation):
     result = compile_rules(source)
     assert _acts_beyond_the_steps(source) == []
     assert not [b.when for s in steps_of(result, DecideStep) for b in s.branches]
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "2. Reply to the customer with {{ closure_form_link }}.",
+        "2. Reply to the customer: your form is at {{ form.url }}.",
+        "2. Email the customer the link {{ link }} and thank them.",
+    ],
+)
+def test_a_template_that_reads_what_nothing_provides_goes_to_a_person(pasted):
+    source = f"# Account closures\n\n## Steps\n\n1. Tag the ticket closure.\n{pasted}\n3. Assign the ticket to the Closures group.\n"
+    result = compile_rules(source)  # compiles (it used to fail validation) and asks instead of sending
+    assert not [s for s in steps_of(result, ActStep) if s.operation in ("zendesk.reply", "email.send")]
+    assert [s for s in steps_of(result, ActStep) if s.operation == "zendesk.update_ticket"]
+
+
+def test_a_template_over_the_case_or_an_earlier_read_is_kept():
+    provided = {"account"}
+    assert unread_template({"body": "Plan: {{ account.plan }} for {{ case.subject }}"}, provided) is None
+    photos = '{{ case.attachments.filter(a, a.kind == "photo").map(a, a.url) }}'
+    assert unread_template({"photos": photos}, provided) is None
+    assert unread_template({"body": "{{ closure_form_link }}"}, provided)

@@ -2,7 +2,8 @@
 
 A tag is a word the text gives, not a placeholder for one ("tag the ticket <category>-issue", "add the tag
 `{{reason}}`"); an approver is a person or a team, not a fact about the case ("approval from the discount
-amount"); a summary, subject or message is not empty. A step whose parameter has another shape goes to a
+amount"); a summary, subject or message is not empty; a template reads only facts the run has ("Reply with
+{{ closure_form_link }}" pasted from a macro reads a name nothing provides). A step whose parameter has another shape goes to a
 person with a warning — it would act with a value nobody wrote.
 """
 
@@ -68,4 +69,26 @@ def fact_role(role: str) -> str | None:
     """Why an approver role is a fact word rather than a person or a team ("Discount amount", "Plan tier")."""
     if _FACT_ROLE.search(role.strip()):
         return f"{role!r} names a fact about the case, not a person or team: who approves?"
+    return None
+
+
+_TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
+_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+_ROOT = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(?!\s*\()")
+_BOUND = re.compile(r"\.\s*(?:filter|map|exists|exists_one|all)\s*\(\s*([A-Za-z_]\w*)\s*,")
+_WORDS = frozenset({"true", "false", "null", "in", "case", "event"})
+
+
+def unread_template(params: dict, provided: set[str], instruction: str = "") -> str | None:
+    """Why a parameter's template (or one its sentence writes: "Email the customer the link {{ link }}") reads a
+    name that neither the case nor an earlier step provides, or None."""
+    for name, value in [*params.items(), ("sentence", instruction)]:
+        if not isinstance(value, str):
+            continue
+        for expression in _TEMPLATE.findall(value):
+            code = _STRING.sub('""', expression)
+            bound = set(_BOUND.findall(code))  # `a` in `.filter(a, a.kind == "photo")`
+            roots = set(_ROOT.findall(code)) - _WORDS - provided - bound
+            if roots:
+                return f"its {name} reads {sorted(roots)[0]!r}, which nothing in the run provides: what goes there?"
     return None
