@@ -294,3 +294,18 @@ def test_a_template_over_the_case_or_an_earlier_read_is_kept():
     photos = '{{ case.attachments.filter(a, a.kind == "photo").map(a, a.url) }}'
     assert unread_template({"photos": photos}, provided) is None
     assert unread_template({"body": "{{ closure_form_link }}"}, provided)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "reply asking the customer how they want it paid out.",
+        "confirm to the customer.",
+        "reply telling the requester which form to use.",
+    ],
+)
+def test_a_reply_that_speaks_of_its_reader_is_not_sent(reply):
+    source = f"# Account closures\n\n## Steps\n\n1. Tag the ticket closure.\n2. If the balance is over $0, {reply}\n"
+    result = compile_rules(source)
+    bodies = [s.params.get("body", "") for s in steps_of(result, ActStep) if s.operation == "zendesk.reply"]
+    assert not [b for b in bodies if "customer" in b.lower() or "requester" in b.lower()]

@@ -345,6 +345,7 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: parameter_shapes.unsure_tag(operation, params, instruction),
             lambda: parameter_shapes.empty_text(operation, params),
             lambda: parameter_shapes.unread_template(params, set(sure.results), instruction),
+            lambda: parameter_shapes.addressee_named(operation, params),
         )
         why = next((found for check in checks if (found := check())), None)
         return f"Not sure of “{step['title']}”: {why}" if why else None

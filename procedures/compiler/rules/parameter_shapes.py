@@ -92,3 +92,19 @@ def unread_template(params: dict, provided: set[str], instruction: str = "") -> 
             if roots:
                 return f"its {name} reads {sorted(roots)[0]!r}, which nothing in the run provides: what goes there?"
     return None
+
+
+_ADDRESSEE = re.compile(
+    r"\b(?:the|this|that)\s+(?:customer|requester|caller|end user|user|client|tenant|member|applicant|candidate)s?\b",
+    re.I,
+)
+
+
+def addressee_named(operation: str, params: dict) -> str | None:
+    """Why a reply speaks of its own reader in the third person ("The customer how they want it paid out."):
+    the text is the SOP's instruction cut up, not a message to the customer."""
+    if operation != "zendesk.reply":
+        return None
+    body = re.sub(r"\{\{.*?\}\}", " ", str(params.get("body", "")), flags=re.S)
+    found = _ADDRESSEE.search(body)
+    return f"the reply speaks of {found.group(0)!r} to the customer: what should it say?" if found else None
