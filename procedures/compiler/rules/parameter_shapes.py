@@ -100,11 +100,16 @@ _ADDRESSEE = re.compile(
 )
 
 
+_BARE_REPLY = re.compile(r"\s*(?:otherwise,?\s+)?(?:reply|respond|answer|write back)\s+to\s+the\s+[\w ]+?\.?\s*$", re.I)
+
+
 def addressee_named(operation: str, params: dict) -> str | None:
     """Why a reply speaks of its own reader in the third person ("The customer how they want it paid out."):
     the text is the SOP's instruction cut up, not a message to the customer."""
     if operation != "zendesk.reply":
         return None
     body = re.sub(r"\{\{.*?\}\}", " ", str(params.get("body", "")), flags=re.S)
+    if _BARE_REPLY.match(body):
+        return None  # "Reply to the customer.": a reply the SOP leaves unworded, which the other gates judge
     found = _ADDRESSEE.search(body)
     return f"the reply speaks of {found.group(0)!r} to the customer: what should it say?" if found else None
