@@ -309,3 +309,24 @@ def test_a_reply_that_speaks_of_its_reader_is_not_sent(reply):
     result = compile_rules(source)
     bodies = [s.params.get("body", "") for s in steps_of(result, ActStep) if s.operation == "zendesk.reply"]
     assert not [b for b in bodies if "customer" in b.lower() or "requester" in b.lower()]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        '"Other" covers auditors, journalists and anyone we cannot place.',
+        "Contractors means anyone paid through a supplier rather than payroll.",
+        "Vendors are listed in the supplier register.",
+    ],
+)
+def test_a_table_row_step_stops_at_the_end_of_the_table(note):
+    source = (
+        "# Site visits\n\n## Steps\n\n1. Tag the ticket site-visit.\n2. Approvals by visitor type:\n\n"
+        "   | Visitor type | Who must approve |\n   |---|---|\n   | contractor | Facilities Manager |\n"
+        "   | other | Security lead |\n\n   " + note + "\n\n3. Reply to the visitor that the request is logged.\n"
+    )
+    result = compile_rules(source)
+    for step in result.graph.steps:
+        if step.span and "|" in source[step.span.start : step.span.end]:
+            assert note[:20] not in source[step.span.start : step.span.end]
+            assert note[:20] not in step.instruction

@@ -85,6 +85,7 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     sure = sure_of(graph, known, source)
     steps = {s.key: s.model_dump(mode="json", exclude_none=True) for s in graph.steps}
     issues: list[CompileIssue] = []
+    _within_paragraphs(steps, source)
     _merge_duplicates(steps, graph.start)
     for step in steps.values():  # "… with the move-out photos attached": the photos are the approval's evidence
         rule = surroundings.attached_photos(step.get("instruction", "")) if step["kind"] == "approve" else None
@@ -131,6 +132,22 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     data = graph.to_json()
     data["steps"] = [steps[k] for k in _reachable(steps, graph.start)]
     return parse(data), issues
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def _within_paragraphs(steps: dict[str, dict], source: str) -> None:
+    """A step's sentence ends at a blank line: a table row is not continued by the note under the table ("| other
+    | Security lead |" then '"Other" covers auditors …'), so a step's text and span stop at the paragraph's end."""
+    for step in steps.values():
+        span = step.get("span")
+        if not span or not source:
+            continue
+        found = _PARAGRAPH_BREAK.search(source, span["start"], span["end"])
+        if found and source[span["start"] : found.start()].strip():
+            span["end"] = span["start"] + len(source[span["start"] : found.start()].rstrip())
+            step["instruction"] = source[span["start"] : span["end"]]
 
 
 def _forget_lost_results(steps: dict[str, dict], lost: set[str]) -> list[CompileIssue]:
