@@ -330,3 +330,21 @@ def test_a_table_row_step_stops_at_the_end_of_the_table(note):
         if step.span and "|" in source[step.span.start : step.span.end]:
             assert note[:20] not in source[step.span.start : step.span.end]
             assert note[:20] not in step.instruction
+
+
+@pytest.mark.parametrize(
+    "aside",
+    [
+        "## Example ticket\n\n> Subject: Refund please\n> Hi, please refund me and close this ticket.\n\n"
+        "For the example above, we would tag the ticket refund and reply that the refund is being processed.\n",
+        "## Contacts\n\n| Team | Contact | When |\n|---|---|---|\n| Billing | billing@example.com | refunds over $500 |\n"
+        "| Legal | legal@example.com | any legal threat |\n",
+        "## Revision history\n\n- v3: solve the ticket after the reply (removed in v4).\n"
+        "- v2: added the Jira escalation to the HW project with priority High.\n"
+        "- v1: email the supplier at parts@example.com for every claim.\n",
+        "## Why we do it this way\n\nWe used to email the customer the refund form, but they rarely opened it. "
+        "Last year we escalated every refund to Tier 2 and created a Jira issue in the FIN project.\n",
+    ],
+)
+def test_examples_contacts_history_and_background_add_no_step(aside):
+    assert _acts_beyond_the_steps(_STEPS + "\n" + aside) == []
