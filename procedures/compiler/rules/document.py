@@ -369,8 +369,8 @@ def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     wrapped = len(prev.rsplit("\n", 1)[-1]) >= 40 and not re.search(r"[.!?:;]$|->|→", prev)
     # "… assign it to the Legal\nEscalations group and stop.": a line ending on "the" / "to" goes on
     dangling = re.search(r"\b(?:the|a|an|to|of|and|or|with|in|for|on|at|by|from|your|our|their)$", prev, re.I) or (
-        re.search(r"\b(?:the|a|an|to)\s+[A-Z][a-z]+$", prev) and re.match(r"[A-Z][a-z]+\s+[a-z]", seg.text)
-    )  # "… to the Legal\nEscalations group and stop.": a name cut in two
+        re.search(r"\b(?:the|a|an|to)\s+[A-Z][a-z]+$", prev) and re.match(r"[A-Z][a-z]+(?:[,.;]|\s+[a-z])", seg.text)
+    )  # "… to the Legal\nEscalations group and stop.", "… from the Compliance\nOfficer, with …": a name cut in two
     goes_on = seg.text[:1].islower() or re.match(r"[`\"'“($£€]|\d+(?![.)\d])", seg.text)  # "…tag the ticket\n`x`"
     return bool(_MID_SENTENCE_END.search(prev)) or (wrapped and (bool(goes_on) or bool(dangling)))
 

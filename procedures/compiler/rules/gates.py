@@ -23,8 +23,11 @@ from procedures.compiler.rules import (
     declared,
     exact_names,
     guessed_values,
+    parameter_shapes,
     pasted,
+    person_decided,
     positive,
+    pronouns,
     qualified,
     repeats,
     replied_how,
@@ -32,6 +35,7 @@ from procedures.compiler.rules import (
     summaries,
     surroundings,
     table_rows,
+    third_party,
     timeouts,
     vocabulary,
     wording,
@@ -81,6 +85,7 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     sure = sure_of(graph, known, source)
     steps = {s.key: s.model_dump(mode="json", exclude_none=True) for s in graph.steps}
     issues: list[CompileIssue] = []
+    _within_paragraphs(steps, source)
     _merge_duplicates(steps, graph.start)
     for step in steps.values():  # "… with the move-out photos attached": the photos are the approval's evidence
         rule = surroundings.attached_photos(step.get("instruction", "")) if step["kind"] == "approve" else None
@@ -129,6 +134,22 @@ def apply(graph: Graph, known: Known, source: str = "") -> tuple[Graph, list[Com
     return parse(data), issues
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def _within_paragraphs(steps: dict[str, dict], source: str) -> None:
+    """A step's sentence ends at a blank line: a table row is not continued by the note under the table ("| other
+    | Security lead |" then '"Other" covers auditors …'), so a step's text and span stop at the paragraph's end."""
+    for step in steps.values():
+        span = step.get("span")
+        if not span or not source:
+            continue
+        found = _PARAGRAPH_BREAK.search(source, span["start"], span["end"])
+        if found and source[span["start"] : found.start()].strip():
+            span["end"] = span["start"] + len(source[span["start"] : found.start()].rstrip())
+            step["instruction"] = source[span["start"] : span["end"]]
+
+
 def _forget_lost_results(steps: dict[str, dict], lost: set[str]) -> list[CompileIssue]:
     """A step a person now does by hand saves nothing: a message line quoting its result ("Jira issue:
     {{ jira.url }}") goes with a warning, and any other step that needs the result becomes a question too."""
@@ -164,6 +185,11 @@ def _unsure_branch(step: dict, sure: Sure) -> tuple[int, str | None]:
                 f"Not sure of the condition “{branch.get('label') or branch['when']}”: two cases read the same",
             )
         seen.add(branch["when"])
+    if why := surroundings.done_by_a_system(step.get("instruction", "")):
+        return (
+            0,
+            f"Not sure of the condition “{step['branches'][0].get('label') or step['branches'][0]['when']}”: {why}",
+        )
     for index, branch in enumerate(step["branches"]):
         label = branch.get("label", "") + _following(step, sure.source)
         why = unsure_condition(branch["when"], label, step.get("instruction", ""), sure)
@@ -309,6 +335,10 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
                 else wording.system_unnamed(operation, params, instruction, sure)
             ),
             lambda: wording.unsure_reply(operation, params, instruction),
+            lambda: pronouns.someone_else_meant(operation, params, instruction),
+            lambda: person_decided.reply_to_a_judged_message(operation, instruction),
+            lambda: third_party.someone_elses(instruction),
+            lambda: surroundings.done_by_a_system(instruction),
             lambda: None if step["key"] in checked.get("asked", ()) else wording.hedged(instruction),
             lambda: wording.unchecked_threshold(step["title"], labels + " " + json.dumps(params)),
             lambda: wording.excepted(step["title"]),
@@ -329,6 +359,10 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
             lambda: pasted.message_is_instruction(operation, params, instruction),
             lambda: guessed_values.flag_not_given(operation, params, instruction),
             lambda: exact_names.field_left_out(operation, params, instruction),
+            lambda: parameter_shapes.unsure_tag(operation, params, instruction),
+            lambda: parameter_shapes.empty_text(operation, params),
+            lambda: parameter_shapes.unread_template(params, set(sure.results), instruction),
+            lambda: parameter_shapes.addressee_named(operation, params),
         )
         why = next((found for check in checks if (found := check())), None)
         return f"Not sure of “{step['title']}”: {why}" if why else None
@@ -343,7 +377,7 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
     if (
         step["kind"] == "wait"
         and not step.get("delay")
-        and (why := surroundings.event_unnamed(step.get("for_event"), instruction))
+        and (why := surroundings.event_unnamed(step.get("for_event"), instruction, step["title"]))
     ):
         return f"Not sure of “{step['title']}”: {why}"
     if step["kind"] == "wait" and not step.get("delay") and (why := surroundings.duration_left_out(instruction)):
@@ -352,6 +386,7 @@ def _why_unsure(step: dict, sure: Sure, checked: dict[object, object]) -> str | 
         return f"Not sure of “{step['title']}”: {why}"
     if step["kind"] == "approve":
         why = wording.unsure_role(step["role"], instruction, sure)  # "may approve" is the approval itself
+        why = why or parameter_shapes.fact_role(step["role"])
         why = why or wording.unchecked_threshold(instruction, labels)
         why = why or surroundings.evidence_unread(step.get("evidence"), instruction)
         return f"Not sure of the approval by {step['role']}: {why}" if why else None

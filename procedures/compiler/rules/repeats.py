@@ -33,6 +33,7 @@ def _after(step: dict) -> str | None:
 def drop(steps: dict[str, dict], start: str) -> None:
     """Drop every read, action or approval that the same one has already made on every path to it (no wait
     between)."""
+    _read_on_the_ways_around(steps, start)
     signatures = {key: sig for key, step in steps.items() if (sig := _signature(step))}
     counts: dict[str, int] = {}
     for sig in signatures.values():
@@ -97,3 +98,80 @@ def _read_on_every_path(steps, up, start, sig, signatures):
             after[key] = now
             todo += [t for t in targets(steps[key]) if t in steps]
     return before
+
+
+_ROOTS = re.compile(r"\{\{(.*?)\}\}", re.S)
+
+
+def _case_only(step: dict) -> bool:
+    """A read whose parameters come from the case alone, so it can run anywhere on the run."""
+    used = " ".join(_ROOTS.findall(json.dumps(step.get("params", {}))))
+    return all(root == "case" for root in re.findall(r"(?<![\w.])([a-z_][a-z0-9_]*)\.", used))
+
+
+def _read_on_the_ways_around(steps: dict[str, dict], start: str) -> None:
+    """For a read repeated after the same read on some paths only: copy the first read onto every way into
+    the repeat's region that has not read it, when there are few such ways (the repeat then goes in `drop`)."""
+    for key in [k for k, s in steps.items() if s["kind"] == "gather" and _signature(s)]:
+        if key not in steps or _AGAIN.search(steps[key].get("instruction", "")) or not _case_only(steps[key]):
+            continue
+        sig = _signature(steps[key])
+        signatures = {k: sig for k, s in steps.items() if _signature(s) == sig}
+        up = parents(steps)
+        some = _read_on_some_path(steps, up, sig, signatures)
+        every = _read_on_every_path(steps, up, start, sig, signatures)
+        if every(key) or not any(some[p] for p in up.get(key, []) if p in steps):
+            continue
+        region = _region(steps, up, key, signatures, some, every)
+        ways = [(p, q) for q in region for p in up.get(q, []) if p in steps and not some[p]]
+        first = next((k for k in signatures if k != key and _reaches(steps, steps[k], key)), None)
+        if not first or not ways or len(ways) > 3:
+            continue
+        for parent, target in ways:
+            copy = dict(steps[first], key=_free_key(steps, f"{first}_around"), next=target)
+            steps[copy["key"]] = copy
+            _point(steps[parent], target, copy["key"])
+
+
+def _region(steps, up, key, signatures, some, every) -> set[str]:
+    """The steps on the way back from the repeat that some, not all, paths reach having read."""
+    region, todo = set(), [key]
+    while todo:
+        current = todo.pop()
+        if current in region or (current in signatures and current != key) or steps[current]["kind"] == "wait":
+            continue
+        if every(current) or not any(some[p] for p in up.get(current, []) if p in steps):
+            continue
+        region.add(current)
+        todo += [p for p in up.get(current, []) if p in steps]
+    return region
+
+
+def _read_on_some_path(steps, up, sig, signatures) -> dict[str, bool]:
+    """For each step: has some path up to and through it made the read `sig`, with no wait after it?"""
+    after = dict.fromkeys(steps, False)
+    todo = list(steps)
+    while todo:
+        key = todo.pop()
+        if signatures.get(key) == sig:
+            now = True
+        elif steps[key]["kind"] == "wait":
+            now = False
+        else:
+            now = any(after.get(p, False) for p in up.get(key, []))
+        if now != after[key]:
+            after[key] = now
+            todo += [t for t in targets(steps[key]) if t in steps]
+    return after
+
+
+def _point(step: dict, old: str, new: str) -> None:
+    """This step's ways into `old` go to `new` instead."""
+    redirect({step["key"]: step}, old, new)
+
+
+def _free_key(steps: dict, base: str) -> str:
+    key, n = base, 2
+    while key in steps:
+        key, n = f"{base}_{n}", n + 1
+    return key

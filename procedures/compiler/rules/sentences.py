@@ -103,6 +103,11 @@ _LINE_KINDS = (
     (r"^(?:abbrevs?|abbreviations|acronyms|glossary|key|legend|definitions?|terms|terminology)\s*[:\-–]", "definition"),
     (r"^(?:revision history|change ?log|history|document history|changes)\s*[:\-–]", "history"),
     (r"^(?:references?|see also|related(?: documents| procedures| links)?)\s*[:\-–]", "note"),
+    # "Summary of this procedure: tag it, reply, solve": restates the steps; read as steps it would end the run first
+    (
+        r"^(?:summary|in summary|in short|tl;?\s?dr|recap|to sum up|to summari[sz]e|at a glance)\b[\w ]{0,25}[:\-–]",
+        "summary",
+    ),
     (r"^[\w' -]{2,40}:\s+(?:a|an|the)\s+[\w' -]+?\s+(?:who|whose|that|which|where)\b", "definition"),
     # "When customers ask where their refund is, tell them …": how to answer a question, not a step of the case
     (

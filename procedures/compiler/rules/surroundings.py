@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from procedures.compiler.rules.sentences import VERBS
+
 _MANUAL = re.compile(
     r"(?:^|(?<=[.;:!?\n]))\s*(?P<subject>[A-Z][^.;:!?\n]{4,80}?)\s+(?:is|are)\s+(?:always\s+|only\s+)?"
     r"(?:done|made|handled|applied|entered|processed|submitted|recorded|performed|carried out)\b"
@@ -101,6 +103,20 @@ def priority_said_next(operation: str, params: dict, source: str, span: dict) ->
 _BY_ITSELF = re.compile(r"\b(?:itself|themselves|on its own|automatically|by the system)\b", re.I)
 
 
+def done_by_a_system(instruction: str) -> str | None:
+    """ "Tickets tagged refund are set to pending automatically.": a sentence that describes what a system does
+    by itself asks for neither the action nor a check — unless it also gives an order ("…, then reply …")."""
+    found = _BY_ITSELF.search(instruction)
+    if not found or re.match(r"\W*(?:if|when|whenever|unless|for|once|where)\b", instruction, re.I):
+        return None  # "If X, Y is not done automatically": the condition still scopes what follows
+    if re.search(r"\b(?:not|never|no longer)\b", instruction, re.I):
+        return None
+    orders = rf"(?:^|[,;:]\s*|\b(?:then|and)\s+)(?:{'|'.join(VERBS)})\b"
+    if re.search(orders, instruction, re.I):
+        return None
+    return f"the sentence describes what happens {found.group(0)!r}, not a step to take"
+
+
 def happens_by_itself(instruction: str) -> str | None:
     """ "When the invoice is paid, the billing system marks it paid and the ticket solves itself.": a sentence
     that describes what happens without us, not a wait the procedure asks for."""
@@ -120,9 +136,21 @@ _EVENT_SUBJECTS = {  # what a sentence must speak of for a wait on each event
 }
 
 
-def event_unnamed(event: str | None, instruction: str) -> str | None:
+_REPLIED = re.compile(
+    r"\b(?:repl|respon|answer|writ\w*\s+back|hear\w*\s+back|gets?\s+back|comes?\s+back|sends?|sent|provid|upload|attach"
+    r"|confirm|submit|share|return)|\b(?:for|from|once|when|if|until|after)\s+(?:the\s+|a\s+)?"
+    r"(?:customer|requester|caller|user|client|tenant|member|candidate|applicant|patient|reporter|them|they|he|she)\b",
+    re.I,
+)
+
+
+def event_unnamed(event: str | None, instruction: str, title: str = "") -> str | None:
     """ "Once the fee question is settled" read as a wait for `claim.settled`: the sentence speaks of nothing the
-    event is about."""
+    event is about. A wait for the customer's reply must name the customer (or an answer) in its own clause: "once
+    accepted" is someone's decision, not a message that arrives."""
+    if event == "customer.replied":
+        clause = title + " " + re.split(r"[,;:]", instruction, maxsplit=1)[0]
+        return None if _REPLIED.search(clause) else f"it waits for a reply, but {clause.strip()!r} names none"
     words = _EVENT_SUBJECTS.get(event or "")
     if not words or re.search(rf"\b(?:{words})", instruction, re.I):
         return None
