@@ -189,7 +189,10 @@ def evidence_not_asked(instruction: str) -> str | None:
 _EVIDENCE = r"(?:photos?|pictures?|screenshots?|receipts?|documents?)"
 _EVIDENCE_WORDS = re.compile(  # the evidence sent with the request for approval, not what the approver reads later
     rf"\bwith (?:the |a |an |all |any )?(?:[\w-]+\s+){{0,3}}?{_EVIDENCE}\s+attached\b"
-    rf"|\bwith (?:the |a |an |all |any )?(?:[\w-]+\s+){{0,3}}?{_EVIDENCE}\b(?=\s*(?:[.;,]|$))",
+    rf"|\bwith (?:the |a |an |all |any )?(?:[\w-]+\s+){{0,3}}?{_EVIDENCE}\b(?=\s*(?:[.;,]|$))"
+    # "with proof of purchase … attached", "the approval needs source-of-funds evidence from the seller"
+    r"|\bwith (?:the |a |an )?proof of\b"
+    r"|\b(?:approval|sign-off)\s+(?:needs?|requires?)\s+(?:[\w-]+\s+){0,3}?(?:evidence|proof|documents?)\b",
     re.I,
 )
 
