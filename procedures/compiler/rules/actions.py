@@ -16,6 +16,7 @@ from procedures.compiler.rules import (
     declared,
     http_bodies,
     jira_followups,
+    means,
     operations,
     quantities,
     ticket_states,
@@ -316,6 +317,8 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     text = re.sub(
         r",?\s+(?:so that|so|in order to|because)\s+(?!(?:the|that)\s+(?:ticket|case)\b).*$", "", text, flags=re.I
     )
+    if (means_said := means.means_of(text)) is not None:
+        return _recognise(means_said, known, context)  # "loop in Legal by adding the tag legal-review"
     lowered = text.lower()
     whole = f"{lowered} {context.lower()}"
     for recogniser in (_end, _wait, _approve):

@@ -1,0 +1,79 @@
+"""Round 9 (issue 11): actions said in the words teams use — an instruction that names its means ("loop in
+Legal by adding the tag legal-review"), routing verbs, tags that stop where the tag list stops — each with the
+parameters the text writes, and nothing where the sentence describes, defines, answers a question or forbids."""
+
+from __future__ import annotations
+
+import pytest
+
+from procedures.compiler import compile_source
+from procedures.steps import ActStep
+
+
+def _acts(source: str) -> list[ActStep]:
+    result = compile_source(source, compiler="rules")
+    return [s for s in result.graph.steps if isinstance(s, ActStep)]
+
+
+def _only(source: str, operation: str) -> list[dict]:
+    return [s.params for s in _acts(source) if s.operation == operation]
+
+
+# --- the means after "by" ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, tag",
+    [
+        ("Loop in the privacy team by adding the tag privacy-check.", "privacy-check"),
+        ("Flag the ticket to the fraud desk by tagging it fraud-watch.", "fraud-watch"),
+        ("If the order is over $900, notify the warehouse lead by adding the tag big-order.", "big-order"),
+        ("keep the account team posted by tagging the ticket am-heads-up", "am-heads-up"),
+    ],
+)
+def test_a_purpose_said_first_and_the_tag_after_by_tags_the_ticket(sentence, tag):
+    tags = _only(f"1. {sentence}\n2. Reply to the customer that we are on it.\n", "zendesk.add_tags")
+    assert len(tags) == 1 and f'"{tag}"' in tags[0]["tags"]
+
+
+def test_a_purpose_said_first_and_the_group_after_by_routes_the_ticket():
+    updates = _only(
+        "1. Escalate to the duty supervisor by assigning the ticket to the Night Desk group.\n"
+        "2. Loop in the returns lead by moving the ticket to the Returns Review group.\n",
+        "zendesk.update_ticket",
+    )
+    assert [u["group"] for u in updates] == ["Night Desk", "Returns Review"]
+
+
+def test_a_means_sopdesk_does_not_know_stays_a_question():
+    source = "1. Loop in the landlord by phoning the site office.\n2. Tag the ticket site-call.\n"
+    assert [s.operation for s in _acts(source)] == ["zendesk.add_tags"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The privacy team is looped in by adding the tag privacy-check.",
+        "The system will loop in the privacy team by adding the tag privacy-check.",
+        "We loop in the privacy team by adding the tag privacy-check.",
+        "Do not loop in the privacy team by adding the tag privacy-check.",
+        "Looping in the privacy team means adding the tag privacy-check.",
+    ],
+)
+def test_the_same_words_that_describe_define_or_forbid_tag_nothing(sentence):
+    source = f"1. {sentence}\n2. Reply to the customer that we are on it.\n"
+    assert not _only(source, "zendesk.add_tags")
+
+
+def test_the_means_in_a_faq_answer_or_a_definition_tags_nothing():
+    source = (
+        "## Steps\n1. Reply to the customer that we are on it.\n\n"
+        "## FAQ\n**Q: How do we tell the privacy team?**\nA: Loop in the privacy team by adding the tag privacy-check.\n\n"
+        "## Definitions\n- Escalation: loop in the lead by assigning the ticket to the Leads group.\n"
+    )
+    assert [s.operation for s in _acts(source)] == ["zendesk.reply"]
+
+
+def test_a_means_that_points_back_keeps_the_target_the_purpose_names():
+    updates = _only("1. Escalate to the Disputes Desk group by assigning the ticket there.\n", "zendesk.update_ticket")
+    assert [u["group"] for u in updates] == ["Disputes Desk"]
