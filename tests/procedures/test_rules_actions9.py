@@ -77,3 +77,45 @@ def test_the_means_in_a_faq_answer_or_a_definition_tags_nothing():
 def test_a_means_that_points_back_keeps_the_target_the_purpose_names():
     updates = _only("1. Escalate to the Disputes Desk group by assigning the ticket there.\n", "zendesk.update_ticket")
     assert [u["group"] for u in updates] == ["Disputes Desk"]
+
+
+# --- routing: pass, moves, an address as the assignee ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Pass the ticket to the Claims Review group.",
+        "pass it to the Claims Review group rather than deciding alone",
+        "The ticket moves to the Claims Review group.",
+    ],
+)
+def test_passing_or_moving_the_ticket_to_a_named_group_routes_it(sentence):
+    updates = _only(f"1. {sentence}\n2. Reply to the customer that we are on it.\n", "zendesk.update_ticket")
+    assert [u.get("group") for u in updates] == ["Claims Review"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Assign the ticket to dock.lead@example.com.",
+        "Escalate to the dock lead by assigning the ticket to dock.lead@example.com.",
+        "hand it to the dock lead at dock.lead@example.com",
+    ],
+)
+def test_an_address_the_ticket_is_assigned_to_is_its_assignee(sentence):
+    updates = _only(f"1. {sentence}\n", "zendesk.update_ticket")
+    assert [u.get("assignee_email") for u in updates] == ["dock.lead@example.com"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The ticket moves to the Claims Review group automatically.",
+        "Questions about the desk go to dock.lead@example.com.",
+        "Never pass the ticket to the Claims Review group.",
+    ],
+)
+def test_routing_words_that_describe_or_forbid_route_nothing(sentence):
+    source = f"1. {sentence}\n2. Reply to the customer that we are on it.\n"
+    assert not _only(source, "zendesk.update_ticket")

@@ -329,7 +329,12 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         return None  # an action with a condition inside it is never run unconditionally
     if _DESCRIPTIVE_SUBJECT.match(text):
         return None  # "Each notice opens a ticket …" describes, it does not ask
-    for phrased in (ticket_states.status_said, ticket_states.group_named_first, ticket_states.tag_ensured):
+    for phrased in (
+        ticket_states.status_said,
+        ticket_states.group_named_first,
+        ticket_states.tag_ensured,
+        ticket_states.assigned_to_address,
+    ):
         if said := phrased(text):
             return said
     for followup in (jira_followups.comment, jira_followups.transition):
@@ -399,7 +404,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
                 f"Tag the ticket {', '.join(tags)}",
             )
     escalation = re.match(
-        r"(?:goes|go|is escalated|escalate|route|move|send|assign|transfer|reassign|hand)\s+(?:it\s+|the\s+(?:ticket|case)\s+|\w+\s+)?(?:over\s+)?to\b\s*(?:the\s+)?(.+)$",
+        r"(?:goes|go|is escalated|escalate|route|move|send|assign|transfer|reassign|hand|pass)\s+(?:it\s+|the\s+(?:ticket|case)\s+|\w+\s+)?(?:over\s+)?to\b\s*(?:the\s+)?(.+)$",
         lowered,
     )
     kept = re.match(

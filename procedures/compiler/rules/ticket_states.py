@@ -23,7 +23,7 @@ _GROUP_FIRST = re.compile(
     r"[\"“]?([A-Z0-9][\w&'-]*(?:\s+(?:[A-Z0-9][\w&'-]*|&))*)[\"”]?\s*$"
 )
 _ROUTED = re.compile(
-    r"^(?:the\s+)?(?:ticket|case)\s+(?:then\s+)?(?:goes|is\s+(?:assigned|moved|routed|sent|escalated|handed))"
+    r"^(?:the\s+)?(?:ticket|case)\s+(?:then\s+)?(?:goes|moves|is\s+(?:assigned|moved|routed|sent|escalated|handed|passed))"
     r"\s+(?:over\s+)?to\b(.*)$",
     re.I,
 )
@@ -52,6 +52,21 @@ def group_named_first(text: str) -> Act | None:
         return None
     group = m.group(1).strip()
     return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, f"Route to {group}")
+
+
+_TO_ADDRESS = re.compile(
+    rf"(?:assign|reassign|hand|pass|give|route|transfer|move)\s+{_TICKET}\s+(?:over\s+)?to\s+"
+    r"(?:[\w' -]{1,40}?\s+at\s+)?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)\s*$",
+    re.I,
+)
+
+
+def assigned_to_address(text: str) -> Act | None:
+    """ "assign the ticket to shift.lead@example.com": the address the text writes is the ticket's assignee."""
+    m = _TO_ADDRESS.match(text.strip(" .;,"))
+    if not m:
+        return None
+    return Act("zendesk.update_ticket", {"ticket_id": TICKET, "assignee_email": m.group(1)}, f"Assign to {m.group(1)}")
 
 
 def routed_as_instruction(text: str) -> str:
