@@ -119,3 +119,20 @@ def test_an_address_the_ticket_is_assigned_to_is_its_assignee(sentence):
 def test_routing_words_that_describe_or_forbid_route_nothing(sentence):
     source = f"1. {sentence}\n2. Reply to the customer that we are on it.\n"
     assert not _only(source, "zendesk.update_ticket")
+
+
+# --- tags stop where the tag list stops ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, tags",
+    [
+        ("Tag the ticket port-hold and work out what the carrier wants.", ["port-hold"]),
+        ("tag ticket intake-request (reporting counts them, every ticket)", ["intake-request"]),
+        ("Tag the ticket `priority-review` and `billing-review`.", ["priority-review", "billing-review"]),
+    ],
+)
+def test_words_after_the_tags_are_not_tags(sentence, tags):
+    found = _only(f"1. {sentence}\n", "zendesk.add_tags")
+    assert len(found) == 1
+    assert found[0]["tags"] == "{{ [" + ", ".join(f'"{t}"' for t in tags) + "] }}"

@@ -61,6 +61,9 @@ def tags(text: str) -> list[str]:
         words,
     )[0]
     words = re.split(r"\s+\+\s+|\.\s|,?\s+\b(?:priority|prio)\b", words)[0]  # "tag x + priority urgent"
+    # "tag it customs-hold (reporting wants it) and work out what customs wants": an aside or a clause of its own
+    # after the tag is no tag; "… x and y" (one word after "and") lists a second tag
+    words = re.split(r"\s*\(|,?\s+and\s+(?=\S+\s+\S)", words)[0]
     # "port-8A": a hyphenated tag keeps its capitals' part (Zendesk stores tags in lower case), never cut short
     found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][A-Za-z0-9]+)+|[a-z][a-z0-9]{2,})`?(?![\w-])", words.split(" on ")[0])
     found = [t.lower() for t in found]
