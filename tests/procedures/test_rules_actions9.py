@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from procedures.compiler import compile_source
-from procedures.steps import ActStep
+from procedures.steps import ActStep, WaitStep
 
 
 def _acts(source: str) -> list[ActStep]:
@@ -136,3 +136,71 @@ def test_words_after_the_tags_are_not_tags(sentence, tags):
     found = _only(f"1. {sentence}\n", "zendesk.add_tags")
     assert len(found) == 1
     assert found[0]["tags"] == "{{ [" + ", ".join(f'"{t}"' for t in tags) + "] }}"
+
+
+# --- a delay written after the instruction -----------------------------------------------------------------------
+
+
+def _steps(source: str) -> list:
+    return list(compile_source(source, compiler="rules").graph.steps)
+
+
+def _first_after_wait(steps: list) -> tuple[WaitStep, object]:
+    by_key = {s.key: s for s in steps}
+    wait = next(s for s in steps if isinstance(s, WaitStep))
+    return wait, by_key[wait.next]
+
+
+@pytest.mark.parametrize(
+    "sentence, days, operation",
+    [
+        ("Email ops@example.com after 2 days.", 2, "email.send"),
+        ("tag the ticket stale after 5 days", 5, "zendesk.add_tags"),
+        ("Email ops@example.com a reminder after 3 business days.", 3, "email.send"),
+    ],
+)
+def test_a_delay_after_the_instruction_waits_before_it_acts(sentence, days, operation):
+    steps = _steps(f"1. Reply to the customer that we are on it.\n2. {sentence}\n")
+    wait, after = _first_after_wait(steps)
+    assert wait.delay.days == days and wait.for_event is None
+    assert isinstance(after, ActStep) and after.operation == operation
+    first = next(s for s in steps if isinstance(s, ActStep))
+    assert first.operation == "zendesk.reply"  # nothing acts before the wait but what comes before it
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Close the ticket as solved after 7 days without a reply.",
+        "Set the ticket to solved if there is no reply after 7 days.",
+    ],
+)
+def test_a_delay_without_a_reply_is_a_wait_for_the_reply(sentence):
+    wait, after = _first_after_wait(_steps(f"1. Reply to the customer asking for the receipt.\n2. {sentence}\n"))
+    assert wait.delay.days == 7 and wait.for_event == "customer.replied"
+    assert isinstance(after, ActStep) and after.params.get("status") == "solved"
+
+
+def test_chasing_the_customer_later_waits_for_their_reply_and_leaves_the_chase_to_a_person():
+    steps = _steps("1. Reply to the customer asking for the receipt.\n2. Chase the customer after 3 days.\n")
+    wait, after = _first_after_wait(steps)
+    assert wait.delay.days == 3 and wait.for_event == "customer.replied"
+    assert not isinstance(after, ActStep)  # what the chase says is not written: a person sends it
+
+
+def test_only_the_last_instruction_waits():
+    steps = _steps("1. Reply to the customer that we are on it and tag the ticket waiting after 2 days.\n")
+    kinds = [(type(s).__name__, getattr(s, "operation", None)) for s in steps]
+    assert kinds[:3] == [("ActStep", "zendesk.reply"), ("WaitStep", None), ("ActStep", "zendesk.add_tags")]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The system emails ops@example.com after 2 days.",
+        "Do not email ops@example.com after 2 days.",
+        "We usually email ops@example.com after 2 days.",
+    ],
+)
+def test_a_delay_in_a_sentence_that_describes_or_forbids_sends_nothing(sentence):
+    assert not _only(f"1. {sentence}\n2. Reply to the customer that we are on it.\n", "email.send")
