@@ -204,3 +204,88 @@ def test_only_the_last_instruction_waits():
 )
 def test_a_delay_in_a_sentence_that_describes_or_forbids_sends_nothing(sentence):
     assert not _only(f"1. {sentence}\n2. Reply to the customer that we are on it.\n", "email.send")
+
+
+# --- other words for the same instruction -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, body",
+    [
+        ("Drop a note on the ticket saying the courier was called.", "The courier was called."),
+        ("Leave a quick note on the ticket saying the courier was called.", "The courier was called."),
+        ('note on tkt "courier called, waiting"', "courier called, waiting"),
+        ('Drop an internal note saying "courier called, waiting".', "courier called, waiting"),
+    ],
+)
+def test_a_note_dropped_or_left_on_the_ticket_is_an_internal_note(sentence, body):
+    notes = _only(f"1. {sentence}\n2. Tag the ticket courier-called.\n", "zendesk.add_note")
+    assert [n["body"] for n in notes] == [body]
+
+
+@pytest.mark.parametrize(
+    "sentence, issue_type",
+    [
+        ("Kick off a Jira bug in project APP.", "Bug"),
+        ("Spin up a Jira task in project APP.", "Task"),
+        ("cut a bug in the APP Jira project", "Bug"),
+    ],
+)
+def test_a_jira_issue_started_with_another_verb_is_opened_in_the_project_the_text_names(sentence, issue_type):
+    issues = _only(f"1. {sentence}\n", "jira.create_issue")
+    assert [(i["project"], i["issue_type"]) for i in issues] == [("APP", issue_type)]
+
+
+def test_a_jira_issue_started_with_another_verb_but_no_project_is_a_question():
+    assert not _only("1. Kick off a Jira bug for the app team.\n2. Tag the ticket app-bug.\n", "jira.create_issue")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Shoot an email to stock@example.com.",
+        "Fire off a quick email to stock@example.com.",
+        "Drop stock@example.com an email.",
+    ],
+)
+def test_a_mail_said_with_another_verb_goes_to_the_address_written(sentence):
+    mails = _only(f"1. {sentence}\n", "email.send")
+    assert [m["to"] for m in mails] == ['{{ ["stock@example.com"] }}']
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Apply the tag stock-check.",
+        "Add the stock-check tag.",
+        "Stick the `stock-check` tag on.",
+        "Label the ticket stock-check.",
+    ],
+)
+def test_a_tag_said_with_another_verb_or_before_the_word_tag(sentence):
+    tags = _only(f"1. {sentence}\n", "zendesk.add_tags")
+    assert [t["tags"] for t in tags] == ['{{ ["stock-check"] }}']
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Escalate to the Stock Control queue.", "Move the ticket to the Stock Control queue."]
+)
+def test_a_named_queue_the_ticket_is_routed_to_is_its_group(sentence):
+    updates = _only(f"1. {sentence}\n", "zendesk.update_ticket")
+    assert [u["group"] for u in updates] == ["Stock Control"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The agent drops a note on the ticket saying the courier was called.",
+        "Do not drop a note on the ticket.",
+        "Kick off the weekly call with the courier.",
+        "Label the parcel with the return address.",
+        "Tickets in the Stock Control queue are answered within a day.",
+        "Open a Jira task in project APP and assign it to the Stock Control queue.",
+    ],
+)
+def test_the_other_words_where_they_describe_forbid_or_mean_something_else_do_nothing(sentence):
+    acts = _acts(f"1. {sentence}\n2. Reply to the customer that we are on it.\n")
+    assert not [a for a in acts if a.operation in ("zendesk.add_note", "zendesk.add_tags", "zendesk.update_ticket")]

@@ -19,6 +19,7 @@ from procedures.compiler.rules import (
     means,
     operations,
     quantities,
+    synonyms,
     ticket_states,
     vocabulary,
 )
@@ -317,6 +318,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     text = re.sub(
         r",?\s+(?:so that|so|in order to|because)\s+(?!(?:the|that)\s+(?:ticket|case)\b).*$", "", text, flags=re.I
     )
+    text = synonyms.usual_wording(text)  # "drop a note on the ticket" → "add an internal note"
     if (means_said := means.means_of(text)) is not None:
         return _recognise(means_said, known, context)  # "loop in Legal by adding the tag legal-review"
     lowered = text.lower()
