@@ -289,3 +289,45 @@ def test_a_named_queue_the_ticket_is_routed_to_is_its_group(sentence):
 def test_the_other_words_where_they_describe_forbid_or_mean_something_else_do_nothing(sentence):
     acts = _acts(f"1. {sentence}\n2. Reply to the customer that we are on it.\n")
     assert not [a for a in acts if a.operation in ("zendesk.add_note", "zendesk.add_tags", "zendesk.update_ticket")]
+
+
+# --- a remark after the full stop in rough notes -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- big refund -> set tkt solved. not worth chasing",
+        "- big refund -> solve. done.",
+        "- big refund -> set solved. done",
+    ],
+)
+def test_a_remark_after_the_instruction_is_not_part_of_it(line):
+    source = f"{line}\n- anything else -> reply to the customer that we are on it\n"
+    statuses = [u.get("status") for u in _only(source, "zendesk.update_ticket")]
+    assert statuses == ["solved"]
+
+
+def test_a_remark_in_plain_words_after_a_tag_leaves_the_tag():
+    tags = _only("- medical reason -> tag freeze-medical. no fee\n- other -> tag freeze-other\n", "zendesk.add_tags")
+    assert '"freeze-medical"' in tags[0]["tags"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- tag it vip-hold. not for enterprise accounts",
+        "- tag it vip-hold. only for enterprise accounts",
+        "- tag it vip-hold. unless they already paid",
+    ],
+)
+def test_words_after_the_full_stop_that_narrow_the_step_make_it_a_question(line):
+    assert not _only(f"{line}\n- reply to the customer that we are on it\n", "zendesk.add_tags")
+
+
+def test_a_lower_case_sentence_that_asks_for_something_is_not_a_remark():
+    result = compile_source(
+        "- offer a home visit. home visits need OK from the clinic manager, always\n- then tag it home-visit\n",
+        compiler="rules",
+    )
+    assert [s.role for s in result.graph.steps if s.kind == "approve"] == ["Clinic managers"]

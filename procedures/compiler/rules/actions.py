@@ -19,6 +19,7 @@ from procedures.compiler.rules import (
     means,
     operations,
     quantities,
+    remarks,
     synonyms,
     ticket_states,
     vocabulary,
@@ -274,6 +275,12 @@ def _role_name(words: str) -> str:
 def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
     """The spec for one clause. `context` is the whole sentence (for systems named elsewhere in it)."""
     text = _active(known.expand(re.sub(r"\s+", " ", text).strip(" .;,")))  # hard-wrapped lines read as one
+    if remark := remarks.split_remark(text):  # "set tkt solved. not worth chasing"
+        if remarks.restricts(remark[1]):
+            return None  # "tag it vip-hold. not for Enterprise": a restriction no condition checks
+        said = _recognise(remark[1], known, "")
+        if said is None or (isinstance(said, End) and isinstance(_recognise(remark[0], known, ""), End)):
+            text = remark[0]  # a comment that asks for nothing ("solve. done.": the solve ends it anyway)
     spec = _recognise(text, known, known.expand(context))
     limit = re.search(rf"\bwithin\s+({quantities.NUMBER}\s*(?:business\s+)?(?:min(?:ute)?s?|hours?|days?))", text, re.I)
     if isinstance(spec, Act) and not spec.gather and limit:
