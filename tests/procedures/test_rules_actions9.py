@@ -331,3 +331,20 @@ def test_a_lower_case_sentence_that_asks_for_something_is_not_a_remark():
         compiler="rules",
     )
     assert [s.role for s in result.graph.steps if s.kind == "approve"] == ["Clinic managers"]
+
+
+# --- a hard wrap after a word no sentence ends on ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("indent", [3, 7, 10])
+def test_a_line_ending_on_the_goes_on_below_however_deep_the_next_line_is_indented(indent):
+    source = (
+        "[ ] 1. Reply to the customer that we are on it.\n"
+        f"[ ] 2. If the refund is over $500, assign the ticket to the\n{' ' * indent}Refund Desk group.\n"
+    )
+    assert [u.get("group") for u in _only(source, "zendesk.update_ticket")] == ["Refund Desk"]
+
+
+def test_a_line_ending_on_a_full_word_is_not_joined_to_a_deeper_line():
+    source = "1. Tag the ticket refund-desk.\n          Refund Desk group owns these tickets.\n"
+    assert not _only(source, "zendesk.update_ticket")
