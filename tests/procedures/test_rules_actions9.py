@@ -348,3 +348,34 @@ def test_a_line_ending_on_the_goes_on_below_however_deep_the_next_line_is_indent
 def test_a_line_ending_on_a_full_word_is_not_joined_to_a_deeper_line():
     source = "1. Tag the ticket refund-desk.\n          Refund Desk group owns these tickets.\n"
     assert not _only(source, "zendesk.update_ticket")
+
+
+# --- a mail by another route to an address the sentence writes ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Escalate to the stock controller by email at stock@example.com.",
+        "Escalate by email to stock@example.com.",
+        "Flag it to the stock team by email (stock@example.com).",
+        "Raise it with the stock team by email at stock@example.com.",
+    ],
+)
+def test_a_step_whose_way_is_a_mail_to_a_written_address_mails_it(sentence):
+    mails = _only(f"1. {sentence}\n", "email.send")
+    assert [m["to"] for m in mails] == ['{{ ["stock@example.com"] }}']
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Contact the customer to confirm the address.",
+        "Write to the customer explaining the delay.",
+        "The agent forwards the ticket to stock@example.com.",
+        "Do not forward the ticket to stock@example.com.",
+        "Escalate by phone; stock@example.com is for reports only.",
+    ],
+)
+def test_no_mail_without_a_written_address_or_an_instruction_to_send_it(sentence):
+    assert not _only(f"1. {sentence}\n2. Tag the ticket stock-check.\n", "email.send")

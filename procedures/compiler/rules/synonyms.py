@@ -37,6 +37,12 @@ SYNONYMS = (
     # a mail said with another verb
     (r"^(?:shoot|fire\s+off|drop|send)\s+(?:an?\s+)?(?:quick\s+|short\s+)?e-?mail\s+(?:over\s+)?to\b", "email"),
     (r"^(?:drop|shoot|send)\s+(\S+(?:\s+\S+){0,3}?)\s+an?\s+(?:quick\s+|short\s+)?e-?mail\b", r"email \1"),
+    # a step whose way is a mail to an address the sentence writes: "escalate to the coordinator by email at x@…"
+    (
+        r"^(?:escalate|flag|raise|report|refer|pass|hand|send)\b(?:\s+(?:it|this|the\s+ticket|the\s+case))?\s*(?:to|with)?"
+        r"(?=[^@]*?\bby\s+e-?mail\b[^@]*@)",
+        "email ",
+    ),
     # a tag said with another verb, or named before the word tag
     (r"^(?:apply|put|stick|set)\s+(?:the\s+|a\s+)?tags?\b", "tag the ticket"),
     (
@@ -54,6 +60,7 @@ def usual_wording(text: str) -> str:
     """The clause in the usual wording of its instruction (unchanged when it has none of the other wordings)."""
     for pattern, usual in _COMPILED:
         text = pattern.sub(usual, text, count=1)
+    text = re.sub(r"\s{2,}", " ", text)
     if re.match(_ROUTING, text, re.I):
         text = _NAMED_QUEUE.sub(r"\1 group", text, count=1)
     return text
