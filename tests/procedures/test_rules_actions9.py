@@ -379,3 +379,42 @@ def test_a_step_whose_way_is_a_mail_to_a_written_address_mails_it(sentence):
 )
 def test_no_mail_without_a_written_address_or_an_instruction_to_send_it(sentence):
     assert not _only(f"1. {sentence}\n2. Tag the ticket stock-check.\n", "email.send")
+
+
+# --- a value that names its field; a workflow state the text writes ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, priority",
+    [
+        ("Set the ticket to high.", "high"),
+        ("Mark the ticket as urgent.", "urgent"),
+        ("set it to urgent instead", "urgent"),
+        ("Bump the ticket up to urgent.", "urgent"),
+    ],
+)
+def test_a_ticket_set_to_a_priority_value_sets_its_priority(sentence, priority):
+    updates = _only(f"1. {sentence}\n", "zendesk.update_ticket")
+    assert [u.get("priority") for u in updates] == [priority]
+
+
+def test_it_set_to_a_value_a_jira_issue_also_takes_is_a_question():
+    source = "1. Open a Jira task in project APP.\n2. Set it to High.\n"
+    assert not _only(source, "zendesk.update_ticket")
+
+
+def test_the_issue_the_run_opened_is_transitioned_to_the_state_the_text_writes():
+    source = '1. Open a Jira task in project APP.\n2. When the fix is checked, transition it to "Ready for QA".\n'
+    moves = _only(source, "jira.transition_issue")
+    assert [m["transition"] for m in moves] == ["Ready for QA"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '1. Transition it to "Ready for QA".\n2. Tag the ticket qa-ready.\n',  # no Jira issue was opened: which one?
+        '1. Open a Jira task in project APP.\n2. Move it to "Ready for QA".\n',  # "it" may be the ticket
+    ],
+)
+def test_a_transition_of_an_issue_the_run_did_not_open_is_a_question(source):
+    assert not _only(source, "jira.transition_issue")

@@ -34,11 +34,24 @@ _DESCRIBES = re.compile(r"\b(?:automatically|already|usually|normally|by default
 _BARE_PRIORITY = re.compile(r"(?i:priority|prio)\s+(low|normal|high|urgent)[.!]?")
 
 
+# "set the ticket to high", "mark it urgent": a value only the ticket's priority takes names the priority ("urgent"
+# is no Jira priority, so "it" is the ticket; "high" needs the ticket named: "set it to High" may be a Jira issue)
+_PRIORITY_BY_VALUE = re.compile(
+    r"(?:set|mark|make|put|change|bump|raise|move)\s+(?:(?:the\s+|this\s+)?ticket\s+(?:to\s+|as\s+|up\s+to\s+)?"
+    r"(low|normal|high|urgent)|it\s+(?:to\s+|as\s+|up\s+to\s+)?(urgent))(?:\s+(?:instead|too|as well|now))?",
+    re.I,
+)
+
+
 def status_said(text: str) -> Act | None:
     """ "Hold the ticket while you wait" → status hold; "keep the ticket open while the dispute runs" → open;
     "priority urgent" as a clause of its own in rough notes ("tag it x + priority urgent")."""
     if m := _BARE_PRIORITY.fullmatch(text.strip()):
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "priority": m.group(1).lower()}, text[:120])
+    if m := _PRIORITY_BY_VALUE.fullmatch(text.strip(" .")):
+        return Act(
+            "zendesk.update_ticket", {"ticket_id": TICKET, "priority": (m.group(1) or m.group(2)).lower()}, text[:120]
+        )
     for pattern, status in _STATES:
         if pattern.match(text):
             return Act("zendesk.update_ticket", {"ticket_id": TICKET, "status": status}, text[:120])
