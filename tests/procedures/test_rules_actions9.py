@@ -418,3 +418,33 @@ def test_the_issue_the_run_opened_is_transitioned_to_the_state_the_text_writes()
 )
 def test_a_transition_of_an_issue_the_run_did_not_open_is_a_question(source):
     assert not _only(source, "jira.transition_issue")
+
+
+# --- waits in rough notes ---------------------------------------------------------------------------------------
+
+
+def _waits(source: str) -> list[WaitStep]:
+    return [s for s in _steps(source) if isinstance(s, WaitStep)]
+
+
+@pytest.mark.parametrize("said, hours", [("wait 24h", 24), ("wait 48 h", 48), ("give them 12h to reply", 12)])
+def test_hours_written_as_h_are_hours(said, hours):
+    waits = _waits(f"- reply asking for the receipt\n- {said}\n- no receipt -> close it\n")
+    assert [w.delay.hours for w in waits] == [hours]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "reply asking for the receipt, set pending, wait 2 days",
+        "reply asking for the receipt + put on hold + wait 2 days",
+    ],
+)
+def test_a_wait_after_asking_and_setting_the_ticket_pending_waits_for_the_answer(line):
+    waits = _waits(f"- {line}\n- no receipt -> close it\n")
+    assert [(w.delay.days, w.for_event) for w in waits] == [(2, "customer.replied")]
+
+
+def test_a_wait_after_a_status_change_without_a_question_waits_for_nothing_said():
+    waits = _waits("- tag it parts-ordered, set pending, wait 2 days\n- then reply to the customer that parts are in\n")
+    assert [(w.delay.days, w.for_event) for w in waits] == [(2, None)]

@@ -79,6 +79,7 @@ _GIVE_TIME = re.compile(
 
 
 def _wait(text: str) -> Wait | None:
+    text = re.sub(r"\b(\d+)\s?h\b", r"\1 hours", text)  # rough notes: "wait 24h", "give them 48h to reply"
     lowered = text.lower()
     if given := _GIVE_TIME.match(text):  # "give them 48 hours to respond": a wait whose end nobody signals here
         delay = quantities.duration(given.group(1))
