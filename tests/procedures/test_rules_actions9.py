@@ -448,3 +448,9 @@ def test_a_wait_after_asking_and_setting_the_ticket_pending_waits_for_the_answer
 def test_a_wait_after_a_status_change_without_a_question_waits_for_nothing_said():
     waits = _waits("- tag it parts-ordered, set pending, wait 2 days\n- then reply to the customer that parts are in\n")
     assert [(w.delay.days, w.for_event) for w in waits] == [(2, None)]
+
+
+def test_a_line_ending_on_a_capital_letter_name_is_not_joined_to_a_deeper_line():
+    source = "1. Move the ticket to the Tier 2 group if the customer is on Plan A\n          Reply to the customer that we are on it.\n"
+    result = compile_source(source, compiler="rules")
+    assert len([c for c in result.coverage if c.status != "non_procedural"]) == 2

@@ -349,7 +349,7 @@ def _place(result: list, stack: list[_Open], block, indent: int | None) -> None:
         stack.clear()
 
 
-_DANGLING_END = re.compile(r"\b(?:the|a|an|to|of|with|from|by|your|our|their)$", re.I)
+_DANGLING_END = re.compile(r"\b(?:the|a|an|to|of|with|from|by|your|our|their)$")  # lower case: "Plan A" may end
 
 
 def _continues(last: _Open, seg: Segment, indent: int) -> bool:
