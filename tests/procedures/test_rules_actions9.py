@@ -454,3 +454,61 @@ def test_a_line_ending_on_a_capital_letter_name_is_not_joined_to_a_deeper_line()
     source = "1. Move the ticket to the Tier 2 group if the customer is on Plan A\n          Reply to the customer that we are on it.\n"
     result = compile_source(source, compiler="rules")
     assert len([c for c in result.coverage if c.status != "non_procedural"]) == 2
+
+
+# --- ticket status, tags, Jira project and waits said in other common ways -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, status",
+    [
+        ("Set the status to pending.", "pending"),
+        ("Change the status to on-hold.", "hold"),
+        ("Place the ticket on hold.", "hold"),
+        ("Switch the ticket to pending.", "pending"),
+        ("Update the ticket status to pending.", "pending"),
+    ],
+)
+def test_the_ticket_status_said_in_other_words(sentence, status):
+    updates = _only(f"1. {sentence}\n2. Reply to the customer that we are on it.\n", "zendesk.update_ticket")
+    assert [u.get("status") for u in updates] == [status]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Set the status to pending in Jira.",
+        "Update the order status to pending.",
+        "Change the status of the Salesforce account to pending.",
+    ],
+)
+def test_a_status_of_something_else_is_not_the_ticket_status(sentence):
+    assert not _only(f"1. {sentence}\n2. Reply to the customer that we are on it.\n", "zendesk.update_ticket")
+
+
+def test_a_project_key_written_before_jira_names_the_project():
+    issues = _only("1. Create an APP Jira ticket.\n", "jira.create_issue")
+    assert [i["project"] for i in issues] == ["APP"]
+
+
+def test_giving_the_ticket_to_a_named_group_routes_it():
+    assert [u["group"] for u in _only("1. Give the ticket to the Parts Desk group.\n", "zendesk.update_ticket")] == [
+        "Parts Desk"
+    ]
+
+
+@pytest.mark.parametrize(
+    "said, days",
+    [
+        ("Allow 5 business days for the customer to respond.", 5),
+        ("Hold off for 2 days.", 2),
+        ("give it 3 days", 3),
+    ],
+)
+def test_a_wait_said_as_allowing_time(said, days):
+    waits = _waits(f"1. Reply to the customer asking for the receipt.\n2. {said}\n3. Tag the ticket receipt-chased.\n")
+    assert [w.delay.days for w in waits] == [days]
+
+
+def test_time_allowed_for_something_else_to_happen_is_no_wait():
+    assert not _waits("1. Reply to the customer that they should allow 5 days for the refund to arrive.\n")

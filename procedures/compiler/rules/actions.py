@@ -78,10 +78,20 @@ _GIVE_TIME = re.compile(
 )
 
 
+# "allow 5 business days for the customer to respond", "hold off for 48 hours": the same wait said otherwise
+_ALLOW_TIME = re.compile(
+    rf"(?:and\s+)?(?:allow|give\s+it|hold\s+off(?:\s+for)?|sit\s+tight(?:\s+for)?)\s+({quantities.NUMBER}\s*"
+    r"(?:business\s+|working\s+)?(?:hours?|hrs?|days?|weeks?))"
+    r"(?:\s+for\s+(?:the\s+)?(?:customer|requester|them|him|her)\s+to\s+(?:respond|reply|answer|come back|get back))?$",
+    re.I,
+)
+
+
 def _wait(text: str) -> Wait | None:
     text = re.sub(r"\b(\d+)\s?h\b", r"\1 hours", text)  # rough notes: "wait 24h", "give them 48h to reply"
     lowered = text.lower()
-    if given := _GIVE_TIME.match(text):  # "give them 48 hours to respond": a wait whose end nobody signals here
+    given = _GIVE_TIME.match(text) or _ALLOW_TIME.match(text.strip(" ."))
+    if given:  # "give them 48 hours to respond": a wait whose end nobody signals here
         delay = quantities.duration(given.group(1))
         return Wait(text.strip(" ."), delay, None) if delay else None
     if not re.match(r"(?:and\s+)?wait\b", lowered):
@@ -319,6 +329,13 @@ _BY_HAND = re.compile(
 )
 
 
+# "change the status to on-hold" with no other system named: the status words are the ticket's (Zendesk's)
+_TICKET_STATUS = re.compile(
+    r"(?:set|change|switch|update|move|put|mark)\s+(?:the\s+|its\s+)?status\s+(?:to|as)\s+(?:pending|on-?hold|open|solved)\b"
+    r"(?!.*\b(?:jira|salesforce|account|opportunit|order|invoice|issue|record)\b)"
+)
+
+
 def _recognise(text: str, known: Known, context: str) -> Spec | None:
     text = re.sub(r"^(?:also|then|finally|and|just|simply)\s+", "", text, flags=re.I)
     if _BY_HAND.search(text) or _BY_HAND.search(context):
@@ -414,7 +431,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
                 f"Tag the ticket {', '.join(tags)}",
             )
     escalation = re.match(
-        r"(?:goes|go|is escalated|escalate|route|move|send|assign|transfer|reassign|hand|pass)\s+(?:it\s+|the\s+(?:ticket|case)\s+|\w+\s+)?(?:over\s+)?to\b\s*(?:the\s+)?(.+)$",
+        r"(?:goes|go|is escalated|escalate|route|move|send|assign|transfer|reassign|hand|pass|give)\s+(?:it\s+|the\s+(?:ticket|case)\s+|\w+\s+)?(?:over\s+)?to\b\s*(?:the\s+)?(.+)$",
         lowered,
     )
     kept = re.match(
@@ -476,11 +493,12 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
             return None  # a queue or team sopdesk does not know: a question, never a guessed group
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, "Reassign the ticket")
     if (
-        verb in ("set", "mark", "change", "raise", "make", "lower", "bump", "put")
+        verb in ("set", "mark", "change", "raise", "make", "lower", "bump", "put", "place", "switch", "update", "move")
         and (
             "ticket" in lowered
             or re.search(r"\bpriority\b.*\b(?:low|normal|high|urgent)\b", lowered)
             or len(lowered.split()) <= 4  # rough notes: "set pending", "put on hold"
+            or _TICKET_STATUS.match(lowered)  # "set the status to pending": Zendesk's own status words
         )
         and (updated := operations.ticket_update(text))
     ):

@@ -133,6 +133,7 @@ def project(text: str) -> str | None:
     match = (
         re.search(r"\bproject\s+([A-Z][A-Z0-9]{1,9})\b", text)
         or re.search(r"\b([A-Z][A-Z0-9]{1,9})\s+(?:Jira\s+)?project\b", text)
+        or re.search(r"\b(?!ID\b|URL\b|API\b|SLA\b)([A-Z][A-Z0-9]{1,9})\s+Jira\s+(?:ticket|issue|task|bug)\b", text)
         or re.search(
             r"\b[Jj]ira\s+(?!ID\b|URL\b|API\b|SLA\b)([A-Z][A-Z0-9]{1,9})\b", text
         )  # rough notes: "open Jira FAC (type Task)"
