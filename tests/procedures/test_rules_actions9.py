@@ -512,3 +512,41 @@ def test_a_wait_said_as_allowing_time(said, days):
 
 def test_time_allowed_for_something_else_to_happen_is_no_wait():
     assert not _waits("1. Reply to the customer that they should allow 5 days for the refund to arrive.\n")
+
+
+# --- policy wording: the person working the case "shall" do it ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The agent shall tag the ticket lost-device.",
+        "The assigned agent must tag the ticket lost-device.",
+        "If a police report is attached, the agent shall tag the ticket lost-device.",
+        "You must tag the ticket lost-device.",
+    ],
+)
+def test_what_the_agent_shall_do_is_the_instruction(sentence):
+    tags = _only(f"1. {sentence}\n2. Reply to the customer that we are on it.\n", "zendesk.add_tags")
+    assert [t["tags"] for t in tags] == ['{{ ["lost-device"] }}']
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The carrier shall tag the parcel lost-device.",
+        "The system will tag the ticket lost-device.",
+        "The agent shall not tag the ticket lost-device.",
+        "The school principal must tag the ticket lost-device.",
+    ],
+)
+def test_what_someone_else_shall_do_or_the_agent_shall_not_do_is_no_step(sentence):
+    assert not _only(f"1. {sentence}\n2. Reply to the customer that we are on it.\n", "zendesk.add_tags")
+
+
+@pytest.mark.parametrize(
+    "said, days", [("wait ten (10) business days", 10), ("The agent shall wait thirty (30) days.", 30)]
+)
+def test_a_number_in_words_and_figures_is_read_once(said, days):
+    waits = _waits(f"1. Reply to the customer asking for the report.\n2. {said}\n3. Tag the ticket report-chased.\n")
+    assert [w.delay.days for w in waits] == [days]

@@ -283,9 +283,16 @@ def _role_name(words: str) -> str:
     return words[0].upper() + words[1:] + ("" if words.endswith("s") else "s")
 
 
+_LEGAL_NUMBER = re.compile(
+    r"\b[a-z]+(?:-[a-z]+)?\s+\((\d+)\)(?=\s+(?:business\s+|working\s+|calendar\s+)?(?:days?|hours?|weeks?|minutes?)\b)",
+    re.I,
+)
+
+
 def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
     """The spec for one clause. `context` is the whole sentence (for systems named elsewhere in it)."""
     text = _active(known.expand(re.sub(r"\s+", " ", text).strip(" .;,")))  # hard-wrapped lines read as one
+    text = _LEGAL_NUMBER.sub(r"\1", text)  # "wait ten (10) business days": the figure
     if remark := remarks.split_remark(text):  # "set tkt solved. not worth chasing"
         if remarks.restricts(remark[1]):
             return None  # "tag it vip-hold. not for Enterprise": a restriction no condition checks

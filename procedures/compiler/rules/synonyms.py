@@ -21,6 +21,13 @@ _ROUTING = (
 
 # (wording, the usual wording): applied in order, each to the start of the clause
 SYNONYMS = (
+    # policy wording: the person working the case "shall"/"must" do it is the instruction itself ("the agent shall
+    # tag the ticket X"); anyone else's duty ("the carrier shall refund …", "the system will …") is not ours
+    (
+        r"^(?:the\s+)?(?:(?:assigned|handling|support|service)\s+)?(?:agent|advisor|adviser|representative|rep|you|we)\s+"
+        r"(?:shall|must|should|is\s+to|are\s+to|needs?\s+to|has\s+to|have\s+to)\s+(?:then\s+|also\s+|promptly\s+)?",
+        "",
+    ),
     # a note whose place is the ticket is the ticket's internal note
     (
         r"^(?:add|put|leave|drop|write|post|pop)\s+(?:a\s+|an\s+)?(?:quick\s+|short\s+)?note\s+(?:on|to|in|into)\s+"
