@@ -130,6 +130,10 @@ def test_routing_words_that_describe_or_forbid_route_nothing(sentence):
         ("Tag the ticket port-hold and work out what the carrier wants.", ["port-hold"]),
         ("tag ticket intake-request (reporting counts them, every ticket)", ["intake-request"]),
         ("Tag the ticket `priority-review` and `billing-review`.", ["priority-review", "billing-review"]),
+        ("tag the ticket `seat-check` before you solve it", ["seat-check"]),
+        ("tag it refund-sent once the money has left", ["refund-sent"]),
+        ("tag the ticket follow-up after-hours", ["follow-up", "after-hours"]),
+        ("tag it to-do", ["to-do"]),
     ],
 )
 def test_words_after_the_tags_are_not_tags(sentence, tags):

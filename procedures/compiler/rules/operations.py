@@ -57,7 +57,7 @@ def tags(text: str) -> list[str]:
     )
     words = match.group(1) if match else text
     words = re.split(
-        r",?\s+\b(?:because|since|so|as|which|who|if|when|unless|until|for|to|from|so that)\b|^(?:from|in|for|on)\s+(?:the|that|this|its|their|each)\b",
+        r",?\s+\b(?:because|since|so|as|which|who|if|when|unless|until|for|to|from|so that|before|after|once|while)(?![\w-])|^(?:from|in|for|on)\s+(?:the|that|this|its|their|each)\b",
         words,
     )[0]
     words = re.split(r"\s+\+\s+|\.\s|,?\s+\b(?:priority|prio)\b", words)[0]  # "tag x + priority urgent"
