@@ -554,3 +554,26 @@ def test_what_someone_else_shall_do_or_the_agent_shall_not_do_is_no_step(sentenc
 def test_a_number_in_words_and_figures_is_read_once(said, days):
     waits = _waits(f"1. Reply to the customer asking for the report.\n2. {said}\n3. Tag the ticket report-chased.\n")
     assert [w.delay.days for w in waits] == [days]
+
+
+# --- a ticket held until an event sopdesk hears of -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, status",
+    [
+        ("Put the ticket on hold until the APP issue is done.", "hold"),
+        ("Set it to pending until the Jira task is done.", "pending"),
+    ],
+)
+def test_a_ticket_held_until_the_issue_is_done_is_held_then_waits_for_it(sentence, status):
+    steps = _steps(f"1. Open a Jira task in project APP.\n2. {sentence}\n3. Tag the ticket app-fixed.\n")
+    updates = [s for s in steps if isinstance(s, ActStep) and s.operation == "zendesk.update_ticket"]
+    waits = [s for s in steps if isinstance(s, WaitStep)]
+    assert [u.params.get("status") for u in updates] == [status]
+    assert [(w.for_event, w.delay) for w in waits] == [("issue.done", None)]
+
+
+def test_a_ticket_held_until_something_sopdesk_does_not_hear_of_waits_for_nothing():
+    steps = _steps("1. Put the ticket on hold until the manager is back from leave.\n2. Tag the ticket held.\n")
+    assert not [s for s in steps if isinstance(s, WaitStep)]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules import clauses, quantities
-from procedures.compiler.rules.candidates import Wait
+from procedures.compiler.rules import clauses, quantities, vocabulary
+from procedures.compiler.rules.candidates import TICKET, Act, Wait
 from procedures.compiler.rules.document import Segment, sub
 from procedures.compiler.rules.state import Walk
 
@@ -54,4 +54,28 @@ def delayed(w: Walk, seg: Segment) -> bool:
     w.body([last])
     if event:
         w.b.exits.append((key, ("on_event",)))  # they answered: nothing to chase
+    return True
+
+
+_HELD_UNTIL = re.compile(
+    r"^(?:then\s+)?(?:put|place|set|keep|leave)\s+(?:the\s+|this\s+)?(?:ticket|tkt|it)\s+"
+    r"(?:on[- ]hold|to\s+on[- ]hold|to\s+pending|as\s+pending|pending)\s+until\s+(?P<event>[^,;]+?)\s*[.!]?$",
+    re.I,
+)
+
+
+def held_until(w: Walk, seg: Segment) -> bool:
+    """ "Put the ticket on hold until the SEC issue is done": the status, then a wait for that event — only for an
+    event sopdesk hears of (an issue done, a reply, a payment…); "until the manager is back" stays a question."""
+    m = _HELD_UNTIL.match(seg.text.strip())
+    if not m:
+        return False
+    event = vocabulary.event_for(m.group("event"))
+    if event is None:
+        return False
+    status = "pending" if "pending" in seg.text[: m.start("event")].lower() else "hold"
+    w.b.act(Act("zendesk.update_ticket", {"ticket_id": TICKET, "status": status}, f"Set the ticket to {status}"), seg)
+    key = w.b.wait(Wait(f"Wait until {m.group('event')}", None, event), seg)
+    w.b.exits = [(key, ("on_event",))]
+    w.understood += 1
     return True
