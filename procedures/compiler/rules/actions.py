@@ -16,8 +16,11 @@ from procedures.compiler.rules import (
     declared,
     http_bodies,
     jira_followups,
+    means,
     operations,
     quantities,
+    remarks,
+    synonyms,
     ticket_states,
     vocabulary,
 )
@@ -75,9 +78,20 @@ _GIVE_TIME = re.compile(
 )
 
 
+# "allow 5 business days for the customer to respond", "hold off for 48 hours": the same wait said otherwise
+_ALLOW_TIME = re.compile(
+    rf"(?:and\s+)?(?:allow|give\s+it|hold\s+off(?:\s+for)?|sit\s+tight(?:\s+for)?)\s+({quantities.NUMBER}\s*"
+    r"(?:business\s+|working\s+)?(?:hours?|hrs?|days?|weeks?))"
+    r"(?:\s+for\s+(?:the\s+)?(?:customer|requester|them|him|her)\s+to\s+(?:respond|reply|answer|come back|get back))?$",
+    re.I,
+)
+
+
 def _wait(text: str) -> Wait | None:
+    text = re.sub(r"\b(\d+)\s?h\b", r"\1 hours", text)  # rough notes: "wait 24h", "give them 48h to reply"
     lowered = text.lower()
-    if given := _GIVE_TIME.match(text):  # "give them 48 hours to respond": a wait whose end nobody signals here
+    given = _GIVE_TIME.match(text) or _ALLOW_TIME.match(text.strip(" ."))
+    if given:  # "give them 48 hours to respond": a wait whose end nobody signals here
         delay = quantities.duration(given.group(1))
         return Wait(text.strip(" ."), delay, None) if delay else None
     if not re.match(r"(?:and\s+)?wait\b", lowered):
@@ -269,9 +283,22 @@ def _role_name(words: str) -> str:
     return words[0].upper() + words[1:] + ("" if words.endswith("s") else "s")
 
 
+_LEGAL_NUMBER = re.compile(
+    r"\b[a-z]+(?:-[a-z]+)?\s+\((\d+)\)(?=\s+(?:business\s+|working\s+|calendar\s+)?(?:days?|hours?|weeks?|minutes?)\b)",
+    re.I,
+)
+
+
 def recognise(text: str, known: Known, *, context: str = "") -> Spec | None:
     """The spec for one clause. `context` is the whole sentence (for systems named elsewhere in it)."""
     text = _active(known.expand(re.sub(r"\s+", " ", text).strip(" .;,")))  # hard-wrapped lines read as one
+    text = _LEGAL_NUMBER.sub(r"\1", text)  # "wait ten (10) business days": the figure
+    if remark := remarks.split_remark(text):  # "set tkt solved. not worth chasing"
+        if remarks.restricts(remark[1]):
+            return None  # "tag it vip-hold. not for Enterprise": a restriction no condition checks
+        said = _recognise(remark[1], known, "")
+        if said is None or (isinstance(said, End) and isinstance(_recognise(remark[0], known, ""), End)):
+            text = remark[0]  # a comment that asks for nothing ("solve. done.": the solve ends it anyway)
     spec = _recognise(text, known, known.expand(context))
     limit = re.search(rf"\bwithin\s+({quantities.NUMBER}\s*(?:business\s+)?(?:min(?:ute)?s?|hours?|days?))", text, re.I)
     if isinstance(spec, Act) and not spec.gather and limit:
@@ -309,6 +336,13 @@ _BY_HAND = re.compile(
 )
 
 
+# "change the status to on-hold" with no other system named: the status words are the ticket's (Zendesk's)
+_TICKET_STATUS = re.compile(
+    r"(?:set|change|switch|update|move|put|mark)\s+(?:the\s+|its\s+)?status\s+(?:to|as)\s+(?:pending|on-?hold|open|solved)\b"
+    r"(?!.*\b(?:jira|salesforce|account|opportunit|order|invoice|issue|record)\b)"
+)
+
+
 def _recognise(text: str, known: Known, context: str) -> Spec | None:
     text = re.sub(r"^(?:also|then|finally|and|just|simply)\s+", "", text, flags=re.I)
     if _BY_HAND.search(text) or _BY_HAND.search(context):
@@ -316,6 +350,9 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
     text = re.sub(
         r",?\s+(?:so that|so|in order to|because)\s+(?!(?:the|that)\s+(?:ticket|case)\b).*$", "", text, flags=re.I
     )
+    text = synonyms.usual_wording(text)  # "drop a note on the ticket" → "add an internal note"
+    if (means_said := means.means_of(text)) is not None:
+        return _recognise(means_said, known, context)  # "loop in Legal by adding the tag legal-review"
     lowered = text.lower()
     whole = f"{lowered} {context.lower()}"
     for recogniser in (_end, _wait, _approve):
@@ -326,7 +363,12 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
         return None  # an action with a condition inside it is never run unconditionally
     if _DESCRIPTIVE_SUBJECT.match(text):
         return None  # "Each notice opens a ticket …" describes, it does not ask
-    for phrased in (ticket_states.status_said, ticket_states.group_named_first, ticket_states.tag_ensured):
+    for phrased in (
+        ticket_states.status_said,
+        ticket_states.group_named_first,
+        ticket_states.tag_ensured,
+        ticket_states.assigned_to_address,
+    ):
         if said := phrased(text):
             return said
     for followup in (jira_followups.comment, jira_followups.transition):
@@ -396,7 +438,7 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
                 f"Tag the ticket {', '.join(tags)}",
             )
     escalation = re.match(
-        r"(?:goes|go|is escalated|escalate|route|move|send|assign|transfer|reassign|hand)\s+(?:it\s+|the\s+(?:ticket|case)\s+|\w+\s+)?(?:over\s+)?to\b\s*(?:the\s+)?(.+)$",
+        r"(?:goes|go|is escalated|escalate|route|move|send|assign|transfer|reassign|hand|pass|give)\s+(?:it\s+|the\s+(?:ticket|case)\s+|\w+\s+)?(?:over\s+)?to\b\s*(?:the\s+)?(.+)$",
         lowered,
     )
     kept = re.match(
@@ -458,11 +500,12 @@ def _recognise(text: str, known: Known, context: str) -> Spec | None:
             return None  # a queue or team sopdesk does not know: a question, never a guessed group
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, "Reassign the ticket")
     if (
-        verb in ("set", "mark", "change", "raise", "make", "lower", "bump", "put")
+        verb in ("set", "mark", "change", "raise", "make", "lower", "bump", "put", "place", "switch", "update", "move")
         and (
             "ticket" in lowered
             or re.search(r"\bpriority\b.*\b(?:low|normal|high|urgent)\b", lowered)
             or len(lowered.split()) <= 4  # rough notes: "set pending", "put on hold"
+            or _TICKET_STATUS.match(lowered)  # "set the status to pending": Zendesk's own status words
         )
         and (updated := operations.ticket_update(text))
     ):

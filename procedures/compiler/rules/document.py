@@ -349,12 +349,17 @@ def _place(result: list, stack: list[_Open], block, indent: int | None) -> None:
         stack.clear()
 
 
+_DANGLING_END = re.compile(r"\b(?:the|a|an|to|of|with|from|by|your|our|their)$")  # lower case: "Plan A" may end
+
+
 def _continues(last: _Open, seg: Segment, indent: int) -> bool:
     """A line without a marker that carries on the previous one (a hard wrap), not a new step."""
     if last.lead_in and not last.marked and indent == last.indent and re.match(r"[a-z]", seg.text):
         return True  # "… Do not refund:\ntag the ticket …, and stop.": a hard wrap after a colon, not a list
     if not last.marked and _under_arrow_body(last, indent) and not re.search(r"->|→|=>", seg.text):
         return True  # "€20 – €50  -> hold the deposit.\n                Reply to the rider …": a hanging indent
+    if _DANGLING_END.search(last.segment.text) and not last.lead_in:
+        return True  # "… add a note on the\n       Salesforce account …": no sentence ends on "the"
     if (indent > last.indent + 4 and not re.match(r"[(a-z]", seg.text)) or last.lead_in:
         return False
     if last.marked:

@@ -15,8 +15,11 @@ _COMMENT = re.compile(
     rf"(?:(?:add|post|leave|write|put)\s+(?:a\s+|an\s+)?(?:\w+\s+)?comment\s+(?:on|to|in)|comment\s+on)\s+({_ISSUE})\b\s*(.*)$",
     re.I,
 )
+# a workflow state the text writes: a usual one, or one in quotes ("Verified"): projects have their own workflows
 _TRANSITION = re.compile(
-    rf"(?:move|transition|set|mark)\s+({_ISSUE})\s+(?:to|as)\s+[\"“]?(done|resolved|closed|in progress)\b", re.I
+    rf"(?:move|transition|set|mark)\s+({_ISSUE}|it)\s+(?:to|as)\s+"
+    r"(?:[\"“]([A-Z][\w-]*(?:\s+[\w-]+){0,3})[\"”]|[\"“]?(done|resolved|closed|in progress)\b)",
+    re.I,
 )
 _NOT_OURS = re.compile(r"\b(?:existing|other|previous|original|old|parent|linked|their)\b", re.I)
 
@@ -42,10 +45,18 @@ def comment(text: str, known: Known) -> Act | None:
 
 
 def transition(text: str, known: Known) -> Act | None:
+    """ "move the Jira issue to Done", "transition it to "Verified"" (only Jira issues are transitioned, so "it" is
+    the issue the run opened)."""
     m = _TRANSITION.match(text)
-    if not m or not _ours(m.group(1), text, known):
+    if not m:
         return None
-    target = m.group(2).title() if m.group(2).lower() != "in progress" else "In Progress"
+    if m.group(1).lower() == "it":
+        if not (text.lower().startswith("transition") and known.has("jira")):
+            return None  # "move it to Done": "it" may be the ticket
+    elif not _ours(m.group(1), text, known):
+        return None
+    said = m.group(2) or m.group(3)
+    target = said if m.group(2) else said.title() if said.lower() != "in progress" else "In Progress"
     return Act(
         "jira.transition_issue",
         {"issue_key": "{{ jira.key }}", "transition": target},

@@ -57,10 +57,13 @@ def tags(text: str) -> list[str]:
     )
     words = match.group(1) if match else text
     words = re.split(
-        r",?\s+\b(?:because|since|so|as|which|who|if|when|unless|until|for|to|from|so that)\b|^(?:from|in|for|on)\s+(?:the|that|this|its|their|each)\b",
+        r",?\s+\b(?:because|since|so|as|which|who|if|when|unless|until|for|to|from|so that|before|after|once|while)(?![\w-])|^(?:from|in|for|on)\s+(?:the|that|this|its|their|each)\b",
         words,
     )[0]
     words = re.split(r"\s+\+\s+|\.\s|,?\s+\b(?:priority|prio)\b", words)[0]  # "tag x + priority urgent"
+    # "tag it customs-hold (reporting wants it) and work out what customs wants": an aside or a clause of its own
+    # after the tag is no tag; "… x and y" (one word after "and") lists a second tag
+    words = re.split(r"\s*\(|,?\s+and\s+(?=\S+\s+\S)", words)[0]
     # "port-8A": a hyphenated tag keeps its capitals' part (Zendesk stores tags in lower case), never cut short
     found = re.findall(r"`?([a-z][a-z0-9]*(?:[-_][A-Za-z0-9]+)+|[a-z][a-z0-9]{2,})`?(?![\w-])", words.split(" on ")[0])
     found = [t.lower() for t in found]
@@ -130,6 +133,7 @@ def project(text: str) -> str | None:
     match = (
         re.search(r"\bproject\s+([A-Z][A-Z0-9]{1,9})\b", text)
         or re.search(r"\b([A-Z][A-Z0-9]{1,9})\s+(?:Jira\s+)?project\b", text)
+        or re.search(r"\b(?!ID\b|URL\b|API\b|SLA\b)([A-Z][A-Z0-9]{1,9})\s+Jira\s+(?:ticket|issue|task|bug)\b", text)
         or re.search(
             r"\b[Jj]ira\s+(?!ID\b|URL\b|API\b|SLA\b)([A-Z][A-Z0-9]{1,9})\b", text
         )  # rough notes: "open Jira FAC (type Task)"

@@ -23,7 +23,7 @@ _GROUP_FIRST = re.compile(
     r"[\"“]?([A-Z0-9][\w&'-]*(?:\s+(?:[A-Z0-9][\w&'-]*|&))*)[\"”]?\s*$"
 )
 _ROUTED = re.compile(
-    r"^(?:the\s+)?(?:ticket|case)\s+(?:then\s+)?(?:goes|is\s+(?:assigned|moved|routed|sent|escalated|handed))"
+    r"^(?:the\s+)?(?:ticket|case)\s+(?:then\s+)?(?:goes|moves|is\s+(?:assigned|moved|routed|sent|escalated|handed|passed))"
     r"\s+(?:over\s+)?to\b(.*)$",
     re.I,
 )
@@ -34,11 +34,24 @@ _DESCRIBES = re.compile(r"\b(?:automatically|already|usually|normally|by default
 _BARE_PRIORITY = re.compile(r"(?i:priority|prio)\s+(low|normal|high|urgent)[.!]?")
 
 
+# "set the ticket to high", "mark it urgent": a value only the ticket's priority takes names the priority ("urgent"
+# is no Jira priority, so "it" is the ticket; "high" needs the ticket named: "set it to High" may be a Jira issue)
+_PRIORITY_BY_VALUE = re.compile(
+    r"(?:set|mark|make|put|change|bump|raise|move)\s+(?:(?:the\s+|this\s+)?ticket\s+(?:to\s+|as\s+|up\s+to\s+)?"
+    r"(low|normal|high|urgent)|it\s+(?:to\s+|as\s+|up\s+to\s+)?(urgent))(?:\s+(?:instead|too|as well|now))?",
+    re.I,
+)
+
+
 def status_said(text: str) -> Act | None:
     """ "Hold the ticket while you wait" → status hold; "keep the ticket open while the dispute runs" → open;
     "priority urgent" as a clause of its own in rough notes ("tag it x + priority urgent")."""
     if m := _BARE_PRIORITY.fullmatch(text.strip()):
         return Act("zendesk.update_ticket", {"ticket_id": TICKET, "priority": m.group(1).lower()}, text[:120])
+    if m := _PRIORITY_BY_VALUE.fullmatch(text.strip(" .")):
+        return Act(
+            "zendesk.update_ticket", {"ticket_id": TICKET, "priority": (m.group(1) or m.group(2)).lower()}, text[:120]
+        )
     for pattern, status in _STATES:
         if pattern.match(text):
             return Act("zendesk.update_ticket", {"ticket_id": TICKET, "status": status}, text[:120])
@@ -52,6 +65,21 @@ def group_named_first(text: str) -> Act | None:
         return None
     group = m.group(1).strip()
     return Act("zendesk.update_ticket", {"ticket_id": TICKET, "group": group}, f"Route to {group}")
+
+
+_TO_ADDRESS = re.compile(
+    rf"(?:assign|reassign|hand|pass|give|route|transfer|move)\s+{_TICKET}\s+(?:over\s+)?to\s+"
+    r"(?:[\w' -]{1,40}?\s+at\s+)?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)\s*$",
+    re.I,
+)
+
+
+def assigned_to_address(text: str) -> Act | None:
+    """ "assign the ticket to shift.lead@example.com": the address the text writes is the ticket's assignee."""
+    m = _TO_ADDRESS.match(text.strip(" .;,"))
+    if not m:
+        return None
+    return Act("zendesk.update_ticket", {"ticket_id": TICKET, "assignee_email": m.group(1)}, f"Assign to {m.group(1)}")
 
 
 def routed_as_instruction(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from procedures.compiler.rules import conditions, quantities, vocabulary
+from procedures.compiler.rules import conditions, delays, quantities, vocabulary
 from procedures.compiler.rules.candidates import Wait
 from procedures.compiler.rules.clauses import VERBS
 from procedures.compiler.rules.document import Segment, sub
@@ -102,7 +102,7 @@ def timed(w: Walk, seg: Segment) -> bool:
     not_within = NOT_WITHIN.match(text)
     still = re.match(r"^if\s+there\s+is\s+still\s+no\b", text, re.I) and w.schedule
     if not (again or after or lead or not_within or still):
-        return False
+        return delays.delayed(w, seg)  # "chase the customer after 3 days": the wait, then the chase
     first = quantities.DURATION.search(text) or quantities.SCHEDULE.search(text)
     comma = text.find(",", first.start() if first else 0)
     body = [sub(seg, comma + 1, len(text))] if comma >= 0 and not again else []

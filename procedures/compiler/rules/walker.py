@@ -32,6 +32,7 @@ from procedures.compiler.rules import (
     conditions,
     criteria,
     declared,
+    delays,
     lead_ins,
     operations,
     same_request,
@@ -316,6 +317,7 @@ class Walker:
             amendments.deadline,
             shapes.check_failed,
             shapes.check,
+            delays.held_until,
             timing.no_reply,
             timing.timed,
             timing.awaited,
@@ -397,7 +399,12 @@ class Walker:
         return True
 
     def _just_asked(self) -> bool:
-        last = next(reversed(self.b.steps.values()), None)
+        """The step before the wait asked the requester (a ticket set to pending/hold in between changes nothing)."""
+        steps = list(reversed(self.b.steps.values()))
+        last = steps[0] if steps else None
+        held = last and last.get("operation") == "zendesk.update_ticket" and len(steps) > 1
+        if held and last["params"].get("status") in ("pending", "hold") and (last["key"], ("next",)) in self.b.exits:
+            return steps[1].get("operation") == "zendesk.reply" and steps[1].get("next") == last["key"]
         return bool(last and last.get("operation") == "zendesk.reply" and (last["key"], ("next",)) in self.b.exits)
 
     def emit(self, spec, clause: Segment) -> None:
