@@ -1,0 +1,113 @@
+"""A condition reads the fact the text names, with the value the text gives (issue 11): a plan's whole name, a sum
+compared on the thing it is the sum of, a sum per period that is no case's amount, and the ticket's assignee only
+when the text speaks of the ticket."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.procedures.rules_support import compile_rules, conditions_of
+
+# --- a plan is named by every capitalised word before "plan" ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cel"),
+    [
+        (
+            "For members on the Gold Saver plan, reply to the customer with the upgrade offer.",
+            'account.plan == "Gold Saver"',
+        ),
+        ("If the subscriber is on the Business Lite plan, tag the ticket lite.", 'account.plan == "Business Lite"'),
+        ("Households on the Family Premium plan: tag the ticket family.", 'account.plan == "Family Premium"'),
+        ("If the rider is on a Commuter plan, tag the ticket commuter.", 'account.plan == "Commuter"'),
+        ("If the patient is on the Wellness+ membership, tag the ticket wellness.", 'account.plan == "Wellness+"'),
+        ("If the customer is not on the Starter Flex plan, tag the ticket flex-no.", 'account.plan != "Starter Flex"'),
+    ],
+)
+def test_a_plan_is_compared_by_its_whole_name_never_by_one_of_its_words(sentence, cel):
+    assert conditions_of(compile_rules(sentence)) == [cel]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "If the customer is on a payment plan, tag the ticket instalments.",
+        "If the customer is on the Pro plan with more than 10 seats, tag the ticket big-team.",
+        "If the account is on the Free or Starter Flex plan, tag the ticket small.",
+    ],
+)
+def test_a_plan_sentence_that_says_more_than_a_plan_name_is_not_read_as_one(sentence):
+    assert not any(c.startswith("account.plan ==") and " && " not in c for c in conditions_of(compile_rules(sentence)))
+
+
+# --- a sum compared on another thing than the case amount is not the case amount ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "If the repair quote is $2,500 or more, tag the ticket big-repair.",
+        "If the technician's estimate is €900 or above, tag the ticket costly.",
+        "If the deposit is £300 and over, tag the ticket big-deposit.",
+        "If the replacement quote comes to $1,200+, tag the ticket review.",
+    ],
+)
+def test_a_sum_compared_after_another_thing_is_not_the_case_amount(sentence):
+    assert not any("case.amount" in c for c in conditions_of(compile_rules(sentence)))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cel"),
+    [
+        ("If the refund is $500 or more, tag the ticket big-refund.", "case.amount >= 500.0"),
+        ("Orders of $200 or more: tag the ticket free-shipping.", "case.amount >= 200.0"),
+        ("If the amount is over $750, tag the ticket large.", "case.amount > 750.0"),
+    ],
+)
+def test_a_sum_the_text_says_is_the_amount_is_still_read(sentence, cel):
+    assert conditions_of(compile_rules(sentence)) == [cel]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Small traders under the $5,000/year threshold get the short check: tag the ticket short-check.",
+        "If the seller's turnover is under €10,000 per year, tag the ticket light.",
+        "Shops selling less than £800 a month: tag the ticket micro-shop.",
+        "If the donor gives over $1,000 annually, tag the ticket major-donor.",
+    ],
+)
+def test_a_sum_per_period_is_not_the_case_amount(sentence):
+    assert not any("case.amount" in c for c in conditions_of(compile_rules(sentence)))
+
+
+# --- the ticket's assignee only when the text speaks of the ticket -----------------------------------------------
+
+_UNASSIGNED = '!has(case.assignee_email) || case.assignee_email == ""'
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "If the ticket is unassigned, tag the ticket triage.",
+        "If there is no assignee yet, tag the ticket triage.",
+        "If the case is not yet assigned, tag the ticket triage.",
+        "If the ticket is not assigned to anyone, tag the ticket triage.",
+    ],
+)
+def test_an_unassigned_ticket_is_read_on_its_assignee(sentence):
+    assert conditions_of(compile_rules(sentence)) == [_UNASSIGNED]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Where the laptop is not assigned to that employee, tag the ticket wrong-owner.",
+        "If the badge is unassigned, tag the ticket spare-badge.",
+        "If the parking space is not assigned, tag the ticket free-space.",
+        "If the licence is not yet assigned to the new hire, tag the ticket licence-pending.",
+    ],
+)
+def test_another_thing_not_assigned_is_not_the_tickets_assignee(sentence):
+    assert _UNASSIGNED not in conditions_of(compile_rules(sentence))
