@@ -111,3 +111,45 @@ def test_an_unassigned_ticket_is_read_on_its_assignee(sentence):
 )
 def test_another_thing_not_assigned_is_not_the_tickets_assignee(sentence):
     assert _UNASSIGNED not in conditions_of(compile_rules(sentence))
+
+
+# --- the account's risk flag and the ticket's tags, in more wordings ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cel"),
+    [
+        ("If the account carries a risk flag, assign the ticket to the Fraud group.", "account.risk_flag == true"),
+        ("If the customer has the risk flag, assign the ticket to the Fraud group.", "account.risk_flag == true"),
+        (
+            "If the buyer's risk flag is set in Salesforce, assign the ticket to the Fraud group.",
+            "account.risk_flag == true",
+        ),
+        ("If the seller has no risk flag, tag the ticket clean.", "account.risk_flag == false"),
+    ],
+)
+def test_the_accounts_risk_flag_is_read_in_more_wordings(sentence, cel):
+    assert cel in conditions_of(compile_rules(sentence))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cel"),
+    [
+        ("If the ticket carries the fraud-review tag, assign it to the Fraud group.", '"fraud-review" in case.tags'),
+        ('If the case has the "legal" tag, assign it to the Legal group.', '"legal" in case.tags'),
+        ("If the request bears the gdpr-erasure tag, tag the ticket privacy.", '"gdpr-erasure" in case.tags'),
+    ],
+)
+def test_a_tag_the_ticket_carries_is_read_when_named_as_a_tag(sentence, cel):
+    assert conditions_of(compile_rules(sentence)) == [cel]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "If the ticket has a new tag, tag the ticket review.",
+        "If the case carries the usual tag, tag the ticket review.",
+    ],
+)
+def test_a_word_before_tag_that_is_no_tag_name_is_not_a_tag_test(sentence):
+    assert not any("case.tags" in c and "review" not in c for c in conditions_of(compile_rules(sentence)))

@@ -131,12 +131,15 @@ def _tag(text: str) -> Condition | None:
     # "VIP" alone may be an account attribute in Salesforce: only "tagged VIP" is a tag test
     match = re.search(
         r"\btagged\s+(?:as\s+|with\s+)?`?([\w-]+)`?|\b(VIP)\b(?=.*\btag)"
-        r"|\b(?:has|carries|have|with)\s+(?:the\s+|a\s+)?tag\s+`?([a-z][\w-]*)`?",  # "the ticket has the tag child-safety"
+        r"|\b(?:has|carries|have|with)\s+(?:the\s+|a\s+)?tag\s+`?([a-z][\w-]*)`?"  # "the ticket has the tag child-safety"
+        # "the case has the fraud-review tag", 'the ticket carries the "urgent" tag': a tag written as a name (quoted
+        # or hyphenated), never "the ticket has a new tag"
+        r"|\b(?i:ticket|case|request)\s+(?:has|carries|bears)\s+(?:the\s+|a\s+)?(?:\"([a-z][\w-]*)\"|([a-z]\w*-[\w-]+))\s+tag\b",
         text,
     )
     if not match:
         return None
-    tag = (match.group(1) or match.group(2) or match.group(3)).lower()
+    tag = next(g for g in match.groups() if g).lower()
     if tag in ("for", "from", "in", "on", "of", "with", "to", "that", "this", "its", "their", "each"):
         return None  # "tag the ticket with the tag for the band": no tag named
     expr = f'"{tag}" in case.tags'
@@ -348,7 +351,7 @@ def _field_compare(text: str, known: Known) -> Condition | None:
 def _flag_set(text: str, known: Known) -> Condition | None:
     """ "the Salesforce risk flag is set" → account.risk_flag == true: a yes/no attribute an earlier read returns."""
     m = re.match(
-        r"^(?:the\s+)?(?:salesforce\s+)?([\w ]+?)\s+(?:is\s+)?(set|ticked|checked|true|on|not set|unset)\b",
+        r"^(?:the\s+)?(?:salesforce\s+)?((?:[\w ]+?(?:'s|’s)\s+)?[\w ]+?)\s+(?:is\s+)?(set|ticked|checked|true|on|not set|unset)\b",
         text.strip(),
         re.I,
     )
@@ -374,13 +377,17 @@ def _flagged(text: str) -> Condition | None:
     """ "the account is flagged as a risk" / "… flagged for fraud" → the Salesforce account's risk flag."""
     m = re.fullmatch(
         r"(?:the\s+)?(?:salesforce\s+)?(?:account|customer|seller|buyer)\s+is\s+(not\s+)?flagged"
-        r"(?:\s+(?:as|for)\s+(?:a\s+|an\s+)?(?:risk|risky|high[- ]risk|fraud|fraudulent|suspicious))?",
+        r"(?:\s+(?:as|for)\s+(?:a\s+|an\s+)?(?:risk|risky|high[- ]risk|fraud|fraudulent|suspicious))?"
+        # "the account carries a risk flag", "the customer has the risk flag (in Salesforce)"
+        r"|(?:the\s+)?(?:salesforce\s+)?(?:account|customer|seller|buyer)\s+(?:carries|has)\s+(no\s+|a\s+|the\s+)"
+        r"(?:salesforce\s+)?risk\s+flag(?:\s+(?:set|on it))?(?:\s+in\s+salesforce)?",
         text.strip(),
         re.I,
     )
     if not m:
         return None
-    return Condition(f"account.risk_flag == {'false' if m.group(1) else 'true'}", text, ("account",))
+    negated = m.group(1) or (m.group(2) or "").lower().startswith("no")
+    return Condition(f"account.risk_flag == {'false' if negated else 'true'}", text, ("account",))
 
 
 def _no_match(text: str, known: Known) -> Condition | None:
