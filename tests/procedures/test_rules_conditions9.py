@@ -153,3 +153,23 @@ def test_a_tag_the_ticket_carries_is_read_when_named_as_a_tag(sentence, cel):
 )
 def test_a_word_before_tag_that_is_no_tag_name_is_not_a_tag_test(sentence):
     assert not any("case.tags" in c and "review" not in c for c in conditions_of(compile_rules(sentence)))
+
+
+# --- the plan as the SOP states it: "SF plan == X", "the plan in Salesforce is "X"", "(account plan X)" -----------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cel"),
+    [
+        ("- SF plan == Wholesale -> tag the ticket wholesale", 'account.plan == "Wholesale"'),
+        ('If the plan in Salesforce is "Agency-Plus", tag the ticket agency.', 'account.plan == "Agency-Plus"'),
+        ('If the policy plan is "Home-Cover", tag the ticket home.', 'account.plan == "Home-Cover"'),
+        ("For hospital accounts (account plan Clinical), tag the ticket clinical.", 'account.plan == "Clinical"'),
+    ],
+)
+def test_a_plan_the_sop_states_in_its_own_notation_is_read(sentence, cel):
+    assert conditions_of(compile_rules(sentence)) == [cel]
+
+
+def test_a_parenthesis_that_states_no_plan_reads_nothing():
+    assert conditions_of(compile_rules("For big accounts (see the plan), tag the ticket big.")) == []

@@ -558,6 +558,8 @@ def _condition(text: str, known: Known) -> Condition | None:
         return _read(f"{known.subject} is {rung}", known)  # "below €20" under "THE LADDER (repair_estimate)"
     if (gloss := asides.field_gloss(text, known.identifiers)) and (found := _read(gloss, known)):
         return Condition(found.cel, text, found.needs)  # the SOP's own statement of the field, not the words before
+    if glossed := plans.plan_gloss(text):
+        return glossed
     if found := _read(text, known):
         return found
     head = asides.without_aside(text)

@@ -76,11 +76,25 @@ def stated_plan(text: str) -> Condition | None:
     """ "the account plan is Trade", "plan = institutional": a plan the text names as the plan's value, even one
     no usual plan list has."""
     m = re.fullmatch(
-        r"(?:the\s+)?(?:(?:salesforce\s+)?account(?:'s)?\s+|customer(?:'s)?\s+)?plan\s+(is not|isn't|is|==?|!=)\s+`?([a-z][\w-]{1,24})`?",
+        r"(?:the\s+)?(?:sf\s+|salesforce\s+)?(?:policy\s+)?(?:(?:salesforce\s+)?account(?:'s)?\s+|customer(?:'s)?\s+)?plan"
+        r"(?:\s+in\s+salesforce)?\s+(is not|isn't|is|==?|!=)\s+[`\"“]?([a-z][\w+-]{1,24})[`\"”]?",
         text.strip(),
         re.I,
     )
+    # "(account plan Commercial)": the SOP's own note of the plan a case is on, a capitalised name and no verb
+    bare = re.fullmatch(r"(?:sf\s+|salesforce\s+)?account\s+plan\s+([A-Z][\w+-]{1,24})", text.strip())
+    if bare:
+        return Condition(f"account.plan == {literal(bare.group(1))}", text, ("account",))
     if not m or m.group(2).lower() in ("a", "an", "the", "not", "set", "unknown", "missing", "empty", "any"):
         return None
     op = "!=" if m.group(1).lower() in ("is not", "isn't", "!=") else "=="
     return Condition(f"account.plan {op} {literal(m.group(2))}", text, ("account",))
+
+
+def plan_gloss(text: str) -> Condition | None:
+    """ "For commercial accounts (account plan Commercial)": a parenthesis stating the plan, which is more exact
+    than the words before it."""
+    for m in re.finditer(r"\(([^()]{3,80})\)", text):
+        if stated := stated_plan(m.group(1)):
+            return Condition(stated.cel, text, stated.needs)
+    return None
