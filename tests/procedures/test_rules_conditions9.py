@@ -173,3 +173,33 @@ def test_a_plan_the_sop_states_in_its_own_notation_is_read(sentence, cel):
 
 def test_a_parenthesis_that_states_no_plan_reads_nothing():
     assert conditions_of(compile_rules("For big accounts (see the plan), tag the ticket big.")) == []
+
+
+# --- a field's value as the SOP writes it: "(field X = V)", "field X is V", never a shorthand spelled out --------
+
+
+@pytest.mark.parametrize(
+    ("source", "cel"),
+    [
+        (
+            "Inputs: site_kind (house, FLAT).\n\nFlat? (field site_kind = FLAT) -> tag the ticket flat-install.",
+            'case.fields.site_kind == "FLAT"',
+        ),
+        (
+            "Inputs: contact_mode (email, phone).\n\n- (field contact_mode = phone) -> tag the ticket call-back.",
+            'case.fields.contact_mode == "phone"',
+        ),
+        ("If field visit_type is onsite, tag the ticket onsite.", 'case.fields.visit_type == "onsite"'),
+    ],
+)
+def test_a_note_that_states_a_fields_value_is_read_as_the_condition(source, cel):
+    assert cel in conditions_of(compile_rules(source))
+
+
+def test_a_value_written_for_a_named_field_is_not_spelled_out_as_a_shorthand():
+    source = (
+        "abbrevs: SMB = small business, SF = Salesforce\n\n"
+        "Inputs: segment_code (SMB, ENT).\n\n"
+        "- (field segment_code = SMB) -> tag the ticket smb-queue."
+    )
+    assert conditions_of(compile_rules(source)) == ['case.fields.segment_code == "SMB"']

@@ -459,8 +459,11 @@ def _ticket_unassigned(text: str) -> bool:
 
 def _plain(text: str) -> str:
     """Markup off a condition: "**Over £150**" → "Over £150", "the `claim_type` field is illness" → "the
-    claim_type is illness"."""
+    claim_type is illness", "(field building_type = MDU)" → "building_type = MDU"."""
     text = re.sub(r"\*\*|__|`", "", text)
+    if whole := re.fullmatch(r"\s*\(([^()]+)\)\s*", text):
+        text = whole.group(1)  # "(field building_type = MDU)": a note that is the whole condition
+    text = re.sub(r"\b(?:the\s+)?(?:ticket\s+)?field\s+([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b", r"\1", text)
     return re.sub(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\s+field\b", r"\1", text)
 
 
@@ -553,7 +556,11 @@ def _condition(text: str, known: Known) -> Condition | None:
     gap = re.match(r"\s*(\S.*?)\s{3,}\S", text)  # "1-14 days    friendly reminder": a column, then the rung's name
     if gap and (found := _condition(gap.group(1), known)):
         return found
-    text = asides.unlabelled(known.expand(_plain(text).strip(" .,:;")))
+    plain = _plain(text).strip(" .,:;")
+    written = re.fullmatch(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\s*(?:==?|!=)\s*[\w-]+", plain)
+    # "building_type = MDU": the value a named field holds, as written; never a shorthand spelled out
+    text = plain if written and written.group(1) in known.identifiers else known.expand(plain)
+    text = asides.unlabelled(text)
     if known.subject and (rung := field_numbers.bare_rung(text)):
         return _read(f"{known.subject} is {rung}", known)  # "below €20" under "THE LADDER (repair_estimate)"
     if (gloss := asides.field_gloss(text, known.identifiers)) and (found := _read(gloss, known)):
