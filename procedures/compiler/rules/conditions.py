@@ -14,6 +14,7 @@ from procedures.compiler.rules import (
     derived_labels,
     field_numbers,
     named_values,
+    plans,
     quantities,
     unnamed_facts,
     vocabulary,
@@ -58,11 +59,24 @@ _AMOUNT_NOUNS = r"order|claim|refund|invoice|cart|purchase|credit|payment|transa
 
 
 _OTHER_THING = re.compile(
-    rf"\b([a-z]+?)s?\s+(?:(?:is|are|was|were|be|of|worth|valued at)\s+)*(?:{GT}|{LT}|{GE}|{LE})\s*[$€£]", re.I
+    rf"\b([a-z]+?)s?\s+(?:(?:is|are|was|were|be|of|worth|valued at)\s+)*(?:{GT}|{LT}|{GE}|{LE})\s*[$€£]"
+    # "the repair quote is $2,500 or more": the comparison written after the sum
+    r"|\b([a-z]+?)s?\s+(?:(?:is|are|was|were|be|of|worth|valued at)\s+)*[$€£]\s?\d[\d,.]*\s*[km]?\s*"
+    r"(?:\+|or\s+(?:more|less|above|below|over|under|higher|lower)|and\s+(?:above|over|up(?!\s+to)|under|below))",
+    re.I,
+)
+
+# "€2,000/year", "$500 per month", "£10k a year": a sum over a period (a volume, a turnover), not this case's amount
+_PER_PERIOD = re.compile(
+    r"[$€£]\s?\d[\d,.]*\s*[km]?\s*(?:/\s*|\bper\s+|\ba\s+|\beach\s+)(?:year|yr|month|mo|week|wk|day|annum|quarter)\b"
+    r"|[$€£]\s?\d[\d,.]*\s*[km]?\s+(?:annually|yearly|monthly|weekly|daily)\b",
+    re.I,
 )
 
 
 def _money(text: str) -> Condition | None:
+    if _PER_PERIOD.search(text):
+        return None
     other = re.search(r"\b(\w+)\s+(?:value|cost)\b", text, re.I)
     if other and not re.fullmatch(
         _AMOUNT_NOUNS + r"|the|its|their|this|that|a|an|claimed|disputed|requested", other.group(1), re.I
@@ -73,7 +87,7 @@ def _money(text: str) -> Condition | None:
         _AMOUNT_NOUNS
         + r"|chargeback|dispute|return|expense|bill|deal|item|amount|value|total|price|cost|sum|worth|spend"
         r"|balance|anything|everything|one|it|that|this|them|those|spent|pay|paid|costs?|fee|if|when|for|and|or|but|no|not",
-        thing.group(1),
+        thing.group(1) or thing.group(2),
         re.I,
     ):
         return None  # "Lost parcels over $1,000": the parcel's value, which is not said to be the case amount
@@ -113,63 +127,19 @@ def _subject_of_request(text: str) -> Condition | None:
     return Condition(f'case.fields.{field} == "{thing}"', text)
 
 
-_TIERS = ("Gold", "Silver", "Platinum", "Bronze")
-
-
-_LONGER_NAME = re.compile(
-    r"\b(?!(?:If|When|For|The|Is|On|Of|A|An|And|Or|Not|Only|All|Plan|Tier|Unless|Any|Every|Our|Their)\b)[A-Z][\w-]*\s+"
-    rf"(?:{'|'.join(vocabulary.PLANS)})\b"
-    rf"|\b(?:{'|'.join(vocabulary.PLANS)})\s+(?:Plus|Max|Ultra|Lite|Elite|Advanced|Extra|Prime|Pro|Premium)\b"
-)
-
-
-def _plan(text: str, known: Known) -> Condition | None:
-    plans = re.findall(rf"\b({'|'.join(vocabulary.PLANS)})\b", re.sub(r"\bEnt\b", "Enterprise", text))
-    if not plans or re.search(r"\b(?:opportunity|closed won)\b", text, re.I):
-        return None
-    weak = [
-        p for p in plans if p in ("Free", "Pro", "Team", "Standard", "Basic", "Business", "Starter", "Premium") + _TIERS
-    ]
-    if weak and not re.search(r"\b(?:plan|tier|customers?|accounts?|subscribers?|members?)\b", text, re.I):
-        return None
-    if re.search(r"\d|\b(?:more|fewer|less|at least|any|all|several|many|some|affected|users?|seats?)\b", text, re.I):
-        return None  # "more than 5 Enterprise customers are affected" is not a test of this customer's plan
-    if _LONGER_NAME.search(text):
-        return None  # "plan = Gigabit Pro": a plan named by more words than the usual one; never cut short
-    negated = _is_negated(text) or re.search(r"\bunless\b", text, re.I)
-    if re.search(r"\btier\b", text, re.I) and not re.search(r"\bplan\b", text, re.I) and len(plans) == 1:
-        return Condition(f'case.tier {"!=" if negated else "=="} "{plans[0]}"', text)  # the case's tier, no look-up
-    if len(plans) == 1:
-        return Condition(f'account.plan {"!=" if negated else "=="} "{plans[0]}"', text, ("account",))
-    listed = ", ".join(f'"{p}"' for p in plans)
-    expr = f"account.plan in [{listed}]"
-    return Condition(f"!({expr})" if negated else expr, text, ("account",))
-
-
-def _stated_plan(text: str) -> Condition | None:
-    """ "the account plan is Trade", "plan = institutional": a plan the text names as the plan's value, even one
-    no usual plan list has."""
-    m = re.fullmatch(
-        r"(?:the\s+)?(?:(?:salesforce\s+)?account(?:'s)?\s+|customer(?:'s)?\s+)?plan\s+(is not|isn't|is|==?|!=)\s+`?([a-z][\w-]{1,24})`?",
-        text.strip(),
-        re.I,
-    )
-    if not m or m.group(2).lower() in ("a", "an", "the", "not", "set", "unknown", "missing", "empty", "any"):
-        return None
-    op = "!=" if m.group(1).lower() in ("is not", "isn't", "!=") else "=="
-    return Condition(f"account.plan {op} {literal(m.group(2))}", text, ("account",))
-
-
 def _tag(text: str) -> Condition | None:
     # "VIP" alone may be an account attribute in Salesforce: only "tagged VIP" is a tag test
     match = re.search(
         r"\btagged\s+(?:as\s+|with\s+)?`?([\w-]+)`?|\b(VIP)\b(?=.*\btag)"
-        r"|\b(?:has|carries|have|with)\s+(?:the\s+|a\s+)?tag\s+`?([a-z][\w-]*)`?",  # "the ticket has the tag child-safety"
+        r"|\b(?:has|carries|have|with)\s+(?:the\s+|a\s+)?tag\s+`?([a-z][\w-]*)`?"  # "the ticket has the tag child-safety"
+        # "the case has the fraud-review tag", 'the ticket carries the "urgent" tag': a tag written as a name (quoted
+        # or hyphenated), never "the ticket has a new tag"
+        r"|\b(?i:ticket|case|request)\s+(?:has|carries|bears)\s+(?:the\s+|a\s+)?(?:\"([a-z][\w-]*)\"|([a-z]\w*-[\w-]+))\s+tag\b",
         text,
     )
     if not match:
         return None
-    tag = (match.group(1) or match.group(2) or match.group(3)).lower()
+    tag = next(g for g in match.groups() if g).lower()
     if tag in ("for", "from", "in", "on", "of", "with", "to", "that", "this", "its", "their", "each"):
         return None  # "tag the ticket with the tag for the band": no tag named
     expr = f'"{tag}" in case.tags'
@@ -381,7 +351,7 @@ def _field_compare(text: str, known: Known) -> Condition | None:
 def _flag_set(text: str, known: Known) -> Condition | None:
     """ "the Salesforce risk flag is set" → account.risk_flag == true: a yes/no attribute an earlier read returns."""
     m = re.match(
-        r"^(?:the\s+)?(?:salesforce\s+)?([\w ]+?)\s+(?:is\s+)?(set|ticked|checked|true|on|not set|unset)\b",
+        r"^(?:the\s+)?(?:salesforce\s+)?((?:[\w ]+?(?:'s|’s)\s+)?[\w ]+?)\s+(?:is\s+)?(set|ticked|checked|true|on|not set|unset)\b",
         text.strip(),
         re.I,
     )
@@ -407,13 +377,17 @@ def _flagged(text: str) -> Condition | None:
     """ "the account is flagged as a risk" / "… flagged for fraud" → the Salesforce account's risk flag."""
     m = re.fullmatch(
         r"(?:the\s+)?(?:salesforce\s+)?(?:account|customer|seller|buyer)\s+is\s+(not\s+)?flagged"
-        r"(?:\s+(?:as|for)\s+(?:a\s+|an\s+)?(?:risk|risky|high[- ]risk|fraud|fraudulent|suspicious))?",
+        r"(?:\s+(?:as|for)\s+(?:a\s+|an\s+)?(?:risk|risky|high[- ]risk|fraud|fraudulent|suspicious))?"
+        # "the account carries a risk flag", "the customer has the risk flag (in Salesforce)"
+        r"|(?:the\s+)?(?:salesforce\s+)?(?:account|customer|seller|buyer)\s+(?:carries|has)\s+(no\s+|a\s+|the\s+)"
+        r"(?:salesforce\s+)?risk\s+flag(?:\s+(?:set|on it))?(?:\s+in\s+salesforce)?",
         text.strip(),
         re.I,
     )
     if not m:
         return None
-    return Condition(f"account.risk_flag == {'false' if m.group(1) else 'true'}", text, ("account",))
+    negated = m.group(1) or (m.group(2) or "").lower().startswith("no")
+    return Condition(f"account.risk_flag == {'false' if negated else 'true'}", text, ("account",))
 
 
 def _no_match(text: str, known: Known) -> Condition | None:
@@ -465,10 +439,31 @@ def _mentions(text: str) -> Condition | None:
     return Condition(f'case.subject.matches("{pattern}") || case.description.matches("{pattern}")', text)
 
 
+_UNASSIGNED = re.compile(r"\bno assignee\b|\bunassigned\b|\bnot (?:yet )?assigned\b", re.I)
+_TICKET_WORDS = r"tickets?|cases?|requests?|conversations?|issues?"
+_FILLER = r"if|when|where|while|the|this|that|a|an|is|are|was|were|has|have|still|yet|it|there|and|with|any|so|far"
+
+
+def _ticket_unassigned(text: str) -> bool:
+    """ "the ticket is unassigned", "no assignee yet": the ticket's assignee is tested only when the text speaks of
+    the ticket itself; "the asset is not assigned to that student" is about another thing and another person."""
+    match = _UNASSIGNED.search(text)
+    if not match or re.search(r"\bassigned\s+(?:to|for)\b(?!\s+(?:anyone|anybody|an agent|an owner)\b)", text, re.I):
+        return False
+    before = re.findall(r"[a-z']+", text[: match.start()].lower())
+    after = re.match(r"\s*([a-z]+)", text[match.end() :].lower())
+    if any(not re.fullmatch(f"{_TICKET_WORDS}|{_FILLER}", w) for w in before):
+        return False
+    return not after or bool(re.fullmatch(f"{_TICKET_WORDS}|{_FILLER}|yet|now|to", after.group(1)))
+
+
 def _plain(text: str) -> str:
     """Markup off a condition: "**Over £150**" → "Over £150", "the `claim_type` field is illness" → "the
-    claim_type is illness"."""
+    claim_type is illness", "(field building_type = MDU)" → "building_type = MDU"."""
     text = re.sub(r"\*\*|__|`", "", text)
+    if whole := re.fullmatch(r"\s*\(([^()]+)\)\s*", text):
+        text = whole.group(1)  # "(field building_type = MDU)": a note that is the whole condition
+    text = re.sub(r"\b(?:the\s+)?(?:ticket\s+)?field\s+([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b", r"\1", text)
     return re.sub(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\s+field\b", r"\1", text)
 
 
@@ -561,11 +556,17 @@ def _condition(text: str, known: Known) -> Condition | None:
     gap = re.match(r"\s*(\S.*?)\s{3,}\S", text)  # "1-14 days    friendly reminder": a column, then the rung's name
     if gap and (found := _condition(gap.group(1), known)):
         return found
-    text = asides.unlabelled(known.expand(_plain(text).strip(" .,:;")))
+    plain = _plain(text).strip(" .,:;")
+    written = re.fullmatch(r"([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\s*(?:==?|!=)\s*[\w-]+", plain)
+    # "building_type = MDU": the value a named field holds, as written; never a shorthand spelled out
+    text = plain if written and written.group(1) in known.identifiers else known.expand(plain)
+    text = asides.unlabelled(text)
     if known.subject and (rung := field_numbers.bare_rung(text)):
         return _read(f"{known.subject} is {rung}", known)  # "below €20" under "THE LADDER (repair_estimate)"
     if (gloss := asides.field_gloss(text, known.identifiers)) and (found := _read(gloss, known)):
         return Condition(found.cel, text, found.needs)  # the SOP's own statement of the field, not the words before
+    if glossed := plans.plan_gloss(text):
+        return glossed
     if found := _read(text, known):
         return found
     head = asides.without_aside(text)
@@ -595,7 +596,7 @@ def _read(text: str, known: Known) -> Condition | None:
         return stated
     if _unread_clause(text, known):
         return None
-    if re.search(r"\bno assignee\b|\bunassigned\b|\bnot (?:yet )?assigned\b", text, re.I):
+    if _ticket_unassigned(text):
         return Condition('!has(case.assignee_email) || case.assignee_email == ""', text)
     if mentioned := _mentions(text):
         return mentioned
@@ -608,8 +609,8 @@ def _read(text: str, known: Known) -> Condition | None:
     if aged := _age(text, known):
         return aged
     return (
-        _plan(text, known)
-        or _stated_plan(text)
+        plans.named_plan(text)
+        or plans.stated_plan(text)
         or field_range(text, known)
         or _field_compare(text, known)
         or _flag_set(text, known)
