@@ -3,7 +3,7 @@ coverage says so instead of telling the author the section header was lost."""
 
 from __future__ import annotations
 
-from procedures.steps import DecideStep
+from procedures.steps import ActStep, DecideStep
 from tests.procedures.rules_support import compile_rules, steps_of
 
 SECTIONS = """# Damaged parcel claims
@@ -58,3 +58,32 @@ def test_a_case_that_ranks_before_everything_else_is_a_case_not_an_otherwise():
     steps = {s.key: s for s in result.graph.steps}
     yes = steps[judge.judgement.outcomes[0].next]
     assert yes.operation == "zendesk.add_tags"
+
+
+STOPPED_CASE = """## Procedure
+
+1. Find the customer's account in Salesforce and read the open opportunity to see its stage.
+2. If the opportunity is not at the stage "Signed", the customer never committed: this is
+   not a renewal matter. Assign the ticket to the Sales Desk group and stop here.
+3. Add the tag renewal-request so the weekly report picks the ticket up.
+4. Reply to the customer: "We have your renewal request."
+"""
+
+
+def test_a_stop_later_in_a_case_item_ends_that_case_not_the_whole_procedure():
+    result = compile_rules(STOPPED_CASE)
+    assert not [w for w in result.warnings if w.message.startswith("Never reached")]
+    tags = [s for s in steps_of(result, ActStep) if s.operation == "zendesk.add_tags"]
+    assert [s.params["tags"] for s in tags] == ['{{ ["renewal-request"] }}']
+
+
+def test_a_stop_that_opens_a_case_of_its_own_is_not_pulled_into_the_case_before():
+    text = STOPPED_CASE.replace(
+        "Assign the ticket to the Sales Desk group and stop here.",
+        "Partner accounts always go to the Partner desk: assign the ticket to the Partner group and stop here.",
+    )
+    result = compile_rules(text)
+    decide_texts = " ".join(s.title for s in steps_of(result, DecideStep))
+    assert "Signed" in decide_texts
+    partner = [s for s in steps_of(result, ActStep) if s.params.get("group") == "Partner"]
+    assert len(partner) == 1 and "Signed" not in partner[0].title  # the partner case routes, whatever the stage

@@ -48,6 +48,8 @@ from procedures.compiler.rules.candidates import Act, Approve, End, Wait
 from procedures.compiler.rules.document import Code, Heading, Item, Section, Segment, Table, section_kind, sub
 from procedures.compiler.rules.state import Check, Pending, Schedule
 
+_OWN_CASE = re.compile(r"\b(?:if|unless|when|whenever|otherwise|always|except|only)\b", re.I)
+_STOPS = re.compile(r"\b(?:and |then )?stop(?: here| there| the procedure)?[.!]?$", re.I)
 _TERSE_END = re.compile(
     r"^(?:stop|stop here|done|end|that's it|nothing else(?: happens| to do| is needed)?|nothing more(?: to do| happens)?"
     r"|no further action(?: is (?:needed|required))?)[.!]?$",
@@ -199,6 +201,10 @@ class Walker:
         i = 0
         while i < len(sents):  # "If none comes, close it as solved. Stop here." — the stop ends that branch only
             then = sents[i + 1] if i + 1 < len(sents) else None
+            stop = self._branch_stop(sents, i, cut, item)
+            if stop and shapes.conditional(self, sents[i], more=sents[i + 1 : stop + 1], scoped=True):
+                i = stop + 1
+                continue
             if (
                 then is not None
                 and _TERSE_END.match(then.text)
@@ -216,6 +222,20 @@ class Walker:
             self.sentence(sents[i])
             i += 1
         self._children(item)
+
+    def _branch_stop(self, sents: list[Segment], i: int, cut: int, item: Item) -> int | None:
+        """ "2. If the contract is not signed, this is no deposit matter. Assign the ticket to Sales and stop here."
+        with more steps after it: the stop ends the case's branch, or every later step could never run. The index
+        of the sentence that stops, when sentence `i` opens a case and a later sentence of the item stops."""
+        if not shapes.SCOPE.match(sents[i].text) or i + 1 >= cut:
+            return None
+        stop = next((j for j in range(i + 1, cut) if _STOPS.search(sents[j].text)), None)
+        if stop is None or (stop == i + 1 and _TERSE_END.match(sents[stop].text)):
+            return None  # a terse "Stop." right after the case is read by the rule below
+        if any(_OWN_CASE.search(s.text) for s in sents[i + 1 : stop + 1]):
+            return None  # "Medical requests always go to the Panel: …, and stop there." is a case of its own
+        more_after = self.b.source[item.segment.end :].strip()
+        return stop if more_after else None
 
     def _title_of_children(self, item: Item) -> bool:
         """ "4. SEV1: open the incident." over lettered sub-steps, reached by "go to step 4" (or labelled like a
