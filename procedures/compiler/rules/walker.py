@@ -35,6 +35,7 @@ from procedures.compiler.rules import (
     delays,
     lead_ins,
     operations,
+    run_in,
     same_request,
     sections,
     sentences,
@@ -124,6 +125,9 @@ class Walker:
             self.b.mark(item.segment, self.b.section_kind)
             self._children(item)
             return
+        title, item = run_in.split(item, self.b.known)
+        if title is not None:
+            self.b.mark(title, "heading")  # "**2. Analyse.** Open the file …": the bold words name the step
         before = len(self.b.steps)
         self._item(item)
         if item.number and item.number not in "-*•+":
