@@ -36,3 +36,36 @@ def test_a_bold_case_or_boilerplate_label_is_not_taken_for_a_title():
     assert "email.send" not in ops_of(result)  # the purpose paragraph stays non-procedural
     conditions = [b.when for s in steps_of(result, DecideStep) for b in s.branches]
     assert any("500" in c for c in conditions) or any(s.judgement for s in steps_of(result, DecideStep))
+
+
+VERDICT = """## Verdict
+
+**If it is spam:**
+- Tag the ticket phish-spam.
+- Solve the ticket. Done.
+
+**If it is malicious:**
+
+1. Add the tag phish-malicious.
+2. If credentials were entered, it's urgent instead:
+   a. Reply to the customer: "Please reset your password now."
+3. Add an internal note "purged".
+"""
+
+
+def test_a_bold_lead_in_over_a_list_scopes_its_items_and_the_next_case_is_reached():
+    result = compile_rules(VERDICT)
+    unreached = [w.excerpt for w in result.warnings if w.message.startswith("Never reached")]
+    assert unreached in ([], ["Done."])  # the terse "Done." after the solve ends nothing more
+    assert {"zendesk.add_tags", "zendesk.reply", "zendesk.add_note"} <= set(ops_of(result))
+
+
+def test_the_consequence_after_a_case_is_not_part_of_its_condition():
+    result = compile_rules(
+        "1. Tag the ticket phish.\n"
+        "2. If credentials were entered, it's SEV2 instead:\n"
+        '   a. Reply to the customer: "Please reset your password now."\n'
+        "3. Solve the ticket.\n"
+    )
+    conditions = [b.when for s in steps_of(result, DecideStep) for b in s.branches]
+    assert not [c for c in conditions if "SEV2" in c]  # SEV2 is what the case becomes, not what it tests

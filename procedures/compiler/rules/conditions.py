@@ -475,6 +475,9 @@ def _unread_clause(text: str, known: Known) -> bool:
     return False
 
 
+_CONSEQUENCE = re.compile(r",\s+(?:it's|it is|this is|that's|that is|treat it as|it becomes|it counts as)\b", re.I)
+
+
 def condition(text: str, known: Known) -> Condition | None:
     """CEL for a written condition, or None. Conjunctions join with && / ||.
 
@@ -483,6 +486,7 @@ def condition(text: str, known: Known) -> Condition | None:
     """
     if known.judged:
         return None  # the text says a person decides here: their choice, never a rule guessed from the wording
+    text = _CONSEQUENCE.split(text, maxsplit=1)[0]  # "credentials were entered, it's SEV2 instead": the case is before
     found = _condition(text, known)
     if found and declared.undeclared_fields(found.cel, known):
         return None

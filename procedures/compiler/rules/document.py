@@ -267,6 +267,8 @@ def blocks(source: str) -> list[Block]:
             continue
         indent = len(line) - len(line.lstrip(" \t"))
         seg = _strip(source, start + marker.end(), end) if marker else _strip(source, start, end)
+        if _BOLD_LEAD_IN.match(seg.text) and _list_follows(source, spans, i):
+            seg = sub(seg, 2, len(seg.text) - 2)  # "**If malicious:**" over a list leads it in like "If malicious:"
         last = stack[-1] if stack else None
         if last is not None and not marker and not previous_blank and _continues(last, seg, indent):
             last.segment = Segment(source[last.segment.start : seg.end], last.segment.start, seg.end)
@@ -291,6 +293,18 @@ def blocks(source: str) -> list[Block]:
         stack.append(item)
         i, previous_blank = i + 1, False
     return [b.freeze() if isinstance(b, _Open) else b for b in result]
+
+
+_BOLD_LEAD_IN = re.compile(r"^\*\*[^*\n]{2,150}:\*\*$")
+
+
+def _list_follows(source: str, spans: list[tuple[int, int]], i: int) -> bool:
+    """Whether the next line with text is a list item (a bold line over paragraphs is a section title instead)."""
+    for start, end in spans[i + 1 :]:
+        line = source[start:end]
+        if line.strip():
+            return bool(_MARKER.match(line))
+    return False
 
 
 def _numbered_title(text: str) -> bool:
