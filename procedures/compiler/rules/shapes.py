@@ -33,6 +33,7 @@ CHECK_FAIL = re.compile(
     re.I,
 )
 CONDITIONAL = re.compile(rf"^(?:if|when|for|once|in case|where)\s+(.+?)(?:{_NO_THOUSANDS}|:|\s+then\s+)\s*(.+)$", re.I)
+_PRONOUNS = {"it", "this", "that", "they", "he", "she", "there", "these", "those", "we", "you"}
 SCOPE = re.compile(r"^(?:if|where|in case(?: of)?|for|when(?:ever)?|once)\s+(.+)$", re.I)
 ARROW = re.compile(r"^(.+?)\s*(?:->|→|=>)\s*(.*)$")
 _PERSON_CALL = re.compile(
@@ -392,6 +393,8 @@ def conditional_text(
             w.b.warn(ask, seg, code="question", step_key=key)
         fact = re.match(r"(?:the\s+)?(.+?)\s+(?:is|are|was|were|has|have)\b", head.strip(), re.I)
         phrase = unnamed or (fact.group(1) if fact else "")
+        if phrase.lower() in _PRONOUNS:
+            phrase = ""  # "If it is spam:": "it" names no fact a system could hold; the person's question stays
         if declared.declared(w.b.known) and phrase and declared.still_open(phrase):
             picks = ", ".join(declared.candidates(phrase, w.b.known))
             w.b.warn(

@@ -181,3 +181,9 @@ def test_bad_answers_are_refused_and_store_nothing(tools, ops_manager, reviewer)
     )
     assert response.status_code == 409 and "new draft" in response.json()["error"]["message"]
     assert not VocabularyAnswer.objects.exists()
+
+
+def test_a_case_said_with_a_pronoun_asks_no_system_for_it(tools, ops_manager):
+    version = compiled("If it is spam:\n1. Tag the ticket phish-spam.\n2. Solve the ticket.\n", ops_manager, "Pronoun")
+    client = signed_in(ops_manager)
+    assert [q for q in questions(client, version) if q["kind"] == "fact"] == []  # "Which system tells us “it”?"
