@@ -85,18 +85,7 @@ def _read_on_every_path(steps, up, start, sig, signatures):
     def _rejected(parent: dict, key: str) -> bool:  # the way out of a rejected approval has approved nothing
         return signatures.get(parent["key"]) == sig and parent.get("on_rejected") == key != parent.get("on_approved")
 
-    todo = list(steps)
-    while todo:
-        key = todo.pop()
-        if signatures.get(key) == sig:
-            now = True
-        elif steps[key]["kind"] == "wait":
-            now = False
-        else:
-            now = before(key)
-        if now != after[key]:
-            after[key] = now
-            todo += [t for t in targets(steps[key]) if t in steps]
+    _settle(steps, sig, signatures, after, before)
     return before
 
 
@@ -150,6 +139,13 @@ def _region(steps, up, key, signatures, some, every) -> set[str]:
 def _read_on_some_path(steps, up, sig, signatures) -> dict[str, bool]:
     """For each step: has some path up to and through it made the read `sig`, with no wait after it?"""
     after = dict.fromkeys(steps, False)
+    _settle(steps, sig, signatures, after, lambda key: any(after.get(p, False) for p in up.get(key, [])))
+    return after
+
+
+def _settle(steps, sig, signatures, after: dict[str, bool], through) -> None:
+    """Walk `after` (has the read `sig` been made up to and through each step) to its fixed point: the read
+    itself sets it, a wait clears it, any other step takes `through(key)` from its ways in."""
     todo = list(steps)
     while todo:
         key = todo.pop()
@@ -158,11 +154,10 @@ def _read_on_some_path(steps, up, sig, signatures) -> dict[str, bool]:
         elif steps[key]["kind"] == "wait":
             now = False
         else:
-            now = any(after.get(p, False) for p in up.get(key, []))
+            now = through(key)
         if now != after[key]:
             after[key] = now
             todo += [t for t in targets(steps[key]) if t in steps]
-    return after
 
 
 def _point(step: dict, old: str, new: str) -> None:
