@@ -87,3 +87,21 @@ def test_a_stop_that_opens_a_case_of_its_own_is_not_pulled_into_the_case_before(
     assert "Signed" in decide_texts
     partner = [s for s in steps_of(result, ActStep) if s.params.get("group") == "Partner"]
     assert len(partner) == 1 and "Signed" not in partner[0].title  # the partner case routes, whatever the stage
+
+
+WRAPPED_CASE = """Look up the creator's account in Salesforce and tag the ticket creator-payout.
+
+**If the account is flagged as a risk**, do not discuss the money at all: assign the ticket to the Trust &
+Safety group and add an internal note saying the account is flagged. Stop there.
+
+Reply to the creator: "We are checking your payout."
+"""
+
+
+def test_a_bold_case_with_a_name_wrapped_after_an_ampersand_routes_and_stops_only_that_case():
+    result = compile_rules(WRAPPED_CASE)
+    assert not [w for w in result.warnings if w.message.startswith("Never reached")]
+    routed = [s for s in steps_of(result, ActStep) if s.params.get("group") == "Trust & Safety"]
+    assert len(routed) == 1
+    assert "zendesk.reply" in [s.operation for s in steps_of(result, ActStep)]
+    assert any(b.when == "account.risk_flag == true" for s in steps_of(result, DecideStep) for b in s.branches)

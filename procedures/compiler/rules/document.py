@@ -195,8 +195,18 @@ class _Open:
         return Item(self.segment, self.indent, self.marked, self.number, kids)
 
 
+_BOLD_CASE = re.compile(r"\*\*((?:if|when|unless|once|for)\b[^*\n]{1,150}?)\*\*(?=[,:])", re.I)
+
+
+def _unbold_cases(source: str) -> str:
+    """ "**If the risk flag is set**, do not refund …" reads like "If the risk flag is set, …". The markers become
+    spaces, so every position (and every span into the source) stays where it was."""
+    return _BOLD_CASE.sub(lambda m: "  " + m.group(1) + "  ", source)
+
+
 def blocks(source: str) -> list[Block]:
     """The source's blocks in order; nested items are children of their parent item."""
+    source = _unbold_cases(source)
     spans = lines(source)
     result: list = []
     stack: list[_Open] = []
@@ -363,7 +373,7 @@ def _place(result: list, stack: list[_Open], block, indent: int | None) -> None:
         stack.clear()
 
 
-_DANGLING_END = re.compile(r"\b(?:the|a|an|to|of|with|from|by|your|our|their)$")  # lower case: "Plan A" may end
+_DANGLING_END = re.compile(r"\b(?:the|a|an|to|of|with|from|by|your|our|their)$|\s&$")  # lower case: "Plan A" may end
 
 
 def _continues(last: _Open, seg: Segment, indent: int) -> bool:

@@ -52,7 +52,7 @@ from procedures.compiler.rules.state import Check, Pending, Schedule
 _OWN_CASE = re.compile(r"\b(?:if|unless|when|whenever|otherwise|always|except|only)\b", re.I)
 _STOPS = re.compile(r"\b(?:and |then )?stop(?: here| there| the procedure)?[.!]?$", re.I)
 _TERSE_END = re.compile(
-    r"^(?:stop|stop here|done|end|that's it|nothing else(?: happens| to do| is needed)?|nothing more(?: to do| happens)?"
+    r"^(?:stop|stop here|stop there|done|end|that's it|nothing else(?: happens| to do| is needed)?|nothing more(?: to do| happens)?"
     r"|no further action(?: is (?:needed|required))?)[.!]?$",
     re.I,
 )
