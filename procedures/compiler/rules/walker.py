@@ -28,6 +28,7 @@ from procedures.compiler.rules import (
     answers,
     approvals,
     case_paragraphs,
+    case_stops,
     clauses,
     conditions,
     criteria,
@@ -35,6 +36,7 @@ from procedures.compiler.rules import (
     delays,
     lead_ins,
     operations,
+    optional_step,
     run_in,
     same_request,
     sections,
@@ -49,13 +51,7 @@ from procedures.compiler.rules.candidates import Act, Approve, End, Wait
 from procedures.compiler.rules.document import Code, Heading, Item, Section, Segment, Table, section_kind, sub
 from procedures.compiler.rules.state import Check, Pending, Schedule
 
-_OWN_CASE = re.compile(r"\b(?:if|unless|when|whenever|otherwise|always|except|only)\b", re.I)
-_STOPS = re.compile(r"\b(?:and |then )?stop(?: here| there| the procedure)?[.!]?$", re.I)
-_TERSE_END = re.compile(
-    r"^(?:stop|stop here|stop there|done|end|that's it|nothing else(?: happens| to do| is needed)?|nothing more(?: to do| happens)?"
-    r"|no further action(?: is (?:needed|required))?)[.!]?$",
-    re.I,
-)
+_TEXT = re.compile(r"\S")
 _THEN_IF = re.compile(r";\s*(?=(?:if|when)\s+[^,;]+,\s*\w)", re.I)
 _GUARD = re.compile(r"\bfor [\w ,&-]+ only\b|\bonly (?:if|when|for)\b", re.I)
 _JUMP = re.compile(
@@ -69,27 +65,6 @@ _PERSON_DECIDES = re.compile(
 )
 _LABELLED = re.compile(r"^([^:()]{2,40}):\s+\S")
 _SLA_TARGET = re.compile(r"\bfirst response\b.*\bwithin\b|\bwithin\b.*\bfirst response\b|\bresolution time\b", re.I)
-
-
-_OPTIONAL = re.compile(
-    r"^(optionally|if (?:needed|necessary|appropriate|useful|in doubt)|where (?:needed|necessary|appropriate)"
-    r"|when (?:needed|necessary|appropriate)|as needed|at your discretion),?\s+(?=\S)",
-    re.I,
-)
-
-
-def _optional(w: Walker, seg: Segment) -> bool:
-    """ "Optionally, add a note …" / "If needed, reply …": a person says whether; the step runs only if they do,
-    and the procedure goes on either way."""
-    m = _OPTIONAL.match(seg.text)
-    if not m:
-        return False
-    w.pending = None
-    shapes.conditional_text(
-        w, seg, f"{m.group(1).capitalize()}: {seg.text[m.end() :].strip(' .')}", [sub(seg, m.end(), len(seg.text))]
-    )
-    w.pending = None
-    return True
 
 
 _REPLY_SAID = re.compile(
@@ -189,7 +164,7 @@ class Walker:
             return self._children(item)
         cut = next((i for i, s in enumerate(sents[1:], 1) if shapes.OTHERWISE.match(s.text)), len(sents))
         ends = all(
-            _TERSE_END.match(s.text) for s in sents[1:cut]
+            case_stops.TERSE_END.match(s.text) for s in sents[1:cut]
         )  # "If …, close the ticket. Stop." — the stop is the branch's
         if (
             (item.marked or shapes.ARROW.match(sents[0].text))  # "€20 – €50 -> hold … . Reply …": one rung
@@ -202,16 +177,17 @@ class Walker:
                 self.sentence(sentence)
             self._children(item)
             return
+        more_after = bool(_TEXT.search(self.b.source, item.segment.end))  # steps follow this item
         i = 0
         while i < len(sents):  # "If none comes, close it as solved. Stop here." — the stop ends that branch only
             then = sents[i + 1] if i + 1 < len(sents) else None
-            stop = self._branch_stop(sents, i, cut, item)
+            stop = case_stops.branch_stop(sents, i, cut, more_after=more_after)
             if stop and shapes.conditional(self, sents[i], more=sents[i + 1 : stop + 1], scoped=True):
                 i = stop + 1
                 continue
             if (
                 then is not None
-                and _TERSE_END.match(then.text)
+                and case_stops.TERSE_END.match(then.text)
                 and shapes.SCOPE.match(sents[i].text)
                 and (
                     timing.no_reply(self, sents[i], more=[then])
@@ -226,20 +202,6 @@ class Walker:
             self.sentence(sents[i])
             i += 1
         self._children(item)
-
-    def _branch_stop(self, sents: list[Segment], i: int, cut: int, item: Item) -> int | None:
-        """ "2. If the contract is not signed, this is no deposit matter. Assign the ticket to Sales and stop here."
-        with more steps after it: the stop ends the case's branch, or every later step could never run. The index
-        of the sentence that stops, when sentence `i` opens a case and a later sentence of the item stops."""
-        if not shapes.SCOPE.match(sents[i].text) or i + 1 >= cut:
-            return None
-        stop = next((j for j in range(i + 1, cut) if _STOPS.search(sents[j].text)), None)
-        if stop is None or (stop == i + 1 and _TERSE_END.match(sents[stop].text)):
-            return None  # a terse "Stop." right after the case is read by the rule below
-        if any(_OWN_CASE.search(s.text) for s in sents[i + 1 : stop + 1]):
-            return None  # "Medical requests always go to the Panel: …, and stop there." is a case of its own
-        more_after = self.b.source[item.segment.end :].strip()
-        return stop if more_after else None
 
     def _title_of_children(self, item: Item) -> bool:
         """ "4. SEV1: open the incident." over lettered sub-steps, reached by "go to step 4" (or labelled like a
@@ -349,7 +311,7 @@ class Walker:
             tables.ladder,
             shapes.rule,
             shapes.unless,
-            _optional,
+            optional_step.optional,
             shapes.conditional,
         ):
             if shape(self, seg):
